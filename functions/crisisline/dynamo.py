@@ -1,0 +1,85 @@
+"""Plain dicts to DynamoDB attribute maps and back, and AWS failures to domain errors.
+
+The low-level client is used throughout (not boto3's resource layer) because it imports faster, which the
+routing function's cold start depends on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from crisisline.errors import StoreUnavailable
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Error codes that mean "try again later", never "your request was wrong".
+TRANSIENT_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "InternalServerError", "InternalFailure", "ServiceUnavailable", "TransactionInProgressException",
+})
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain dict (None values left out) as a DynamoDB attribute map."""
+    return {key: _serializer.serialize(_storable(value)) for key, value in values.items() if value is not None}
+
+
+def to_value(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(_storable(value))  # type: ignore[no-any-return]
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB attribute map as a plain dict; whole numbers come back as int."""
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, float):
+        raise TypeError("floats are not stored; use Decimal or int")
+    if isinstance(value, dict):
+        return {k: _storable(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def cancellation_codes(error: ClientError) -> list[str]:
+    """The per-item reasons of a cancelled transaction, in the order of its items."""
+    return [str(reason.get("Code") or "None") for reason in error.response.get("CancellationReasons", [])]
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn throttling, service faults and timeouts into StoreUnavailable (HTTP 503, retry later)."""
+    try:
+        yield
+    except ClientError as error:
+        code = error_code(error)
+        if code in TRANSIENT_CODES or (code == "TransactionCanceledException"
+                                       and "TransactionConflict" in cancellation_codes(error)):
+            raise StoreUnavailable("The state store is busy; retry shortly.", retry_after=2) from error
+        raise
+    except BotoCoreError as error:  # connect and read timeouts, endpoint unreachable
+        raise StoreUnavailable("The state store did not answer in time; retry shortly.", retry_after=2) from error

@@ -1,0 +1,76 @@
+"""Domain errors. Each carries the HTTP status and code that the API shows; only the API's error mapper
+turns them into responses, so logic and store stay free of HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class AlreadyEnrolled(Conflict):
+    code = "authority_exists"
+
+
+class NumberExists(Conflict):
+    code = "number_exists"
+
+
+class NoNumberAvailable(Conflict):
+    code = "no_number_available"
+
+
+class ActivationAlreadyLive(Conflict):
+    code = "activation_already_live"
+
+
+class ActivationClosed(Conflict):
+    code = "activation_closed"
+
+
+class AuthorityRevoked(Conflict):
+    code = "authority_revoked"
+
+
+class RequestInProgress(Conflict):
+    code = "request_in_progress"
+
+
+class InvalidRequest(DomainError):
+    status = 422
+    code = "validation_error"
+
+
+class StoreUnavailable(DomainError):
+    """The state store did not answer in time or refused for load: the caller may retry."""
+
+    status = 503
+    code = "unavailable"

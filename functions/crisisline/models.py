@@ -1,0 +1,121 @@
+"""The domain's shapes: what the API accepts, and who is calling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Language = Literal["nl", "fr", "de", "en"]
+LANGUAGES: tuple[Language, ...] = ("nl", "fr", "de", "en")
+Role = Literal["admin", "authority", "finance"]
+NumberKind = Literal["did", "toll_free"]
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+NisCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
+                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as the authorizer established it."""
+
+    role: Role
+    credential_id: str
+    authority_id: str | None = None
+    authority_name: str | None = None
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+
+
+def _unique_languages(languages: list[Language]) -> list[Language]:
+    if len(set(languages)) != len(languages):
+        raise ValueError("each language may appear once")
+    return languages
+
+
+class Agreement(_Body):
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    signed_on: date
+
+    @field_validator("signed_on")
+    @classmethod
+    def _signed_already(cls, signed_on: date) -> date:
+        if signed_on > date.today():
+            raise ValueError("the agreement must already be signed")
+        return signed_on
+
+
+class Billing(_Body):
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    email: Email
+
+
+class AuthorityIn(_Body):
+    """An authority to enrol: a municipality or province with a signed agreement."""
+
+    id: NisCode = Field(description="NIS code of the municipality or province")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    languages: list[Language] = Field(min_length=1, max_length=4)
+    agreement: Agreement
+    billing: Billing
+
+    _unique = field_validator("languages")(_unique_languages)
+
+
+class CredentialIn(_Body):
+    role: Literal["finance", "admin"]
+
+
+class NumberIn(_Body):
+    number: E164 = Field(description="E.164 phone number already claimed in Amazon Connect")
+    kind: NumberKind
+
+
+class ActivationIn(_Body):
+    """What an authority asks for when it opens its line."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    languages: list[Language] = Field(min_length=1, max_length=4)
+    message: dict[Language, Message]
+    victim_information: bool = Field(default=False, description="open a D2 line for victims' relatives")
+    operators: int = Field(ge=1, le=200)
+
+    _unique = field_validator("languages")(_unique_languages)
+
+    @model_validator(mode="after")
+    def _one_message_per_language(self) -> ActivationIn:
+        check_messages(self.languages, self.message)
+        return self
+
+
+class ActivationPatch(_Body):
+    """A change to a live activation; only the fields given change."""
+
+    languages: list[Language] | None = Field(default=None, min_length=1, max_length=4)
+    message: dict[Language, Message] | None = None
+    victim_information: bool | None = None
+    operators: int | None = Field(default=None, ge=1, le=200)
+
+    _unique = field_validator("languages")(lambda cls, v: v if v is None else _unique_languages(v))
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ActivationPatch:
+        if not self.model_fields_set:
+            raise ValueError("name at least one of languages, message, victim_information, operators")
+        return self
+
+
+def check_messages(languages: list[Language], message: dict[Language, str]) -> None:
+    """One message for each language, and none for a language the line does not offer."""
+    missing = [lang for lang in languages if lang not in message]
+    extra = [lang for lang in message if lang not in languages]
+    if missing or extra:
+        raise ValueError(f"message needs exactly one text per language; missing {missing}, not offered {extra}")

@@ -1,0 +1,304 @@
+"""The one place that speaks DynamoDB for authorities, credentials, pool numbers, activations and the audit
+trail. Every change that touches several items is one transaction, so an error leaves nothing half-written."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from crisisline import errors
+from crisisline.aws import client
+from crisisline.clock import iso, utc_now
+from crisisline.dynamo import cancellation_codes, error_code, from_item, to_item, to_value, translated_errors
+from crisisline.settings import ApiSettings
+
+FREE = "free"
+# Fields of a live activation copied onto its pool number, so that routing a call is one read.
+ROUTING_FIELDS = ("activation_id", "authority_id", "authority_name", "languages", "message",
+                  "victim_information", "operators", "opened_at")
+_CLAIM_ROUNDS = 5
+_CANDIDATES_PER_ROUND = 25
+
+
+class Store:
+    """DynamoDB access for the activation API (see template.yaml for the tables)."""
+
+    def __init__(self, settings: ApiSettings, dynamodb: Any = None) -> None:
+        self.tables = settings
+        self.ddb = dynamodb or client("dynamodb")
+
+    # ------------------------------------------------------------------ authorities and credentials
+    def enrol_authority(self, authority: dict[str, Any], credential: dict[str, Any], audit: dict[str, Any]) -> None:
+        """Create an authority with its first credential; the same id twice is refused."""
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": self.tables.authorities_table, "Item": to_item(authority),
+                             "ConditionExpression": "attribute_not_exists(id)"}},
+                    {"Put": {"TableName": self.tables.credentials_table, "Item": to_item(credential),
+                             "ConditionExpression": "attribute_not_exists(token_hash)"}},
+                    self._audit_put(audit),
+                ])
+        except ClientError as error:
+            if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+                raise errors.AlreadyEnrolled(f"Authority {authority['id']} is already enrolled.",
+                                             authority_id=authority["id"]) from error
+            raise
+
+    def get_authority(self, authority_id: str) -> dict[str, Any] | None:
+        return self._get(self.tables.authorities_table, {"id": authority_id})
+
+    def list_authorities(self) -> list[dict[str, Any]]:
+        return sorted(self._scan(self.tables.authorities_table), key=lambda a: a["id"])
+
+    def replace_authority_credential(self, authority_id: str, old_hash: str, credential: dict[str, Any],
+                                     changes: dict[str, Any], audit: dict[str, Any]) -> None:
+        """Swap an authority's credential (rotation, revocation): the old hash stops resolving at once.
+
+        `credential` may be empty (revocation issues none). `changes` are attributes set on the authority."""
+        names = {f"#f{i}": key for i, key in enumerate(changes)}
+        values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
+        sets = [f"#f{i} = :v{i}" for i in range(len(changes))]
+        items: list[dict[str, Any]] = [
+            {"Update": {"TableName": self.tables.authorities_table, "Key": to_item({"id": authority_id}),
+                        "UpdateExpression": "SET " + ", ".join(sets),
+                        "ConditionExpression": "token_hash = :old AND attribute_not_exists(revoked_at)",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": {**values, ":old": to_value(old_hash)}}},
+            {"Delete": {"TableName": self.tables.credentials_table, "Key": to_item({"token_hash": old_hash})}},
+            self._audit_put(audit),
+        ]
+        if credential:
+            items.append({"Put": {"TableName": self.tables.credentials_table, "Item": to_item(credential),
+                                  "ConditionExpression": "attribute_not_exists(token_hash)"}})
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+                raise errors.Conflict("The authority changed meanwhile (rotated or revoked); read it again.",
+                                      authority_id=authority_id) from error
+            raise
+
+    def put_credential(self, credential: dict[str, Any], audit: dict[str, Any]) -> None:
+        with translated_errors():
+            self.ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self.tables.credentials_table, "Item": to_item(credential),
+                         "ConditionExpression": "attribute_not_exists(token_hash)"}},
+                self._audit_put(audit),
+            ])
+
+    def get_credential(self, token_hash: str) -> dict[str, Any] | None:
+        return self._get(self.tables.credentials_table, {"token_hash": token_hash})
+
+    # ------------------------------------------------------------------ pool numbers
+    def add_number(self, number: str, kind: str, audit: dict[str, Any]) -> dict[str, Any]:
+        item = {"number": number, "kind": kind, "pool_state": FREE}
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": self.tables.numbers_table, "Item": to_item(item),
+                             "ConditionExpression": "attribute_not_exists(#n)",
+                             "ExpressionAttributeNames": {"#n": "number"}}},
+                    self._audit_put(audit),
+                ])
+        except ClientError as error:
+            if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+                raise errors.NumberExists(f"{number} is already in the pool.", number=number) from error
+            raise
+        return item
+
+    def list_numbers(self) -> list[dict[str, Any]]:
+        return sorted(self._scan(self.tables.numbers_table), key=lambda n: n["number"])
+
+    def free_numbers(self, limit: int = _CANDIDATES_PER_ROUND) -> list[dict[str, Any]]:
+        """Free pool numbers (number and kind), read from the sparse free-numbers index."""
+        with translated_errors():
+            answer = self.ddb.query(
+                TableName=self.tables.numbers_table, IndexName="free-numbers", Limit=limit,
+                KeyConditionExpression="pool_state = :free", ExpressionAttributeValues={":free": to_value(FREE)})
+        return [from_item(item) for item in answer.get("Items", [])]
+
+    # ------------------------------------------------------------------ activations
+    def open_activation(self, activation: dict[str, Any], audit: dict[str, Any]) -> dict[str, Any]:
+        """Claim a free number for `activation` and store it live, in one transaction per attempt.
+
+        Two requests racing for the same number: one transaction wins, the other moves on to another free
+        number, and when none is left it is refused. The authority's own item carries its live activation,
+        so a second live activation for the same authority is refused in the same transaction."""
+        authority_id = activation["authority_id"]
+        for _ in range(_CLAIM_ROUNDS):
+            candidates = self.free_numbers()
+            if not candidates:
+                self._explain_authority_refusal(authority_id, only_if_refused=True)
+                break
+            random.shuffle(candidates)  # racers spread over the pool instead of queueing on one number
+            for candidate in candidates:
+                opened_at = iso(utc_now())
+                opened = {**activation, "number": candidate["number"], "number_kind": candidate["kind"],
+                          "opened_at": opened_at,
+                          "operator_timeline": [{"at": opened_at, "operators": activation["operators"]}]}
+                reasons = self._try_claim(opened, audit)
+                if reasons is None:
+                    return opened
+                if reasons[2] == "ConditionalCheckFailed":
+                    self._explain_authority_refusal(authority_id)
+                if reasons[0] == "ConditionalCheckFailed":
+                    raise errors.Conflict("An activation with this id exists already.")
+                # The number was taken meanwhile or the transaction collided: try the next one.
+        raise errors.NoNumberAvailable("No pool number is free: every crisis number is in use. "
+                                       "Call the crisis center's duty officer.")
+
+    def _try_claim(self, activation: dict[str, Any], audit: dict[str, Any]) -> list[str] | None:
+        routing = {field: activation[field if field != "activation_id" else "id"] for field in ROUTING_FIELDS}
+        names = {f"#r{i}": field for i, field in enumerate(ROUTING_FIELDS)}
+        values = {f":r{i}": to_value(routing[field]) for i, field in enumerate(ROUTING_FIELDS)}
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": self.tables.activations_table, "Item": to_item(activation),
+                             "ConditionExpression": "attribute_not_exists(id)"}},
+                    {"Update": {"TableName": self.tables.numbers_table,
+                                "Key": to_item({"number": activation["number"]}),
+                                "UpdateExpression": "SET " + ", ".join(f"#r{i} = :r{i}" for i in range(len(names)))
+                                                    + " REMOVE pool_state",
+                                "ConditionExpression": "pool_state = :free",
+                                "ExpressionAttributeNames": names,
+                                "ExpressionAttributeValues": {**values, ":free": to_value(FREE)}}},
+                    {"Update": {"TableName": self.tables.authorities_table,
+                                "Key": to_item({"id": activation["authority_id"]}),
+                                "UpdateExpression": "SET live_activation_id = :a",
+                                "ConditionExpression": "attribute_exists(id) AND attribute_not_exists(revoked_at)"
+                                                       " AND attribute_not_exists(live_activation_id)",
+                                "ExpressionAttributeValues": {":a": to_value(activation["id"])}}},
+                    self._audit_put(audit),
+                ])
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            if error_code(error) == "TransactionCanceledException" and len(codes) >= 3:
+                return codes
+            raise
+        return None
+
+    def _explain_authority_refusal(self, authority_id: str, only_if_refused: bool = False) -> None:
+        """Raise the reason the authority may not open an activation now (with `only_if_refused`, return
+        quietly when there is none)."""
+        authority = self.get_authority(authority_id) or {}
+        if only_if_refused and authority and not authority.get("revoked_at") \
+                and not authority.get("live_activation_id"):
+            return
+        if not authority:
+            raise errors.Forbidden("This authority is not enrolled.")
+        if authority.get("revoked_at"):
+            raise errors.AuthorityRevoked("This authority's enrolment was revoked.")
+        live = authority.get("live_activation_id")
+        raise errors.ActivationAlreadyLive(
+            f"Activation {live} of this authority is live already; change or close it instead.",
+            activation_id=live)
+
+    def get_activation(self, activation_id: str) -> dict[str, Any] | None:
+        return self._get(self.tables.activations_table, {"id": activation_id}, consistent=True)
+
+    def list_activations(self, authority_id: str | None) -> list[dict[str, Any]]:
+        if authority_id is None:
+            items = list(self._scan(self.tables.activations_table))
+        else:
+            items = list(self._pages("query", TableName=self.tables.activations_table, IndexName="by-authority",
+                                     KeyConditionExpression="authority_id = :a",
+                                     ExpressionAttributeValues={":a": to_value(authority_id)}))
+        return sorted(items, key=lambda a: a["requested_at"], reverse=True)
+
+    def update_activation(self, activation: dict[str, Any], changes: dict[str, Any],
+                          timeline_entry: dict[str, Any] | None, audit: dict[str, Any]) -> None:
+        """Change a live activation and its number's routing copy together."""
+        names = {f"#f{i}": key for i, key in enumerate(changes)}
+        values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
+        sets = [f"#f{i} = :v{i}" for i in range(len(changes))]
+        activation_sets = list(sets)
+        activation_values = dict(values)
+        if timeline_entry is not None:
+            activation_sets.append("operator_timeline = list_append(operator_timeline, :entry)")
+            activation_values[":entry"] = to_value([timeline_entry])
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": self.tables.activations_table, "Key": to_item({"id": activation["id"]}),
+                                "UpdateExpression": "SET " + ", ".join(activation_sets),
+                                "ConditionExpression": "#status = :live",
+                                "ExpressionAttributeNames": {**names, "#status": "status"},
+                                "ExpressionAttributeValues": {**activation_values, ":live": to_value("live")}}},
+                    {"Update": {"TableName": self.tables.numbers_table,
+                                "Key": to_item({"number": activation["number"]}),
+                                "UpdateExpression": "SET " + ", ".join(sets),
+                                "ConditionExpression": "activation_id = :a",
+                                "ExpressionAttributeNames": names,
+                                "ExpressionAttributeValues": {**values, ":a": to_value(activation["id"])}}},
+                    self._audit_put(audit),
+                ])
+        except ClientError as error:
+            if "ConditionalCheckFailed" in cancellation_codes(error):
+                raise errors.ActivationClosed("This activation is closed; it can no longer change.",
+                                              activation_id=activation["id"]) from error
+            raise
+
+    def close_activation(self, activation: dict[str, Any], closed_at: str, audit: dict[str, Any]) -> bool:
+        """Close a live activation and free its number. False when it was closed already (nothing changes)."""
+        key = {"id": activation["id"]}
+        remove = ", ".join(f"#r{i}" for i, _ in enumerate(ROUTING_FIELDS))
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": self.tables.activations_table, "Key": to_item(key),
+                                "UpdateExpression": "SET #status = :closed, closed_at = :at",
+                                "ConditionExpression": "#status = :live",
+                                "ExpressionAttributeNames": {"#status": "status"},
+                                "ExpressionAttributeValues": {":closed": to_value("closed"), ":live": to_value("live"),
+                                                              ":at": to_value(closed_at)}}},
+                    {"Update": {"TableName": self.tables.numbers_table,
+                                "Key": to_item({"number": activation["number"]}),
+                                "UpdateExpression": f"SET pool_state = :free REMOVE {remove}",
+                                "ConditionExpression": "activation_id = :a",
+                                "ExpressionAttributeNames": {f"#r{i}": f for i, f in enumerate(ROUTING_FIELDS)},
+                                "ExpressionAttributeValues": {":free": to_value(FREE),
+                                                              ":a": to_value(activation["id"])}}},
+                    {"Update": {"TableName": self.tables.authorities_table,
+                                "Key": to_item({"id": activation["authority_id"]}),
+                                "UpdateExpression": "REMOVE live_activation_id",
+                                "ConditionExpression": "live_activation_id = :a",
+                                "ExpressionAttributeValues": {":a": to_value(activation["id"])}}},
+                    self._audit_put(audit),
+                ])
+        except ClientError as error:
+            if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------------ audit trail
+    def audit_entries(self, subject: str) -> list[dict[str, Any]]:
+        return list(self._pages("query", TableName=self.tables.audit_table,
+                                KeyConditionExpression="subject = :s",
+                                ExpressionAttributeValues={":s": to_value(subject)}))
+
+    def _audit_put(self, audit: dict[str, Any]) -> dict[str, Any]:
+        return {"Put": {"TableName": self.tables.audit_table, "Item": to_item(audit),
+                        "ConditionExpression": "attribute_not_exists(entry)"}}
+
+    # ------------------------------------------------------------------ plumbing
+    def _get(self, table: str, key: dict[str, Any], consistent: bool = False) -> dict[str, Any] | None:
+        with translated_errors():
+            answer = self.ddb.get_item(TableName=table, Key=to_item(key), ConsistentRead=consistent)
+        item = answer.get("Item")
+        return from_item(item) if item else None
+
+    def _scan(self, table: str) -> Iterator[dict[str, Any]]:
+        return self._pages("scan", TableName=table)
+
+    def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
+        with translated_errors():
+            for page in self.ddb.get_paginator(operation).paginate(**request):
+                for item in page.get("Items", []):
+                    yield from_item(item)

@@ -1,0 +1,324 @@
+"""The local stack: an embedded moto server as the AWS backend, the REST API on one port (API Gateway's proxy
+integration and token authorizer, emulated), and the Lambda Invoke API on another (the twin of
+`sam local start-lambda`). The handlers that answer are the ones `sam deploy` ships."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from infra.local import template
+
+LOCAL_STAGE = "local"
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that the handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+        self.invoked_function_arn = (f"arn:aws:lambda:{template.LOCAL_REGION}:{template.LOCAL_ACCOUNT}:"
+                                     f"function:{self.function_name}")
+        self.function_version = "$LATEST"
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class Functions:
+    """The template's functions, imported on first use, invoked in this process."""
+
+    def __init__(self) -> None:
+        if str(template.FUNCTIONS_DIR) not in sys.path:
+            sys.path.insert(0, str(template.FUNCTIONS_DIR))
+        self.specs = template.functions()
+        self._handlers: dict[str, Callable[..., Any]] = {}
+        self._lock = threading.Lock()
+
+    def handler(self, logical_id: str) -> Callable[..., Any]:
+        with self._lock:
+            if logical_id not in self._handlers:
+                module_name, _, attribute = self.specs[logical_id].handler.rpartition(".")
+                self._handlers[logical_id] = getattr(importlib.import_module(module_name), attribute)
+            return self._handlers[logical_id]
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        return self.handler(logical_id)(event, LambdaContext(logical_id))
+
+
+def configure_environment(endpoint_url: str) -> None:
+    """Point boto3 at the local backend and give the functions the template's environment."""
+    os.environ.update({
+        "AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_REGION": template.LOCAL_REGION,
+        "POWERTOOLS_SERVICE_NAME": "crisisline", "POWERTOOLS_METRICS_NAMESPACE": "crisisline",
+    })
+    for spec in template.functions().values():
+        for key, value in spec.environment.items():
+            if key != "POWERTOOLS_SERVICE_NAME":
+                os.environ[key] = value
+
+
+# ---------------------------------------------------------------------- API Gateway, emulated
+class ApiGateway:
+    """Turns HTTP requests into API Gateway REST proxy events: route match, token authorizer with its
+    validation expression and cache, then the route's function."""
+
+    def __init__(self, functions: Functions, cache_seconds: int | None = None) -> None:
+        self.functions = functions
+        self.routes = template.api_routes()
+        self.authorizer_id, validation, ttl = template.authorizer()
+        self.validation = re.compile(validation)
+        self.cache_seconds = ttl if cache_seconds is None else cache_seconds
+        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
+               source_ip: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
+        split = urlsplit(raw_path)
+        path = split.path.rstrip("/") or "/"
+        for route in self.routes:
+            params = route.match(method, path)
+            if params is not None:
+                break
+        else:
+            return _json_error(404, "not_found", "No such resource.")
+        context: dict[str, Any] = {}
+        if route.authorized:
+            outcome = self._authorize(headers, method, path)
+            if isinstance(outcome, tuple):
+                return outcome
+            context = outcome
+        event = self._event(route, method, path, split.query, headers, body, params, context, source_ip)
+        try:
+            answer = self.functions.invoke(route.function, event)
+        except Exception:  # noqa: BLE001 - API Gateway turns a crashed integration into a 502
+            traceback.print_exc()
+            return _json_error(502, "bad_gateway", "The function failed.")
+        payload = answer.get("body") or ""
+        data = base64.b64decode(payload) if answer.get("isBase64Encoded") else payload.encode()
+        out_headers = {**(answer.get("headers") or {}),
+                       **{k: v[-1] for k, v in (answer.get("multiValueHeaders") or {}).items() if v}}
+        return int(answer.get("statusCode", 200)), out_headers, data
+
+    def _authorize(self, headers: dict[str, str], method: str,
+                   path: str) -> dict[str, Any] | tuple[int, dict[str, str], bytes]:
+        token = _header(headers, "authorization")
+        if not token or not self.validation.match(token):
+            return _json_error(401, "unauthorized", "A valid bearer token is required.")
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(token)
+        if cached and now - cached[0] < self.cache_seconds:
+            return cached[1]
+        method_arn = (f"arn:aws:execute-api:{template.LOCAL_REGION}:{template.LOCAL_ACCOUNT}:local/"
+                      f"{LOCAL_STAGE}/{method}{path}")
+        try:
+            policy = self.functions.invoke(self.authorizer_id, {"type": "TOKEN", "authorizationToken": token,
+                                                                "methodArn": method_arn})
+        except Exception as error:  # noqa: BLE001
+            if str(error) == "Unauthorized":
+                return _json_error(401, "unauthorized", "A valid bearer token is required.")
+            return _json_error(500, "authorizer_failure", "The authorizer failed; retry shortly.")
+        statements = policy.get("policyDocument", {}).get("Statement", [])
+        if not any(s.get("Effect") == "Allow" for s in statements):
+            return _json_error(403, "forbidden", "This token may not do that.")
+        context = {"principalId": policy.get("principalId"), **(policy.get("context") or {})}
+        if self.cache_seconds > 0:
+            with self._lock:
+                self._cache[token] = (now, context)
+        return context
+
+    def _event(self, route: template.ApiRoute, method: str, path: str, query: str, headers: dict[str, str],
+               body: bytes, params: dict[str, str], authorizer: dict[str, Any], source_ip: str) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        multi_query = parse_qs(query, keep_blank_values=True) if query else {}
+        try:
+            text, encoded = body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(body).decode(), True
+        request_id = str(uuid.uuid4())
+        return {
+            "resource": route.path, "path": path, "httpMethod": method,
+            "headers": dict(headers) or None, "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": params or None, "stageVariables": None,
+            "requestContext": {
+                "resourceId": "local", "resourcePath": route.path, "httpMethod": method,
+                "extendedRequestId": request_id, "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "path": f"/{LOCAL_STAGE}{path}", "accountId": template.LOCAL_ACCOUNT, "protocol": "HTTP/1.1",
+                "stage": LOCAL_STAGE, "domainPrefix": "localhost", "requestTimeEpoch": int(now.timestamp() * 1000),
+                "requestId": request_id, "domainName": "localhost", "apiId": "local",
+                "identity": {"sourceIp": source_ip, "userAgent": _header(headers, "user-agent")},
+                "authorizer": authorizer or None,
+            },
+            "body": text or None, "isBase64Encoded": encoded,
+        }
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name), None)
+
+
+def _json_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
+    body = json.dumps({"error": {"code": code, "message": message, "details": {}}}).encode()
+    return status, {"Content-Type": "application/json"}, body
+
+
+def _api_handler(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, data = gateway.handle(self.command, self.path, dict(self.headers.items()), body,
+                                                   self.client_address[0])
+            self.send_response(status)
+            for key, value in headers.items():
+                if key.lower() not in ("content-length", "connection"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            # The request line only: never headers, which carry bearer tokens.
+            sys.stderr.write(f"api {self.command} {urlsplit(self.path).path} {args[1] if len(args) > 1 else ''}\n")
+
+    return Handler
+
+
+# ---------------------------------------------------------------------- Lambda Invoke API
+_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+
+
+def _lambda_handler(functions: Functions) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            found = _INVOKE_PATH.match(urlsplit(self.path).path)
+            name = found.group("name").rsplit(":", 1)[-1] if found else ""
+            if name not in functions.specs:
+                return self._answer(404, {"Type": "User", "message": f"Function not found: {name}"},
+                                    {"x-amzn-ErrorType": "ResourceNotFoundException"})
+            try:
+                event = json.loads(body or b"{}")
+            except json.JSONDecodeError:
+                return self._answer(400, {"Type": "User", "message": "Could not parse request body into json"},
+                                    {"x-amzn-ErrorType": "InvalidRequestContentException"})
+            if self.headers.get("X-Amz-Invocation-Type") == "Event":
+                threading.Thread(target=functions.invoke, args=(name, event), daemon=True).start()
+                return self._answer(202, None)
+            try:
+                result = functions.invoke(name, event)
+            except Exception as error:  # noqa: BLE001 - reported as Lambda reports an unhandled error
+                return self._answer(200, {"errorMessage": str(error), "errorType": type(error).__name__,
+                                          "stackTrace": traceback.format_tb(error.__traceback__)},
+                                    {"X-Amz-Function-Error": "Unhandled"})
+            return self._answer(200, result)
+
+        def _answer(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            data = b"" if payload is None else json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Amz-Executed-Version", "$LATEST")
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            sys.stderr.write(f"lambda {urlsplit(self.path).path}\n")
+
+    return Handler
+
+
+# ---------------------------------------------------------------------- the whole stack
+class LocalStack:
+    """Backend, API and Lambda endpoint, started together and stopped together."""
+
+    def __init__(self, api_port: int = 3000, lambda_port: int = 3001, moto_port: int = 0,
+                 cache_seconds: int | None = None, quiet: bool = False) -> None:
+        self.api_port, self.lambda_port, self.moto_port = api_port, lambda_port, moto_port
+        self.cache_seconds = cache_seconds
+        self.quiet = quiet
+        self._servers: list[ThreadingHTTPServer] = []
+        self._moto: Any = None
+
+    def start(self) -> LocalStack:
+        from moto.server import ThreadedMotoServer
+
+        moto_port = self.moto_port or _free_port()
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self._moto.start()
+        self.backend_url = f"http://127.0.0.1:{moto_port}"
+        configure_environment(self.backend_url)
+        self.functions = Functions()
+        self.gateway = ApiGateway(self.functions, self.cache_seconds)
+        api = ThreadingHTTPServer(("127.0.0.1", self.api_port), _api_handler(self.gateway))
+        invoke = ThreadingHTTPServer(("127.0.0.1", self.lambda_port), _lambda_handler(self.functions))
+        for server in (api, invoke):
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self._servers.append(server)
+        self.api_port, self.lambda_port = api.server_address[1], invoke.server_address[1]
+        return self
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def lambda_url(self) -> str:
+        return f"http://127.0.0.1:{self.lambda_port}"
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        if self._moto is not None:
+            self._moto.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -1,0 +1,155 @@
+"""Shared fixtures: moto in-process as the AWS backend, tables built from template.yaml, and an API client
+that goes through the same emulated API Gateway (token authorizer included) as the local stack."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from infra.local import seed, template
+from infra.local.stack import ApiGateway, Functions
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+TOKEN_KEY = "test-hashing-key-0123456789abcdef"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A real AWS payload from ../shared/samples, as it is."""
+    return json.loads((SAMPLES / name).read_text())  # type: ignore[no-any-return]
+
+
+def _clear_caches() -> None:
+    from activate import logic
+    from crisisline import aws, settings, tokens
+
+    aws.reset_clients()
+    settings.api.cache_clear()
+    settings.authorizer.cache_clear()
+    logic.default_store.cache_clear()
+    logic._idempotency_store.cache_clear()
+    tokens.forget_key()
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_REGION": template.LOCAL_REGION,
+                       "POWERTOOLS_METRICS_DISABLED": "true", **template.environment()}.items():
+        monkeypatch.setenv(key, value)
+    _clear_caches()
+    yield
+    _clear_caches()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """A fresh moto backend with the template's tables and the token hashing key."""
+    with mock_aws():
+        seed.provision(TOKEN_KEY)
+        yield
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    raw: bytes
+
+    @property
+    def body(self) -> Any:
+        return json.loads(self.raw) if self.raw else None
+
+    @property
+    def error_code(self) -> str | None:
+        body = self.body
+        return body.get("error", {}).get("code") if isinstance(body, dict) else None
+
+
+class Api:
+    """Calls the API through the emulated API Gateway in this process: authorizer, then handler."""
+
+    def __init__(self, cache_seconds: int = 0) -> None:
+        self.gateway = ApiGateway(Functions(), cache_seconds=cache_seconds)
+
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
+             headers: dict[str, str] | None = None, raw: bytes | None = None) -> Answer:
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+        if data:
+            sent.setdefault("Content-Type", "application/json")
+        status, out_headers, out = self.gateway.handle(method, path, sent, data)
+        return Answer(status, out_headers, out)
+
+    def get(self, path: str, token: str | None = None, **kw: Any) -> Answer:
+        return self.call("GET", path, token, **kw)
+
+    def post(self, path: str, token: str | None = None, body: Any = None, **kw: Any) -> Answer:
+        return self.call("POST", path, token, body, **kw)
+
+    def patch(self, path: str, token: str | None = None, body: Any = None, **kw: Any) -> Answer:
+        return self.call("PATCH", path, token, body, **kw)
+
+
+@pytest.fixture
+def api(aws: None) -> Api:
+    return Api()
+
+
+@pytest.fixture
+def admin(aws: None) -> str:
+    return seed.admin_credential()
+
+
+def authority_body(authority_id: str = "44021", name: str = "Stad Gent", **changes: Any) -> dict[str, Any]:
+    return {"id": authority_id, "name": name, "languages": ["nl", "en"],
+            "agreement": {"reference": f"NCCN-{authority_id}", "signed_on": "2026-02-01"},
+            "billing": {"reference": f"FIN-{authority_id}", "email": "facturen@gent.example"}, **changes}
+
+
+def activation_body(**changes: Any) -> dict[str, Any]:
+    return {"reason": "Chemical fire at the port; smoke over the city", "languages": ["nl", "en"],
+            "message": {"nl": "Blijf binnen en sluit ramen en deuren.", "en": "Stay inside; close windows and doors."},
+            "victim_information": True, "operators": 4, **changes}
+
+
+@pytest.fixture
+def enrol(api: Api, admin: str) -> Any:
+    """Enrol an authority through the API; returns (authority, token)."""
+
+    def _enrol(authority_id: str = "44021", name: str = "Stad Gent") -> tuple[dict[str, Any], str]:
+        answer = api.post("/authorities", admin, authority_body(authority_id, name))
+        assert answer.status == 201, answer.body
+        return answer.body, answer.body["token"]
+
+    return _enrol
+
+
+@pytest.fixture
+def add_numbers(api: Api, admin: str) -> Any:
+    def _add(*numbers: str, kind: str = "toll_free") -> list[str]:
+        for number in numbers:
+            assert api.post("/numbers", admin, {"number": number, "kind": kind}).status == 201
+        return list(numbers)
+
+    return _add
+
+
+@pytest.fixture
+def gent(enrol: Any) -> str:
+    """The token of an enrolled authority, Stad Gent (44021)."""
+    return str(enrol("44021", "Stad Gent")[1])
+
+
+def env_without_aws() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
