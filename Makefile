@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 
 bench: $(STAMP)
-	$(PY) -m tests.bench
+	$(PY) -m bench
 
 deploy:
 	sam build
