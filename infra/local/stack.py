@@ -141,7 +141,8 @@ class ApiGateway:
         except Exception as error:  # noqa: BLE001
             if str(error) == "Unauthorized":
                 return _json_error(401, "unauthorized", "A valid bearer token is required.")
-            return _json_error(500, "authorizer_failure", "The authorizer failed; retry shortly.")
+            status, headers, body = _json_error(503, "unavailable", "Tokens cannot be checked right now; retry shortly.")
+            return status, {**headers, "Retry-After": "2"}, body
         statements = policy.get("policyDocument", {}).get("Statement", [])
         if not any(s.get("Effect") == "Allow" for s in statements):
             return _json_error(403, "forbidden", "This token may not do that.")
