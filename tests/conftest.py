@@ -153,3 +153,116 @@ def gent(enrol: Any) -> str:
 
 def env_without_aws() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+
+
+@dataclass
+class RunningStack:
+    """A local stack started as `make run` starts it, in its own process."""
+
+    api_url: str
+    lambda_url: str
+    lambda_port: int
+    admin_token: str
+    authority_token: str
+    authority_id: str
+    numbers: list[str]
+    output: str
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[RunningStack]:
+    """`python -m infra.local` on free ports; stopped at the end of the session."""
+    import re
+    import secrets
+    import subprocess
+    import sys
+    import time
+
+    api_port, lambda_port = _free_port(), _free_port()
+    admin_token = secrets.token_urlsafe(32)
+    env = {**env_without_aws(), "CRISISLINE_API_PORT": str(api_port), "CRISISLINE_LAMBDA_PORT": str(lambda_port),
+           "CRISISLINE_ADMIN_TOKEN": admin_token, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=Path(__file__).resolve().parents[1],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Ctrl-C stops it" in line:
+            break
+    output = "".join(lines)
+    found = re.search(r"authority (\d{5}) \(demo\)\s+(\S+)", output)
+    if found is None:
+        process.kill()
+        pytest.fail(f"local stack did not start:\n{output}")
+    numbers = re.findall(r"\+32\d+", output)
+    try:
+        yield RunningStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{lambda_port}", lambda_port,
+                           admin_token, found.group(2), found.group(1), numbers, output)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def table_names() -> dict[str, str]:
+    """Logical id → local name of every DynamoDB table of the template."""
+    return {logical_id: template.physical_table_name(logical_id)
+            for logical_id in template.resources("AWS::DynamoDB::Table")}
+
+
+def table_items(logical_id: str) -> list[dict[str, Any]]:
+    """Every item of one of the template's tables, as DynamoDB stores it (attribute maps)."""
+    import boto3
+
+    pages = boto3.client("dynamodb").get_paginator("scan").paginate(TableName=table_names()[logical_id])
+    return [item for page in pages for item in page.get("Items", [])]
+
+
+@pytest.fixture
+def snapshot(aws: None) -> Any:
+    """A function that returns the content of every table, to show that a refused request wrote nothing."""
+
+    def _snapshot() -> dict[str, list[str]]:
+        return {logical_id: sorted(json.dumps(item, sort_keys=True) for item in table_items(logical_id))
+                for logical_id in table_names()}
+
+    return _snapshot
+
+
+@pytest.fixture
+def atomic_dynamodb(aws: None) -> Iterator[None]:
+    """Serialise moto's DynamoDB requests, as DynamoDB itself makes each request atomic.
+
+    moto 5.2 is not thread-safe: `transact_write_items` checks every condition and then writes without a lock,
+    and a cancelled transaction restores deep copies of whole tables, wiping out writes that other threads made
+    meanwhile (see tests/test_activation_races.py). Tests that race threads against the store use this fixture
+    so that they test crisisline's claim logic, not moto's missing isolation."""
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    original = DynamoHandler.call_action
+
+    def call_action(self: DynamoHandler) -> Any:
+        with lock:
+            return original(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DynamoHandler, "call_action", call_action)
+        yield

@@ -41,6 +41,8 @@ crisisline local stack is up (no Docker, no AWS account)
   REST API            {api}        Swagger UI: {api}/docs
   Lambda Invoke API   {stack.lambda_url}   functions: {", ".join(sorted(stack.functions.specs))}
 
+Pool numbers: {", ".join(demo["numbers"])}
+
 Tokens (local only; shown here once):
   admin                    {admin_token}
   authority {demo["authority_id"]} (demo)   {demo["authority_token"]}

@@ -141,7 +141,7 @@ class ApiGateway:
         except Exception as error:  # noqa: BLE001
             if str(error) == "Unauthorized":
                 return _json_error(401, "unauthorized", "A valid bearer token is required.")
-            status, headers, body = _json_error(503, "unavailable", "Tokens cannot be checked right now; retry shortly.")
+            status, headers, body = _json_error(503, "unavailable", "Tokens cannot be checked now; retry shortly.")
             return status, {**headers, "Retry-After": "2"}, body
         statements = policy.get("policyDocument", {}).get("Statement", [])
         if not any(s.get("Effect") == "Allow" for s in statements):

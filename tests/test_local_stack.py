@@ -1,0 +1,101 @@
+"""`make run` end to end: the local stack in its own process, driven over real HTTP as a user would."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from tests.conftest import RunningStack, activation_body
+
+
+def http(method: str, url: str, token: str | None = None, body: Any = None,
+         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            raw = answer.read()
+            status, answer_headers = answer.status, dict(answer.headers.items())
+    except urllib.error.HTTPError as error:
+        raw, status, answer_headers = error.read(), error.code, dict(error.headers.items())
+    content_type = answer_headers.get("Content-Type", "")
+    return status, answer_headers, json.loads(raw) if raw and "json" in content_type else raw
+
+
+def test_the_printed_curl_examples_name_the_running_ports_and_tokens(local_stack: RunningStack) -> None:
+    assert f"curl -s {local_stack.api_url}/health" in local_stack.output
+    assert local_stack.admin_token in local_stack.output
+    assert local_stack.numbers, "the demo pool numbers are listed"
+
+
+def test_an_authority_opens_and_closes_its_line_over_http(local_stack: RunningStack) -> None:
+    api, token = local_stack.api_url, local_stack.authority_token
+    assert http("GET", f"{api}/health")[0] == 200
+
+    body = activation_body(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."})
+    status, _, opened = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "e2e-1"})
+    assert status == 201, opened
+    assert opened["status"] == "live" and opened["authority_id"] == local_stack.authority_id
+    assert opened["number"] in local_stack.numbers
+
+    again = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "e2e-1"})
+    assert again[0] == 201 and again[2]["id"] == opened["id"]
+
+    status, _, numbers = http("GET", f"{api}/numbers", local_stack.admin_token)
+    holding = [n for n in numbers["numbers"] if n["activation_id"] == opened["id"]]
+    assert status == 200 and [n["number"] for n in holding] == [opened["number"]]
+
+    status, _, closed = http("POST", f"{api}/activations/{opened['id']}/close", token)
+    assert status == 200 and closed["status"] == "closed" and closed["closed_at"] >= opened["opened_at"]
+
+
+def test_requests_without_a_valid_token_are_refused_over_http(local_stack: RunningStack) -> None:
+    api = local_stack.api_url
+    status, _, body = http("GET", f"{api}/activations")
+    assert status == 401 and body["error"]["code"] == "unauthorized"
+    assert http("GET", f"{api}/activations", "not-a-real-token-but-long-enough")[0] == 401
+    status, _, body = http("POST", f"{api}/numbers", local_stack.authority_token,
+                           {"number": "+3225559999", "kind": "did"})
+    assert status == 403 and body["error"]["code"] == "forbidden"
+
+
+def test_swagger_ui_and_unknown_paths(local_stack: RunningStack) -> None:
+    status, _, page = http("GET", f"{local_stack.api_url}/docs")
+    assert status == 200 and b"swagger" in page.lower()
+    status, _, body = http("GET", f"{local_stack.api_url}/nowhere")
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
+def test_the_lambda_endpoint_invokes_template_functions_by_logical_id(local_stack: RunningStack) -> None:
+    client = boto3.client("lambda", endpoint_url=local_stack.lambda_url, region_name="eu-central-1",
+                          aws_access_key_id="local", aws_secret_access_key="local",
+                          config=Config(retries={"max_attempts": 1}))
+    answer = client.invoke(FunctionName="AuthorizerFunction", Payload=json.dumps({
+        "type": "TOKEN", "authorizationToken": f"Bearer {local_stack.admin_token}",
+        "methodArn": "arn:aws:execute-api:eu-central-1:123456789012:local/local/GET/numbers"}).encode())
+    policy = json.loads(answer["Payload"].read())
+    assert answer["StatusCode"] == 200 and "FunctionError" not in answer
+    assert policy["context"]["role"] == "admin"
+
+    refused = client.invoke(FunctionName="AuthorizerFunction", Payload=json.dumps({
+        "type": "TOKEN", "authorizationToken": "Bearer wrong-token-wrong-token-wrong",
+        "methodArn": "arn:aws:execute-api:eu-central-1:123456789012:local/local/GET/numbers"}).encode())
+    assert refused["FunctionError"] == "Unhandled"
+    assert json.loads(refused["Payload"].read())["errorMessage"] == "Unauthorized"
+
+    try:
+        client.invoke(FunctionName="NoSuchFunction", Payload=b"{}")
+    except client.exceptions.ResourceNotFoundException:
+        pass
+    else:
+        raise AssertionError("an unknown function must be refused")
