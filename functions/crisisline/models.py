@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Language = Literal["nl", "fr", "de", "en"]
 LANGUAGES: tuple[Language, ...] = ("nl", "fr", "de", "en")
@@ -90,10 +98,14 @@ class ActivationIn(_Body):
 
     _unique = field_validator("languages")(_unique_languages)
 
-    @model_validator(mode="after")
-    def _one_message_per_language(self) -> ActivationIn:
-        check_messages(self.languages, self.message)
-        return self
+    @field_validator("message")
+    @classmethod
+    def _one_message_per_language(cls, message: dict[Language, str], info: ValidationInfo) -> dict[Language, str]:
+        # A field validator, not a model validator, so that the 422 names `message` rather than the whole body.
+        # When the languages themselves are invalid they are missing here, and that error is reported instead.
+        if "languages" in info.data:
+            check_messages(info.data["languages"], message)
+        return message
 
 
 class ActivationPatch(_Body):
@@ -105,6 +117,14 @@ class ActivationPatch(_Body):
     operators: int | None = Field(default=None, ge=1, le=200)
 
     _unique = field_validator("languages")(lambda cls, v: v if v is None else _unique_languages(v))
+
+    @field_validator("languages", "message", "victim_information", "operators")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # None is only the default of a field left out; an explicit null would erase the field.
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep it unchanged")
+        return value
 
     @model_validator(mode="after")
     def _not_empty(self) -> ActivationPatch:
