@@ -3,6 +3,7 @@ Every error becomes `{"error": {"code", "message", "details"}}` here and nowhere
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -29,26 +30,43 @@ NisCode = Annotated[str, Path(pattern=r"^[0-9]{5}$")]
 ActivationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
+def _error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
 def _error(status: int, code: str, message: str, details: dict[str, Any] | None = None,
            headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, headers=headers,
-                    body={"error": {"code": code, "message": message, "details": details or {}}})
+                    body=_error_body(code, message, details))
 
 
 def _json(status: int, body: Any) -> Response[dict[str, Any]]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-def _limit_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[dict[str, Any]]:
-    body = app.current_event.body or ""
-    size = len(body) * 3 // 4 if app.current_event.is_base64_encoded else len(body.encode())
-    if size > MAX_BODY_BYTES:
-        return _error(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.",
-                      {"limit_bytes": MAX_BODY_BYTES})
+def _body_bytes(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    return len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+
+
+def _too_large() -> dict[str, Any]:
+    """413 as an API Gateway proxy answer. Given before the resolver runs, because Powertools validates (and
+    so parses) the body before any middleware could refuse it."""
+    body = _error_body("payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.",
+                       {"limit_bytes": MAX_BODY_BYTES})
+    return {"statusCode": 413, "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(body), "isBase64Encoded": False}
+
+
+def _object_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[dict[str, Any]]:
+    # Powertools validates a JSON array against a model by taking its first element; a body is one object.
+    if app.current_event.body and not isinstance(app.current_event.json_body, dict):
+        return _error(422, "validation_error", "Invalid field(s): body.",
+                      {"fields": [{"field": "body", "problem": "must be a JSON object"}]})
     return next_middleware(app)
 
 
-app.use(middlewares=[_limit_body])
+app.use(middlewares=[_object_body])
 
 
 def caller() -> Caller:
@@ -178,4 +196,6 @@ def activation_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if _body_bytes(event) > MAX_BODY_BYTES:
+        return _too_large()
     return app.resolve(event, context)

@@ -180,7 +180,8 @@ def open_activation(caller: Caller, request: ActivationIn, store: Store, idempot
                                       caller=caller, store=store)
     except IdempotencyValidationError as error:
         raise errors.InvalidRequest("This Idempotency-Key was used for a different request; use a new key.",
-                                    field="Idempotency-Key") from error
+                                    fields=[{"field": "Idempotency-Key",
+                                             "problem": "already used for a different request"}]) from error
     except IdempotencyAlreadyInProgressError as error:
         raise errors.RequestInProgress("A request with this Idempotency-Key is still being handled; retry shortly.",
                                        retry_after=1) from error
@@ -252,7 +253,8 @@ def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch
     try:
         check_messages(languages, message)
     except ValueError as error:
-        raise errors.InvalidRequest(str(error), field="message") from error
+        raise errors.InvalidRequest(f"Invalid field(s): message. {error}",
+                                    fields=[{"field": "message", "problem": str(error)}]) from error
     at = iso(utc_now())
     timeline_entry = None
     if "operators" in changes:
