@@ -1,0 +1,291 @@
+"""Who may do what: bearer tokens, roles, one authority never seeing another's line, rotation and revocation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api, activation_body, authority_body, table_items, table_names
+
+UNKNOWN_TOKEN = "A" * 43  # well-formed, never issued
+
+
+@pytest.fixture
+def finance(api: Api, admin: str) -> str:
+    return str(api.post("/credentials", admin, {"role": "finance"}).body["token"])
+
+
+@pytest.fixture
+def gents_line(api: Api, gent: str, add_numbers: Any) -> dict[str, Any]:
+    add_numbers("+3280012345", "+3280012346")
+    answer = api.post("/activations", gent, activation_body())
+    assert answer.status == 201
+    return answer.body  # type: ignore[no-any-return]
+
+
+EVERY_PROTECTED_ROUTE = [
+    ("POST", "/authorities", authority_body()), ("GET", "/authorities", None), ("GET", "/authorities/44021", None),
+    ("POST", "/authorities/44021/token", None), ("POST", "/authorities/44021/revoke", None),
+    ("POST", "/credentials", {"role": "finance"}), ("POST", "/numbers", {"number": "+3280099999", "kind": "did"}),
+    ("GET", "/numbers", None), ("POST", "/activations", activation_body()), ("GET", "/activations", None),
+    ("GET", "/activations/x", None), ("PATCH", "/activations/x", {"operators": 2}),
+    ("POST", "/activations/x/close", None), ("GET", "/activations/x/audit", None),
+]
+
+
+# ---------------------------------------------------------------------- 401
+@pytest.mark.parametrize(("method", "path", "body"), EVERY_PROTECTED_ROUTE)
+def test_every_route_but_health_and_docs_needs_a_token(api: Api, snapshot: Any, method: str, path: str,
+                                                       body: Any) -> None:
+    before = snapshot()
+    answer = api.call(method, path, None, body)
+    assert answer.status == 401
+    assert answer.error_code == "unauthorized"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("header", [f"Bearer {UNKNOWN_TOKEN}", UNKNOWN_TOKEN, f"Basic {UNKNOWN_TOKEN}",
+                                    "Bearer short", "Bearer " + "A" * 201, "Bearer abc def ghi jkl mno pqr"])
+def test_a_bad_token_is_refused_with_401(api: Api, admin: str, snapshot: Any, header: str) -> None:
+    before = snapshot()
+    answer = api.post("/authorities", body=authority_body(), headers={"Authorization": header})
+    assert answer.status == 401
+    assert answer.error_code == "unauthorized"
+    assert snapshot() == before
+
+
+def test_a_valid_token_with_a_typo_is_refused(api: Api, admin: str) -> None:
+    typo = admin[:-1] + ("B" if admin[-1] != "B" else "C")
+    assert api.get("/numbers", typo).status == 401
+    assert api.get("/numbers", admin).status == 200
+
+
+# ---------------------------------------------------------------------- 403
+AUTHORITY_MAY_NOT = [
+    ("POST", "/authorities", authority_body("11002")), ("POST", "/authorities/44021/token", None),
+    ("POST", "/authorities/44021/revoke", None), ("POST", "/credentials", {"role": "admin"}),
+    ("POST", "/numbers", {"number": "+3280099999", "kind": "did"}), ("GET", "/numbers", None),
+]
+FINANCE_MAY_NOT = [
+    ("POST", "/authorities", authority_body("11002")), ("POST", "/authorities/44021/token", None),
+    ("POST", "/authorities/44021/revoke", None), ("POST", "/credentials", {"role": "admin"}),
+    ("POST", "/numbers", {"number": "+3280099999", "kind": "did"}), ("GET", "/numbers", None),
+    ("POST", "/activations", activation_body()), ("GET", "/activations", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), AUTHORITY_MAY_NOT)
+def test_an_authority_may_not_do_crisis_center_work(api: Api, gent: str, snapshot: Any, method: str, path: str,
+                                                    body: Any) -> None:
+    before = snapshot()
+    answer = api.call(method, path, gent, body)
+    assert answer.status == 403
+    assert answer.error_code == "forbidden"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "path", "body"), FINANCE_MAY_NOT)
+def test_finance_may_only_read_authorities(api: Api, finance: str, enrol: Any, add_numbers: Any, snapshot: Any,
+                                           method: str, path: str, body: Any) -> None:
+    enrol("44021", "Stad Gent")
+    add_numbers("+3280012345")
+    before = snapshot()
+    answer = api.call(method, path, finance, body)
+    assert answer.status == 403
+    assert answer.error_code == "forbidden"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "suffix", "body"), [("GET", "", None), ("PATCH", "", {"operators": 1}),
+                                                        ("POST", "/close", None), ("GET", "/audit", None)])
+def test_finance_may_not_touch_a_line(api: Api, finance: str, gents_line: dict[str, Any], snapshot: Any,
+                                      method: str, suffix: str, body: Any) -> None:
+    before = snapshot()
+    answer = api.call(method, f"/activations/{gents_line['id']}{suffix}", finance, body)
+    assert answer.status == 403
+    assert snapshot() == before
+
+
+def test_only_an_authority_opens_a_line(api: Api, admin: str, add_numbers: Any, snapshot: Any) -> None:
+    add_numbers("+3280012345")
+    before = snapshot()
+    answer = api.post("/activations", admin, activation_body())
+    assert answer.status == 403
+    assert answer.body["error"]["details"]["allowed_roles"] == ["authority"]
+    assert snapshot() == before
+
+
+# ---------------------------------------------------------------------- cross-tenant: 404, never 403
+@pytest.mark.parametrize(("method", "suffix", "body"), [("GET", "", None), ("PATCH", "", {"operators": 50}),
+                                                        ("POST", "/close", None), ("GET", "/audit", None)])
+def test_another_authoritys_line_does_not_exist_for_me(api: Api, enrol: Any, gents_line: dict[str, Any],
+                                                       snapshot: Any, method: str, suffix: str,
+                                                       body: Any) -> None:
+    _, antwerpen = enrol("11002", "Stad Antwerpen")
+    before = snapshot()
+    theirs = api.call(method, f"/activations/{gents_line['id']}{suffix}", antwerpen, body)
+    missing = api.call(method, f"/activations/00000000-0000-0000-0000-000000000000{suffix}", antwerpen, body)
+    assert theirs.status == 404
+    assert theirs.body == missing.body  # the answer does not reveal that the line exists
+    assert snapshot() == before
+
+
+def test_another_authoritys_line_is_not_in_my_list(api: Api, enrol: Any, gents_line: dict[str, Any]) -> None:
+    _, antwerpen = enrol("11002", "Stad Antwerpen")
+    assert api.get("/activations", antwerpen).body["activations"] == []
+    assert api.get("/activations?status=live", antwerpen).body["activations"] == []
+
+
+def test_another_authority_does_not_exist_for_me(api: Api, enrol: Any) -> None:
+    _, gent = enrol("44021", "Stad Gent")
+    enrol("11002", "Stad Antwerpen")
+    theirs = api.get("/authorities/11002", gent)
+    missing = api.get("/authorities/99999", gent)
+    assert theirs.status == 404
+    assert theirs.body == missing.body
+
+
+# ---------------------------------------------------------------------- rotation
+def test_after_rotation_the_new_token_works_and_the_old_one_stops(api: Api, admin: str, enrol: Any) -> None:
+    _, old = enrol("44021", "Stad Gent")
+    answer = api.post("/authorities/44021/token", admin)
+    assert answer.status == 201
+    new = answer.body["token"]
+    assert new != old
+    assert api.get("/authorities/44021", new).status == 200
+    assert api.get("/authorities/44021", old).status == 401
+
+
+def test_a_rotated_token_keeps_working_only_until_the_authorizer_cache_expires(
+        aws: None, admin: str) -> None:
+    cached = Api(cache_seconds=1)
+    old = cached.post("/authorities", admin, authority_body()).body["token"]
+    assert cached.get("/authorities/44021", old).status == 200  # the authorizer's answer is now cached
+    new = cached.post("/authorities/44021/token", admin).body["token"]
+    assert cached.get("/authorities/44021", old).status == 200  # inside the TTL: API Gateway's cached answer
+    assert cached.get("/authorities/44021", new).status == 200  # the new token works at once
+    time.sleep(1.05)
+    assert cached.get("/authorities/44021", old).status == 401
+    assert cached.get("/authorities/44021", new).status == 200
+
+
+def test_the_templates_cache_keeps_a_rotated_token_for_at_most_its_ttl(aws: None, admin: str) -> None:
+    cached = Api(cache_seconds=30)
+    old = cached.post("/authorities", admin, authority_body()).body["token"]
+    assert cached.get("/authorities/44021", old).status == 200
+    cached.post("/authorities/44021/token", admin)
+    assert cached.get("/authorities/44021", old).status == 200
+    assert Api(cache_seconds=0).get("/authorities/44021", old).status == 401  # a gateway without the cached answer
+
+
+def test_rotation_leaves_the_live_line_in_the_authoritys_hands(
+        api: Api, admin: str, gents_line: dict[str, Any]) -> None:
+    new = api.post("/authorities/44021/token", admin).body["token"]
+    assert api.get(f"/activations/{gents_line['id']}", new).status == 200
+    assert api.post(f"/activations/{gents_line['id']}/close", new).body["status"] == "closed"
+
+
+def test_rotating_an_unknown_authority_is_404(api: Api, admin: str, snapshot: Any) -> None:
+    before = snapshot()
+    assert api.post("/authorities/99999/token", admin).status == 404
+    assert snapshot() == before
+
+
+# ---------------------------------------------------------------------- revocation
+def test_a_revoked_authoritys_token_is_refused(api: Api, admin: str, enrol: Any) -> None:
+    _, token = enrol("44021", "Stad Gent")
+    answer = api.post("/authorities/44021/revoke", admin)
+    assert answer.status == 200
+    assert answer.body["revoked_at"].endswith("Z")
+    assert api.get("/authorities/44021", token).status == 401
+    assert api.post("/activations", token, activation_body()).status == 401
+    assert api.get("/authorities/44021", admin).body["revoked_at"] == answer.body["revoked_at"]
+
+
+def test_a_revoked_authority_cannot_activate_even_with_a_cached_token(
+        aws: None, admin: str, add_numbers: Any, snapshot: Any) -> None:
+    cached = Api(cache_seconds=30)
+    token = cached.post("/authorities", admin, authority_body()).body["token"]
+    assert cached.get("/authorities/44021", token).status == 200  # cached as a valid authority
+    assert cached.post("/numbers", admin, {"number": "+3280012345", "kind": "did"}).status == 201
+    assert cached.post("/authorities/44021/revoke", admin).status == 200
+    before = snapshot()
+    answer = cached.post("/activations", token, activation_body())
+    assert answer.status == 409
+    assert answer.error_code == "authority_revoked"
+    assert snapshot() == before
+
+
+def test_an_authority_with_a_live_line_cannot_be_revoked(
+        api: Api, admin: str, gent: str, gents_line: dict[str, Any], snapshot: Any) -> None:
+    before = snapshot()
+    answer = api.post("/authorities/44021/revoke", admin)
+    assert answer.status == 409
+    assert answer.error_code == "activation_already_live"
+    assert answer.body["error"]["details"]["activation_id"] == gents_line["id"]
+    assert snapshot() == before
+    assert api.get("/activations", gent).status == 200
+
+
+def test_a_revoked_authority_cannot_be_revoked_or_rotated_again(
+        api: Api, admin: str, enrol: Any, snapshot: Any) -> None:
+    enrol("44021", "Stad Gent")
+    api.post("/authorities/44021/revoke", admin)
+    before = snapshot()
+    assert api.post("/authorities/44021/revoke", admin).error_code == "authority_revoked"
+    assert api.post("/authorities/44021/token", admin).error_code == "authority_revoked"
+    assert snapshot() == before
+
+
+def test_a_revoked_authority_is_not_enrolled_again_under_the_same_id(
+        api: Api, admin: str, enrol: Any) -> None:
+    enrol("44021", "Stad Gent")
+    api.post("/authorities/44021/revoke", admin)
+    assert api.post("/authorities", admin, authority_body()).error_code == "authority_exists"
+
+
+# ---------------------------------------------------------------------- tokens at rest and in logs
+def _every_token(api: Api, admin: str, enrol: Any) -> list[str]:
+    _, gent = enrol("44021", "Stad Gent")
+    _, antwerpen = enrol("11002", "Stad Antwerpen")
+    finance = api.post("/credentials", admin, {"role": "finance"}).body["token"]
+    second_admin = api.post("/credentials", admin, {"role": "admin"}).body["token"]
+    rotated = api.post("/authorities/11002/token", admin).body["token"]
+    return [admin, gent, antwerpen, finance, second_admin, rotated]
+
+
+def test_tokens_are_never_stored_in_clear(api: Api, admin: str, enrol: Any, add_numbers: Any) -> None:
+    issued = _every_token(api, admin, enrol)
+    gent = issued[1]
+    add_numbers("+3280012345")
+    api.post("/activations", gent, activation_body(), headers={"Idempotency-Key": "night-1"})
+    credentials = table_items("CredentialsTable")
+    assert len(credentials) == 5  # admin, gent, finance, second admin, antwerpen's rotated token
+    assert all(len(item["token_hash"]["S"]) == 64 for item in credentials)  # an HMAC-SHA256, hex
+    for logical_id in table_names():
+        stored = json.dumps(table_items(logical_id))
+        assert not any(token in stored for token in issued), logical_id
+
+
+def test_tokens_never_appear_in_the_logs(api: Api, admin: str, enrol: Any, add_numbers: Any,
+                                         capsys: pytest.CaptureFixture[str],
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    issued = _every_token(api, admin, enrol)
+    add_numbers("+3280012345")
+    api.post("/activations", issued[1], activation_body())
+    api.get("/numbers", UNKNOWN_TOKEN)
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + caplog.text
+    assert "token refused" in logged or "token accepted" in logged  # the authorizer did log
+    assert not any(token in logged for token in [*issued, UNKNOWN_TOKEN])
+
+
+def test_every_token_is_new_and_long(api: Api, admin: str, enrol: Any) -> None:
+    issued = _every_token(api, admin, enrol)
+    assert len(set(issued)) == len(issued)
+    assert all(len(token) >= 43 for token in issued)  # 256 bits, url-safe base64
