@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import pkgutil
 import sys
 from pathlib import Path
@@ -14,12 +16,14 @@ if str(FUNCTIONS) not in sys.path:
 
 
 def main() -> int:
-    names = sorted(info.name for info in pkgutil.iter_modules([str(Path(__file__).parent))
+    names = sorted(info.name for info in pkgutil.iter_modules([str(Path(__file__).parent)])
                    if info.name not in ("common",) and not info.name.startswith("_"))
     for name in names:
         module = importlib.import_module(f"bench.{name}")
         print(f"## {name}", flush=True)
-        for line in module.run():
+        with contextlib.redirect_stdout(io.StringIO()):  # the functions' own log and metric lines
+            lines = module.run()
+        for line in lines:
             print(f"  {line}", flush=True)
     return 0
 

@@ -20,7 +20,7 @@ def cold_import_seconds(statement: str, runs: int = 5, env: dict[str, str] | Non
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", statement], check=True, cwd=FUNCTIONS, env=env)  # noqa: S603
+        subprocess.run([sys.executable, "-c", statement], check=True, cwd=FUNCTIONS, env=env)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -73,4 +73,4 @@ def counting_calls() -> Iterator[CallCounter]:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]

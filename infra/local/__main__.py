@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import re
 import signal
@@ -29,7 +28,6 @@ def main() -> int:
     if admin is not None and not re.fullmatch(r"[A-Za-z0-9_-]{20,200}", admin):
         print("CRISISLINE_ADMIN_TOKEN must be 20 to 200 characters of A-Z, a-z, 0-9, _ and -.", file=sys.stderr)
         return 2
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     stack = LocalStack(api_port, lambda_port, moto_port).start()
     seed.provision()
     admin_token = seed.admin_credential(admin)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import logging
 import os
 import re
 import sys
@@ -79,6 +80,20 @@ def configure_environment(endpoint_url: str) -> None:
         for key, value in spec.environment.items():
             if key != "POWERTOOLS_SERVICE_NAME":
                 os.environ[key] = value
+
+
+def forget_cached_state() -> None:
+    """Drop the per-process caches (clients, settings, stores, hashing key) that Lambda keeps between
+    invocations, so the next invocation reads the environment afresh, as a new execution environment would."""
+    from activate import logic
+    from crisisline import aws, settings, tokens
+
+    aws.reset_clients()
+    settings.api.cache_clear()
+    settings.authorizer.cache_clear()
+    logic.default_store.cache_clear()
+    logic._idempotency_store.cache_clear()
+    tokens.forget_key()
 
 
 # ---------------------------------------------------------------------- API Gateway, emulated
@@ -189,7 +204,7 @@ def _json_error(status: int, code: str, message: str) -> tuple[int, dict[str, st
     return status, {"Content-Type": "application/json"}, body
 
 
-def _api_handler(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
+def _api_handler(gateway: ApiGateway, quiet: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -210,7 +225,8 @@ def _api_handler(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             # The request line only: never headers, which carry bearer tokens.
-            sys.stderr.write(f"api {self.command} {urlsplit(self.path).path} {args[1] if len(args) > 1 else ''}\n")
+            if not quiet:
+                sys.stderr.write(f"api {self.command} {urlsplit(self.path).path} {args[1] if len(args) > 1 else ''}\n")
 
     return Handler
 
@@ -219,7 +235,7 @@ def _api_handler(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 
 
-def _lambda_handler(functions: Functions) -> type[BaseHTTPRequestHandler]:
+def _lambda_handler(functions: Functions, quiet: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -259,7 +275,8 @@ def _lambda_handler(functions: Functions) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            sys.stderr.write(f"lambda {urlsplit(self.path).path}\n")
+            if not quiet:
+                sys.stderr.write(f"lambda {urlsplit(self.path).path}\n")
 
     return Handler
 
@@ -279,15 +296,18 @@ class LocalStack:
     def start(self) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's own request log
+
         moto_port = self.moto_port or _free_port()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self._moto.start()
         self.backend_url = f"http://127.0.0.1:{moto_port}"
         configure_environment(self.backend_url)
         self.functions = Functions()
+        forget_cached_state()
         self.gateway = ApiGateway(self.functions, self.cache_seconds)
-        api = ThreadingHTTPServer(("127.0.0.1", self.api_port), _api_handler(self.gateway))
-        invoke = ThreadingHTTPServer(("127.0.0.1", self.lambda_port), _lambda_handler(self.functions))
+        api = ThreadingHTTPServer(("127.0.0.1", self.api_port), _api_handler(self.gateway, self.quiet))
+        invoke = ThreadingHTTPServer(("127.0.0.1", self.lambda_port), _lambda_handler(self.functions, self.quiet))
         for server in (api, invoke):
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
