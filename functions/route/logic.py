@@ -1,0 +1,80 @@
+"""Routing decisions, in plain Python: what a caller hears and which queue takes the call.
+
+- A number in no live activation (free, or unknown) is `inactive`.
+- The message is in the language asked for, or the activation's first language when none is asked or the
+  language is not offered.
+- A caller who presses 2 reaches D2 only where the activation opened a victim-information line; elsewhere D5,
+  with `d2_refused` so the flow can say why.
+- Only the invocation that carries the caller's choice counts the call. The call overflows (the flow offers a
+  callback) when the count for the activation's current UTC hour exceeds operators x calls per operator-hour.
+- When the routing copy cannot be read within the budget, the caller still gets through: a fallback answer
+  (D5, a generic message in every language), never an error.
+- When only the count fails, the activation's own message and the caller's queue still apply; the call is not
+  refused for a capacity nobody could check (fail open), and `fallback` stays false because nothing the caller
+  hears or where the call goes is generic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from crisisline.errors import StoreUnavailable
+from route.models import ALL_LANGUAGES, D2, D5, CallRequest, Decision, LiveLine
+
+# What every caller hears when the activation cannot be read: it must be true of any crisis line.
+GENERIC_MESSAGE = {
+    "nl": "U belt de crisislijn. We verbinden u zo snel mogelijk met een medewerker. Bel 112 bij direct gevaar.",
+    "fr": "Vous appelez la ligne de crise. Nous vous mettons en relation avec un opérateur dès que possible. "
+          "En cas de danger immédiat, appelez le 112.",
+    "de": "Sie rufen die Krisenhotline an. Wir verbinden Sie so bald wie möglich mit einem Mitarbeiter. "
+          "Bei unmittelbarer Gefahr rufen Sie 112 an.",
+    "en": "You are calling the crisis line. We will connect you to an operator as soon as possible. "
+          "In immediate danger, call 112.",
+}
+
+
+class RoutingData(Protocol):
+    """What routing reads and counts; `route.store.RoutingStore` is the DynamoDB implementation."""
+
+    def live_line(self, number: str, deadline: float) -> LiveLine | None: ...
+
+    def count_call(self, activation_id: str, now: datetime, deadline: float) -> int: ...
+
+
+def decide(request: CallRequest, data: RoutingData, calls_per_operator_hour: int, now: datetime,
+           deadline: float) -> Decision:
+    """The decision for one invocation of the contact flow. Never raises for an unavailable store."""
+    try:
+        line = data.live_line(request.dialled_number, deadline)
+    except StoreUnavailable:
+        return fallback(request)
+    if line is None:
+        return Decision(status="inactive", language=_offered(request.language, ALL_LANGUAGES), message="")
+    language = _offered(request.language, line.languages)
+    asked_d2 = request.choice == "2"
+    queue = D2 if asked_d2 and line.victim_information else D5
+    overflow, checked = False, None
+    if request.choice is not None:
+        try:
+            count = data.count_call(line.activation_id, now, deadline)
+        except StoreUnavailable:
+            checked = False
+        else:
+            overflow, checked = count > line.operators * calls_per_operator_hour, True
+    return Decision(status="live", language=language, message=line.message.get(language, ""),
+                    languages=line.languages, activation_id=line.activation_id, authority_name=line.authority_name,
+                    victim_information=line.victim_information, queue=queue, overflow=overflow,
+                    d2_refused=asked_d2 and queue != D2, capacity_checked=checked)
+
+
+def fallback(request: CallRequest) -> Decision:
+    """D5 and the generic message, in the caller's language or, before they chose one, in all four."""
+    if request.language in GENERIC_MESSAGE:
+        language, message = request.language, GENERIC_MESSAGE[request.language]
+    else:
+        language, message = ALL_LANGUAGES[0], " ".join(GENERIC_MESSAGE[lang] for lang in ALL_LANGUAGES)
+    return Decision(status="live", language=language, message=message, queue=D5, fallback=True)
+
+
+def _offered(asked: str | None, languages: tuple[str, ...]) -> str:
+    return asked if asked in languages else languages[0]

@@ -1,0 +1,451 @@
+"""A citizen dials a pool number: the routing function tells the contact flow whether the line is live, what
+the caller hears in their language, which queue takes the call, when this hour's capacity is used up, and
+falls back to D5 whenever DynamoDB fails or hangs. Activations are opened through the real API."""
+
+from __future__ import annotations
+
+import copy
+import io
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from bench.common import counting_calls
+from infra.local import template
+from tests.conftest import Api, activation_body, load_event
+from tests.route_support import SAMPLE, InjectedErrors, SplitClient, connect_event, silent_server
+
+NUMBER = "+3280012345"
+FOUR_LANGUAGES = {"fr": "Restez chez vous.", "nl": "Blijf binnen.", "de": "Bleiben Sie zu Hause.",
+                  "en": "Stay at home."}
+
+
+@pytest.fixture(autouse=True)
+def route_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """RouteFunction's own environment from template.yaml, and no cached settings or client between tests."""
+    from route import settings, store
+
+    for key, value in template.functions()["RouteFunction"].environment.items():
+        if key != "POWERTOOLS_SERVICE_NAME":  # the API's loggers live in this process too
+            monkeypatch.setenv(key, value)
+    settings.route.cache_clear()
+    store.forget_default_store()
+    yield
+    settings.route.cache_clear()
+    store.forget_default_store()
+
+
+@pytest.fixture
+def route(aws: None) -> ModuleType:
+    """The handler module, imported as Lambda imports it."""
+    from route import app
+
+    return app
+
+
+@pytest.fixture
+def open_line(api: Api, gent: str, add_numbers: Any) -> Any:
+    """Open Stad Gent's line through the API on a pool number; returns the activation."""
+
+    def _open(number: str = NUMBER, **changes: Any) -> dict[str, Any]:
+        add_numbers(number)
+        answer = api.post("/activations", gent, activation_body(**changes))
+        assert answer.status == 201, answer.body
+        return answer.body  # type: ignore[no-any-return]
+
+    return _open
+
+
+def store_with(client: Any) -> Any:
+    from route import settings
+    from route.store import RoutingStore
+
+    return RoutingStore(settings.route(), client)
+
+
+# ---------------------------------------------------------------------- live, inactive, unknown
+def test_a_caller_on_a_live_number_is_greeted_with_the_authoritys_first_language(route: ModuleType,
+                                                                                 open_line: Any) -> None:
+    activation = open_line()
+    answer = route.lambda_handler(connect_event(NUMBER), None)
+    assert answer == {"status": "live", "activationId": activation["id"], "authorityName": "Stad Gent",
+                      "languages": "nl,en", "message": "Blijf binnen en sluit ramen en deuren.",
+                      "victimInformation": "true", "queue": "D5", "d2Refused": "false", "overflow": "false",
+                      "fallback": "false"}
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
+def test_the_caller_hears_the_message_in_the_language_they_picked(route: ModuleType, open_line: Any,
+                                                                  language: str) -> None:
+    open_line(languages=["fr", "nl", "de", "en"], message=FOUR_LANGUAGES)
+    answer = route.lambda_handler(connect_event(NUMBER, language=language), None)
+    assert answer["message"] == FOUR_LANGUAGES[language]
+    assert answer["languages"] == "fr,nl,de,en"  # the authority's order, for the flow's language menu
+
+
+@pytest.mark.parametrize("asked", ["de", "xx", ""])
+def test_a_language_the_line_does_not_offer_falls_back_to_its_first(route: ModuleType, open_line: Any,
+                                                                    asked: str) -> None:
+    open_line(languages=["en", "nl"])
+    answer = route.lambda_handler(connect_event(NUMBER, language=asked), None)
+    assert answer["message"] == "Stay inside; close windows and doors."
+
+
+def test_the_language_code_is_read_whatever_its_case(route: ModuleType, open_line: Any) -> None:
+    open_line()
+    assert route.lambda_handler(connect_event(NUMBER, language=" EN "), None)["message"].startswith("Stay inside")
+
+
+def test_a_pool_number_in_no_activation_is_inactive(route: ModuleType, add_numbers: Any) -> None:
+    add_numbers(NUMBER)
+    answer = route.lambda_handler(connect_event(NUMBER), None)
+    assert answer["status"] == "inactive"
+    assert answer["activationId"] == ""
+    assert answer["fallback"] == "false"
+
+
+def test_a_number_outside_the_pool_is_inactive(route: ModuleType, aws: None) -> None:
+    assert route.lambda_handler(connect_event("+3225550000"), None)["status"] == "inactive"
+
+
+def test_a_closed_line_is_inactive_at_once(route: ModuleType, api: Api, gent: str, open_line: Any) -> None:
+    activation = open_line()
+    assert route.lambda_handler(connect_event(NUMBER), None)["status"] == "live"
+    assert api.post(f"/activations/{activation['id']}/close", gent).status == 200
+    assert route.lambda_handler(connect_event(NUMBER), None)["status"] == "inactive"
+
+
+def test_a_change_of_message_reaches_the_next_caller(route: ModuleType, api: Api, gent: str,
+                                                     open_line: Any) -> None:
+    activation = open_line()
+    changed = {"nl": "De brand is onder controle.", "en": "The fire is under control."}
+    assert api.patch(f"/activations/{activation['id']}", gent, {"message": changed}).status == 200
+    answer = route.lambda_handler(connect_event(NUMBER, language="en"), None)
+    assert answer["message"] == "The fire is under control."
+
+
+# ---------------------------------------------------------------------- AWS's sample event, as it is
+def test_the_real_connect_sample_event_is_accepted_as_it_is(route: ModuleType, aws: None) -> None:
+    answer = route.lambda_handler(load_event(SAMPLE), None)
+    assert answer["status"] == "inactive"  # its number is in no pool
+    assert all(isinstance(key, str) and isinstance(value, str) for key, value in answer.items())
+
+
+@pytest.mark.parametrize("variant", ["queue_null", "parameters_empty", "parameters_null", "parameters_absent",
+                                     "media_streams"])
+def test_the_sample_event_variants_that_connect_really_sends_are_routed(route: ModuleType, open_line: Any,
+                                                                        variant: str) -> None:
+    open_line()
+    event = copy.deepcopy(load_event(SAMPLE))
+    event["Details"]["ContactData"]["SystemEndpoint"]["Address"] = NUMBER
+    contact = event["Details"]["ContactData"]
+    if variant == "queue_null":
+        contact["Queue"] = None
+    elif variant == "parameters_empty":
+        event["Details"]["Parameters"] = {}
+    elif variant == "parameters_null":
+        event["Details"]["Parameters"] = None
+    elif variant == "parameters_absent":
+        del event["Details"]["Parameters"]
+    else:
+        contact["MediaStreams"] = {"Customer": {"Audio": {"StartFragmentNumber": "9134385", "StreamARN": "arn"}}}
+    answer = route.lambda_handler(event, None)
+    assert (answer["status"], answer["message"], answer["queue"], answer["fallback"]) == \
+        ("live", "Blijf binnen en sluit ramen en deuren.", "D5", "false")
+
+
+def test_the_sample_events_unknown_parameter_is_ignored(route: ModuleType, open_line: Any) -> None:
+    open_line()
+    event = copy.deepcopy(load_event(SAMPLE))
+    event["Details"]["ContactData"]["SystemEndpoint"]["Address"] = NUMBER
+    assert event["Details"]["Parameters"] == {"sentAttributeKey": "sentAttributeValue"}
+    assert route.lambda_handler(event, None)["status"] == "live"
+
+
+@pytest.mark.parametrize("event", [{}, {"Details": {}}, {"Details": {"ContactData": {"SystemEndpoint": None}}}, []])
+def test_a_malformed_event_still_sends_the_caller_to_d5(route: ModuleType, aws: None, event: Any) -> None:
+    answer = route.lambda_handler(event, None)
+    assert (answer["status"], answer["queue"], answer["fallback"]) == ("live", "D5", "true")
+
+
+def test_neither_phone_number_is_ever_logged(route: ModuleType, open_line: Any) -> None:
+    open_line()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(route.logger.registered_formatter)
+    route.logger.addHandler(handler)
+    try:
+        for parameters in ({}, {"language": "nl"}, {"language": "nl", "choice": "2"}):
+            route.lambda_handler(connect_event(NUMBER, caller="+32470999888", **parameters), None)
+        route.lambda_handler(load_event(SAMPLE), None)
+        route.lambda_handler({"Details": {"ContactData": {"CustomerEndpoint": {"Address": "+32470999888"}}}}, None)
+    finally:
+        route.logger.removeHandler(handler)
+    logged = stream.getvalue()
+    assert logged.count("call routed") == 4 and "degraded routing" in logged
+    assert "+32470999888" not in logged
+    assert "1234567890" not in logged
+    assert NUMBER not in logged
+
+
+# ---------------------------------------------------------------------- D5 and D2
+def test_pressing_2_on_a_line_with_victim_information_reaches_d2(route: ModuleType, open_line: Any) -> None:
+    open_line(victim_information=True)
+    answer = route.lambda_handler(connect_event(NUMBER, language="nl", choice="2"), None)
+    assert (answer["queue"], answer["d2Refused"], answer["victimInformation"]) == ("D2", "false", "true")
+
+
+@pytest.mark.parametrize("choice", ["1", "5", "", "#", "22"])
+def test_any_other_key_reaches_d5(route: ModuleType, open_line: Any, choice: str) -> None:
+    open_line(victim_information=True)
+    answer = route.lambda_handler(connect_event(NUMBER, language="nl", choice=choice), None)
+    assert (answer["queue"], answer["d2Refused"]) == ("D5", "false")
+
+
+def test_pressing_2_where_there_is_no_d2_line_reaches_d5_and_is_told_why(route: ModuleType,
+                                                                         open_line: Any) -> None:
+    open_line(victim_information=False)
+    answer = route.lambda_handler(connect_event(NUMBER, language="nl", choice="2"), None)
+    assert (answer["queue"], answer["d2Refused"], answer["victimInformation"]) == ("D5", "true", "false")
+
+
+def test_a_d2_line_opened_during_the_crisis_takes_the_next_caller(route: ModuleType, api: Api, gent: str,
+                                                                  open_line: Any) -> None:
+    activation = open_line(victim_information=False)
+    assert api.patch(f"/activations/{activation['id']}", gent, {"victim_information": True}).status == 200
+    assert route.lambda_handler(connect_event(NUMBER, language="nl", choice="2"), None)["queue"] == "D2"
+
+
+# ---------------------------------------------------------------------- capacity and overflow
+def choose(route: ModuleType, choice: str = "1", at: datetime | None = None, number: str = NUMBER) -> dict[str, str]:
+    event = connect_event(number, language="nl", choice=choice)
+    if at is None:
+        return route.lambda_handler(event, None)  # type: ignore[no-any-return]
+    return route.lambda_handler(event, None, clock=lambda: at)  # type: ignore[no-any-return]
+
+
+def test_overflow_starts_exactly_with_the_call_after_capacity(route: ModuleType, open_line: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "3")
+    open_line(operators=2)  # capacity 6 calls this hour
+    answers = [choose(route, "2" if n % 2 else "1") for n in range(8)]
+    assert [a["overflow"] for a in answers] == ["false"] * 6 + ["true"] * 2
+    assert all(a["fallback"] == "false" for a in answers)
+    assert answers[6]["queue"] in ("D5", "D2")  # the flow still knows the caller's queue for the callback
+
+
+def test_the_default_capacity_is_twelve_calls_per_operator_hour(route: ModuleType, open_line: Any) -> None:
+    open_line(operators=1)
+    assert [choose(route)["overflow"] for _ in range(13)] == ["false"] * 12 + ["true"]
+
+
+def test_only_the_invocation_with_the_callers_choice_counts(route: ModuleType, open_line: Any,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
+    open_line(operators=1)
+    for _ in range(5):
+        assert route.lambda_handler(connect_event(NUMBER), None)["overflow"] == "false"
+        assert route.lambda_handler(connect_event(NUMBER, language="en"), None)["overflow"] == "false"
+    assert choose(route)["overflow"] == "false"
+    assert choose(route)["overflow"] == "true"
+    # Once over capacity, the greeting of the next call does not say overflow: only the choice does.
+    assert route.lambda_handler(connect_event(NUMBER), None)["overflow"] == "false"
+
+
+def test_capacity_is_counted_per_utc_hour(route: ModuleType, open_line: Any,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
+    open_line(operators=1)
+    nine = datetime(2026, 11, 28, 9, 0, 1, tzinfo=UTC)
+    assert choose(route, at=nine)["overflow"] == "false"
+    assert choose(route, at=nine + timedelta(minutes=59))["overflow"] == "true"
+    assert choose(route, at=nine + timedelta(hours=1))["overflow"] == "false"
+
+
+def test_more_operators_raise_the_capacity_at_once(route: ModuleType, api: Api, gent: str, open_line: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
+    activation = open_line(operators=1)
+    assert choose(route)["overflow"] == "false"
+    assert choose(route)["overflow"] == "true"
+    assert api.patch(f"/activations/{activation['id']}", gent, {"operators": 3}).status == 200
+    assert choose(route)["overflow"] == "false"  # third call, capacity now 3
+
+
+def test_each_activation_has_its_own_capacity(route: ModuleType, api: Api, open_line: Any, enrol: Any,
+                                              add_numbers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
+    open_line(operators=1)
+    _, antwerp = enrol("11002", "Stad Antwerpen")
+    add_numbers("+3280012399")
+    assert api.post("/activations", antwerp, activation_body(operators=1)).status == 201
+    assert choose(route)["overflow"] == "false"
+    assert choose(route, number="+3280012399")["overflow"] == "false"
+
+
+def test_concurrent_callers_never_exceed_capacity(route: ModuleType, open_line: Any, atomic_dynamodb: None,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "5")
+    open_line(operators=3)  # capacity 15
+    start = threading.Barrier(12)
+
+    def call(n: int) -> str:
+        if n < 12:
+            start.wait()
+        return choose(route, "2" if n % 3 == 0 else "1")["overflow"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        overflows = list(pool.map(call, range(60)))
+    assert overflows.count("false") == 15
+    assert overflows.count("true") == 45
+
+
+# ---------------------------------------------------------------------- AWS calls per decision
+def test_a_decision_makes_one_read_and_at_most_one_counter_update(route: ModuleType, open_line: Any) -> None:
+    open_line()
+    with counting_calls() as counter:
+        seen = []
+        for parameters in ({}, {"language": "en"}, {"language": "en", "choice": "2"}):
+            counter.reset()
+            route.lambda_handler(connect_event(NUMBER, **parameters), None)
+            seen.append(list(counter.calls))
+    assert seen == [["dynamodb.GetItem"], ["dynamodb.GetItem"], ["dynamodb.GetItem", "dynamodb.UpdateItem"]]
+
+
+def test_an_inactive_number_costs_one_read(route: ModuleType, aws: None) -> None:
+    with counting_calls() as counter:
+        route.lambda_handler(connect_event(NUMBER, language="nl", choice="1"), None)
+    assert counter.calls == ["dynamodb.GetItem"]
+
+
+# ---------------------------------------------------------------------- fallback: DynamoDB failing or hanging
+@pytest.mark.parametrize(("code", "status"), [("ThrottlingException", 400),
+                                              ("ProvisionedThroughputExceededException", 400),
+                                              ("InternalServerError", 500), ("AccessDeniedException", 400)])
+def test_when_the_store_fails_the_caller_still_reaches_d5_with_a_generic_message(
+        route: ModuleType, open_line: Any, code: str, status: int) -> None:
+    from route.store import READ_ATTEMPTS, dynamodb_client
+
+    open_line()
+    client = dynamodb_client()
+    errors = InjectedErrors(client, "GetItem", code, status=status)
+    started = time.monotonic()
+    answer = route.lambda_handler(connect_event(NUMBER, language="fr", choice="2"), None, data=store_with(client))
+    assert time.monotonic() - started < 1.0
+    assert (answer["status"], answer["queue"], answer["fallback"], answer["overflow"]) == \
+        ("live", "D5", "true", "false")
+    assert "112" in answer["message"] and "ligne de crise" in answer["message"]
+    assert answer["languages"] == "nl,fr,de,en"
+    assert errors.attempts == (1 if code == "AccessDeniedException" else READ_ATTEMPTS)
+
+
+def test_a_fallback_greeting_speaks_all_four_languages(route: ModuleType, open_line: Any) -> None:
+    from route.store import dynamodb_client
+
+    open_line()
+    client = dynamodb_client()
+    InjectedErrors(client, "GetItem", "ThrottlingException")
+    message = route.lambda_handler(connect_event(NUMBER), None, data=store_with(client))["message"]
+    assert all(words in message for words in ("crisislijn", "ligne de crise", "Krisenhotline", "crisis line"))
+
+
+def test_one_throttled_read_is_retried_and_the_caller_hears_the_authority(route: ModuleType,
+                                                                          open_line: Any) -> None:
+    from route.store import dynamodb_client
+
+    open_line()
+    client = dynamodb_client()
+    errors = InjectedErrors(client, "GetItem", "ThrottlingException", times=1)
+    answer = route.lambda_handler(connect_event(NUMBER, language="nl"), None, data=store_with(client))
+    assert (answer["fallback"], answer["message"]) == ("false", "Blijf binnen en sluit ramen en deuren.")
+    assert errors.attempts == 2
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerError"])
+def test_when_only_the_counter_fails_the_call_keeps_its_message_and_queue_without_overflow(
+        route: ModuleType, open_line: Any, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    from route.store import dynamodb_client
+
+    monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
+    open_line(operators=1)
+    assert choose(route)["overflow"] == "false"  # capacity used up
+    client = dynamodb_client()
+    errors = InjectedErrors(client, "UpdateItem", code, status=500 if code == "InternalServerError" else 400)
+    answer = route.lambda_handler(connect_event(NUMBER, language="en", choice="2"), None, data=store_with(client))
+    assert (answer["status"], answer["queue"], answer["overflow"], answer["fallback"]) == \
+        ("live", "D2", "false", "false")
+    assert answer["message"] == "Stay inside; close windows and doors."
+    # A throttled update wrote nothing and is retried once; a failed one may have counted, so it is not.
+    assert errors.attempts == (2 if code == "ThrottlingException" else 1)
+
+
+def test_when_dynamodb_hangs_the_caller_gets_the_fallback_well_within_a_second(route: ModuleType,
+                                                                               aws: None) -> None:
+    from route.store import dynamodb_client
+
+    with silent_server() as endpoint:
+        data = store_with(dynamodb_client(endpoint_url=endpoint))
+        started = time.monotonic()
+        answer = route.lambda_handler(connect_event(NUMBER, language="de", choice="1"), None, data=data)
+        elapsed = time.monotonic() - started
+    assert (answer["status"], answer["queue"], answer["fallback"]) == ("live", "D5", "true")
+    assert "Krisenhotline" in answer["message"]
+    assert elapsed < 1.2  # the budget is 0.8 s; Connect allows 8 s
+
+
+def test_when_the_counter_hangs_the_caller_is_queued_within_a_second(route: ModuleType, open_line: Any) -> None:
+    from route.store import dynamodb_client
+
+    open_line()
+    with silent_server() as endpoint:
+        data = store_with(SplitClient(reads=dynamodb_client(), counts=dynamodb_client(endpoint_url=endpoint)))
+        started = time.monotonic()
+        answer = route.lambda_handler(connect_event(NUMBER, language="nl", choice="2"), None, data=data)
+        elapsed = time.monotonic() - started
+    assert (answer["queue"], answer["overflow"], answer["fallback"]) == ("D2", "false", "false")
+    assert elapsed < 1.2
+
+
+def test_an_unexpected_failure_is_a_fallback_not_an_error(route: ModuleType, aws: None) -> None:
+    class Broken:
+        def live_line(self, number: str, deadline: float) -> Any:
+            raise RuntimeError("bug")
+
+        def count_call(self, activation_id: str, now: datetime, deadline: float) -> int:
+            raise RuntimeError("bug")
+
+    answer = route.lambda_handler(connect_event(NUMBER, language="en"), None, data=Broken())
+    assert (answer["queue"], answer["fallback"]) == ("D5", "true")
+    assert answer["message"].startswith("You are calling the crisis line")
+
+
+# ---------------------------------------------------------------------- environment and template
+def test_the_environment_is_checked_at_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from route.settings import InvalidEnvironment, RouteSettings
+
+    good = {"NUMBERS_TABLE": "numbers", "CALL_COUNTERS_TABLE": "counters"}
+    assert RouteSettings.from_environment(good).calls_per_operator_hour == 12
+    for broken in ({"NUMBERS_TABLE": "numbers"}, {**good, "CALLS_PER_OPERATOR_HOUR": "many"},
+                   {**good, "CALLS_PER_OPERATOR_HOUR": "0"}, {**good, "ROUTE_BUDGET_SECONDS": "60"}):
+        with pytest.raises(InvalidEnvironment):
+            RouteSettings.from_environment(broken)
+
+
+def test_the_routing_function_may_only_read_numbers_and_count_calls() -> None:
+    function = template.resources("AWS::Serverless::Function")["RouteFunction"]["Properties"]
+    statements = [s for policy in function["Policies"] for s in policy["Statement"]]
+    granted = {(s["Action"], s["Resource"]["Fn::GetAtt"][0]) for s in statements}
+    assert granted == {("dynamodb:GetItem", "NumbersTable"), ("dynamodb:UpdateItem", "CallCountersTable")}
+    assert function["Timeout"] <= 8  # Connect gives a Lambda at most 8 s
+
+
+def test_call_counters_expire_by_ttl() -> None:
+    table = template.resources("AWS::DynamoDB::Table")["CallCountersTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
