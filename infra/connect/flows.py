@@ -32,7 +32,11 @@ class FlowFile:
 
     @property
     def relative(self) -> str:
-        return self.path.relative_to(cfn.ROOT).as_posix()
+        """The path as the template's Metadata.FlowFile writes it (relative to the repository)."""
+        try:
+            return self.path.relative_to(cfn.ROOT).as_posix()
+        except ValueError:  # a file outside the repository (a test's copy): the template cannot hold it
+            return self.path.as_posix()
 
 
 def flow_files(directory: Path = FLOW_DIR) -> list[FlowFile]:
