@@ -22,9 +22,22 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
+	$(PY) -m infra.connect.checker
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The contact flows live in infra/connect/*.json; this copies them into template.yaml's ContactFlow resources.
+.PHONY: flows call
+flows: $(STAMP)
+	$(PY) -m infra.connect.build
+
+# One simulated caller through the real flow against `make run`: make call NUMBER=+3280012345 LANG=fr PRESS=2
+# (LANG only when given on the command line: the shell's own LANG, e.g. C.UTF-8, is not a caller's choice.)
+call: $(STAMP)
+	$(PY) -m infra.connect.simulator --number "$(NUMBER)" \
+		$(if $(filter command line,$(origin LANG)),--lang $(LANG)) $(if $(PRESS),--press $(PRESS)) \
+		$(if $(filter no,$(CALLBACK)),--no-callback) $(if $(RECORD),--record)
 
 deploy:
 	sam build
