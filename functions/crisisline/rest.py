@@ -1,0 +1,94 @@
+"""What every function behind the REST API shares: the resolver with its error mapping, the caller from the
+authorizer's context, and the body size limit. Domain errors become `{"error": {"code", "message",
+"details"}}` here and nowhere else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from crisisline import errors
+from crisisline.models import Caller
+from crisisline.observability import logger
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def error(status: int, code: str, message: str, details: dict[str, Any] | None = None,
+          headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, headers=headers,
+                    body=error_body(code, message, details))
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def too_large(event: dict[str, Any]) -> dict[str, Any] | None:
+    """413 as an API Gateway proxy answer for a body over the limit, else None. Checked before the resolver
+    runs, because Powertools validates (and so parses) the body before any middleware could refuse it."""
+    body = event.get("body") or ""
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+    if size <= MAX_BODY_BYTES:
+        return None
+    answer = error_body("payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.",
+                        {"limit_bytes": MAX_BODY_BYTES})
+    return {"statusCode": 413, "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(answer), "isBase64Encoded": False}
+
+
+def caller(app: APIGatewayRestResolver) -> Caller:
+    """The caller as the authorizer described it in the request context."""
+    context = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    role = context.get("role")
+    if role not in ("admin", "authority", "finance"):
+        raise errors.Unauthorized("A valid bearer token is required.")
+    return Caller(role=role, credential_id=str(context.get("credential_id", "")),
+                  authority_id=context.get("authority_id"), authority_name=context.get("authority_name"))
+
+
+def _object_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[dict[str, Any]]:
+    # Powertools validates a JSON array against a model by taking its first element; a body is one object.
+    if app.current_event.body and not isinstance(app.current_event.json_body, dict):
+        return error(422, "validation_error", "Invalid field(s): body.",
+                     {"fields": [{"field": "body", "problem": "must be a JSON object"}]})
+    return next_middleware(app)
+
+
+def _domain_error(failure: errors.DomainError) -> Response[dict[str, Any]]:
+    headers = {"Retry-After": str(failure.details["retry_after"])} if "retry_after" in failure.details else None
+    if failure.status >= 500:
+        logger.warning("store unavailable", extra={"code": failure.code})
+    return error(failure.status, failure.code, failure.message, failure.details, headers)
+
+
+def _invalid_request(failure: RequestValidationError) -> Response[dict[str, Any]]:
+    problems = failure.errors()
+    if any(problem.get("type") == "json_invalid" for problem in problems):
+        return error(400, "malformed_json", "The body is not valid JSON.")
+    fields = [{"field": ".".join(str(part) for part in problem.get("loc", ())[1:] if part != "body") or "body",
+               "problem": problem.get("msg", "invalid")} for problem in problems]
+    names = ", ".join(sorted({field["field"] for field in fields}))
+    return error(422, "validation_error", f"Invalid field(s): {names}.", {"fields": fields})
+
+
+def _no_route(_: Exception) -> Response[dict[str, Any]]:
+    return error(404, "not_found", "No such resource.")
+
+
+def new_resolver() -> APIGatewayRestResolver:
+    """A validating resolver with the project's error mapping and body rules."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.use(middlewares=[_object_body])
+    app.exception_handler(errors.DomainError)(_domain_error)
+    app.exception_handler(RequestValidationError)(_invalid_request)
+    app.not_found(_no_route)
+    return app
