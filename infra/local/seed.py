@@ -31,8 +31,9 @@ SEED_CALLER = Caller(role="admin", credential_id="local-seed")
 
 
 def provision(token_key: str | None = None) -> None:
-    """Tables from template.yaml and the hashing key parameter, on whatever backend boto3 points at."""
+    """Tables, buckets and the hashing key parameter, on whatever backend boto3 points at."""
     template.create_tables(client("dynamodb"))
+    template.create_buckets(client("s3"))
     client("ssm").put_parameter(Name=settings.api().token_key_parameter, Type="SecureString", Overwrite=True,
                                 Value=token_key or os.environ.get("CRISISLINE_TOKEN_KEY") or secrets.token_hex(32))
     tokens.forget_key()

@@ -54,15 +54,21 @@ def physical_table_name(logical_id: str) -> str:
     return f"crisisline-{logical_id}"
 
 
+def physical_bucket_name(logical_id: str) -> str:
+    """S3 bucket names are lower case."""
+    return f"crisisline-{logical_id.lower()}"
+
+
 def parameter_defaults(template: dict[str, Any] | None = None) -> dict[str, str]:
     template = template or load()
     return {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
 
 
 def refs(template: dict[str, Any] | None = None) -> dict[str, str]:
-    """What `!Ref X` resolves to locally: parameters' defaults and tables' local names."""
+    """What `!Ref X` resolves to locally: parameters' defaults, tables' and buckets' local names."""
     template = template or load()
     names = {name: physical_table_name(name) for name in resources("AWS::DynamoDB::Table", template)}
+    names.update({name: physical_bucket_name(name) for name in resources("AWS::S3::Bucket", template)})
     return {**parameter_defaults(template), **names, "AWS::Region": LOCAL_REGION, "AWS::AccountId": LOCAL_ACCOUNT}
 
 
@@ -97,6 +103,15 @@ def create_tables(dynamodb: Any, template: dict[str, Any] | None = None) -> None
     for request in create_table_requests(template):
         if request["TableName"] not in existing:
             dynamodb.create_table(**request)
+
+
+def create_buckets(s3: Any, template: dict[str, Any] | None = None) -> None:
+    """Every AWS::S3::Bucket of the template, named for the local stack (moto: no KMS key, no policy)."""
+    existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
+    for logical_id in resources("AWS::S3::Bucket", template):
+        name = physical_bucket_name(logical_id)
+        if name not in existing:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION})
 
 
 @dataclass(frozen=True)
