@@ -1,0 +1,57 @@
+"""The metering function: consumes Amazon Connect's contact records from a Kinesis data stream and keeps per
+activation and month usage (see meter.logic). Each Kinesis record is one contact record; one that cannot be
+metered (not JSON, no ContactId, the store failing) is reported as a batch item failure, so Lambda retries it
+(and, with bisection, only what follows it) while the rest of the batch is kept.
+
+Neither the caller's number nor any token is logged: log lines carry contact and activation ids only."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
+
+from meter import settings
+from meter.logic import meter_contact_record
+from meter.records import MalformedRecord, read_contact_record
+from meter.usage_store import UsageStore
+
+logger = Logger(service="meter")
+settings.meter()  # fail the cold start, not the first record, when the environment is incomplete
+
+
+@cache
+def default_store() -> UsageStore:
+    return UsageStore(settings.meter())
+
+
+def lambda_handler(event: dict[str, Any], context: Any, store: UsageStore | None = None) -> dict[str, Any]:
+    """Meter a batch of Kinesis records; `store` is for tests. Answers Lambda's partial batch response."""
+    usage = store or default_store()
+    # An entirely failed batch is reported record by record too, not raised: Lambda then retries from the
+    # first failure (bisecting), exactly as for a partial failure.
+    processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
+
+    def meter_one(record: KinesisStreamRecord) -> None:
+        sequence = record.kinesis.sequence_number
+        try:
+            contact = read_contact_record(record.kinesis.data_as_bytes())
+        except MalformedRecord as error:
+            logger.warning("contact record not metered", extra={"sequence_number": sequence, "problem": str(error)})
+            raise
+        try:
+            outcome = meter_contact_record(contact, usage)
+        except Exception as error:
+            logger.warning("contact record not metered", extra={"sequence_number": sequence,
+                                                                 "contact_id": contact.contact_id,
+                                                                 "problem": type(error).__name__})
+            raise
+        logger.info("contact record metered", extra={"contact_id": outcome.contact_id, "result": outcome.result,
+                                                     "activation_id": outcome.activation_id,
+                                                     "period": outcome.period})
+
+    answer = process_partial_response(event=event, record_handler=meter_one, processor=processor, context=context)
+    return dict(answer)

@@ -1,0 +1,152 @@
+"""A contact record (Amazon Connect CTR, format 2017-03-10) read into what metering counts.
+
+What one contact contributes to its activation's month:
+
+| counter | rule |
+| --- | --- |
+| `calls` | 1 for every contact: an inbound call and the callback it asked for are two calls, because each is a
+  telephone connection that Connect bills (the callback is an outbound call to the citizen) |
+| `d2_calls` | 1 when the contact was queued on D2 (`Queue.Name`, else a `queue` contact attribute) |
+| `answered_calls` | 1 when an operator (`Agent`) took the contact |
+| `abandoned_calls` | 1 when it was queued but no operator took it (a caller who hung up, a callback nobody answered) |
+| `call_seconds` | `DisconnectTimestamp - ConnectedToSystemTimestamp`, 0 when it never connected (billable seconds) |
+| `queue_seconds` | `Queue.Duration` |
+
+The caller's number (`CustomerEndpoint`) is dropped here, before anything is stored or logged."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from crisisline.clock import iso, parse_iso
+from crisisline.months import month_of
+
+D2 = "D2"
+# Never stored, never logged: the citizen's own number.
+CALLER_FIELDS = ("CustomerEndpoint",)
+
+
+class MalformedRecord(ValueError):
+    """The record cannot be metered (not JSON, no ContactId, unreadable instants). The message never quotes
+    the record, which carries the caller's number."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Counters of one contact, or the sum or difference of several."""
+
+    calls: int = 0
+    d2_calls: int = 0
+    answered_calls: int = 0
+    abandoned_calls: int = 0
+    call_seconds: int = 0
+    queue_seconds: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
+
+    def __neg__(self) -> Usage:
+        return Usage(*(-a for a in self.values()))
+
+    def __sub__(self, other: Usage) -> Usage:
+        return self + -other
+
+    def values(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in COUNTERS)
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @property
+    def is_zero(self) -> bool:
+        return not any(self.values())
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Usage:
+        return cls(**{name: int(item.get(name) or 0) for name in COUNTERS})
+
+
+COUNTERS = tuple(f.name for f in fields(Usage))
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """One version of one contact's record: its identity, version, attribution hints and contribution."""
+
+    contact_id: str
+    last_update: str  # ISO UTC with milliseconds, so versions compare as text
+    initiated: datetime
+    initiation_method: str
+    system_number: str | None
+    activation_attribute: str | None
+    usage: Usage
+    stored: str  # the record as JSON, without the caller's number
+
+    @property
+    def month(self) -> str:
+        """The Brussels month the contact is booked into: that of its InitiationTimestamp."""
+        return month_of(self.initiated)
+
+
+def read_contact_record(data: bytes | str) -> ContactRecord:
+    """Parse one Kinesis record's data (a CTR as JSON) into a ContactRecord; MalformedRecord when it cannot be."""
+    try:
+        record = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MalformedRecord("contact record is not JSON") from error
+    if not isinstance(record, dict):
+        raise MalformedRecord("contact record is not a JSON object")
+    contact_id = record.get("ContactId")
+    if not isinstance(contact_id, str) or not contact_id.strip():
+        raise MalformedRecord("contact record has no ContactId")
+    try:
+        initiated = parse_iso(_text(record, "InitiationTimestamp"))
+        last_update = parse_iso(_text(record, "LastUpdateTimestamp") or _text(record, "DisconnectTimestamp"))
+        usage = _usage(record)
+    except (TypeError, ValueError, AttributeError) as error:
+        raise MalformedRecord(f"contact record {contact_id} has unreadable fields ({type(error).__name__})") \
+            from None
+    activation = _mapping(record, "Attributes").get("activationId")
+    number = _mapping(record, "SystemEndpoint").get("Address")
+    kept = {key: value for key, value in record.items() if key not in CALLER_FIELDS}
+    return ContactRecord(
+        contact_id=contact_id, last_update=iso(last_update), initiated=initiated,
+        initiation_method=str(record.get("InitiationMethod") or ""),
+        system_number=number if isinstance(number, str) and number else None,
+        activation_attribute=activation.strip() if isinstance(activation, str) and activation.strip() else None,
+        usage=usage, stored=json.dumps(kept, separators=(",", ":"), sort_keys=True))
+
+
+def _text(record: dict[str, Any], name: str) -> str:
+    value = record.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(name)
+    return value
+
+
+def _mapping(record: dict[str, Any], name: str) -> dict[str, Any]:
+    value = record.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _usage(record: dict[str, Any]) -> Usage:
+    queue = _mapping(record, "Queue")
+    attributes = _mapping(record, "Attributes")
+    answered = bool(record.get("Agent"))
+    queued = bool(queue.get("Name") or queue.get("ARN"))
+    # The queue's name, else a `queue` contact attribute should a flow set one (the entry flow does not).
+    on_d2 = queued and (queue.get("Name") or attributes.get("queue")) == D2
+    connected = _text(record, "ConnectedToSystemTimestamp")
+    disconnected = _text(record, "DisconnectTimestamp")
+    call_seconds = 0
+    if connected and disconnected:
+        call_seconds = max(0, int((parse_iso(disconnected) - parse_iso(connected)).total_seconds()))
+    queue_seconds = int(queue.get("Duration") or 0) if queued else 0
+    return Usage(calls=1, d2_calls=int(on_d2), answered_calls=int(answered),
+                 abandoned_calls=int(queued and not answered), call_seconds=call_seconds,
+                 queue_seconds=max(0, queue_seconds))
