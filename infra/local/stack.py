@@ -94,6 +94,10 @@ def forget_cached_state() -> None:
     logic.default_store.cache_clear()
     logic._idempotency_store.cache_clear()
     tokens.forget_key()
+    metering = sys.modules.get("meter.app")  # only once imported: its import needs the tables' environment
+    if metering is not None:
+        metering.default_store.cache_clear()
+        sys.modules["meter.settings"].meter.cache_clear()
 
 
 # ---------------------------------------------------------------------- API Gateway, emulated
@@ -313,6 +317,10 @@ class LocalStack:
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self._servers.append(server)
         self.api_port, self.lambda_port = api.server_address[1], invoke.server_address[1]
+        # Lambda's Kinesis event source mappings (contact records into the metering function).
+        from infra.local.streams import StreamPoller
+
+        self.streams = StreamPoller(self.functions.invoke, quiet=self.quiet).start()
         return self
 
     @property
@@ -324,6 +332,8 @@ class LocalStack:
         return f"http://127.0.0.1:{self.lambda_port}"
 
     def stop(self) -> None:
+        if getattr(self, "streams", None) is not None:
+            self.streams.stop()
         for server in self._servers:
             server.shutdown()
             server.server_close()
