@@ -1,0 +1,211 @@
+"""What one activation costs in one Brussels month: plain Python, Decimal from end to end, no AWS.
+
+Per line, each component is rounded to the cent half-up once, after its parts are added:
+
+    personnel_eur = (operator_seconds + minimum_top_up_seconds) / 3600 × operator_hour
+    number_eur    = live_seconds / 86400 × number_day[kind]
+    telephony_eur = call_seconds / 60 × (telephony_minute[kind] + service_minute)
+    total_eur     = personnel_eur + number_eur + telephony_eur
+
+The personnel minimum applies once per activation, in its last month (the month it closes in, or for a live
+activation the current month): minimum_top_up_seconds = max(0, minimum − operator seconds of the whole
+activation). For an activation within one month that is exactly max(operator_seconds, minimum).
+
+When a tariff version takes effect inside a month, personnel and number are priced part by part, each part
+by its own version. Calls are counted per month, not per part, so telephony is priced at the parts' rates
+weighted by their live seconds (see README, "Billing"). Instants count to the whole second."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from crisisline.clock import parse_iso
+from crisisline.money import cents
+from crisisline.months import month_bounds, month_of
+from crisisline.tariffs import Tariff, TariffSchedule
+
+SECOND = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """An activation's calls in one month, as metering aggregates them (or an adjustment's differences)."""
+
+    calls: int = 0
+    d2_calls: int = 0
+    answered_calls: int = 0
+    abandoned_calls: int = 0
+    call_seconds: int = 0
+    queue_seconds: int = 0
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any] | None) -> Usage:
+        row = row or {}
+        return cls(**{f.name: int(row.get(f.name) or 0) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Line:
+    """One export line: one activation in one month, or one adjustment for a late contact record."""
+
+    month: str
+    authority_id: str
+    authority_name: str
+    activation_id: str
+    number: str
+    opened_at: str
+    closed_at: str | None
+    live_seconds: int
+    calls: int
+    d2_calls: int
+    answered_calls: int
+    call_seconds: int
+    operator_seconds: int
+    personnel_eur: Decimal
+    number_eur: Decimal
+    telephony_eur: Decimal
+    total_eur: Decimal
+    # Beyond the columns finance reads in this order: what kind of line, what it adjusts, the minimum's share.
+    line: str = "activation"
+    adjusts_month: str | None = None
+    minimum_top_up_seconds: int = 0
+
+
+COLUMNS = ("month", "authority_id", "authority_name", "activation_id", "number", "opened_at", "closed_at",
+           "live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
+           "personnel_eur", "number_eur", "telephony_eur", "total_eur")
+EXTRA_COLUMNS = ("line", "adjusts_month", "minimum_top_up_seconds")
+MONEY = ("personnel_eur", "number_eur", "telephony_eur", "total_eur")
+COUNTS = ("live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
+          "minimum_top_up_seconds")
+
+
+def whole_second(text: str) -> datetime:
+    """An ISO instant as UTC, milliseconds dropped: billing counts whole seconds."""
+    return parse_iso(text).replace(microsecond=0)
+
+
+def seconds(start: datetime, end: datetime) -> int:
+    return max(0, (end - start) // SECOND)
+
+
+def live_window(activation: Mapping[str, Any], now: datetime) -> tuple[datetime, datetime]:
+    """[opened_at, closed_at) of an activation; a live one runs until `now`."""
+    opened = whole_second(activation["opened_at"])
+    closed = activation.get("closed_at")
+    end = whole_second(closed) if closed else now.astimezone(UTC).replace(microsecond=0)
+    return opened, max(opened, end)
+
+
+def operator_seconds(timeline: Sequence[Mapping[str, Any]], start: datetime, end: datetime) -> int:
+    """Operator-seconds in [start, end): each timeline entry's operators times the seconds it lasted there."""
+    entries = sorted(((whole_second(entry["at"]), int(entry["operators"])) for entry in timeline),
+                     key=lambda entry: entry[0])
+    total = 0
+    for index, (at, operators) in enumerate(entries):
+        until = entries[index + 1][0] if index + 1 < len(entries) else end
+        total += operators * seconds(max(at, start), min(until, end))
+    return total
+
+
+def last_month(activation: Mapping[str, Any], now: datetime) -> str:
+    """The month the personnel minimum is settled in: the one holding the activation's last second."""
+    opened, end = live_window(activation, now)
+    return month_of(max(opened, end - SECOND))
+
+
+def _telephony_rate(tariff: Tariff, kind: str) -> Decimal:
+    return tariff.telephony_minute[kind] + tariff.service_minute
+
+
+def _month_piece(activation: Mapping[str, Any], month: str, now: datetime) -> tuple[datetime, datetime]:
+    month_start, month_end = month_bounds(month)
+    opened, end = live_window(activation, now)
+    start = max(opened, month_start)
+    return start, max(start, min(end, month_end))
+
+
+def _weighted_telephony_rate(activation: Mapping[str, Any], month: str, schedule: TariffSchedule,
+                             now: datetime) -> tuple[Decimal, Decimal]:
+    """(Σ live seconds × rate per minute, Σ live seconds) over the tariff parts of the activation's month."""
+    kind = activation.get("number_kind", "toll_free")
+    start, end = _month_piece(activation, month, now)
+    weighted, live = Decimal(0), Decimal(0)
+    for tariff, piece_start, piece_end in schedule.pieces(start, end):
+        part = seconds(piece_start, piece_end)
+        weighted += part * _telephony_rate(tariff, kind)
+        live += part
+    if live == 0:  # calls booked in a month the line was not live in: the version in force at its end
+        month_start, month_end = month_bounds(month)
+        instant = min(max(live_window(activation, now)[1], month_start), month_end - SECOND)
+        return _telephony_rate(schedule.at(instant), kind), Decimal(1)
+    return weighted, live
+
+
+def _telephony_eur(call_seconds: int, weighted: Decimal, live: Decimal) -> Decimal:
+    return cents(call_seconds * weighted / (60 * live))
+
+
+def _identity(activation: Mapping[str, Any]) -> dict[str, Any]:
+    return {"authority_id": str(activation.get("authority_id", "")),
+            "authority_name": str(activation.get("authority_name", "")),
+            "activation_id": str(activation["id"]), "number": str(activation.get("number", "")),
+            "opened_at": activation.get("opened_at", ""), "closed_at": activation.get("closed_at")}
+
+
+def price_month(activation: Mapping[str, Any], month: str, usage: Usage, schedule: TariffSchedule,
+                now: datetime) -> Line:
+    """The activation's line for `month`: its live time, operators and calls within the month, priced by the
+    tariff versions in force during it."""
+    kind = activation.get("number_kind", "toll_free")
+    timeline = activation.get("operator_timeline", [])
+    start, end = _month_piece(activation, month, now)
+    personnel, number = Decimal(0), Decimal(0)
+    live_total, operators_total = 0, 0
+    for tariff, piece_start, piece_end in schedule.pieces(start, end):
+        live = seconds(piece_start, piece_end)
+        operated = operator_seconds(timeline, piece_start, piece_end)
+        personnel += operated * tariff.operator_hour / 3600
+        number += live * tariff.number_day[kind] / 86400
+        live_total += live
+        operators_total += operated
+    top_up = 0
+    if last_month(activation, now) == month:
+        opened, closed = live_window(activation, now)
+        final = schedule.at(max(opened, closed - SECOND))
+        minimum = final.personnel_minimum_seconds
+        top_up_exact = max(Decimal(0), minimum - operator_seconds(timeline, opened, closed))
+        top_up = int(top_up_exact.to_integral_value())  # the minimum is whole hours; kept exact below
+        personnel += top_up_exact * final.operator_hour / 3600
+    weighted, live_weight = _weighted_telephony_rate(activation, month, schedule, now)
+    personnel_eur, number_eur = cents(personnel), cents(number)
+    telephony_eur = _telephony_eur(usage.call_seconds, weighted, live_weight)
+    return Line(month=month, **_identity(activation), live_seconds=live_total, calls=usage.calls,
+                d2_calls=usage.d2_calls, answered_calls=usage.answered_calls, call_seconds=usage.call_seconds,
+                operator_seconds=operators_total, personnel_eur=personnel_eur, number_eur=number_eur,
+                telephony_eur=telephony_eur, total_eur=personnel_eur + number_eur + telephony_eur,
+                minimum_top_up_seconds=top_up)
+
+
+def price_adjustment(activation: Mapping[str, Any], month: str, adjusts_month: str, usage: Usage,
+                     schedule: TariffSchedule, now: datetime) -> Line:
+    """A line booked in `month` for contact records that came after `adjusts_month` was frozen: only their
+    calls (the differences), priced at the rates of the month they belong to."""
+    weighted, live = _weighted_telephony_rate(activation, adjusts_month, schedule, now)
+    telephony_eur = _telephony_eur(usage.call_seconds, weighted, live)
+    zero = Decimal("0.00")
+    return Line(month=month, **_identity(activation), live_seconds=0, calls=usage.calls, d2_calls=usage.d2_calls,
+                answered_calls=usage.answered_calls, call_seconds=usage.call_seconds, operator_seconds=0,
+                personnel_eur=zero, number_eur=zero, telephony_eur=telephony_eur, total_eur=telephony_eur,
+                line="adjustment", adjusts_month=adjusts_month)
+
+
+def overlaps(activation: Mapping[str, Any], month: str, now: datetime) -> bool:
+    """Whether the activation was live at some moment of `month` (or opened and closed in it at once)."""
+    month_start, month_end = month_bounds(month)
+    opened, end = live_window(activation, now)
+    return opened < month_end and (end > month_start or (end == opened and opened >= month_start))
