@@ -1,0 +1,220 @@
+"""What finance gets, free of HTTP and Lambda: the month's export (one priced line per activation and month,
+adjustment lines for late contact records, totals per authority), tariff versions, and month close, which
+freezes a month's export in S3. Every function takes the caller and checks what that caller may do."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from crisisline import errors
+from crisisline.clock import iso
+from crisisline.models import Caller, Role
+from crisisline.months import month_bounds, parse_month
+from crisisline.tariffs import CLOCK_SLACK, Tariff, TariffIn, TariffSchedule, effective_instant
+from meter import spreadsheet
+from meter.billing_store import BillingStore
+from meter.pricing import COLUMNS, COUNTS, EXTRA_COLUMNS, MONEY, Line, Usage, overlaps, price_adjustment, price_month
+
+Format = Literal["json", "csv", "xlsx"]
+ADJUSTS = "#adjusts#"
+CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "xlsx": spreadsheet.XLSX_TYPE}
+
+
+def _require(caller: Caller, *roles: Role) -> None:
+    if caller.role not in roles:
+        raise errors.Forbidden(f"The {caller.role} role may not do this.", allowed_roles=list(roles))
+
+
+def _invalid(field: str, problem: str) -> errors.InvalidRequest:
+    return errors.InvalidRequest(f"Invalid field(s): {field}. {problem}", fields=[{"field": field,
+                                                                                    "problem": problem}])
+
+
+def checked_month(month: str, now: datetime) -> str:
+    """`month` if it is a month (YYYY-MM) that has begun; 422 otherwise."""
+    try:
+        parse_month(month)
+    except ValueError as error:
+        raise _invalid("month", str(error)) from error
+    if month_bounds(month)[0] > now:
+        raise _invalid("month", f"{month} has not begun yet; an export covers a past month or the current one "
+                                "(provisional until it is over)")
+    return month
+
+
+# ---------------------------------------------------------------------- the export
+@dataclass(frozen=True)
+class Export:
+    month: str
+    lines: list[Line]
+    provisional: bool
+    generated_at: str
+    frozen: bool = False
+
+    def totals(self) -> list[dict[str, Any]]:
+        """Per authority: number of lines and the sums of every count and amount."""
+        found: dict[str, dict[str, Any]] = {}
+        for line in self.lines:
+            total = found.setdefault(line.authority_id, {
+                "authority_id": line.authority_id, "authority_name": line.authority_name, "lines": 0,
+                **{name: 0 for name in COUNTS}, **{name: Decimal("0.00") for name in MONEY}})
+            total["lines"] += 1
+            for name in (*COUNTS, *MONEY):
+                total[name] += getattr(line, name)
+        return [found[key] for key in sorted(found)]
+
+    def document(self) -> dict[str, Any]:
+        """The export as JSON-ready data: amounts as decimal text, never float."""
+        totals = self.totals()
+        return {"month": self.month, "currency": "EUR", "provisional": self.provisional, "frozen": self.frozen,
+                "generated_at": self.generated_at, "columns": [*COLUMNS, *EXTRA_COLUMNS],
+                "lines": [_shown(asdict(line)) for line in self.lines],
+                "totals": [_shown(total) for total in totals],
+                "total_eur": str(sum((t["total_eur"] for t in totals), Decimal("0.00")))}
+
+
+def _shown(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: str(value) if isinstance(value, Decimal) else value for key, value in values.items()}
+
+
+def _schedule(store: BillingStore) -> TariffSchedule:
+    return TariffSchedule([Tariff.from_document(version) for version in store.tariff_versions()])
+
+
+def build_export(month: str, store: BillingStore, now: datetime, freezing: bool = False) -> Export:
+    """Price every activation live during `month`, and every adjustment booked in it, from the usage aggregates
+    (never single contact records). While freezing, the usage is read strongly consistent, per activation."""
+    month_start, month_end = month_bounds(month)
+    activations = {item["id"]: item for item in store.activations_overlapping(iso(month_start), iso(month_end))
+                   if overlaps(item, month, now)}
+    rows = store.usage_for_month(month)
+    missing = sorted({row["activation_id"] for row in rows} - activations.keys())
+    known = {**activations, **{item["id"]: item for item in store.activations(missing)}} if missing \
+        else activations
+    if freezing:
+        rows = store.usage_consistent(sorted(known), month)
+    schedule = _schedule(store)
+    own = {row["activation_id"]: row for row in rows if row["period"] == month}
+    lines = [price_month(activation, month, Usage.of(own.get(activation_id)), schedule, now)
+             for activation_id, activation in known.items()
+             if activation_id in activations or activation_id in own]
+    for row in rows:
+        if ADJUSTS in row["period"]:
+            activation = known.get(row["activation_id"]) or {"id": row["activation_id"]}
+            lines.append(price_adjustment(activation, month, row["period"].rsplit(ADJUSTS, 1)[-1], Usage.of(row),
+                                          schedule, now))
+    lines.sort(key=lambda line: (line.authority_id, line.line != "activation", line.opened_at,
+                                 line.activation_id, line.adjusts_month or ""))
+    live = any(activation.get("status") == "live" for activation in activations.values())
+    over = month_end <= now
+    return Export(month=month, lines=lines, generated_at=iso(now), frozen=freezing,
+                  provisional=not freezing and (not over or live))
+
+
+def rendered(export: Export, export_format: Format) -> bytes:
+    if export_format == "csv":
+        return spreadsheet.to_csv(export.month, export.lines, export.totals(), export.provisional)
+    if export_format == "xlsx":
+        return spreadsheet.to_xlsx(export.month, export.lines, export.totals(), export.provisional)
+    return json.dumps(export.document(), ensure_ascii=False).encode()
+
+
+def get_export(caller: Caller, month: str, export_format: Format, store: BillingStore,
+               now: datetime) -> tuple[str, bytes | dict[str, Any]]:
+    """(content type, body) of a month's export: the frozen copy once the month is closed, else computed now."""
+    _require(caller, "finance", "admin")
+    checked_month(month, now)
+    record = store.month_record(month)
+    if record and record.get("csv_sha256"):
+        return _frozen(record, export_format, store)
+    export = build_export(month, store, now)
+    if export_format == "json":
+        return CONTENT_TYPES["json"], export.document()
+    return CONTENT_TYPES[export_format], rendered(export, export_format)
+
+
+def _frozen(record: Mapping[str, Any], export_format: Format, store: BillingStore) -> tuple[str, bytes | dict]:
+    body = store.get_file(record[f"{export_format}_key"])
+    if hashlib.sha256(body).hexdigest() != record[f"{export_format}_sha256"]:
+        # Never serve a frozen export that is not byte for byte what was frozen.
+        raise errors.StoreUnavailable("The frozen export does not match its checksum; the crisis center is told.",
+                                      month=record["month"])
+    if export_format != "json":
+        return CONTENT_TYPES[export_format], body
+    document: dict[str, Any] = json.loads(body)
+    month = record["month"]
+    document.update(frozen=True, frozen_at=record["frozen_at"],
+                    sha256={kind: record[f"{kind}_sha256"] for kind in ("csv", "xlsx", "json")},
+                    download={kind: store.download_url(record[f"{kind}_key"], f"crisisline-{month}.{kind}")
+                              for kind in ("csv", "xlsx")})
+    return CONTENT_TYPES["json"], document
+
+
+# ---------------------------------------------------------------------- month close
+def freeze_month(month: str, store: BillingStore, now: datetime) -> dict[str, Any]:
+    """Freeze a month that is over: mark it frozen first (from then on metering books late contact records as
+    adjustments in the next open month), then read its usage and write CSV, XLSX and JSON to S3 with their
+    SHA-256, and record them. Freezing a frozen month changes nothing."""
+    parse_month(month)
+    if month_bounds(month)[1] > now:
+        raise ValueError(f"{month} is not over yet; only a past month is frozen")
+    record = store.month_record(month) or {}
+    if record.get("csv_sha256"):
+        return {"month": month, "frozen_now": False, **_files_of(record)}
+    store.mark_frozen(month, iso(now))
+    frozen_at = (store.month_record(month) or {}).get("frozen_at", iso(now))
+    export = build_export(month, store, now, freezing=True)
+    run = uuid.uuid4().hex[:12]  # a concurrent run writes its own objects; only one run's are recorded
+    files: dict[str, Any] = {}
+    for kind in ("csv", "xlsx", "json"):
+        body = rendered(export, kind)  # type: ignore[arg-type]
+        key = f"exports/{month}/{run}/crisisline-{month}.{kind}"
+        digest = hashlib.sha256(body).hexdigest()
+        store.put_file(key, body, CONTENT_TYPES[kind], digest)
+        files.update({f"{kind}_key": key, f"{kind}_sha256": digest})
+    files["files_written_at"] = iso(now)
+    if not store.record_files(month, files):
+        for kind in ("csv", "xlsx", "json"):
+            store.delete_file(files[f"{kind}_key"])
+        return {"month": month, "frozen_now": False, **_files_of(store.month_record(month) or {})}
+    return {"month": month, "frozen_now": True, "frozen_at": frozen_at, "lines": len(export.lines), **files}
+
+
+def _files_of(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key.endswith(("_key", "_sha256", "_at"))}
+
+
+# ---------------------------------------------------------------------- tariffs
+def list_tariffs(caller: Caller, store: BillingStore, now: datetime) -> dict[str, Any]:
+    """Every tariff version, oldest first (the packaged defaults first), and the one in force now."""
+    _require(caller, "finance", "admin")
+    schedule = _schedule(store)
+    return {"tariffs": [version.document() for version in schedule.versions],
+            "in_force": schedule.at(now).document()}
+
+
+def add_tariff(caller: Caller, request: TariffIn, store: BillingStore, now: datetime) -> dict[str, Any]:
+    """Add a version in force from `effective_from` (now when left out). It may not start in the past: what
+    was priced stays priced."""
+    _require(caller, "admin")
+    effective = effective_instant(request.effective_from) if request.effective_from else now
+    if effective < now - CLOCK_SLACK:
+        raise _invalid("effective_from", "a new tariff version takes effect now or later, never in the past")
+    version = Tariff.from_document({**request.model_dump(mode="json"), "created_at": iso(now)}, effective)
+    store.add_tariff_version({**version.document(), "created_by": caller.credential_id})
+    return version.document()
+
+
+# ---------------------------------------------------------------------- unattributed contacts
+def unattributed(caller: Caller, month: str, store: BillingStore, now: datetime) -> list[dict[str, Any]]:
+    """Contact records that matched no activation in `month` (admin): kept for review, never dropped."""
+    _require(caller, "admin")
+    checked_month(month, now)
+    return store.unattributed(month)

@@ -1,0 +1,74 @@
+"""Finance's side of the API behind API Gateway: the monthly export, tariff versions and, for admin, the
+contact records that matched no activation. Routes translate HTTP into one logic call; errors are mapped in
+crisisline.rest, shared with the activation API.
+
+XLSX is binary: the body goes out base64-encoded (`isBase64Encoded`), and API Gateway turns it back into
+bytes because the XLSX type is among the API's BinaryMediaTypes and the client asks for it in `Accept`."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from crisisline import rest
+from crisisline.clock import utc_now
+from crisisline.models import Caller
+from crisisline.observability import logger, metrics
+from crisisline.tariffs import TariffIn
+from meter import billing
+from meter.billing_store import BillingStore, export_settings
+
+export_settings()  # fail the cold start, not the first request, when the environment is incomplete
+
+app = rest.new_resolver()
+
+# Checked by the logic, which says what is wrong with it (not a month, or not begun yet).
+Month = Annotated[str, Path(min_length=1, max_length=20)]
+
+
+def caller() -> Caller:
+    return rest.caller(app)
+
+
+@app.get("/exports/<month>", tags=["exports"],
+         summary="A month's cost export (finance, admin): json, csv or xlsx; frozen once the month is closed")
+def get_export(month: Month,
+               export_format: Annotated[billing.Format, Query(alias="format")] = "json") -> Response[Any]:
+    content_type, body = billing.get_export(caller(), month, export_format, BillingStore(), utc_now())
+    if isinstance(body, dict):
+        return rest.json_response(200, body)
+    headers = {"Content-Disposition": f'attachment; filename="crisisline-{month}.{export_format}"'}
+    if export_format == "csv":
+        return Response(status_code=200, content_type=content_type, body=body.decode("utf-8"), headers=headers)
+    # Encoded here, not by Powertools: its response validation would read raw bytes as UTF-8 text.
+    binary = Response(status_code=200, content_type=content_type, body=base64.b64encode(body).decode(),
+                      headers=headers)
+    binary.base64_encoded = True
+    return binary
+
+
+@app.get("/tariffs", tags=["tariffs"], summary="Every tariff version and the one in force (admin, finance)")
+def list_tariffs() -> Response[dict[str, Any]]:
+    return rest.json_response(200, billing.list_tariffs(caller(), BillingStore(), utc_now()))
+
+
+@app.put("/tariffs", tags=["tariffs"], summary="Add a tariff version from a date or instant, not in the past (admin)")
+def add_tariff(tariff: TariffIn) -> Response[dict[str, Any]]:
+    return rest.json_response(201, billing.add_tariff(caller(), tariff, BillingStore(), utc_now()))
+
+
+@app.get("/unattributed", tags=["exports"], summary="Contact records that matched no activation (admin)")
+def list_unattributed(month: Annotated[str, Query(min_length=1, max_length=20)]) -> Response[dict[str, Any]]:
+    return rest.json_response(200, {"month": month, "contacts": billing.unattributed(caller(), month, BillingStore(),
+                                                                                     utc_now())})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@metrics.log_metrics(raise_on_empty_metrics=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return rest.too_large(event) or app.resolve(event, context)

@@ -1,0 +1,28 @@
+"""Month close: EventBridge Scheduler calls this on the 1st of each month at 06:00 Brussels time, and it
+freezes the month before (see meter.billing.freeze_month). Running it again is harmless; `{"month":
+"YYYY-MM"}` freezes a given past month, e.g. by hand after an outage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from crisisline.clock import utc_now
+from crisisline.months import month_of, previous_month
+from crisisline.observability import logger
+from meter import billing
+from meter.billing_store import BillingStore, export_settings
+
+export_settings()  # fail the cold start when the environment is incomplete
+
+
+@logger.inject_lambda_context(log_event=False)
+def lambda_handler(event: dict[str, Any] | None, context: LambdaContext, store: BillingStore | None = None,
+                   now: datetime | None = None) -> dict[str, Any]:
+    now = now or utc_now()
+    month = (event or {}).get("month") or previous_month(month_of(now))
+    result = billing.freeze_month(str(month), store or BillingStore(), now)
+    logger.info("month closed", extra={"month": month, "frozen_now": result["frozen_now"]})
+    return result

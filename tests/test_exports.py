@@ -1,0 +1,266 @@
+"""Finance pulls a month's export through the API: one priced line per activation and month, totals per
+authority, the same figures in JSON, CSV and XLSX; wrong months are refused plainly; only finance and admin
+may read it. Tariff versions through GET and PUT /tariffs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pytest
+
+from crisisline.months import month_of, next_month
+from tests.billing_support import (
+    XLSX,
+    csv_rows,
+    finance,
+    finance_env,
+    money,
+    put_activation,
+    put_usage,
+    table,
+    xlsx_rows,
+)
+from tests.conftest import Api, table_items
+
+__all__ = ["finance", "finance_env"]  # fixtures
+
+COLUMNS = ["month", "authority_id", "authority_name", "activation_id", "number", "opened_at", "closed_at",
+           "live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
+           "personnel_eur", "number_eur", "telephony_eur", "total_eur"]
+
+
+@pytest.fixture
+def october(aws: None) -> None:
+    """Two authorities' lines in October 2026, one of them across the month end."""
+    put_activation("gent-fire", "2026-10-05T10:00", "2026-10-05T11:00", operators=2)  # the minimum applies
+    put_activation("gent-flood", "2026-10-20T08:00", "2026-10-20T18:48", kind="did", number="+3225551001",
+                   operators=1)
+    put_activation("brussels-night", "2026-10-31T22:00", "2026-11-01T03:00", authority_id="21004",
+                   authority_name="Ville de Bruxelles / Stad Brussel", number="+3280012346", operators=3)
+    put_activation("september", "2026-09-02T10:00", "2026-09-02T20:00")  # not in October
+    put_usage("gent-fire", "2026-10", calls=30, d2_calls=4, answered_calls=28, abandoned_calls=2,
+              call_seconds=5400, queue_seconds=900)
+    put_usage("gent-flood", "2026-10", calls=3, answered_calls=3, call_seconds=1125)
+    put_usage("brussels-night", "2026-10", calls=12, answered_calls=12, call_seconds=2400)
+    put_usage("brussels-night", "2026-11", calls=7, answered_calls=6, abandoned_calls=1, call_seconds=1800)
+
+
+def _get(api: Api, path: str, token: str, **headers: str) -> Any:
+    return api.get(path, token, headers=headers or None)
+
+
+# ---------------------------------------------------------------------- the lines
+def test_finance_gets_one_line_per_activation_and_month_with_totals(api: Api, finance: str, october: None) -> None:
+    answer = _get(api, "/exports/2026-10", finance)
+    assert answer.status == 200, answer.body
+    export = answer.body
+    assert export["columns"][:17] == COLUMNS
+    assert export["provisional"] is False and export["frozen"] is False
+    lines = {line["activation_id"]: line for line in export["lines"]}
+    assert set(lines) == {"gent-fire", "gent-flood", "brussels-night"}
+    fire = lines["gent-fire"]
+    assert list(fire)[:17] == COLUMNS
+    # 1 hour, 2 operators: the 4-hour minimum; 5400 s of calls at 0.04 + 0.018 per minute; 1 hour of 0.42/day
+    assert (fire["live_seconds"], fire["operator_seconds"], fire["calls"], fire["d2_calls"]) == (3600, 7200, 30, 4)
+    assert (fire["personnel_eur"], fire["number_eur"], fire["telephony_eur"]) == ("180.00", "0.02", "5.22")
+    assert fire["total_eur"] == "185.24"
+    night = lines["brussels-night"]
+    assert (night["month"], night["live_seconds"], night["operator_seconds"]) == ("2026-10", 7200, 21600)
+    assert night["personnel_eur"] == "270.00"  # 6 operator-hours in October; the minimum is met over the whole
+    totals = {total["authority_id"]: total for total in export["totals"]}
+    assert totals["44021"]["total_eur"] == str(Decimal(fire["total_eur"]) + Decimal(lines["gent-flood"]["total_eur"]))
+    assert totals["21004"]["lines"] == 1
+    assert export["total_eur"] == str(sum(Decimal(t["total_eur"]) for t in export["totals"]))
+    assert all(isinstance(line[name], str) for line in export["lines"] for name in COLUMNS[13:])  # never float
+
+
+def test_the_next_month_carries_the_rest_of_a_night_across_the_month_end(api: Api, finance: str,
+                                                                          october: None) -> None:
+    november = _get(api, "/exports/2026-11", finance).body
+    (night,) = november["lines"]
+    assert (night["activation_id"], night["live_seconds"], night["calls"]) == ("brussels-night", 3 * 3600, 7)
+
+
+def test_csv_and_xlsx_hold_the_same_lines_and_sum_to_the_json(api: Api, finance: str, october: None) -> None:
+    export = _get(api, "/exports/2026-10", finance).body
+    answer = _get(api, "/exports/2026-10?format=csv", finance)
+    assert answer.status == 200
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    assert b"\r\n" in answer.raw and answer.raw.decode("utf-8")
+    from_csv = csv_rows(answer.raw)
+    xlsx = _get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX)
+    assert xlsx.status == 200
+    assert xlsx.headers["Content-Type"] == XLSX and xlsx.raw[:2] == b"PK"
+    from_xlsx = xlsx_rows(xlsx.raw)
+    for rows in (from_csv, from_xlsx):
+        assert list(rows[0])[:17] == COLUMNS
+        lines = [row for row in rows if row["line"] != "authority_total"]
+        totals = [row for row in rows if row["line"] == "authority_total"]
+        assert sorted(str(row["activation_id"]) for row in lines) == sorted(line["activation_id"]
+                                                                           for line in export["lines"])
+        by_authority: dict[str, Decimal] = defaultdict(Decimal)
+        for row in lines:
+            assert money(row["total_eur"]) == money(row["personnel_eur"]) + money(row["number_eur"]) \
+                + money(row["telephony_eur"])
+            by_authority[str(row["authority_id"])] += money(row["total_eur"])
+        assert {str(row["authority_id"]): money(row["total_eur"]) for row in totals} == dict(by_authority)
+        assert {t["authority_id"]: Decimal(t["total_eur"]) for t in export["totals"]} == dict(by_authority)
+        assert sum(by_authority.values()) == Decimal(export["total_eur"])
+        assert sum(int(row["call_seconds"]) for row in lines) == sum(line["call_seconds"]
+                                                                     for line in export["lines"])
+
+
+def test_xlsx_cells_are_numbers(api: Api, finance: str, october: None) -> None:
+    rows = xlsx_rows(_get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw)
+    assert all(isinstance(row["live_seconds"], int) for row in rows)
+    assert all(isinstance(row["total_eur"], int | float) for row in rows)
+
+
+def test_xlsx_leaves_the_function_base64_encoded_for_api_gateway(api: Api, finance: str, october: None) -> None:
+    from infra.local.stack import LambdaContext
+    from meter.exports import lambda_handler
+
+    event = {"resource": "/exports/{month}", "path": "/exports/2026-10", "httpMethod": "GET",
+             "headers": {"Accept": XLSX}, "multiValueHeaders": {"Accept": [XLSX]},
+             "queryStringParameters": {"format": "xlsx"}, "multiValueQueryStringParameters": {"format": ["xlsx"]},
+             "pathParameters": {"month": "2026-10"}, "body": None, "isBase64Encoded": False,
+             "requestContext": {"authorizer": {"role": "finance", "credential_id": "c"}, "requestId": "r",
+                                "stage": "local", "path": "/local/exports/2026-10", "httpMethod": "GET"}}
+    answer = lambda_handler(event, LambdaContext("ExportFunction"))
+    assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is True
+    assert base64.b64decode(answer["body"])[:2] == b"PK"
+
+
+def test_a_month_with_a_live_activation_or_not_over_is_provisional(api: Api, finance: str, aws: None) -> None:
+    this_month = month_of(datetime.now(UTC))
+    put_activation("live-one", "2026-09-30T20:00", None)
+    current = _get(api, f"/exports/{this_month}", finance).body
+    assert current["provisional"] is True
+    september = _get(api, "/exports/2026-09", finance).body
+    assert september["provisional"] is True  # over, but its activation is still live
+    assert [line["closed_at"] for line in september["lines"]] == [None]
+
+
+def test_an_adjustment_for_a_frozen_month_is_its_own_line_after_the_columns(api: Api, finance: str,
+                                                                             october: None) -> None:
+    put_usage("gent-fire", "2026-11", adjusts="2026-10", calls=1, answered_calls=1, call_seconds=600)
+    november = _get(api, "/exports/2026-11", finance).body
+    adjustment = next(line for line in november["lines"] if line["line"] == "adjustment")
+    assert (adjustment["activation_id"], adjustment["month"], adjustment["adjusts_month"]) == \
+        ("gent-fire", "2026-11", "2026-10")
+    assert (adjustment["calls"], adjustment["live_seconds"], adjustment["telephony_eur"]) == (1, 0, "0.58")
+    assert adjustment["total_eur"] == "0.58"
+    assert list(adjustment).index("adjusts_month") > list(adjustment).index("total_eur")
+    rows = csv_rows(_get(api, "/exports/2026-11?format=csv", finance).raw)
+    assert [row["adjusts_month"] for row in rows if row["line"] == "adjustment"] == ["2026-10"]
+
+
+# ---------------------------------------------------------------------- refusals
+@pytest.mark.parametrize("month", ["2026-13", "abc", "2026-1", "2999-01"])
+def test_a_wrong_or_future_month_is_refused_with_a_clear_message(api: Api, finance: str, month: str) -> None:
+    answer = _get(api, f"/exports/{month}", finance)
+    assert answer.status == 422
+    assert answer.error_code == "validation_error"
+    assert answer.body["error"]["details"]["fields"][0]["field"] == "month"
+    assert month in answer.body["error"]["message"]
+
+
+def test_next_month_is_refused_until_it_begins(api: Api, finance: str) -> None:
+    answer = _get(api, f"/exports/{next_month(month_of(datetime.now(UTC)))}", finance)
+    assert answer.status == 422
+    assert "not begun" in answer.body["error"]["message"]
+
+
+def test_an_unknown_format_is_refused(api: Api, finance: str) -> None:
+    answer = _get(api, "/exports/2026-10?format=pdf", finance)
+    assert answer.status == 422
+    assert answer.body["error"]["details"]["fields"][0]["field"] == "format"
+
+
+# ---------------------------------------------------------------------- access
+def test_an_authority_may_not_read_the_export(api: Api, gent: str, finance_env: None) -> None:
+    for path in ("/exports/2026-10", "/tariffs", "/unattributed?month=2026-10"):
+        answer = _get(api, path, gent)
+        assert answer.status == 403, path
+        assert answer.error_code == "forbidden"
+
+
+def test_admin_may_read_the_export_and_nobody_without_a_token(api: Api, admin: str, finance_env: None) -> None:
+    assert _get(api, "/exports/2026-10", admin).status == 200
+    assert api.get("/exports/2026-10").status == 401
+
+
+def test_admin_lists_unattributed_contact_records_and_finance_may_not(api: Api, admin: str, finance: str) -> None:
+    record = {"contact_id": "c-1", "unattributed_month": "2026-10", "last_update": "2026-10-05T10:00:00Z",
+              "system_number": "+3280099999", "initiated_at": "2026-10-05T10:00:00Z", "calls": 1}
+    from crisisline.dynamo import to_item
+
+    boto3.client("dynamodb").put_item(TableName=table("ContactsTable"), Item=to_item(record))
+    answer = _get(api, "/unattributed?month=2026-10", admin)
+    assert answer.status == 200
+    assert [contact["contact_id"] for contact in answer.body["contacts"]] == ["c-1"]
+    assert _get(api, "/unattributed?month=2026-10", finance).status == 403
+    assert _get(api, "/unattributed?month=2026-13", admin).status == 422
+
+
+# ---------------------------------------------------------------------- tariffs
+def _tariff_body(**changes: Any) -> dict[str, Any]:
+    return {"effective_from": "2999-01-01", "operator_hour": "50.00",
+            "number_day": {"did": "0.10", "toll_free": "0.45"},
+            "telephony_minute": {"did": "0.01", "toll_free": "0.04"}, "service_minute": "0.018",
+            "personnel_minimum_hours": "4", "calls_per_operator_hour": 12, **changes}
+
+
+def test_finance_reads_the_tariffs_and_the_defaults_come_from_infra(api: Api, finance: str) -> None:
+    answer = _get(api, "/tariffs", finance)
+    assert answer.status == 200
+    (default,) = answer.body["tariffs"]
+    assert default["operator_hour"] == "45.00" and default["number_day"] == {"did": "0.10", "toll_free": "0.42"}
+    assert answer.body["in_force"] == default
+
+
+def test_admin_adds_a_version_that_takes_effect_later(api: Api, admin: str, finance: str) -> None:
+    answer = api.call("PUT", "/tariffs", admin, _tariff_body())
+    assert answer.status == 201, answer.body
+    assert answer.body["effective_from"] == "2998-12-31T23:00:00.000Z"  # 00:00 Brussels time
+    versions = _get(api, "/tariffs", finance).body
+    assert [v["operator_hour"] for v in versions["tariffs"]] == ["45.00", "50.00"]
+    assert versions["in_force"]["operator_hour"] == "45.00"
+    again = api.call("PUT", "/tariffs", admin, _tariff_body())
+    assert (again.status, again.error_code) == (409, "conflict")
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"operator_hour": 50.0}, "operator_hour"), ({"operator_hour": "-1"}, "operator_hour"),
+    ({"number_day": {"did": "0.1"}}, "number_day.toll_free"), ({"effective_from": "2020-01-01"}, "effective_from"),
+    ({"effective_from": "yesterday"}, "effective_from"), ({"calls_per_operator_hour": "12"}, "calls_per_operator_hour"),
+    ({"currency": "USD"}, "currency"),
+])
+def test_a_bad_tariff_version_is_refused_and_nothing_is_written(api: Api, admin: str, finance_env: None,
+                                                                changes: dict[str, Any], field: str) -> None:
+    answer = api.call("PUT", "/tariffs", admin, _tariff_body(**changes))
+    assert answer.status == 422, answer.body
+    assert field in [problem["field"] for problem in answer.body["error"]["details"]["fields"]]
+    assert table_items("TariffsTable") == []
+
+
+def test_only_admin_changes_tariffs(api: Api, finance: str) -> None:
+    answer = api.call("PUT", "/tariffs", finance, _tariff_body())
+    assert answer.status == 403
+    assert table_items("TariffsTable") == []
+
+
+def test_a_new_version_prices_what_comes_after_it(api: Api, admin: str, finance: str) -> None:
+    body = json.loads(json.dumps(_tariff_body(effective_from=None)))
+    answer = api.call("PUT", "/tariffs", admin, body)
+    assert answer.status == 201
+    put_activation("now-live", "2026-09-01T00:00", None, operators=1)
+    line = _get(api, f"/exports/{month_of(datetime.now(UTC))}", finance).body["lines"][0]
+    # The version took effect a moment ago: the month's hours so far are priced at 45.00, not 50.00.
+    assert Decimal(line["personnel_eur"]) <= Decimal(line["operator_seconds"]) * Decimal("45.00") / 3600 + 1
