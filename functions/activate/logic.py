@@ -34,6 +34,8 @@ from crisisline.models import (
 )
 from crisisline.store import Store
 
+_CHANGE_ATTEMPTS = 20  # each lost attempt means another change was written: a few people, not a crowd
+
 
 @cache
 def default_store() -> Store:
@@ -200,7 +202,7 @@ def _open(caller: Caller, store: Store, request: dict[str, Any]) -> dict[str, An
     activation_id = str(uuid.uuid4())
     activation = {
         "id": activation_id, "authority_id": caller.authority_id, "authority_name": caller.authority_name,
-        "status": "live", "reason": request["reason"], "languages": request["languages"],
+        "status": "live", "revision": 0, "reason": request["reason"], "languages": request["languages"],
         "message": request["message"], "victim_information": request["victim_information"],
         "operators": request["operators"],
         "requested_at": requested_at,
@@ -242,26 +244,34 @@ def list_activations(caller: Caller, store: Store, status: str | None = None) ->
 
 def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch, store: Store) -> dict[str, Any]:
     """Change a live activation's message, languages, D2 line or operators. A change of operators is added to
-    the operator timeline, from which personnel costs are billed."""
-    activation = _visible_activation(caller, activation_id, store)
-    if activation["status"] != "live":
-        raise errors.ActivationClosed("This activation is closed; it can no longer change.",
-                                      activation_id=activation_id)
+    the operator timeline, from which personnel costs are billed, in time order.
+
+    Each attempt reads the activation, checks the change against it and writes only if nobody changed it
+    meanwhile; changes made at the same moment from several places are applied one after the other."""
     changes = patch.model_dump(mode="json", exclude_unset=True)
-    languages = changes.get("languages", activation["languages"])
-    message = changes.get("message", activation["message"])
-    try:
-        check_messages(languages, message)
-    except ValueError as error:
-        raise errors.InvalidRequest(f"Invalid field(s): message. {error}",
-                                    fields=[{"field": "message", "problem": str(error)}]) from error
-    at = iso(utc_now())
-    timeline_entry = None
-    if "operators" in changes:
-        timeline_entry = {"at": at, "operators": changes["operators"]}
-    store.update_activation(activation, changes, timeline_entry,
-                            _audit(f"activation#{activation_id}", caller, "update", changes, at))
-    return _visible_activation(caller, activation_id, store)
+    for _ in range(_CHANGE_ATTEMPTS):
+        activation = _visible_activation(caller, activation_id, store)
+        if activation["status"] != "live":
+            raise errors.ActivationClosed("This activation is closed; it can no longer change.",
+                                          activation_id=activation_id)
+        languages = changes.get("languages", activation["languages"])
+        message = changes.get("message", activation["message"])
+        try:
+            check_messages(languages, message)
+        except ValueError as error:
+            raise errors.InvalidRequest(f"Invalid field(s): message. {error}",
+                                        fields=[{"field": "message", "problem": str(error)}]) from error
+        at = iso(utc_now())
+        timeline_entry = None
+        if "operators" in changes:
+            # Never before the entry it follows, even if this function's clock is a little behind another's.
+            previous = max((entry["at"] for entry in activation.get("operator_timeline", [])), default=at)
+            timeline_entry = {"at": max(at, previous), "operators": changes["operators"]}
+        if store.update_activation(activation, changes, timeline_entry,
+                                   _audit(f"activation#{activation_id}", caller, "update", changes, at)):
+            return _visible_activation(caller, activation_id, store)
+    raise errors.Conflict("This activation is being changed from several places at once; retry shortly.",
+                          activation_id=activation_id)
 
 
 def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[dict[str, Any], bool]:

@@ -156,8 +156,10 @@ class Store:
         routing = {field: activation[field if field != "activation_id" else "id"] for field in ROUTING_FIELDS}
         names = {f"#r{i}": field for i, field in enumerate(ROUTING_FIELDS)}
         values = {f":r{i}": to_value(routing[field]) for i, field in enumerate(ROUTING_FIELDS)}
-        try:
-            with translated_errors():
+        # Cancellations are read before translated_errors sees them: a TransactionConflict here means another
+        # claim touched the same number at the same moment, and the caller moves on to another free number.
+        with translated_errors():
+            try:
                 self.ddb.transact_write_items(TransactItems=[
                     {"Put": {"TableName": self.tables.activations_table, "Item": to_item(activation),
                              "ConditionExpression": "attribute_not_exists(id)"}},
@@ -176,17 +178,18 @@ class Store:
                                 "ExpressionAttributeValues": {":a": to_value(activation["id"])}}},
                     self._audit_put(audit),
                 ])
-        except ClientError as error:
-            codes = cancellation_codes(error)
-            if error_code(error) == "TransactionCanceledException" and len(codes) >= 3:
-                return codes
-            raise
+            except ClientError as error:
+                codes = cancellation_codes(error)
+                if error_code(error) == "TransactionCanceledException" and len(codes) >= 3:
+                    return codes
+                raise
         return None
 
     def _explain_authority_refusal(self, authority_id: str, only_if_refused: bool = False) -> None:
         """Raise the reason the authority may not open an activation now (with `only_if_refused`, return
         quietly when there is none)."""
-        authority = self.get_authority(authority_id) or {}
+        # A strongly consistent read: the transaction that was just refused saw the latest state, so must we.
+        authority = self._get(self.tables.authorities_table, {"id": authority_id}, consistent=True) or {}
         if only_if_refused and authority and not authority.get("revoked_at") \
                 and not authority.get("live_activation_id"):
             return
@@ -212,13 +215,23 @@ class Store:
         return sorted(items, key=lambda a: a["requested_at"], reverse=True)
 
     def update_activation(self, activation: dict[str, Any], changes: dict[str, Any],
-                          timeline_entry: dict[str, Any] | None, audit: dict[str, Any]) -> None:
-        """Change a live activation and its number's routing copy together."""
+                          timeline_entry: dict[str, Any] | None, audit: dict[str, Any]) -> bool:
+        """Change a live activation and its number's routing copy together, provided nobody changed it since
+        `activation` was read (its revision). False when someone did: read it again, check again, retry.
+
+        Without that condition two changes read at the same moment could each pass their checks and together
+        leave languages without their messages, or an operator timeline out of time order."""
         names = {f"#f{i}": key for i, key in enumerate(changes)}
         values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
         sets = [f"#f{i} = :v{i}" for i in range(len(changes))]
-        activation_sets = list(sets)
-        activation_values = dict(values)
+        revision = activation.get("revision")
+        activation_sets = [*sets, "revision = :next"]
+        activation_values = {**values, ":next": to_value((revision or 0) + 1), ":live": to_value("live")}
+        if revision is None:  # opened before activations carried a revision
+            condition = "#status = :live AND attribute_not_exists(revision)"
+        else:
+            condition = "#status = :live AND revision = :seen"
+            activation_values[":seen"] = to_value(revision)
         if timeline_entry is not None:
             activation_sets.append("operator_timeline = list_append(operator_timeline, :entry)")
             activation_values[":entry"] = to_value([timeline_entry])
@@ -227,9 +240,9 @@ class Store:
                 self.ddb.transact_write_items(TransactItems=[
                     {"Update": {"TableName": self.tables.activations_table, "Key": to_item({"id": activation["id"]}),
                                 "UpdateExpression": "SET " + ", ".join(activation_sets),
-                                "ConditionExpression": "#status = :live",
+                                "ConditionExpression": condition,
                                 "ExpressionAttributeNames": {**names, "#status": "status"},
-                                "ExpressionAttributeValues": {**activation_values, ":live": to_value("live")}}},
+                                "ExpressionAttributeValues": activation_values}},
                     {"Update": {"TableName": self.tables.numbers_table,
                                 "Key": to_item({"number": activation["number"]}),
                                 "UpdateExpression": "SET " + ", ".join(sets),
@@ -239,10 +252,15 @@ class Store:
                     self._audit_put(audit),
                 ])
         except ClientError as error:
-            if "ConditionalCheckFailed" in cancellation_codes(error):
-                raise errors.ActivationClosed("This activation is closed; it can no longer change.",
-                                              activation_id=activation["id"]) from error
-            raise
+            codes = cancellation_codes(error)
+            if "ConditionalCheckFailed" not in codes:
+                raise
+            current = self.get_activation(activation["id"])
+            if codes[0] == "ConditionalCheckFailed" and current is not None and current["status"] == "live":
+                return False  # changed meanwhile, still live
+            raise errors.ActivationClosed("This activation is closed; it can no longer change.",
+                                          activation_id=activation["id"]) from error
+        return True
 
     def close_activation(self, activation: dict[str, Any], closed_at: str, audit: dict[str, Any]) -> bool:
         """Close a live activation and free its number. False when it was closed already (nothing changes)."""
