@@ -3,6 +3,7 @@ Errors are mapped to HTTP in crisisline.rest, shared with the other API function
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -16,6 +17,7 @@ from crisisline import rest, settings
 from crisisline.models import ActivationIn, ActivationPatch, AuthorityIn, Caller, CredentialIn, NumberIn
 from crisisline.observability import logger, metrics
 
+_one_event_at_a_time = threading.Lock()
 settings.api()  # fail the cold start, not the first request, when the environment is incomplete
 
 app = rest.new_resolver()
@@ -125,5 +127,14 @@ def activation_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return rest.too_large(event) or app.resolve(event, context)
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Powertools keeps the current event on the resolver's class (and the correlation id on the one Logger).
+    # Lambda hands an environment one event at a time, but the local stack and the tests call this handler
+    # from several threads: without the lock a request could run with another request's body and caller.
+    # Uncontended, and so free, in Lambda.
+    with _one_event_at_a_time:
+        return _handle(event, context)
