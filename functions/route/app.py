@@ -49,8 +49,10 @@ def lambda_handler(event: dict[str, Any], context: Any, data: logic.RoutingData 
         decision = logic.fallback(CallRequest(dialled_number=""))
     else:
         try:
-            decision = logic.decide(request, data or default_store(config), config.calls_per_operator_hour,
-                                    clock(), started + config.budget_seconds)
+            data = data or default_store(config)
+            # The budget is for waiting on DynamoDB; making the client (first call of a cold start) is not part of it.
+            deadline = time.monotonic() + config.budget_seconds
+            decision = logic.decide(request, data, config.calls_per_operator_hour, clock(), deadline)
         except Exception:  # a caller must never reach the flow's error branch
             logger.exception("routing failed; fallback")
             decision = logic.fallback(request)
