@@ -26,7 +26,7 @@ from tests.billing_support import (
     table,
     xlsx_rows,
 )
-from tests.conftest import Api, table_items
+from tests.conftest import Api, RunningStack, activation_body, table_items
 
 __all__ = ["finance", "finance_env"]  # fixtures
 
@@ -264,3 +264,53 @@ def test_a_new_version_prices_what_comes_after_it(api: Api, admin: str, finance:
     line = _get(api, f"/exports/{month_of(datetime.now(UTC))}", finance).body["lines"][0]
     # The version took effect a moment ago: the month's hours so far are priced at 45.00, not 50.00.
     assert Decimal(line["personnel_eur"]) <= Decimal(line["operator_seconds"]) * Decimal("45.00") / 3600 + 1
+
+
+# ---------------------------------------------------------------------- the whole chain, on `make run`
+def test_a_simulated_call_on_the_local_stack_ends_up_as_an_export_line(local_stack: RunningStack) -> None:
+    """Activation over HTTP → a caller through the real flow → its contact record on the Kinesis stream →
+    metering → the month's export line, all in the started local stack."""
+    import re
+    import time
+
+    from crisisline.money import cents
+    from infra.connect import contact_record
+    from infra.connect.simulator import LambdaEndpoint, simulate_call
+    from infra.local import template
+    from infra.local.streams import physical_stream_name
+    from tests.test_local_stack import http
+    from tests.test_meter_ingest import expected
+
+    api, token = local_stack.api_url, local_stack.authority_token
+    status, _, credential = http("POST", f"{api}/credentials", local_stack.admin_token, {"role": "finance"})
+    assert status == 201
+    finance_token = credential["token"]
+    body = activation_body(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."},
+                           victim_information=True)
+    status, _, opened = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "export-e2e"})
+    assert status == 201, opened
+    backend = re.search(r"AWS backend \(moto\)\s+(\S+)", local_stack.output)
+    assert backend is not None
+    try:
+        call = simulate_call(opened["number"], language="fr", press="2",
+                             invoker=LambdaEndpoint(local_stack.lambda_port))
+        kinesis = boto3.client("kinesis", endpoint_url=backend.group(1), region_name=template.LOCAL_REGION,
+                               aws_access_key_id="local", aws_secret_access_key="local")
+        contact_record.put_on_stream(call.records(), physical_stream_name("ContactRecordStream"), kinesis)
+        month = month_of(datetime.now(UTC))
+        line: dict[str, Any] = {}
+        deadline = time.monotonic() + 20
+        while not line.get("calls") and time.monotonic() < deadline:
+            status, _, export = http("GET", f"{api}/exports/{month}", finance_token)
+            assert status == 200, export
+            line = next((item for item in export["lines"] if item["activation_id"] == opened["id"]), {})
+            time.sleep(0.2)
+        totals = expected(*call.records())
+        assert {name: line[name] for name in ("calls", "d2_calls", "answered_calls", "call_seconds")} == \
+            {name: totals[name] for name in ("calls", "d2_calls", "answered_calls", "call_seconds")}
+        rate = {"toll_free": Decimal("0.058"), "did": Decimal("0.028")}[opened["number_kind"]]
+        assert line["telephony_eur"] == str(cents(Decimal(totals["call_seconds"]) * rate / 60))
+        assert line["personnel_eur"] == "180.00"  # a few seconds live: the 4-hour minimum at 45.00
+        assert export["provisional"] is True
+    finally:
+        assert http("POST", f"{api}/activations/{opened['id']}/close", token)[0] == 200
