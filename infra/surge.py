@@ -16,6 +16,7 @@ import random
 import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -145,7 +146,8 @@ def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8
 
     from bench.common import counting_calls
 
-    with _environment(), mock_aws(), serialised_moto():
+    with _environment(), mock_aws(), serialised_moto(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "No application metrics to publish")  # the API's, not the route's
         _open_activation(operators, victim_information)
         from route import app, settings, store
 
