@@ -99,3 +99,30 @@ def test_the_lambda_endpoint_invokes_template_functions_by_logical_id(local_stac
         pass
     else:
         raise AssertionError("an unknown function must be refused")
+
+
+def test_authorities_racing_over_http_never_share_a_number(local_stack: RunningStack) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import authority_body
+
+    api, admin = local_stack.api_url, local_stack.admin_token
+    for n in range(2):
+        assert http("POST", f"{api}/numbers", admin, {"number": f"+3225557{n:03d}", "kind": "did"})[0] in (201, 409)
+    free = [n["number"] for n in http("GET", f"{api}/numbers", admin)[2]["numbers"] if n["state"] == "free"]
+    tokens = []
+    for n in range(len(free) + 8):
+        status, _, enrolled = http("POST", f"{api}/authorities", admin, authority_body(f"{93000 + n:05d}", f"R{n}"))
+        assert status == 201, enrolled
+        tokens.append(enrolled["token"])
+
+    with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
+        answers = list(pool.map(lambda token: http("POST", f"{api}/activations", token, activation_body()), tokens))
+
+    opened = [body for status, _, body in answers if status == 201]
+    refused = [body for status, _, body in answers if status == 409]
+    assert len(opened) == len(free) and len(refused) == 8
+    assert sorted(body["number"] for body in opened) == sorted(free)
+    assert {body["error"]["code"] for body in refused} == {"no_number_available"}
+    for body in opened:  # give the numbers back for the other tests on this stack
+        assert http("POST", f"{api}/activations/{body['id']}/close", admin)[0] == 200

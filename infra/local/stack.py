@@ -285,6 +285,32 @@ def _lambda_handler(functions: Functions, quiet: bool) -> type[BaseHTTPRequestHa
     return Handler
 
 
+# ---------------------------------------------------------------------- the AWS backend
+def _atomic_moto_server(port: int) -> Any:
+    """moto's threaded server, with each AWS request handled whole before the next begins.
+
+    DynamoDB applies every request atomically; moto's backend does not (a cancelled transaction restores a
+    copy of whole tables, and concurrent conditional writes both pass). Serialising requests gives the local
+    stack DynamoDB's guarantees, so two activations racing for the last number behave as they do in AWS."""
+    from moto.server import DomainDispatcherApplication, MotoRequestHandler, ThreadedMotoServer, create_backend_app
+    from werkzeug.serving import make_server
+
+    class AtomicMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            backend = DomainDispatcherApplication(create_backend_app)
+            one_request = threading.Lock()
+
+            def app(environ: dict[str, Any], start_response: Any) -> Any:
+                with one_request:
+                    return list(backend(environ, start_response))
+
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return AtomicMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+
+
 # ---------------------------------------------------------------------- the whole stack
 class LocalStack:
     """Backend, API and Lambda endpoint, started together and stopped together."""
@@ -298,12 +324,9 @@ class LocalStack:
         self._moto: Any = None
 
     def start(self) -> LocalStack:
-        from moto.server import ThreadedMotoServer
-
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's own request log
-
         moto_port = self.moto_port or _free_port()
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self._moto = _atomic_moto_server(moto_port)
         self._moto.start()
         self.backend_url = f"http://127.0.0.1:{moto_port}"
         configure_environment(self.backend_url)
