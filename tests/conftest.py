@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from infra.local import seed, template
-from infra.local.stack import ApiGateway, Functions
+from infra.local.stack import ApiGateway, Functions, forget_cached_state
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 TOKEN_KEY = "test-hashing-key-0123456789abcdef"
@@ -26,15 +26,7 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def _clear_caches() -> None:
-    from activate import logic
-    from crisisline import aws, settings, tokens
-
-    aws.reset_clients()
-    settings.api.cache_clear()
-    settings.authorizer.cache_clear()
-    logic.default_store.cache_clear()
-    logic._idempotency_store.cache_clear()
-    tokens.forget_key()
+    forget_cached_state()
 
 
 @pytest.fixture(autouse=True)
