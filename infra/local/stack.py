@@ -94,6 +94,10 @@ def forget_cached_state() -> None:
     logic.default_store.cache_clear()
     logic._idempotency_store.cache_clear()
     tokens.forget_key()
+    routing = sys.modules.get("route.store")
+    if routing is not None:
+        routing.forget_default_store()
+        sys.modules["route.settings"].route.cache_clear()
     metering = sys.modules.get("meter.app")  # only once imported: its import needs the tables' environment
     if metering is not None:
         metering.default_store.cache_clear()
