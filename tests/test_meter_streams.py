@@ -122,13 +122,15 @@ def test_a_call_simulated_against_the_local_stack_ends_up_metered(local_stack: R
         contact_record.put_on_stream(call.records(), STREAM, boto3.client("kinesis", **aws))
         dynamodb = boto3.client("dynamodb", **aws)
         usage: list[dict[str, Any]] = []
+        mine: list[dict[str, Any]] = []
         deadline = time.monotonic() + 20
-        while not usage and time.monotonic() < deadline:
+        # Wait for this activation's item: other tests on the same stack leave theirs in the month too.
+        while not mine and time.monotonic() < deadline:
             usage = dynamodb.query(TableName=template.physical_table_name("UsageTable"), IndexName="by-month",
                                    KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
                                    ExpressionAttributeValues={":m": {"S": "2026-11"}})["Items"]
+            mine = [item for item in usage if item["activation_id"]["S"] == opened["id"]]
             time.sleep(0.2)
-        mine = [item for item in usage if item["activation_id"]["S"] == opened["id"]]
         assert len(mine) == 1, json.dumps(usage)
         totals = expected(*call.records())
         assert {name: int(mine[0][name]["N"]) for name in totals} == totals
