@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench deploy clean
+.PHONY: run test lint bench deploy clean reliability
 
 $(STAMP): requirements-dev.txt functions/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (set PYTHON=...)"; exit 1; }
@@ -23,6 +23,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 	$(PY) -m infra.connect.checker
+
+reliability: $(STAMP)
+	CRISISLINE_RELIABILITY=full $(PY) -m pytest -n 2 -q tests/reliability
+	$(PY) -m tests.reliability.figures
 
 bench: $(STAMP)
 	$(PY) -m bench

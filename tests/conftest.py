@@ -258,3 +258,20 @@ def atomic_dynamodb(aws: None) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DynamoHandler, "call_action", call_action)
         yield
+
+
+# ---------------------------------------------------------------------- reliability figures (tests/reliability)
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.reliability import figures
+
+    if not hasattr(config, "workerinput"):  # the controlling process, before any worker records
+        figures.forget()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.reliability import figures
+
+    if figures.lines():
+        terminalreporter.section("reliability figures")
+        for line in figures.report()[0]:
+            terminalreporter.write_line(line)
