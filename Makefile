@@ -31,6 +31,11 @@ reliability: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# The API's OpenAPI document from the route signatures of both API functions (tests/test_openapi.py checks it).
+.PHONY: openapi
+openapi: $(STAMP)
+	$(PY) -m infra.openapi
+
 # Belgium's November 2015 peak hour (3,295 calls, 4 operators) through the routing function: where callers end up.
 .PHONY: surge
 surge: $(STAMP)

@@ -10,12 +10,65 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, ConfigDict
 
 from crisisline import errors
 from crisisline.models import Caller
 from crisisline.observability import logger
 
 MAX_BODY_BYTES = 64 * 1024
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers, from a function or from API Gateway's own responses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
+
+
+# What each error status means across the API; a route documents the ones it can answer.
+ERROR_STATUSES = {
+    400: "The body is not valid JSON (malformed_json).",
+    401: "No token, or not a valid one (unauthorized).",
+    403: "This role may not do this (forbidden).",
+    404: "No such resource, or another authority's: its existence is not revealed (not_found).",
+    409: "The request conflicts with the current state; the code says how.",
+    413: f"The body is larger than {MAX_BODY_BYTES} bytes (payload_too_large).",
+    422: "A field is invalid; details.fields names it (validation_error).",
+    429: "Too many requests: API Gateway's throttle (throttled).",
+    503: "The state store or the authorizer did not answer in time; retry after Retry-After seconds (unavailable).",
+}
+# Any route behind the authorizer: a bad token, the wrong role, the throttle, a store that does not answer.
+AUTHORIZED_ERRORS = (401, 403, 429, 503)
+
+
+def responses(success: int, *error_statuses: int, authorized: bool = True,
+              content: dict[str, Any] | None = None) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI responses of a route: its success status (content from the route's return type unless
+    given) and every error status it can answer, each with the error body, so that the document says what
+    the API really answers."""
+    documented: dict[int, OpenAPIResponse] = {success: {"description": "Success"}}
+    if content is not None:
+        documented[success]["content"] = content
+    # 422 everywhere: any route refuses a body that is not one JSON object.
+    for status in sorted({422, *error_statuses, *(AUTHORIZED_ERRORS if authorized else ())}):
+        answer: OpenAPIResponse = {"description": ERROR_STATUSES[status],
+                                   "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}}
+        if status == 503:
+            answer["headers"] = {"Retry-After": {"description": "Seconds to wait before retrying",
+                                                 "schema": {"type": "string"}}}
+        documented[status] = answer
+    return documented
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
