@@ -330,3 +330,34 @@ def test_a_new_record_costs_at_most_two_aws_calls(aws: None, stream: Stream, gen
 def test_the_kinesis_event_carries_base64_json(stream: Stream) -> None:
     event = stream.event(record("c-1"))
     assert json.loads(base64.b64decode(event["Records"][0]["kinesis"]["data"]))["ContactId"] == "c-1"
+
+
+# ---------------------------------------------------------------------- call seconds per Brussels day
+def day_seconds(store: UsageStore, month: str) -> dict[tuple[str, str], dict[str, int]]:
+    return {(item["activation_id"], item["period"]): {key: value for key, value in item.items()
+                                                      if key.startswith("call_seconds@") and value}
+            for item in store.usage_for_month(month)}
+
+
+def test_call_seconds_are_also_counted_per_brussels_day_for_pricing(store: UsageStore, stream: Stream,
+                                                                    gent: str) -> None:
+    # 22:30 and 23:30 UTC on 28 November are 23:30 on the 28th and 00:30 on the 29th in Brussels.
+    late_evening = record("c-28", START + timedelta(hours=1), talk_seconds=100)
+    after_midnight = record("c-29", START + timedelta(hours=2), talk_seconds=200)
+    deliveries = [late_evening, after_midnight, late_evening]
+    assert deliver(store, stream.event(*deliveries)) == []
+    seconds = expected(late_evening, after_midnight)["call_seconds"]
+    by_day = day_seconds(store, "2026-11")[(gent, "2026-11")]
+    assert by_day == {"call_seconds@2026-11-28": expected(late_evening)["call_seconds"],
+                      "call_seconds@2026-11-29": expected(after_midnight)["call_seconds"]}
+    assert sum(by_day.values()) == seconds
+
+
+def test_an_updated_record_moves_its_day_seconds_by_the_difference(store: UsageStore, stream: Stream,
+                                                                   gent: str) -> None:
+    first = record("c-1", talk_seconds=100)
+    corrected = record("c-1", talk_seconds=400, updated_after=60)
+    assert deliver(store, stream.event(first)) == []
+    assert deliver(store, stream.event(corrected, first)) == []
+    assert day_seconds(store, "2026-11")[(gent, "2026-11")] == {
+        "call_seconds@2026-11-28": expected(corrected)["call_seconds"]}

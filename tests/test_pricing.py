@@ -134,16 +134,39 @@ def test_a_tariff_change_in_the_middle_of_a_month_prices_each_part_by_its_own_ve
                                       number_day={"did": "0.10", "toll_free": "0.50"},
                                       telephony_minute={"did": "0.01", "toll_free": "0.05"}, service_minute="0.02")])
     month = activation("2026-10-01T00:00", "2026-11-01T00:00", operators=2)
-    line = price_month(month, "2026-10", Usage(calls=40, call_seconds=6000), schedule, LATER)
+    # 50 minutes of calls on 10 October (old version), 50 minutes on 20 October (new version).
+    usage = Usage(calls=40, call_seconds=6000,
+                  call_seconds_by_day={"2026-10-10": 3000, "2026-10-20": 3000})
+    line = price_month(month, "2026-10", usage, schedule, LATER)
     before, after = 15 * 86400, 16 * 86400 + 3600  # 16 October to 1 November holds the extra hour of 25 October
     assert line.live_seconds == before + after
     # personnel: 2 × 1296000 / 3600 × 45.00 + 2 × 1386000 / 3600 × 60.00 = 32400 + 46200
     assert line.personnel_eur == Decimal("78600.00")
     # number: 15 days × 0.42 + 1386000 / 86400 × 0.50 = 6.30 + 8.0208… = 14.3208… → 14.32
     assert line.number_eur == Decimal("14.32")
-    # telephony: 100 minutes at the rates weighted by live seconds: (1296000 × 0.058 + 1386000 × 0.07) / 2682000
+    # telephony: 50 min × (0.04 + 0.018) + 50 min × (0.05 + 0.02) = 2.90 + 3.50
+    assert line.telephony_eur == Decimal("6.40")
+    assert line.total_eur == Decimal("78620.72")
+
+
+def test_call_seconds_without_their_days_are_priced_at_the_live_weighted_rates() -> None:
+    schedule = TariffSchedule([tariff("2026-10-16T00:00", telephony_minute={"did": "0.01", "toll_free": "0.05"},
+                                      service_minute="0.02")])
+    month = activation("2026-10-01T00:00", "2026-11-01T00:00", operators=2)
+    line = price_month(month, "2026-10", Usage(calls=40, call_seconds=6000), schedule, LATER)
+    # 100 minutes at (1296000 × 0.058 + 1386000 × 0.07) / 2682000 per minute = 6.4201… → 6.42
     assert line.telephony_eur == Decimal("6.42")
-    assert line.total_eur == Decimal("78620.74")
+
+
+def test_a_day_on_which_a_version_starts_at_noon_weights_that_day_only() -> None:
+    schedule = TariffSchedule([tariff("2026-10-16T12:00", telephony_minute={"did": "0.01", "toll_free": "0.05"},
+                                      service_minute="0.02")])
+    month = activation("2026-10-01T00:00", "2026-11-01T00:00")
+    usage = Usage(calls=3, call_seconds=9000,
+                  call_seconds_by_day={"2026-10-10": 3000, "2026-10-16": 3000, "2026-10-20": 3000})
+    line = price_month(month, "2026-10", usage, schedule, LATER)
+    # 50 min × 0.058 + 50 min × (0.058 + 0.07) / 2 + 50 min × 0.07 = 2.90 + 3.20 + 3.50
+    assert line.telephony_eur == Decimal("9.60")
 
 
 def test_a_version_that_takes_effect_later_does_not_change_an_earlier_month() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -26,6 +26,22 @@ def month_of(instant: datetime) -> str:
         raise ValueError("instant without a time zone")
     local = instant.astimezone(BRUSSELS)
     return f"{local.year:04d}-{local.month:02d}"
+
+
+def day_of(instant: datetime) -> str:
+    """The Brussels calendar day (`YYYY-MM-DD`) an instant falls in."""
+    if instant.tzinfo is None:
+        raise ValueError("instant without a time zone")
+    return instant.astimezone(BRUSSELS).date().isoformat()
+
+
+def day_bounds(day: str) -> tuple[datetime, datetime]:
+    """The day's first instant and the next day's first instant, both Brussels midnights, in UTC (a day is
+    23 or 25 hours long when summer time starts or ends)."""
+    first = date.fromisoformat(day)
+    start = datetime.combine(first, time(0), tzinfo=BRUSSELS)
+    end = datetime.combine(first + timedelta(days=1), time(0), tzinfo=BRUSSELS)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def next_month(month: str) -> str:

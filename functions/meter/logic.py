@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from crisisline.clock import iso, utc_now
+from crisisline.clock import iso, parse_iso, utc_now
+from crisisline.months import day_of
 from meter.records import ContactRecord, Usage
 from meter.usage_store import Booking, Refused, UsageStore, adjustment_period, usage_month
 
@@ -56,9 +57,10 @@ def meter_contact_record(record: ContactRecord, store: UsageStore, attempts: int
             return Outcome(record.contact_id, "unchanged", counted.get("activation_id"), counted.get("period"), {})
         period = _period(record.month, frozen) if activation_id else None
         deltas = _deltas(counted, activation_id, period, record.usage, frozen)
+        days = _day_seconds(counted, activation_id, period, record, frozen)
         booking = Booking(contact=_contact_item(record, activation_id, period, verify),
                           replaces=counted["last_update"] if counted else None, deltas=deltas,
-                          verify_activation=activation_id if verify else None)
+                          verify_activation=activation_id if verify else None, day_seconds=days)
         try:
             store.book(booking)
         except Refused as refused:
@@ -102,6 +104,25 @@ def _deltas(counted: dict[str, Any] | None, activation_id: str | None, period: s
         key = (activation_id, period)
         deltas[key] = deltas.get(key, Usage()) + usage
     return {key: delta for key, delta in deltas.items() if not delta.is_zero}
+
+
+def _day_seconds(counted: dict[str, Any] | None, activation_id: str | None, period: str | None,
+                 record: ContactRecord, frozen: dict[str, str]) -> dict[tuple[str, str], dict[str, int]]:
+    """Call seconds to ADD per (activation, period) and Brussels day, alongside `_deltas`, so that each day's
+    calls can be priced with the tariff in force that day."""
+    days: dict[tuple[str, str], dict[str, int]] = {}
+
+    def add(key: tuple[str, str], day: str, seconds: int) -> None:
+        per_day = days.setdefault(key, {})
+        per_day[day] = per_day.get(day, 0) + seconds
+
+    if counted and counted.get("activation_id") and counted.get("period") and counted.get("initiated_at"):
+        key = (counted["activation_id"], _period(usage_month(counted["period"]), frozen))
+        add(key, day_of(parse_iso(counted["initiated_at"])), -int(counted.get("call_seconds") or 0))
+    if activation_id and period:
+        add((activation_id, period), record.day, record.usage.call_seconds)
+    return {key: {day: n for day, n in per_day.items() if n} for key, per_day in days.items()
+            if any(per_day.values())}
 
 
 def _contact_item(record: ContactRecord, activation_id: str | None, period: str | None,

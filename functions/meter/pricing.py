@@ -12,21 +12,24 @@ activation the current month): minimum_top_up_seconds = max(0, minimum − opera
 activation). For an activation within one month that is exactly max(operator_seconds, minimum).
 
 When a tariff version takes effect inside a month, personnel and number are priced part by part, each part
-by its own version. Calls are counted per month, not per part, so telephony is priced at the parts' rates
-weighted by their live seconds (see README, "Billing"). Instants count to the whole second."""
+by its own version. Metering also counts call seconds per Brussels day of the call's start, so telephony is
+priced day by day with the version in force that day: exact for versions that start at midnight (a date, as
+finance sets them); only on a day a version starts at another hour are that day's versions weighted by live
+seconds (see README, "Billing"). Instants count to the whole second."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from crisisline.clock import parse_iso
 from crisisline.money import cents
-from crisisline.months import month_bounds, month_of
+from crisisline.months import day_bounds, month_bounds, month_of
 from crisisline.tariffs import Tariff, TariffSchedule
+from meter.records import DAY_SECONDS
 
 SECOND = timedelta(seconds=1)
 
@@ -42,10 +45,16 @@ class Usage:
     call_seconds: int = 0
     queue_seconds: int = 0
 
+    # Of call_seconds, how many were initiated on each Brussels day (`call_seconds@YYYY-MM-DD` in the usage).
+    call_seconds_by_day: Mapping[str, int] = field(default_factory=dict)
+
     @classmethod
     def of(cls, row: Mapping[str, Any] | None) -> Usage:
         row = row or {}
-        return cls(**{f.name: int(row.get(f.name) or 0) for f in fields(cls)})
+        counters = {f.name: int(row.get(f.name) or 0) for f in fields(cls) if f.name != "call_seconds_by_day"}
+        by_day = {key[len(DAY_SECONDS):]: int(value) for key, value in row.items()
+                  if key.startswith(DAY_SECONDS) and int(value)}
+        return cls(**counters, call_seconds_by_day=by_day)
 
 
 @dataclass(frozen=True)
@@ -146,8 +155,35 @@ def _weighted_telephony_rate(activation: Mapping[str, Any], month: str, schedule
     return weighted, live
 
 
-def _telephony_eur(call_seconds: int, weighted: Decimal, live: Decimal) -> Decimal:
-    return cents(call_seconds * weighted / (60 * live))
+def _day_rate(activation: Mapping[str, Any], day: str, schedule: TariffSchedule, now: datetime) -> Decimal:
+    """The telephony rate per minute of one Brussels day: the version in force that day; on a day a version
+    starts other than at midnight, the day's versions weighted by the line's live seconds that day."""
+    kind = activation.get("number_kind", "toll_free")
+    day_start, day_end = day_bounds(day)
+    opened, closed = live_window(activation, now)
+    start, end = max(day_start, opened), min(day_end, closed)
+    if end <= start:  # calls of a day the line was not live (a callback after closing): the whole day
+        start, end = day_start, day_end
+    weighted, live = Decimal(0), 0
+    for tariff, piece_start, piece_end in schedule.pieces(start, end):
+        part = seconds(piece_start, piece_end)
+        weighted += part * _telephony_rate(tariff, kind)
+        live += part
+    return weighted / live if live else _telephony_rate(schedule.at(day_start), kind)
+
+
+def _telephony_eur(activation: Mapping[str, Any], month: str, usage: Usage, schedule: TariffSchedule,
+                   now: datetime) -> Decimal:
+    """Each day's call seconds at that day's rate, rounded once. Seconds metered without a day (none in
+    practice) are priced at the month's rates weighted by live seconds."""
+    exact = Decimal(0)
+    for day, day_seconds in sorted(usage.call_seconds_by_day.items()):
+        exact += day_seconds * _day_rate(activation, day, schedule, now) / 60
+    rest = usage.call_seconds - sum(usage.call_seconds_by_day.values())
+    if rest:
+        weighted, live = _weighted_telephony_rate(activation, month, schedule, now)
+        exact += rest * weighted / (60 * live)
+    return cents(exact)
 
 
 def _identity(activation: Mapping[str, Any]) -> dict[str, Any]:
@@ -181,9 +217,8 @@ def price_month(activation: Mapping[str, Any], month: str, usage: Usage, schedul
         top_up_exact = max(Decimal(0), minimum - operator_seconds(timeline, opened, closed))
         top_up = int(top_up_exact.to_integral_value())  # the minimum is whole hours; kept exact below
         personnel += top_up_exact * final.operator_hour / 3600
-    weighted, live_weight = _weighted_telephony_rate(activation, month, schedule, now)
     personnel_eur, number_eur = cents(personnel), cents(number)
-    telephony_eur = _telephony_eur(usage.call_seconds, weighted, live_weight)
+    telephony_eur = _telephony_eur(activation, month, usage, schedule, now)
     return Line(month=month, **_identity(activation), live_seconds=live_total, calls=usage.calls,
                 d2_calls=usage.d2_calls, answered_calls=usage.answered_calls, call_seconds=usage.call_seconds,
                 operator_seconds=operators_total, personnel_eur=personnel_eur, number_eur=number_eur,
@@ -195,8 +230,7 @@ def price_adjustment(activation: Mapping[str, Any], month: str, adjusts_month: s
                      schedule: TariffSchedule, now: datetime) -> Line:
     """A line booked in `month` for contact records that came after `adjusts_month` was frozen: only their
     calls (the differences), priced at the rates of the month they belong to."""
-    weighted, live = _weighted_telephony_rate(activation, adjusts_month, schedule, now)
-    telephony_eur = _telephony_eur(usage.call_seconds, weighted, live)
+    telephony_eur = _telephony_eur(activation, adjusts_month, usage, schedule, now)
     zero = Decimal("0.00")
     return Line(month=month, **_identity(activation), live_seconds=0, calls=usage.calls, d2_calls=usage.d2_calls,
                 answered_calls=usage.answered_calls, call_seconds=usage.call_seconds, operator_seconds=0,

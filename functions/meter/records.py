@@ -11,6 +11,7 @@ What one contact contributes to its activation's month:
 | `abandoned_calls` | 1 when it was queued but no operator took it (a caller who hung up, a callback nobody answered) |
 | `call_seconds` | `DisconnectTimestamp - ConnectedToSystemTimestamp`, 0 when it never connected (billable seconds) |
 | `queue_seconds` | `Queue.Duration` |
+| `call_seconds@YYYY-MM-DD` | `call_seconds` again, under the Brussels day of InitiationTimestamp (pricing by day) |
 
 The caller's number (`CustomerEndpoint`) is dropped here, before anything is stored or logged."""
 
@@ -22,9 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from crisisline.clock import iso, parse_iso
-from crisisline.months import month_of
+from crisisline.months import day_of, month_of
 
 D2 = "D2"
+DAY_SECONDS = "call_seconds@"  # + YYYY-MM-DD: usage's call seconds of contacts initiated that Brussels day
 # Never stored, never logged: the citizen's own number.
 CALLER_FIELDS = ("CustomerEndpoint",)
 
@@ -89,6 +91,12 @@ class ContactRecord:
     def month(self) -> str:
         """The Brussels month the contact is booked into: that of its InitiationTimestamp."""
         return month_of(self.initiated)
+
+    @property
+    def day(self) -> str:
+        """The Brussels day of its InitiationTimestamp: its call seconds are also counted per day, so each
+        day's calls are priced with the tariff in force that day."""
+        return day_of(self.initiated)
 
 
 def read_contact_record(data: bytes | str) -> ContactRecord:

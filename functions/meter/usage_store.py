@@ -24,7 +24,7 @@ from crisisline.aws import client
 from crisisline.clock import iso, parse_iso
 from crisisline.dynamo import cancellation_codes, error_code, from_item, to_item, to_value, translated_errors
 from crisisline.months import next_month
-from meter.records import COUNTERS, Usage
+from meter.records import COUNTERS, DAY_SECONDS, Usage
 from meter.settings import MeterSettings
 from meter.settings import meter as meter_settings
 
@@ -56,6 +56,8 @@ class Booking:
     replaces: str | None
     deltas: dict[tuple[str, str], Usage]
     verify_activation: str | None = None
+    # Call seconds per (activation id, period) and Brussels day, ADDed as `call_seconds@YYYY-MM-DD`.
+    day_seconds: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -95,7 +97,8 @@ class UsageStore:
         items: list[dict[str, Any]] = [{"Put": contact_put}]
         months: list[str] = []
         for (activation_id, period), delta in booking.deltas.items():
-            items.append({"Update": self._usage_update(activation_id, period, delta)})
+            days = booking.day_seconds.get((activation_id, period), {})
+            items.append({"Update": self._usage_update(activation_id, period, delta, days)})
             if booking_month(period) not in months:
                 months.append(booking_month(period))
         first_month = len(items)
@@ -115,16 +118,22 @@ class UsageStore:
                     raise
                 raise self._refusal(error, months, first_month, booking.verify_activation is not None) from None
 
-    def _usage_update(self, activation_id: str, period: str, delta: Usage) -> dict[str, Any]:
+    def _usage_update(self, activation_id: str, period: str, delta: Usage,
+                      days: dict[str, int] | None = None) -> dict[str, Any]:
         names = {"#month": "month", **{f"#{name}": name for name in COUNTERS}}
         values = {":month": to_value(booking_month(period)),
                   **{f":{name}": to_value(value) for name, value in zip(COUNTERS, delta.values(), strict=True)}}
+        day_adds = []
+        for index, (day, seconds) in enumerate(sorted((days or {}).items())):
+            names[f"#day{index}"] = f"{DAY_SECONDS}{day}"
+            values[f":day{index}"] = to_value(seconds)
+            day_adds.append(f"#day{index} :day{index}")
         expression = "SET #month = :month"
         if ADJUSTS in period:
             expression += ", #adjusts = :adjusts"
             names["#adjusts"] = "adjusts"
             values[":adjusts"] = to_value(usage_month(period))
-        expression += " ADD " + ", ".join(f"#{name} :{name}" for name in COUNTERS)
+        expression += " ADD " + ", ".join([f"#{name} :{name}" for name in COUNTERS] + day_adds)
         return {"TableName": self.tables.usage_table, "Key": to_item({"activation_id": activation_id,
                                                                        "period": period}),
                 "UpdateExpression": expression, "ExpressionAttributeNames": names,
