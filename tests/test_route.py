@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 
 from bench.common import counting_calls
@@ -311,6 +312,8 @@ def test_concurrent_callers_never_exceed_capacity(route: ModuleType, open_line: 
 def test_a_decision_makes_one_read_and_at_most_one_counter_update(route: ModuleType, open_line: Any) -> None:
     open_line()
     with counting_calls() as counter:
+        route.lambda_handler(connect_event(NUMBER, language="en", choice="1"), None)
+        assert counter.calls == ["dynamodb.GetItem", "dynamodb.UpdateItem", "dynamodb.Scan"]  # tariffs, once
         seen = []
         for parameters in ({}, {"language": "en"}, {"language": "en", "choice": "2"}):
             counter.reset()
@@ -438,14 +441,62 @@ def test_the_environment_is_checked_at_cold_start(monkeypatch: pytest.MonkeyPatc
             RouteSettings.from_environment(broken)
 
 
-def test_the_routing_function_may_only_read_numbers_and_count_calls() -> None:
+def test_the_routing_function_may_only_read_numbers_and_tariffs_and_count_calls() -> None:
     function = template.resources("AWS::Serverless::Function")["RouteFunction"]["Properties"]
     statements = [s for policy in function["Policies"] for s in policy["Statement"]]
     granted = {(s["Action"], s["Resource"]["Fn::GetAtt"][0]) for s in statements}
-    assert granted == {("dynamodb:GetItem", "NumbersTable"), ("dynamodb:UpdateItem", "CallCountersTable")}
+    assert granted == {("dynamodb:GetItem", "NumbersTable"), ("dynamodb:UpdateItem", "CallCountersTable"),
+                       ("dynamodb:Scan", "TariffsTable")}
     assert function["Timeout"] <= 8  # Connect gives a Lambda at most 8 s
 
 
 def test_call_counters_expire_by_ttl() -> None:
     table = template.resources("AWS::DynamoDB::Table")["CallCountersTable"]["Properties"]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+# ---------------------------------------------------------------------- capacity from the tariffs
+def put_tariff_version(effective_from: str, calls_per_operator_hour: int) -> None:
+    boto3.client("dynamodb").put_item(TableName=template.physical_table_name("TariffsTable"), Item={
+        "effective_from": {"S": effective_from}, "calls_per_operator_hour": {"N": str(calls_per_operator_hour)}})
+
+
+def test_capacity_follows_the_tariff_version_in_force(route: ModuleType, open_line: Any) -> None:
+    put_tariff_version("2026-01-01T00:00:00.000Z", 2)
+    put_tariff_version("2099-01-01T00:00:00.000Z", 50)  # not yet in force
+    open_line(operators=1)  # capacity 1 × 2 by the tariffs (CALLS_PER_OPERATOR_HOUR says 12)
+    assert [choose(route)["overflow"] for _ in range(3)] == ["false", "false", "true"]
+
+
+def test_the_tariffs_are_read_once_per_process_and_cached(aws: None) -> None:
+    from route.settings import RouteSettings
+    from route.store import TariffCapacity, dynamodb_client
+
+    put_tariff_version("2026-01-01T00:00:00.000Z", 7)
+    settings = RouteSettings(numbers_table="numbers", call_counters_table="counters",
+                             tariffs_table=template.physical_table_name("TariffsTable"))
+    now = datetime(2026, 11, 28, 21, 30, tzinfo=UTC)
+    with counting_calls() as counter:
+        capacity = TariffCapacity(settings, dynamodb_client())
+        answers = [capacity.calls_per_operator_hour(now, time.monotonic() + 1) for _ in range(5)]
+    assert answers == [7] * 5 and counter.calls == ["dynamodb.Scan"]
+
+
+def test_unreadable_tariffs_leave_the_configured_capacity(aws: None) -> None:
+    from route.settings import RouteSettings
+    from route.store import TariffCapacity, dynamodb_client
+
+    settings = RouteSettings(numbers_table="numbers", call_counters_table="counters", calls_per_operator_hour=9,
+                             tariffs_table="no-such-table")
+    capacity = TariffCapacity(settings, dynamodb_client())
+    now = datetime(2026, 11, 28, 21, 30, tzinfo=UTC)
+    assert capacity.calls_per_operator_hour(now, time.monotonic() + 1) == 9
+
+
+def test_the_configured_capacity_is_the_default_tariffs() -> None:
+    import json
+
+    function = template.resources("AWS::Serverless::Function")["RouteFunction"]["Properties"]
+    defaults = json.loads((template.ROOT / "infra" / "tariffs.json").read_text())
+    assert int(function["Environment"]["Variables"]["CALLS_PER_OPERATOR_HOUR"]) == \
+        int(defaults["calls_per_operator_hour"])

@@ -29,15 +29,18 @@ from aws_lambda_powertools.logging import Logger
 from crisisline.clock import utc_now
 from route import logic, settings
 from route.models import CallRequest, Decision
-from route.store import default_store
+from route.store import default_capacity, default_store
 
 logger = Logger(service="route")
 settings.route()  # fail the cold start, not the first caller, when the environment is incomplete
 
 
 def lambda_handler(event: dict[str, Any], context: Any, data: logic.RoutingData | None = None,
-                   clock: Callable[[], datetime] = utc_now) -> dict[str, str]:
-    """Route one invocation from the contact flow; `data` and `clock` are for tests and the surge replay."""
+                   clock: Callable[[], datetime] = utc_now,
+                   capacity: Callable[[datetime, float], int] | None = None) -> dict[str, str]:
+    """Route one invocation from the contact flow; `data`, `clock` and `capacity` (calls per operator-hour at an
+    instant) are for tests and the surge replay. Without `data`, the tariffs say the capacity; with a test's
+    `data` and no `capacity`, CALLS_PER_OPERATOR_HOUR does."""
     started = time.monotonic()
     config = settings.route()
     try:
@@ -49,10 +52,17 @@ def lambda_handler(event: dict[str, Any], context: Any, data: logic.RoutingData 
         decision = logic.fallback(CallRequest(dialled_number=""))
     else:
         try:
-            data = data or default_store(config)
+            if data is None:
+                data = default_store(config)
+                capacity = capacity or default_capacity(config).calls_per_operator_hour
             # The budget is for waiting on DynamoDB; making the client (first call of a cold start) is not part of it.
             deadline = time.monotonic() + config.budget_seconds
-            decision = logic.decide(request, data, config.calls_per_operator_hour, clock(), deadline)
+            now = clock()
+            per_hour: int | Callable[[], int] = config.calls_per_operator_hour
+            if capacity is not None:
+                source = capacity
+                per_hour = lambda: source(now, deadline)  # noqa: E731 - asked only when a call is counted
+            decision = logic.decide(request, data, per_hour, now, deadline)
         except Exception:  # a caller must never reach the flow's error branch
             logger.exception("routing failed; fallback")
             decision = logic.fallback(request)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -41,9 +42,10 @@ class RoutingData(Protocol):
     def count_call(self, activation_id: str, now: datetime, deadline: float) -> int: ...
 
 
-def decide(request: CallRequest, data: RoutingData, calls_per_operator_hour: int, now: datetime,
-           deadline: float) -> Decision:
-    """The decision for one invocation of the contact flow. Never raises for an unavailable store."""
+def decide(request: CallRequest, data: RoutingData, calls_per_operator_hour: int | Callable[[], int],
+           now: datetime, deadline: float) -> Decision:
+    """The decision for one invocation of the contact flow. Never raises for an unavailable store.
+    `calls_per_operator_hour` may be a callable: it is asked only when a call is counted against capacity."""
     try:
         line = data.live_line(request.dialled_number, deadline)
     except StoreUnavailable:
@@ -60,7 +62,8 @@ def decide(request: CallRequest, data: RoutingData, calls_per_operator_hour: int
         except StoreUnavailable:
             checked = False
         else:
-            overflow, checked = count > line.operators * calls_per_operator_hour, True
+            per_hour = calls_per_operator_hour() if callable(calls_per_operator_hour) else calls_per_operator_hour
+            overflow, checked = count > line.operators * per_hour, True
     return Decision(status="live", language=language, message=line.message.get(language, ""),
                     languages=line.languages, activation_id=line.activation_id, authority_name=line.authority_name,
                     victim_information=line.victim_information, queue=queue, overflow=overflow,

@@ -26,6 +26,8 @@ class RouteSettings:
     call_counters_table: str
     calls_per_operator_hour: int = DEFAULT_CALLS_PER_OPERATOR_HOUR
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
+    # Where the tariffs' calls per operator-hour are read (cached); empty: CALLS_PER_OPERATOR_HOUR alone.
+    tariffs_table: str = ""
 
     def __post_init__(self) -> None:
         for name in ("numbers_table", "call_counters_table"):
@@ -38,8 +40,8 @@ class RouteSettings:
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> RouteSettings:
-        """Read NUMBERS_TABLE, CALL_COUNTERS_TABLE, CALLS_PER_OPERATOR_HOUR (default 12) and
-        ROUTE_BUDGET_SECONDS (default 0.8)."""
+        """Read NUMBERS_TABLE, CALL_COUNTERS_TABLE, CALLS_PER_OPERATOR_HOUR (default 12, used when the tariffs
+        cannot be read), ROUTE_BUDGET_SECONDS (default 0.8) and TARIFFS_TABLE (optional)."""
         env = os.environ if environ is None else environ
         try:
             calls = int(env.get("CALLS_PER_OPERATOR_HOUR") or DEFAULT_CALLS_PER_OPERATOR_HOUR)
@@ -50,7 +52,7 @@ class RouteSettings:
         except ValueError:
             raise InvalidEnvironment("ROUTE_BUDGET_SECONDS must be a number of seconds") from None
         return cls(numbers_table=env.get("NUMBERS_TABLE", ""), call_counters_table=env.get("CALL_COUNTERS_TABLE", ""),
-                   calls_per_operator_hour=calls, budget_seconds=budget)
+                   calls_per_operator_hour=calls, budget_seconds=budget, tariffs_table=env.get("TARIFFS_TABLE", ""))
 
 
 @cache

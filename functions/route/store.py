@@ -127,7 +127,60 @@ class RoutingStore:
         raise StoreUnavailable("The state store did not answer within the routing budget.") from last
 
 
+# How long a process keeps the tariffs' calls per operator-hour. A new tariff version may not take effect in the
+# past, so routing uses a new capacity at most this long after it takes effect.
+TARIFF_CACHE_SECONDS = 300
+# After a failed read, the configured value serves this long before the tariffs are asked again.
+TARIFF_RETRY_SECONDS = 30
+
+
+class TariffCapacity:
+    """The calls one operator answers per hour, from the tariff version in force (PUT /tariffs), read at most
+    once per TARIFF_CACHE_SECONDS per process, so a routing decision still costs two DynamoDB calls."""
+
+    def __init__(self, settings: RouteSettings, dynamodb: Any) -> None:
+        self.settings = settings
+        self.ddb = dynamodb
+        self._versions: list[tuple[str, int]] = []  # (effective_from ISO UTC, calls per operator-hour), sorted
+        self._read_at: float | None = None
+        self._retry_at = 0.0
+        self._lock = threading.Lock()
+
+    def calls_per_operator_hour(self, now: datetime, deadline: float) -> int:
+        """The version in force at `now`; the configured value when there is none or the tariffs cannot be
+        read within the deadline (routing never waits on them)."""
+        if not self.settings.tariffs_table:
+            return self.settings.calls_per_operator_hour
+        moment = time.monotonic()
+        stale = self._read_at is None or moment - self._read_at > TARIFF_CACHE_SECONDS
+        # One reader at a time; concurrent callers meanwhile use what is known (or the configured value).
+        if stale and moment >= self._retry_at and self._lock.acquire(blocking=False):
+            try:
+                self._versions = self._read(deadline)
+                self._read_at = moment
+            except StoreUnavailable:
+                self._retry_at = moment + TARIFF_RETRY_SECONDS
+            finally:
+                self._lock.release()
+        versions = self._versions
+        instant = now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        in_force = [calls for effective, calls in versions if effective <= instant]
+        return in_force[-1] if in_force else self.settings.calls_per_operator_hour
+
+    def _read(self, deadline: float) -> list[tuple[str, int]]:
+        answer = RoutingStore._attempt(self.ddb.scan, deadline, 1, _TRANSIENT, False,
+                                       TableName=self.settings.tariffs_table,
+                                       ProjectionExpression="effective_from, calls_per_operator_hour")
+        try:
+            versions = [(item["effective_from"]["S"], int(item["calls_per_operator_hour"]["N"]))
+                        for item in answer.get("Items", [])]
+        except (KeyError, TypeError, ValueError) as error:
+            raise StoreUnavailable("A tariff version is incomplete.") from error
+        return sorted(version for version in versions if version[1] >= 1)
+
+
 _default: RoutingStore | None = None
+_default_capacity: TariffCapacity | None = None
 _default_lock = threading.Lock()
 
 
@@ -141,8 +194,19 @@ def default_store(settings: RouteSettings) -> RoutingStore:
         return _default
 
 
+def default_capacity(settings: RouteSettings) -> TariffCapacity:
+    """The process's tariff capacity, sharing the store's client."""
+    global _default_capacity
+    store = default_store(settings)
+    with _default_lock:
+        if _default_capacity is None:
+            _default_capacity = TariffCapacity(settings, store.ddb)
+        return _default_capacity
+
+
 def forget_default_store() -> None:
     """Tests switch backends and settings between cases."""
-    global _default
+    global _default, _default_capacity
     with _default_lock:
         _default = None
+        _default_capacity = None
