@@ -316,6 +316,13 @@ def _atomic_moto_server(port: int) -> Any:
 
 
 # ---------------------------------------------------------------------- the whole stack
+class _Server(ThreadingHTTPServer):
+    # API Gateway takes a burst of simultaneous connections; socketserver's listen backlog of 5 would reset
+    # all but the first few of fifty authorities calling at the same moment.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class LocalStack:
     """Backend, API and Lambda endpoint, started together and stopped together."""
 
@@ -337,10 +344,9 @@ class LocalStack:
         self.functions = Functions()
         forget_cached_state()
         self.gateway = ApiGateway(self.functions, self.cache_seconds)
-        api = ThreadingHTTPServer(("127.0.0.1", self.api_port), _api_handler(self.gateway, self.quiet))
-        invoke = ThreadingHTTPServer(("127.0.0.1", self.lambda_port), _lambda_handler(self.functions, self.quiet))
+        api = _Server(("127.0.0.1", self.api_port), _api_handler(self.gateway, self.quiet))
+        invoke = _Server(("127.0.0.1", self.lambda_port), _lambda_handler(self.functions, self.quiet))
         for server in (api, invoke):
-            server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self._servers.append(server)
         self.api_port, self.lambda_port = api.server_address[1], invoke.server_address[1]
