@@ -4,6 +4,7 @@ authorizer's context, and the body size limit. Domain errors become `{"error": {
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -50,6 +51,8 @@ ERROR_STATUSES = {
 }
 # Any route behind the authorizer: a bad token, the wrong role, the throttle, a store that does not answer.
 AUTHORIZED_ERRORS = (401, 403, 429, 503)
+# Any route, given a body: not JSON, too large, not one JSON object.
+BODY_ERRORS = (400, 413, 422)
 
 
 def responses(success: int, *error_statuses: int, authorized: bool = True,
@@ -60,8 +63,7 @@ def responses(success: int, *error_statuses: int, authorized: bool = True,
     documented: dict[int, OpenAPIResponse] = {success: {"description": "Success"}}
     if content is not None:
         documented[success]["content"] = content
-    # 422 everywhere: any route refuses a body that is not one JSON object.
-    for status in sorted({422, *error_statuses, *(AUTHORIZED_ERRORS if authorized else ())}):
+    for status in sorted({*BODY_ERRORS, *error_statuses, *(AUTHORIZED_ERRORS if authorized else ())}):
         answer: OpenAPIResponse = {"description": ERROR_STATUSES[status],
                                    "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}}
         if status == 503:
@@ -92,10 +94,28 @@ def too_large(event: dict[str, Any]) -> dict[str, Any] | None:
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
     if size <= MAX_BODY_BYTES:
         return None
-    answer = error_body("payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.",
+    return _proxy_error(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.",
                         {"limit_bytes": MAX_BODY_BYTES})
-    return {"statusCode": 413, "headers": {"Content-Type": content_types.APPLICATION_JSON},
-            "body": json.dumps(answer), "isBase64Encoded": False}
+
+
+def unreadable(event: dict[str, Any]) -> dict[str, Any] | None:
+    """400 as an API Gateway proxy answer for a body that is not JSON in UTF-8, else None. Checked before the
+    resolver runs: Powertools' validation turns only a JSON syntax error into a validation error, not bytes that
+    are not UTF-8, and a route without a body model parses the body in `_object_body`; either way the function
+    failed and API Gateway answered 502."""
+    body = event.get("body")
+    if not body:
+        return None
+    try:
+        json.loads(base64.b64decode(body, validate=True).decode() if event.get("isBase64Encoded") else body)
+    except ValueError:  # not base64, not UTF-8, not JSON: each a ValueError
+        return _proxy_error(400, "malformed_json", "The body is not valid JSON.")
+    return None
+
+
+def _proxy_error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(error_body(code, message, details)), "isBase64Encoded": False}
 
 
 def caller(app: APIGatewayRestResolver) -> Caller:
