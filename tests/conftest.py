@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -154,11 +155,11 @@ class RunningStack:
     api_url: str
     lambda_url: str
     lambda_port: int
-    admin_token: str
-    authority_token: str
+    admin_token: str = field(repr=False)  # never in a failure report
+    authority_token: str = field(repr=False)
     authority_id: str
     numbers: list[str]
-    output: str
+    output: str = field(repr=False)  # `make run`'s banner, which shows the tokens
 
 
 def _free_port() -> int:
@@ -172,6 +173,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[RunningStack]:
     """`python -m infra.local` on free ports; stopped at the end of the session."""
+    with started_local_stack() as stack:
+        yield stack
+
+
+@contextmanager
+def started_local_stack() -> Iterator[RunningStack]:
+    """`python -m infra.local` on free ports, in its own process, until the block ends (for a test that needs
+    a stack of its own, which other tests' data does not reach and which it may change at will)."""
     import re
     import secrets
     import subprocess
