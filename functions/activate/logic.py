@@ -32,6 +32,7 @@ from crisisline.models import (
     Role,
     check_messages,
 )
+from crisisline.observability import logger
 from crisisline.store import Store
 
 _CHANGE_ATTEMPTS = 20  # each lost attempt means another change was written: a few people, not a crowd
@@ -176,10 +177,20 @@ def open_activation(caller: Caller, request: ActivationIn, store: Store, idempot
         config.register_lambda_context(lambda_context)
     once = idempotent_function(data_keyword_argument="idempotency", config=config,
                                persistence_store=_idempotency_store())(_open_once)
+    opened: list[dict[str, Any]] = []
     try:
         result: dict[str, Any] = once(idempotency={"authority_id": caller.authority_id, "key": idempotency_key,
                                                    "request": request.model_dump(mode="json")},
-                                      caller=caller, store=store)
+                                      caller=caller, store=store, opened=opened)
+    except IdempotencyPersistenceLayerError as error:
+        if opened:
+            # The line is open; only marking the idempotency record done failed. The caller gets its line (a
+            # 503 would say nothing happened); a retry once the record's in-progress window has passed finds
+            # this activation by its key (see _open_once).
+            logger.warning("idempotency record not completed", extra={"activation_id": opened[0]["id"]})
+            return opened[0]
+        raise errors.StoreUnavailable("The state store did not answer in time; retry shortly.",
+                                      retry_after=2) from error
     except IdempotencyValidationError as error:
         raise errors.InvalidRequest("This Idempotency-Key was used for a different request; use a new key.",
                                     fields=[{"field": "Idempotency-Key",
@@ -187,17 +198,26 @@ def open_activation(caller: Caller, request: ActivationIn, store: Store, idempot
     except IdempotencyAlreadyInProgressError as error:
         raise errors.RequestInProgress("A request with this Idempotency-Key is still being handled; retry shortly.",
                                        retry_after=1) from error
-    except IdempotencyPersistenceLayerError as error:
-        raise errors.StoreUnavailable("The state store did not answer in time; retry shortly.",
-                                      retry_after=2) from error
     return result
 
 
-def _open_once(idempotency: dict[str, Any], caller: Caller, store: Store) -> dict[str, Any]:
-    return _open(caller=caller, store=store, request=idempotency["request"])
+def _open_once(idempotency: dict[str, Any], caller: Caller, store: Store,
+               opened: list[dict[str, Any]]) -> dict[str, Any]:
+    key = idempotency["key"]
+    try:
+        activation = _open(caller=caller, store=store, request=idempotency["request"], idempotency_key=key)
+    except errors.ActivationAlreadyLive as refused:
+        # The same request opened this line before, but its idempotency record was never completed (DynamoDB
+        # failed right after the line opened) and has expired in progress: answer with that line again.
+        live = store.get_activation(str(refused.details.get("activation_id")))
+        if live is None or live.get("idempotency_key") != key or live["authority_id"] != caller.authority_id:
+            raise
+        activation = live
+    opened.append(activation)
+    return activation
 
 
-def _open(caller: Caller, store: Store, request: dict[str, Any]) -> dict[str, Any]:
+def _open(caller: Caller, store: Store, request: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
     requested_at = iso(utc_now())
     activation_id = str(uuid.uuid4())
     activation = {
@@ -207,6 +227,8 @@ def _open(caller: Caller, store: Store, request: dict[str, Any]) -> dict[str, An
         "operators": request["operators"],
         "requested_at": requested_at,
     }
+    if idempotency_key is not None:
+        activation["idempotency_key"] = idempotency_key  # finds the line again should its record be lost
     audit = _audit(f"activation#{activation_id}", caller, "open",
                    {key: request[key] for key in ("languages", "victim_information", "operators")}, requested_at)
     return store.open_activation(activation, audit)
@@ -269,7 +291,12 @@ def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch
             timeline_entry = {"at": max(at, previous), "operators": changes["operators"]}
         if store.update_activation(activation, changes, timeline_entry,
                                    _audit(f"activation#{activation_id}", caller, "update", changes, at)):
-            return _visible_activation(caller, activation_id, store)
+            # The answer is what was written, not a read after it: a read failing then would answer 503 for a
+            # change that was made, and a client retrying it would make it twice.
+            updated = {**activation, **changes, "revision": (activation.get("revision") or 0) + 1}
+            if timeline_entry is not None:
+                updated["operator_timeline"] = [*activation.get("operator_timeline", []), timeline_entry]
+            return updated
     raise errors.Conflict("This activation is being changed from several places at once; retry shortly.",
                           activation_id=activation_id)
 
@@ -281,9 +308,9 @@ def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[
     if activation["status"] != "live":
         return activation, False
     at = iso(utc_now())
-    closed_now = store.close_activation(activation, at,
-                                        _audit(f"activation#{activation_id}", caller, "close", {}, at))
-    return _visible_activation(caller, activation_id, store), closed_now
+    if store.close_activation(activation, at, _audit(f"activation#{activation_id}", caller, "close", {}, at)):
+        return {**activation, "status": "closed", "closed_at": at}, True  # what was written (see update_activation)
+    return _visible_activation(caller, activation_id, store), False  # closed meanwhile by someone else
 
 
 def activation_audit(caller: Caller, activation_id: str, store: Store) -> list[dict[str, Any]]:

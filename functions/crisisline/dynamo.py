@@ -70,15 +70,32 @@ def cancellation_codes(error: ClientError) -> list[str]:
     return [str(reason.get("Code") or "None") for reason in error.response.get("CancellationReasons", [])]
 
 
+# Reasons for which DynamoDB cancels a whole transaction although nothing about it was wrong: it was throttled
+# (on-demand tables report ThrottlingError), or it collided with another transaction on the same item.
+TRANSIENT_CANCELLATIONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
+
+
+def transient(error: ClientError) -> bool:
+    """Whether the same request may succeed a moment later: throttled, a service fault, or a transaction
+    cancelled for load or a collision rather than for one of its conditions."""
+    code = error_code(error)
+    return code in TRANSIENT_CODES or (code == "TransactionCanceledException"
+                                       and not TRANSIENT_CANCELLATIONS.isdisjoint(cancellation_codes(error)))
+
+
+def throttled_cancellation(error: ClientError) -> bool:
+    """A transaction cancelled because DynamoDB throttled it (not for a condition, not for a collision)."""
+    return error_code(error) == "TransactionCanceledException" and \
+        not (TRANSIENT_CANCELLATIONS - {"TransactionConflict"}).isdisjoint(cancellation_codes(error))
+
+
 @contextmanager
 def translated_errors() -> Iterator[None]:
     """Turn throttling, service faults and timeouts into StoreUnavailable (HTTP 503, retry later)."""
     try:
         yield
     except ClientError as error:
-        code = error_code(error)
-        if code in TRANSIENT_CODES or (code == "TransactionCanceledException"
-                                       and "TransactionConflict" in cancellation_codes(error)):
+        if transient(error):
             raise StoreUnavailable("The state store is busy; retry shortly.", retry_after=2) from error
         raise
     except BotoCoreError as error:  # connect and read timeouts, endpoint unreachable

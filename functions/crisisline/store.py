@@ -12,7 +12,15 @@ from botocore.exceptions import ClientError
 from crisisline import errors
 from crisisline.aws import client
 from crisisline.clock import iso, utc_now
-from crisisline.dynamo import cancellation_codes, error_code, from_item, to_item, to_value, translated_errors
+from crisisline.dynamo import (
+    cancellation_codes,
+    error_code,
+    from_item,
+    throttled_cancellation,
+    to_item,
+    to_value,
+    translated_errors,
+)
 from crisisline.settings import ApiSettings
 
 FREE = "free"
@@ -180,7 +188,10 @@ class Store:
                 ])
             except ClientError as error:
                 codes = cancellation_codes(error)
-                if error_code(error) == "TransactionCanceledException" and len(codes) >= 3:
+                # Throttled is not "taken": moving on to the next number would hammer a throttled table and
+                # end in no_number_available while numbers are free.
+                if error_code(error) == "TransactionCanceledException" and len(codes) >= 3 \
+                        and not throttled_cancellation(error):
                     return codes
                 raise
         return None
