@@ -215,6 +215,9 @@ def _json_error(status: int, code: str, message: str) -> tuple[int, dict[str, st
 def _api_handler(gateway: ApiGateway, quiet: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle's algorithm the body waits for the client's delayed
+        # ACK (some 40 ms) on every request of a kept-alive connection.
+        disable_nagle_algorithm = True
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
