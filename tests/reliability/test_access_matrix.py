@@ -1,0 +1,232 @@
+"""Part 5 of the reliability proof: who may do what, everywhere. Every endpoint of the template's API × every
+role × the caller's own and another authority's resources, plus no token, malformed tokens, a rotated (old)
+token and the token of a revoked authority, each against the status the table below expects, with its reason.
+
+An "unexpected allow" is a 2xx where a 401, 403 or 404 was expected: it must never happen. Each endpoint runs in
+a fresh backend (moto) through the emulated API Gateway without its authorizer cache (that cache's rotation and
+revocation window is tested in tests/test_access.py); refusals run before the changes a role is allowed."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from infra.local import seed, template
+from infra.local.stack import forget_cached_state
+from tests.billing_support import finance_env
+from tests.conftest import TOKEN_KEY, Api, activation_body, authority_body
+from tests.reliability import figures
+
+__all__ = ["finance_env"]  # fixtures
+
+ROLES = ("admin", "authority", "finance")
+OWN, OTHER = "own", "other"
+GENT, ANTWERPEN, LEUVEN, MECHELEN = "44021", "11002", "24062", "12025"
+# Headers that are not a token the API issued; the full size tries them all.
+MALFORMED = ["Bearer not-a-token", "Basic " + "A" * 43, "A" * 43, "Bearer " + "A" * 43, "Bearer " + "A" * 201,
+             "Bearer abc def ghi jkl mno pqr", "bearer " + "A" * 43, ""]
+MALFORMED = MALFORMED[:figures.size(ci=3, full=len(MALFORMED))]
+TOKEN_CASES = ("no token", *(f"malformed {n + 1}" for n in range(len(MALFORMED))), "rotated (old) token",
+               "revoked authority's token")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Status per role; for an endpoint with an authority's resource in its path, (own, other)."""
+
+    admin: int | tuple[int, int]
+    authority: int | tuple[int, int]
+    finance: int | tuple[int, int]
+    reason: str
+
+    def status(self, role: str, tenant: str | None) -> int:
+        value = getattr(self, role)
+        if isinstance(value, tuple):
+            return value[0] if tenant == OWN else value[1]
+        return int(value)
+
+
+PUBLIC = Expected(200, 200, 200, "public: API Gateway calls no authorizer")
+ADMIN_ONLY = "crisis-center work: admin only"
+EXPECTED: dict[tuple[str, str], Expected] = {
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("POST", "/authorities"): Expected(201, 403, 403, ADMIN_ONLY),
+    ("GET", "/authorities"): Expected(200, 200, 200, "an authority's list holds itself only"),
+    ("GET", "/authorities/{authority_id}"): Expected(
+        (200, 200), (200, 404), (200, 200), "another authority does not exist for an authority"),
+    ("POST", "/authorities/{authority_id}/token"): Expected((201, 201), (403, 403), (403, 403), ADMIN_ONLY),
+    ("POST", "/authorities/{authority_id}/revoke"): Expected((200, 200), (403, 403), (403, 403), ADMIN_ONLY),
+    ("POST", "/credentials"): Expected(201, 403, 403, ADMIN_ONLY),
+    ("POST", "/numbers"): Expected(201, 403, 403, ADMIN_ONLY),
+    ("GET", "/numbers"): Expected(200, 403, 403, ADMIN_ONLY),
+    ("POST", "/activations"): Expected(403, 201, 403, "only an authority opens its own line"),
+    ("GET", "/activations"): Expected(200, 200, 403, "an authority lists its own lines; finance reads exports"),
+    **{(method, path): Expected((200, 200), (200, 404), (403, 403),
+                                "another authority's line does not exist for an authority; finance reads exports")
+       for method, path in [("GET", "/activations/{activation_id}"), ("PATCH", "/activations/{activation_id}"),
+                            ("POST", "/activations/{activation_id}/close"),
+                            ("GET", "/activations/{activation_id}/audit")]},
+    ("GET", "/exports/{month}"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
+    ("GET", "/tariffs"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
+    ("PUT", "/tariffs"): Expected(201, 403, 403, "prices are set by the crisis center"),
+    ("GET", "/unattributed"): Expected(200, 403, 403, "contact records that matched no line: admin only"),
+}
+
+
+@dataclass
+class World:
+    """One endpoint's fresh backend: a token of each role, two authorities' resources, a rotated-away token
+    and a revoked authority's token."""
+
+    api: Api
+    tokens: dict[str, str]
+    resources: dict[str, dict[str, str]]  # own / other → path parameter values
+    rotated: str
+    revoked: str
+
+
+_unique = itertools.count(1)
+VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
+    ("POST", "/authorities"): lambda n: authority_body(f"{90000 + n}", f"Gemeente {n}"),
+    ("POST", "/credentials"): lambda n: {"role": "finance"},
+    ("POST", "/numbers"): lambda n: {"number": f"+3278{n:07d}", "kind": "did"},
+    ("POST", "/activations"): lambda n: activation_body(),
+    ("PATCH", "/activations/{activation_id}"): lambda n: {"operators": 3},
+    ("PUT", "/tariffs"): lambda n: {
+        "effective_from": f"{2900 + n}-01-01", "operator_hour": "50.00", "service_minute": "0.018",
+        "number_day": {"did": "0.10", "toll_free": "0.45"}, "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
+        "personnel_minimum_hours": "4", "calls_per_operator_hour": 12},
+}
+
+
+def _body(route: template.ApiRoute) -> Any:
+    """A valid body, new each time (an enrolment, a number or a tariff version is added once)."""
+    factory = VALID_BODIES.get((route.method, route.path))
+    return factory(next(_unique)) if factory else None
+
+
+@pytest.fixture
+def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]:
+    @contextlib.contextmanager
+    def _world(route: template.ApiRoute) -> Iterator[World]:
+        with mock_aws():
+            forget_cached_state()
+            seed.provision(TOKEN_KEY)
+            api = Api(cache_seconds=0)
+            admin = seed.admin_credential()
+
+            def ok(method: str, path: str, token: str, body: Any = None) -> Any:
+                answer = api.call(method, path, token, body)
+                assert answer.status in (200, 201), (method, path, answer.status, answer.error_code)
+                return answer.body
+
+            finance = ok("POST", "/credentials", admin, {"role": "finance"})["token"]
+            gent = ok("POST", "/authorities", admin, authority_body(GENT, "Stad Gent"))["token"]
+            antwerpen = ok("POST", "/authorities", admin, authority_body(ANTWERPEN, "Stad Antwerpen"))["token"]
+            rotated = ok("POST", "/authorities", admin, authority_body(LEUVEN, "Stad Leuven"))["token"]
+            ok("POST", f"/authorities/{LEUVEN}/token", admin)
+            revoked = ok("POST", "/authorities", admin, authority_body(MECHELEN, "Stad Mechelen"))["token"]
+            ok("POST", f"/authorities/{MECHELEN}/revoke", admin)
+            resources = {OWN: {"authority_id": GENT, "month": time.strftime("%Y-%m")},
+                         OTHER: {"authority_id": ANTWERPEN, "month": time.strftime("%Y-%m")}}
+            if "{activation_id}" in route.path:  # lines only where the path names one (else: free to open)
+                for tenant, token, number in ((OWN, gent, "+3280012345"), (OTHER, antwerpen, "+3280012346")):
+                    ok("POST", "/numbers", admin, {"number": number, "kind": "toll_free"})
+                    resources[tenant]["activation_id"] = ok("POST", "/activations", token, activation_body())["id"]
+            else:
+                ok("POST", "/numbers", admin, {"number": "+3280012345", "kind": "toll_free"})
+            yield World(api, {"admin": admin, "authority": gent, "finance": finance}, resources, rotated, revoked)
+        forget_cached_state()
+
+    yield _world
+
+
+@dataclass(frozen=True)
+class Case:
+    route: template.ApiRoute
+    who: str  # a role, or one of TOKEN_CASES
+    tenant: str | None
+    expected: int
+    reason: str
+
+    @property
+    def label(self) -> str:
+        tenant = f", {self.tenant} tenant" if self.tenant else ""
+        return f"{self.route.method} {self.route.path} as {self.who}{tenant}"
+
+
+def _cases(route: template.ApiRoute) -> list[Case]:
+    expected = EXPECTED[(route.method, route.path)]
+    tenants: list[str | None] = [OWN, OTHER] if "{authority_id}" in route.path or "{activation_id}" in route.path \
+        else [None]
+    cases = [Case(route, role, tenant, expected.status(role, tenant), expected.reason)
+             for role in ROLES for tenant in tenants]
+    for who in TOKEN_CASES:
+        status, reason = (200, expected.reason) if not route.authorized else (401, "no valid token: the authorizer")
+        cases.append(Case(route, who, tenants[0], status, reason))
+    # Refusals first: they change nothing, and an allowed rotation, revocation or close must not change them.
+    return sorted(cases, key=lambda case: 200 <= case.expected < 300)
+
+
+def _path(route: template.ApiRoute, values: dict[str, str]) -> str:
+    path = route.path
+    for name, value in values.items():
+        path = path.replace(f"{{{name}}}", value)
+    return path + ("?month=" + values["month"] if route.path == "/unattributed" else "")
+
+
+def _headers(world: World, who: str) -> dict[str, str]:
+    if who in world.tokens:
+        return {"Authorization": f"Bearer {world.tokens[who]}"}
+    if who == "no token":
+        return {}
+    if who == "rotated (old) token":
+        return {"Authorization": f"Bearer {world.rotated}"}
+    if who == "revoked authority's token":
+        return {"Authorization": f"Bearer {world.revoked}"}
+    return {"Authorization": MALFORMED[int(who.rsplit(" ", 1)[1]) - 1]}
+
+
+def test_every_endpoint_role_and_tenant_gets_the_expected_status(
+        world_for: Callable[[template.ApiRoute], Any]) -> None:
+    started = time.monotonic()
+    routes = template.api_routes()
+    assert {(route.method, route.path) for route in routes} == set(EXPECTED), \
+        "every endpoint of the template's API needs its row in EXPECTED"
+    mismatches: list[str] = []
+    unexpected_allows: list[str] = []
+    role_cases = token_cases = 0
+    for route in routes:
+        with world_for(route) as world:
+            for case in _cases(route):
+                tenant = world.resources[case.tenant or OWN]
+                answer = world.api.call(route.method, _path(route, tenant), None, _body(route),
+                                        headers=_headers(world, case.who))
+                role_cases += case.who in ROLES
+                token_cases += case.who not in ROLES
+                if answer.status == case.expected:
+                    continue
+                line = f"{case.label}: {answer.status} {answer.error_code or ''}, expected {case.expected} " \
+                       f"({case.reason})"
+                if 200 <= answer.status < 300 and case.expected in (401, 403, 404):
+                    unexpected_allows.append(line)
+                else:
+                    mismatches.append(line)
+
+    text = (f"{role_cases} endpoint×role×tenant cases over {len(routes)} endpoints and {token_cases} with no, "
+            f"malformed, rotated or revoked tokens: unexpected allows {len(unexpected_allows)}, "
+            f"mismatches {len(mismatches)}")
+    print(f"\n5. access matrix: {text} ({time.monotonic() - started:.1f} s)")
+    for line in [*unexpected_allows, *mismatches]:
+        print("  " + line)
+    figures.record("5", text, ok=not unexpected_allows and not mismatches)
+    assert unexpected_allows == []
+    assert mismatches == []
