@@ -187,12 +187,17 @@ def started_local_stack() -> Iterator[RunningStack]:
     import sys
     import time
 
+    from tests.reliability import log_watch
+
     api_port, lambda_port = _free_port(), _free_port()
     admin_token = secrets.token_urlsafe(32)
+    token_key = secrets.token_hex(32)  # known here, so the logs can be checked for it (reliability part 6)
     env = {**env_without_aws(), "CRISISLINE_API_PORT": str(api_port), "CRISISLINE_LAMBDA_PORT": str(lambda_port),
-           "CRISISLINE_ADMIN_TOKEN": admin_token, "PYTHONUNBUFFERED": "1"}
+           "CRISISLINE_ADMIN_TOKEN": admin_token, "CRISISLINE_TOKEN_KEY": token_key, "PYTHONUNBUFFERED": "1"}
+    log_watch.register_token(admin_token)
+    log_watch.register_key(token_key)
     process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=Path(__file__).resolve().parents[1],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     deadline = time.monotonic() + 60
     assert process.stdout is not None
@@ -209,6 +214,10 @@ def started_local_stack() -> Iterator[RunningStack]:
         process.kill()
         pytest.fail(f"local stack did not start:\n{output}")
     numbers = re.findall(r"\+32\d+", output)
+    log_watch.register_token(found.group(2))
+    # Everything the stack prints after its banner (which shows its tokens once, by design) is log output:
+    # drained as it comes, so a full pipe never blocks the stack, and scanned at the end of the session.
+    drained = log_watch.drain(process, "local stack")
     try:
         yield RunningStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{lambda_port}", lambda_port,
                            admin_token, found.group(2), found.group(1), numbers, output)
@@ -218,6 +227,7 @@ def started_local_stack() -> Iterator[RunningStack]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        drained.join(timeout=5)
 
 
 def table_names() -> dict[str, str]:
@@ -275,6 +285,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if not hasattr(config, "workerinput"):  # the controlling process, before any worker records
         figures.forget()
+
+    from tests.reliability.log_watch import LogWatchPlugin  # part 6: every log line of the session, scanned
+
+    config.pluginmanager.register(LogWatchPlugin(config), "log-watch")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -46,7 +46,8 @@ def lambda_handler(event: dict[str, Any], context: Any, data: logic.RoutingData 
     try:
         request = call_request(event)
     except (AttributeError, KeyError, TypeError) as error:
-        logger.warning("malformed Connect event; fallback", extra={"problem": type(error).__name__})
+        logger.warning("malformed Connect event; fallback",
+                       extra={"problem": type(error).__name__, "event": _masked(event)})
         request = None
     if request is None:
         decision = logic.fallback(CallRequest(dialled_number=""))
@@ -102,6 +103,20 @@ def connect_answer(decision: Decision) -> dict[str, str]:
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _masked(event: Any) -> Any:
+    """The event with every caller's endpoint erased (Powertools data masking), to show what the flow sent;
+    anything but a JSON object only by its type. Imported here: only a malformed event pays for it."""
+    if not isinstance(event, dict):
+        return type(event).__name__
+    import warnings
+
+    from aws_lambda_powertools.utilities.data_masking import DataMasking
+
+    with warnings.catch_warnings():  # an event without a caller's endpoint is not worth a warning
+        warnings.simplefilter("ignore")
+        return DataMasking(raise_on_missing_field=False).erase(event, fields=["$..CustomerEndpoint"])
 
 
 def _log(event: dict[str, Any], request: CallRequest | None, decision: Decision, started: float) -> None:
