@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,12 +22,16 @@ LANGUAGES: tuple[Language, ...] = ("nl", "fr", "de", "en")
 Role = Literal["admin", "authority", "finance"]
 NumberKind = Literal["did", "toll_free"]
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 NisCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
+Email = Annotated[str, StringConstraints(max_length=254,
                                          pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Free text is checked as sent (its length, at least one non-space character), then trimmed: a check after
+# trimming would accept what the API's document says is too long.
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S"), AfterValidator(str.strip)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S"), AfterValidator(str.strip)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S"), AfterValidator(str.strip)]
+Message = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S"), AfterValidator(str.strip)]
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ def _unique_languages(languages: list[Language]) -> list[Language]:
 
 
 class Agreement(_Body):
-    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    reference: Reference
     signed_on: date
 
     @field_validator("signed_on")
@@ -62,7 +67,7 @@ class Agreement(_Body):
 
 
 class Billing(_Body):
-    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    reference: Reference
     email: Email
 
 
@@ -70,7 +75,7 @@ class AuthorityIn(_Body):
     """An authority to enrol: a municipality or province with a signed agreement."""
 
     id: NisCode = Field(description="NIS code of the municipality or province")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Name
     languages: list[Language] = Field(min_length=1, max_length=4)
     agreement: Agreement
     billing: Billing
@@ -90,7 +95,7 @@ class NumberIn(_Body):
 class ActivationIn(_Body):
     """What an authority asks for when it opens its line."""
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    reason: Reason
     languages: list[Language] = Field(min_length=1, max_length=4)
     message: dict[Language, Message]
     victim_information: bool = Field(default=False, description="open a D2 line for victims' relatives")
