@@ -35,3 +35,20 @@ def test_a_json_body_that_is_not_an_object_is_422_on_every_route(api: Api, admin
     answer = api.call(method, path, admin, raw=b"[1]")
     assert answer.status == 422, answer.raw
     assert answer.error_code == "validation_error"
+
+
+def test_each_field_takes_only_the_json_type_the_document_gives(api: Api, admin: str, gent: str) -> None:
+    from tests.conftest import activation_body, authority_body
+
+    wrong_types = [
+        ("/authorities", admin, authority_body("44022", agreement={"reference": "A", "signed_on": 1767225600})),
+        ("/activations", gent, activation_body(operators="4")),
+        ("/activations", gent, activation_body(victim_information="yes")),
+        ("/numbers", admin, {"number": 3280012345, "kind": "did"}),
+    ]
+    for path, token, body in wrong_types:
+        answer = api.post(path, token, body)
+        assert answer.status == 422, (path, answer.body)
+        assert answer.error_code == "validation_error"
+    assert api.get("/authorities/44022", admin).status == 404
+    assert api.get("/activations", gent).body["activations"] == []

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
+)
+from pydantic.json_schema import (
+    WithJsonSchema,
 )
 
 Language = Literal["nl", "fr", "de", "en"]
@@ -45,7 +50,19 @@ class Caller:
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+    # Strict: a JSON number is not a date, "4" is not a number of operators, "yes" is not a boolean; the API's
+    # document says which JSON type each field takes, and the API accepts only that.
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000, strict=True)
+
+
+def _iso_date(value: Any) -> date:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("write the date as text, YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+# A date as JSON carries it: text, YYYY-MM-DD (strict models take no other form).
+IsoDate = Annotated[date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
 
 
 def _unique_languages(languages: list[Language]) -> list[Language]:
@@ -56,7 +73,7 @@ def _unique_languages(languages: list[Language]) -> list[Language]:
 
 class Agreement(_Body):
     reference: Reference
-    signed_on: date
+    signed_on: IsoDate
 
     @field_validator("signed_on")
     @classmethod
