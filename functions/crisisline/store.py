@@ -23,6 +23,7 @@ from crisisline.dynamo import (
 )
 from crisisline.settings import ApiSettings
 
+_shuffler = random.SystemRandom()
 FREE = "free"
 # Fields of a live activation copied onto its pool number, so that routing a call is one read.
 ROUTING_FIELDS = ("activation_id", "authority_id", "authority_name", "languages", "message",
@@ -143,7 +144,9 @@ class Store:
             if not candidates:
                 self._explain_authority_refusal(authority_id, only_if_refused=True)
                 break
-            random.shuffle(candidates)  # racers spread over the pool instead of queueing on one number
+            # Racers spread over the pool instead of queueing on one number. The OS's randomness, not the module
+            # generator's: environments restored from one SnapStart snapshot share its generator state.
+            _shuffler.shuffle(candidates)
             for candidate in candidates:
                 opened_at = iso(utc_now())
                 opened = {**activation, "number": candidate["number"], "number_kind": candidate["kind"],
