@@ -298,3 +298,27 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("reliability figures")
         for line in figures.report()[0]:
             terminalreporter.write_line(line)
+
+
+# ---------------------------------------------------------------------- a client over real HTTP
+def http(method: str, url: str, token: str | None = None, body: Any = None,
+         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    """One request to a started stack: (status, headers, JSON body, or raw bytes for other content)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            raw = answer.read()
+            status, answer_headers = answer.status, dict(answer.headers.items())
+    except urllib.error.HTTPError as error:
+        raw, status, answer_headers = error.read(), error.code, dict(error.headers.items())
+    content_type = answer_headers.get("Content-Type", "")
+    return status, answer_headers, json.loads(raw) if raw and "json" in content_type else raw

@@ -3,33 +3,11 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
-from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from tests.conftest import RunningStack, activation_body
-
-
-def http(method: str, url: str, token: str | None = None, body: Any = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
-    for key, value in (headers or {}).items():
-        request.add_header(key, value)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    if body is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            raw = answer.read()
-            status, answer_headers = answer.status, dict(answer.headers.items())
-    except urllib.error.HTTPError as error:
-        raw, status, answer_headers = error.read(), error.code, dict(error.headers.items())
-    content_type = answer_headers.get("Content-Type", "")
-    return status, answer_headers, json.loads(raw) if raw and "json" in content_type else raw
+from tests.conftest import RunningStack, activation_body, http
 
 
 def test_the_printed_curl_examples_name_the_running_ports_and_tokens(local_stack: RunningStack) -> None:

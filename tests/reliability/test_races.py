@@ -15,16 +15,9 @@ as they do across many Lambda environments."""
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +32,14 @@ from crisisline.dynamo import from_item
 from crisisline.models import ActivationIn, ActivationPatch, Caller
 from infra.local import template
 from infra.local.stack import LambdaContext
-from tests.conftest import RunningStack, activation_body, authority_body, env_without_aws, table_items
+from tests.conftest import (
+    RunningStack,
+    activation_body,
+    authority_body,
+    http,
+    started_local_stack,
+    table_items,
+)
 from tests.reliability import figures
 
 T = TypeVar("T")
@@ -66,54 +66,8 @@ def _at_once(count: int, work: Callable[[int], T]) -> list[T]:
 def own_stack() -> Iterator[RunningStack]:
     """`python -m infra.local` for these races alone: they need the pool to themselves (exactly five numbers
     free), which the session's shared stack cannot give without changing it under the other tests."""
-    api_port, lambda_port = _free_port(), _free_port()
-    admin_token = secrets.token_urlsafe(32)
-    env = {**env_without_aws(), "CRISISLINE_API_PORT": str(api_port), "CRISISLINE_LAMBDA_PORT": str(lambda_port),
-           "CRISISLINE_ADMIN_TOKEN": admin_token, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=template.ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any("Ctrl-C stops it" in line for line in lines):
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-    try:
-        if not any("Ctrl-C stops it" in line for line in lines):
-            pytest.fail("the local stack did not start")
-        yield RunningStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{lambda_port}", lambda_port,
-                           admin_token, "", "", [], "".join(lines))
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def http(method: str, url: str, token: str | None = None, body: Any = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
-    for key, value in (headers or {}).items():
-        request.add_header(key, value)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    if body is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            raw, status, answer_headers = answer.read(), answer.status, dict(answer.headers.items())
-    except urllib.error.HTTPError as error:
-        raw, status, answer_headers = error.read(), error.code, dict(error.headers.items())
-    return status, answer_headers, json.loads(raw) if raw else None
+    with started_local_stack() as stack:
+        yield stack
 
 
 class OverHttp:
