@@ -20,7 +20,7 @@ seconds (see README, "Billing"). Instants count to the whole second."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,32 +29,25 @@ from crisisline.clock import parse_iso
 from crisisline.money import cents
 from crisisline.months import day_bounds, month_bounds, month_of
 from crisisline.tariffs import Tariff, TariffSchedule
-from meter.records import DAY_SECONDS
+from meter.records import COUNTERS, DAY_SECONDS
+from meter.records import Usage as Counters
 
 SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
-class Usage:
-    """An activation's calls in one month, as metering aggregates them (or an adjustment's differences)."""
+class Usage(Counters):
+    """An activation's calls in one month, as metering aggregates them (or an adjustment's differences): the
+    counters of one contact summed, and of their call seconds how many began on each Brussels day."""
 
-    calls: int = 0
-    d2_calls: int = 0
-    answered_calls: int = 0
-    abandoned_calls: int = 0
-    call_seconds: int = 0
-    queue_seconds: int = 0
-
-    # Of call_seconds, how many were initiated on each Brussels day (`call_seconds@YYYY-MM-DD` in the usage).
     call_seconds_by_day: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, row: Mapping[str, Any] | None) -> Usage:
         row = row or {}
-        counters = {f.name: int(row.get(f.name) or 0) for f in fields(cls) if f.name != "call_seconds_by_day"}
         by_day = {key[len(DAY_SECONDS):]: int(value) for key, value in row.items()
                   if key.startswith(DAY_SECONDS) and int(value)}
-        return cls(**counters, call_seconds_by_day=by_day)
+        return cls(**{name: int(row.get(name) or 0) for name in COUNTERS}, call_seconds_by_day=by_day)
 
 
 @dataclass(frozen=True)
