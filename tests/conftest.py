@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from moto import mock_aws
@@ -322,3 +322,41 @@ def http(method: str, url: str, token: str | None = None, body: Any = None,
         raw, status, answer_headers = error.read(), error.code, dict(error.headers.items())
     content_type = answer_headers.get("Content-Type", "")
     return status, answer_headers, json.loads(raw) if raw and "json" in content_type else raw
+
+
+# ---------------------------------------------------------------------- shared helpers
+T = TypeVar("T")
+
+
+def at_once(count: int, work: Callable[[int], T]) -> list[T]:
+    """Run `work(0..count-1)` on `count` threads released together."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(count)
+
+    def one(index: int) -> T:
+        start.wait()
+        return work(index)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+class _NoManagedPolicies:
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def sam_transformed() -> dict[str, Any]:
+    """template.yaml as CloudFormation deploys it: after the SAM transform, offline (CodeUri as `sam package`
+    leaves it)."""
+    import copy
+
+    from samtranslator.translator.transform import transform
+
+    source = copy.deepcopy(template.load())
+    source["Globals"]["Function"]["CodeUri"] = "s3://crisisline-artifacts/functions.zip"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", template.LOCAL_REGION)
+        return transform(source, {}, _NoManagedPolicies())  # type: ignore[no-any-return]

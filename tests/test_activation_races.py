@@ -9,11 +9,8 @@ makes each request atomic, and test crisisline's claim logic."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -23,22 +20,9 @@ from crisisline import errors, settings
 from crisisline.aws import client
 from crisisline.models import ActivationIn, ActivationPatch, Caller, check_messages
 from crisisline.store import Store
-from tests.conftest import Answer, Api, activation_body, table_items
+from tests.conftest import Answer, Api, activation_body, at_once, table_items
 
-T = TypeVar("T")
 RACERS = 10
-
-
-def _at_once(count: int, work: Callable[[int], T]) -> list[T]:
-    """Run `work(0..count-1)` on `count` threads released together."""
-    start = threading.Barrier(count)
-
-    def one(index: int) -> T:
-        start.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(one, range(count)))
 
 
 def _enrol_many(enrol: Any, count: int) -> dict[str, str]:
@@ -55,7 +39,7 @@ def test_ten_authorities_racing_for_two_numbers_get_exactly_two_lines(
         atomic_dynamodb: None, api: Api, admin: str, enrol: Any, add_numbers: Any) -> None:
     add_numbers("+3280012345", "+3280012346")
     tokens = list(_enrol_many(enrol, RACERS).items())
-    answers = _at_once(RACERS, lambda i: api.post("/activations", tokens[i][1], activation_body()))
+    answers = at_once(RACERS, lambda i: api.post("/activations", tokens[i][1], activation_body()))
 
     won = [(tokens[i][0], answer.body) for i, answer in enumerate(answers) if answer.status == 201]
     lost = [answer for answer in answers if answer.status != 201]
@@ -86,7 +70,7 @@ def test_racing_claims_in_the_store_never_hold_a_number_twice(
         except errors.DomainError as error:
             return error
 
-    outcomes = _at_once(RACERS, claim)
+    outcomes = at_once(RACERS, claim)
     opened = [o for o in outcomes if isinstance(o, dict)]
     refused = [o for o in outcomes if not isinstance(o, dict)]
     assert len(opened) == 3
@@ -99,7 +83,7 @@ def test_racing_claims_in_the_store_never_hold_a_number_twice(
 def test_one_authority_sending_the_same_activation_five_times_at_once_opens_one_line(
         atomic_dynamodb: None, api: Api, gent: str, add_numbers: Any) -> None:
     add_numbers(*(f"+328001234{i}" for i in range(5)))
-    answers = _at_once(5, lambda _: api.post("/activations", gent, activation_body()))
+    answers = at_once(5, lambda _: api.post("/activations", gent, activation_body()))
     won = [a.body for a in answers if a.status == 201]
     assert len(won) == 1
     refused = [a for a in answers if a.status != 201]
@@ -205,7 +189,7 @@ def test_a_bad_idempotency_key_is_refused(api: Api, gent: str, add_numbers: Any,
 def test_retries_racing_with_the_same_key_open_one_line(
         atomic_dynamodb: None, api: Api, gent: str, add_numbers: Any) -> None:
     add_numbers("+3280012345", "+3280012346")
-    answers = _at_once(5, lambda _: _open(api, gent, "gent-surge"))
+    answers = at_once(5, lambda _: _open(api, gent, "gent-surge"))
     opened = {a.body["id"] for a in answers if a.status == 201}
     assert len(opened) == 1
     busy = [a for a in answers if a.status != 201]
@@ -225,7 +209,7 @@ def line(api: Api, gent: str, add_numbers: Any) -> dict[str, Any]:
 def test_operator_changes_sent_at_once_are_all_kept_in_order(
         atomic_dynamodb: None, api: Api, gent: str, line: dict[str, Any]) -> None:
     path = f"/activations/{line['id']}"
-    answers = _at_once(RACERS, lambda i: api.patch(path, gent, {"operators": 10 + i}))
+    answers = at_once(RACERS, lambda i: api.patch(path, gent, {"operators": 10 + i}))
     assert [a.status for a in answers] == [200] * RACERS
     final = api.get(path, gent).body
     timeline = final["operator_timeline"]
@@ -244,7 +228,7 @@ def test_operator_changes_made_at_the_same_moment_are_all_kept_in_time_order(
         atomic_dynamodb: None, line: dict[str, Any]) -> None:
     """One layer below the API, the changes interleave: each reads the line, and all of them write."""
     store = logic.default_store()
-    _at_once(RACERS, lambda i: logic.update_activation(GENT, line["id"], ActivationPatch(operators=10 + i), store))
+    at_once(RACERS, lambda i: logic.update_activation(GENT, line["id"], ActivationPatch(operators=10 + i), store))
     final = store.get_activation(line["id"])
     assert final is not None
     timeline = final["operator_timeline"]
@@ -270,7 +254,7 @@ def test_languages_and_messages_changed_at_the_same_moment_stay_consistent(
         except errors.DomainError as error:
             return error
 
-    outcomes = _at_once(8, change)
+    outcomes = at_once(8, change)
     assert {(o.status, o.code) for o in outcomes if isinstance(o, errors.DomainError)} <= {(422, "validation_error")}
     final = store.get_activation(line["id"])
     assert final is not None
@@ -281,7 +265,7 @@ def test_languages_and_messages_changed_at_the_same_moment_stay_consistent(
 
 def test_closing_at_the_same_time_from_two_places_closes_once(
         atomic_dynamodb: None, api: Api, admin: str, gent: str, line: dict[str, Any]) -> None:
-    answers = _at_once(4, lambda i: api.post(f"/activations/{line['id']}/close", gent if i % 2 else admin))
+    answers = at_once(4, lambda i: api.post(f"/activations/{line['id']}/close", gent if i % 2 else admin))
     assert [a.status for a in answers] == [200] * 4
     assert {a.body["closed_at"] for a in answers} == {answers[0].body["closed_at"]}
     audit = api.get(f"/activations/{line['id']}/audit", gent).body["entries"]
@@ -292,7 +276,7 @@ def test_closing_at_the_same_time_from_two_places_closes_once(
 def test_a_change_racing_a_close_never_reopens_the_line(
         atomic_dynamodb: None, api: Api, admin: str, gent: str, line: dict[str, Any]) -> None:
     path = f"/activations/{line['id']}"
-    answers = _at_once(6, lambda i: api.post(f"{path}/close", gent) if i == 0 else
+    answers = at_once(6, lambda i: api.post(f"{path}/close", gent) if i == 0 else
                        api.patch(path, gent, {"operators": 20 + i}))
     assert answers[0].status == 200
     assert {a.status for a in answers[1:]} <= {200, 409}

@@ -7,7 +7,6 @@ import os
 import secrets
 import sys
 import uuid
-from datetime import date
 from typing import Any
 
 from infra.local import template
@@ -59,4 +58,4 @@ def demo() -> dict[str, Any]:
     for number, kind in DEMO_NUMBERS:
         logic.add_number(SEED_CALLER, NumberIn(number=number, kind=kind), store)  # type: ignore[arg-type]
     return {"authority_id": authority["id"], "authority_token": authority["token"],
-            "numbers": [number for number, _ in DEMO_NUMBERS], "as_of": date.today().isoformat()}
+            "numbers": [number for number, _ in DEMO_NUMBERS]}

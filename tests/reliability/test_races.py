@@ -16,11 +16,9 @@ as they do across many Lambda environments."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import boto3
@@ -35,6 +33,7 @@ from infra.local.stack import LambdaContext
 from tests.conftest import (
     RunningStack,
     activation_body,
+    at_once,
     authority_body,
     http,
     started_local_stack,
@@ -47,18 +46,6 @@ AUTHORITIES = figures.size(ci=50, full=50)
 FREE_NUMBERS = figures.size(ci=5, full=5)
 RETRIES = figures.size(ci=20, full=20)
 CHANGES = figures.size(ci=20, full=20)
-
-
-def _at_once(count: int, work: Callable[[int], T]) -> list[T]:
-    """Run `work(0..count-1)` on `count` threads released together."""
-    start = threading.Barrier(count)
-
-    def one(index: int) -> T:
-        start.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(one, range(count)))
 
 
 # ---------------------------------------------------------------------- over real HTTP
@@ -124,7 +111,7 @@ def claims_over_http(api: OverHttp) -> str:
     fillers = api.exactly_free(FREE_NUMBERS, 71100)
     free = api.free_numbers()
     racers = [(f"{71200 + n:05d}", api.enrol(f"{71200 + n:05d}")) for n in range(AUTHORITIES)]
-    answers = _at_once(AUTHORITIES, lambda i: http("POST", f"{api.url}/activations", racers[i][1],
+    answers = at_once(AUTHORITIES, lambda i: http("POST", f"{api.url}/activations", racers[i][1],
                                                    activation_body()))
     opened = {racers[i][0]: body for i, (status, _, body) in enumerate(answers) if status == 201}
     try:
@@ -149,7 +136,7 @@ def one_key_over_http(api: OverHttp) -> str:
     token = api.enrol("71400")
     send = lambda _: http("POST", f"{api.url}/activations", token, activation_body(),  # noqa: E731
                           {"Idempotency-Key": "71400-flood-1"})
-    answers = _at_once(RETRIES, send)
+    answers = at_once(RETRIES, send)
     ids = {body["id"] for status, _, body in answers if status == 201}
     busy = Counter((status, body["error"]["code"], "Retry-After" in headers)
                    for status, headers, body in answers if status != 201)
@@ -172,7 +159,7 @@ def changes_over_http(api: OverHttp) -> str:
     assert status == 201, line
     path = f"{api.url}/activations/{line['id']}"
     try:
-        answers = _at_once(CHANGES, lambda i: http("PATCH", path, token, {"operators": 10 + i}))
+        answers = at_once(CHANGES, lambda i: http("PATCH", path, token, {"operators": 10 + i}))
         assert [status for status, _, _ in answers] == [200] * CHANGES
         final = http("GET", path, token)[2]
         timeline = final["operator_timeline"]
@@ -202,7 +189,7 @@ def claims_on_threads(enrol: Any, add_numbers: Any) -> str:
     free = add_numbers(*(f"+3280090{n:03d}" for n in range(FREE_NUMBERS)))
     authorities = [enrol(f"{30000 + n:05d}", f"Gemeente {n}")[0]["id"] for n in range(AUTHORITIES)]
     store, request = logic.default_store(), ActivationIn.model_validate(activation_body())
-    outcomes = _at_once(AUTHORITIES, lambda i: _attempt(
+    outcomes = at_once(AUTHORITIES, lambda i: _attempt(
         lambda: logic.open_activation(_authority(authorities[i]), request, store)))
     opened = [o for o in outcomes if isinstance(o, dict)]
     refused = Counter((o.status, o.code) for o in outcomes if isinstance(o, errors.DomainError))
@@ -221,7 +208,7 @@ def one_key_on_threads(enrol: Any, add_numbers: Any) -> str:
     add_numbers("+3280091000", "+3280091001")
     authority = enrol("30100", "Gemeente Herhaal")[0]["id"]
     store, request = logic.default_store(), ActivationIn.model_validate(activation_body())
-    outcomes = _at_once(RETRIES, lambda _: _attempt(
+    outcomes = at_once(RETRIES, lambda _: _attempt(
         lambda: logic.open_activation(_authority(authority), request, store, "30100-flood-1",
                                       LambdaContext("ActivateFunction"))))  # type: ignore[arg-type]
     ids = {o["id"] for o in outcomes if isinstance(o, dict)}
@@ -239,7 +226,7 @@ def changes_on_threads(enrol: Any, add_numbers: Any) -> str:
     authority = enrol("30200", "Gemeente Wissel")[0]["id"]
     store = logic.default_store()
     line = logic.open_activation(_authority(authority), ActivationIn.model_validate(activation_body()), store)
-    outcomes = _at_once(CHANGES, lambda i: _attempt(lambda: logic.update_activation(
+    outcomes = at_once(CHANGES, lambda i: _attempt(lambda: logic.update_activation(
         _authority(authority), line["id"], ActivationPatch(operators=10 + i), store)))
     assert [o for o in outcomes if isinstance(o, errors.DomainError)] == []
     final = store.get_activation(line["id"])

@@ -4,7 +4,6 @@ template as CloudFormation sees it after the SAM transform), and the API throttl
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -12,20 +11,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-from samtranslator.translator.transform import transform
-
 from infra.local import template
+from tests.conftest import sam_transformed
 from tests.reliability import figures
 
 ROOT = Path(__file__).resolve().parents[2]
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 IAM_POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
-
-
-class _NoManagedPolicies:
-    def load(self) -> dict[str, str]:
-        return {}
 
 
 def findings(*rules: str) -> list[dict[str, Any]]:
@@ -35,15 +27,6 @@ def findings(*rules: str) -> list[dict[str, Any]]:
                           capture_output=True, text=True, check=False, cwd=ROOT)
     assert lint.stdout.strip(), lint.stderr
     return json.loads(lint.stdout)  # type: ignore[no-any-return]
-
-
-def transformed() -> dict[str, Any]:
-    """The template after the SAM transform, as CloudFormation deploys it."""
-    source = copy.deepcopy(template.load())
-    source["Globals"]["Function"]["CodeUri"] = "s3://crisisline-artifacts/functions.zip"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_DEFAULT_REGION", template.LOCAL_REGION)
-        return transform(source, {}, _NoManagedPolicies())  # type: ignore[no-any-return]
 
 
 def _listed(value: Any) -> list[Any]:
@@ -108,7 +91,7 @@ def _ids(found: list[dict[str, Any]], level: str) -> str:
 def test_the_template_passes_cfn_lint_and_the_serverless_security_rules() -> None:
     plain = findings()
     serverless = findings("cfn_lint_serverless.rules")
-    deployed = transformed()["Resources"]
+    deployed = sam_transformed()["Resources"]
     tables, unprotected = unprotected_tables()
     wildcards = wildcard_actions(deployed)
     throttled = throttling(deployed)
