@@ -66,7 +66,7 @@ def test_racing_claims_in_the_store_never_hold_a_number_twice(
     def claim(i: int) -> dict[str, Any] | errors.DomainError:
         caller = Caller(role="authority", credential_id=f"c{i}", authority_id=authorities[i], authority_name="x")
         try:
-            return logic.open_activation(caller, request, store)
+            return logic.open_activation(caller, request, store)[0]
         except errors.DomainError as error:
             return error
 
@@ -119,7 +119,7 @@ def test_a_claim_that_collides_with_another_moves_on_instead_of_failing(
     dynamodb = _CollidingDynamoDB(client("dynamodb"))
     store = Store(settings.api(), dynamodb)
     caller = Caller(role="authority", credential_id="c", authority_id="44021", authority_name="Stad Gent")
-    opened = logic.open_activation(caller, ActivationIn.model_validate(activation_body()), store)
+    opened, _ = logic.open_activation(caller, ActivationIn.model_validate(activation_body()), store)
     assert dynamodb.collisions == 0
     assert opened["status"] == "live"
     assert store.get_activation(opened["id"])["number"] == opened["number"]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from crisisline.clock import parse_iso
+from infra import openapi
 from tests.conftest import Api, activation_body
 
 
@@ -98,6 +99,69 @@ def test_an_authority_with_a_live_line_is_told_which_one_even_when_the_pool_is_e
     assert answer.status == 409
     assert answer.error_code == "activation_already_live"
     assert answer.body["error"]["details"]["activation_id"] == opened["id"]
+
+
+# ---------------------------------------------------------------------- a replayed open
+def _open_with_key(api: Api, token: str, key: str = "gent-night-1") -> Any:
+    return api.post("/activations", token, activation_body(), headers={"Idempotency-Key": key})
+
+
+def test_a_first_open_with_an_idempotency_key_is_not_marked_as_replayed(
+        api: Api, gent: str, add_numbers: Any) -> None:
+    add_numbers("+3280012345")
+    answer = _open_with_key(api, gent)
+    assert answer.status == 201
+    assert "Idempotent-Replayed" not in answer.headers
+
+
+def test_a_replayed_open_answers_the_line_as_it_is_now(api: Api, gent: str, add_numbers: Any) -> None:
+    add_numbers("+3280012345")
+    first = _open_with_key(api, gent).body
+    assert api.patch(f"/activations/{first['id']}", gent, {"operators": 9}).status == 200
+    again = _open_with_key(api, gent)
+    assert again.status == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.body == api.get(f"/activations/{first['id']}", gent).body
+    assert again.body["operators"] == 9
+
+
+def test_a_replayed_open_after_close_says_the_key_opened_a_line_that_has_since_closed(
+        api: Api, gent: str, add_numbers: Any, snapshot: Any) -> None:
+    add_numbers("+3280012345")
+    first = _open_with_key(api, gent).body
+    closed = api.post(f"/activations/{first['id']}/close", gent).body
+    before = snapshot()
+    again = _open_with_key(api, gent)
+    assert again.status == 409
+    assert again.error_code == "idempotency_key_used"
+    assert again.headers["Idempotent-Replayed"] == "true"
+    error = again.body["error"]
+    assert error["details"] == {"activation_id": first["id"], "closed_at": closed["closed_at"]}
+    assert first["id"] in error["message"] and "closed" in error["message"] and "new key" in error["message"]
+    assert "live" not in again.raw.decode()
+    assert snapshot() == before
+    fresh = _open_with_key(api, gent, "gent-night-2")  # as the message says: a new key opens a new line
+    assert fresh.status == 201
+    assert fresh.body["id"] != first["id"]
+
+
+def test_a_replay_is_not_counted_as_another_line_opened(api: Api, gent: str, add_numbers: Any,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    add_numbers("+3280012345")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    capsys.readouterr()
+    _open_with_key(api, gent)
+    _open_with_key(api, gent)
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert sum("ActivationsOpened" in metrics for metrics in emitted) == 1  # one EMF line per invocation
+
+
+def test_the_api_document_says_what_a_replayed_open_answers() -> None:
+    operation = json.loads(openapi.DOCUMENT.read_text(encoding="utf-8"))["paths"]["/activations"]["post"]
+    assert "Idempotent-Replayed" in operation["responses"]["201"]["headers"]
+    assert "idempotency_key_used" in operation["responses"]["409"]["description"]
+    assert "new key" in operation["description"]
 
 
 # ---------------------------------------------------------------------- refused requests write nothing

@@ -10,12 +10,13 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activate import logic
-from crisisline import rest, settings
+from crisisline import errors, rest, settings
 from crisisline.models import ActivationIn, ActivationPatch, AuthorityIn, Caller, CredentialIn, NumberIn
 from crisisline.observability import logger, metrics
 
@@ -112,17 +113,42 @@ def list_numbers() -> Response[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------- activations
+REPLAYED = {"Idempotent-Replayed": "true"}
+_REPLAY_HEADER: dict[str, OpenAPIResponseHeader] = {"Idempotent-Replayed": {
+    "description": "`true` when the answer replays an earlier request with the same Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true"]}}}
+
+
+def _open_responses() -> dict[int, OpenAPIResponse]:
+    documented = rest.responses(201, 400, 409, 413, 422)
+    documented[201]["headers"] = _REPLAY_HEADER
+    documented[409]["headers"] = _REPLAY_HEADER
+    documented[409]["description"] = (
+        "no_number_available, activation_already_live, authority_revoked; request_in_progress (a request with "
+        "this Idempotency-Key is still being handled; retry after Retry-After seconds); idempotency_key_used "
+        "(a replay whose activation has since closed: details.activation_id, details.closed_at; use a new key)")
+    return documented
+
+
 @app.post("/activations", tags=["activations"], summary="Open the authority's crisis line",
-          responses=rest.responses(201, 400, 409, 413, 422))
+          description="With an `Idempotency-Key`, a retry of the same request (within 24 hours) opens nothing: "
+                      "it answers with `Idempotent-Replayed: true` and the activation that key opened as it is "
+                      "now, 201 while it is live; once it has closed, 409 `idempotency_key_used` (a key opens "
+                      "one line: use a new key to open a new one). The same key with a different body is a 422.",
+          responses=_open_responses())
 def create_activation(
     activation: ActivationIn,
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=100,
                                                   pattern=r"^[\x21-\x7e]+$")] = None,
 ) -> Response[dict[str, Any]]:
-    opened = logic.open_activation(caller(), activation, logic.default_store(), idempotency_key,
-                                   app.lambda_context)
-    metrics.add_metric(name="ActivationsOpened", unit=MetricUnit.Count, value=1)
-    return _json(201, opened)
+    try:
+        opened, replayed = logic.open_activation(caller(), activation, logic.default_store(), idempotency_key,
+                                                 app.lambda_context)
+    except errors.IdempotencyKeyUsed as used:
+        return rest.error(used.status, used.code, used.message, used.details, REPLAYED)
+    if not replayed:
+        metrics.add_metric(name="ActivationsOpened", unit=MetricUnit.Count, value=1)
+    return _json(201, opened, REPLAYED if replayed else None)
 
 
 @app.get("/activations", tags=["activations"], responses=rest.responses(200, 422))

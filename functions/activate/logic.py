@@ -166,18 +166,19 @@ def list_numbers(caller: Caller, store: Store) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------------- activations
 def open_activation(caller: Caller, request: ActivationIn, store: Store, idempotency_key: str | None = None,
-                    lambda_context: LambdaContext | None = None) -> dict[str, Any]:
-    """Open the authority's line on a free pool number. With an Idempotency-Key, a retry of the same request
-    returns the same activation instead of opening a second one."""
+                    lambda_context: LambdaContext | None = None) -> tuple[dict[str, Any], bool]:
+    """Open the authority's line on a free pool number. Returns the activation and whether the answer is a
+    replay. With an Idempotency-Key, a retry of the same request opens nothing: it answers the line that key
+    opened as it is now, and once that line has closed, refuses (the key cannot open a new one)."""
     _require(caller, "authority")
     if idempotency_key is None:
-        return _open(caller=caller, store=store, request=request.model_dump(mode="json"))
+        return _open(caller=caller, store=store, request=request.model_dump(mode="json")), False
     config = _idempotency_config()
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
     once = idempotent_function(data_keyword_argument="idempotency", config=config,
                                persistence_store=_idempotency_store())(_open_once)
-    opened: list[dict[str, Any]] = []
+    opened: list[tuple[dict[str, Any], bool]] = []  # what this request's own run answered, if it ran
     try:
         result: dict[str, Any] = once(idempotency={"authority_id": caller.authority_id, "key": idempotency_key,
                                                    "request": request.model_dump(mode="json")},
@@ -187,7 +188,7 @@ def open_activation(caller: Caller, request: ActivationIn, store: Store, idempot
             # The line is open; only marking the idempotency record done failed. The caller gets its line (a
             # 503 would say nothing happened); a retry once the record's in-progress window has passed finds
             # this activation by its key (see _open_once).
-            logger.warning("idempotency record not completed", extra={"activation_id": opened[0]["id"]})
+            logger.warning("idempotency record not completed", extra={"activation_id": opened[0][0]["id"]})
             return opened[0]
         raise errors.StoreUnavailable("The state store did not answer in time; retry shortly.",
                                       retry_after=2) from error
@@ -198,22 +199,38 @@ def open_activation(caller: Caller, request: ActivationIn, store: Store, idempot
     except IdempotencyAlreadyInProgressError as error:
         raise errors.RequestInProgress("A request with this Idempotency-Key is still being handled; retry shortly.",
                                        retry_after=1) from error
-    return result
+    if opened:
+        return opened[0]
+    # The idempotency record answered with the line as it was when opened; say what is true now instead.
+    return _as_it_is_now(str(result["id"]), store), True
+
+
+def _as_it_is_now(activation_id: str, store: Store) -> dict[str, Any]:
+    activation = store.get_activation(activation_id)
+    if activation is None:
+        raise errors.NotFound("No such activation.")
+    if activation["status"] != "live":
+        raise errors.IdempotencyKeyUsed(
+            f"This Idempotency-Key opened activation {activation_id}, which has since closed; "
+            "use a new key to open a new line.",
+            activation_id=activation_id, closed_at=activation.get("closed_at"))
+    return activation
 
 
 def _open_once(idempotency: dict[str, Any], caller: Caller, store: Store,
-               opened: list[dict[str, Any]]) -> dict[str, Any]:
+               opened: list[tuple[dict[str, Any], bool]]) -> dict[str, Any]:
     key = idempotency["key"]
     try:
         activation = _open(caller=caller, store=store, request=idempotency["request"], idempotency_key=key)
+        replayed = False
     except errors.ActivationAlreadyLive as refused:
         # The same request opened this line before, but its idempotency record was never completed (DynamoDB
         # failed right after the line opened) and has expired in progress: answer with that line again.
         live = store.get_activation(str(refused.details.get("activation_id")))
         if live is None or live.get("idempotency_key") != key or live["authority_id"] != caller.authority_id:
             raise
-        activation = live
-    opened.append(activation)
+        activation, replayed = live, True
+    opened.append((activation, replayed))
     return activation
 
 

@@ -64,6 +64,19 @@ class RequestInProgress(Conflict):
     code = "request_in_progress"
 
 
+class IdempotencyKeyUsed(Conflict):
+    """A replayed open whose activation has closed since: the key cannot open another line."""
+
+    code = "idempotency_key_used"
+
+
+class PreconditionFailed(DomainError):
+    """A change made against a revision that is no longer the activation's (If-Match)."""
+
+    status = 412
+    code = "precondition_failed"
+
+
 class InvalidRequest(DomainError):
     status = 422
     code = "validation_error"

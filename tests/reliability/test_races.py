@@ -190,7 +190,7 @@ def claims_on_threads(enrol: Any, add_numbers: Any) -> str:
     authorities = [enrol(f"{30000 + n:05d}", f"Gemeente {n}")[0]["id"] for n in range(AUTHORITIES)]
     store, request = logic.default_store(), ActivationIn.model_validate(activation_body())
     outcomes = at_once(AUTHORITIES, lambda i: _attempt(
-        lambda: logic.open_activation(_authority(authorities[i]), request, store)))
+        lambda: logic.open_activation(_authority(authorities[i]), request, store)[0]))
     opened = [o for o in outcomes if isinstance(o, dict)]
     refused = Counter((o.status, o.code) for o in outcomes if isinstance(o, errors.DomainError))
     activations = [from_item(item) for item in table_items("ActivationsTable")]
@@ -210,7 +210,7 @@ def one_key_on_threads(enrol: Any, add_numbers: Any) -> str:
     store, request = logic.default_store(), ActivationIn.model_validate(activation_body())
     outcomes = at_once(RETRIES, lambda _: _attempt(
         lambda: logic.open_activation(_authority(authority), request, store, "30100-flood-1",
-                                      LambdaContext("ActivateFunction"))))  # type: ignore[arg-type]
+                                      LambdaContext("ActivateFunction"))[0]))  # type: ignore[arg-type]
     ids = {o["id"] for o in outcomes if isinstance(o, dict)}
     busy = Counter((o.status, o.code) for o in outcomes if isinstance(o, errors.DomainError))
     stored = [from_item(item)["id"] for item in table_items("ActivationsTable")
@@ -225,7 +225,7 @@ def changes_on_threads(enrol: Any, add_numbers: Any) -> str:
     add_numbers("+3280092000")
     authority = enrol("30200", "Gemeente Wissel")[0]["id"]
     store = logic.default_store()
-    line = logic.open_activation(_authority(authority), ActivationIn.model_validate(activation_body()), store)
+    line, _ = logic.open_activation(_authority(authority), ActivationIn.model_validate(activation_body()), store)
     outcomes = at_once(CHANGES, lambda i: _attempt(lambda: logic.update_activation(
         _authority(authority), line["id"], ActivationPatch(operators=10 + i), store)))
     assert [o for o in outcomes if isinstance(o, errors.DomainError)] == []
