@@ -216,9 +216,13 @@ def test_operator_changes_sent_at_once_are_all_kept_in_order(
     assert sorted(entry["operators"] for entry in timeline[1:]) == [10 + i for i in range(RACERS)]
     assert timeline[-1]["operators"] == final["operators"]  # the line runs with the last change
     assert [entry["at"] for entry in timeline] == sorted(entry["at"] for entry in timeline)
-    audit = api.get(f"{path}/audit", gent).body["entries"]
-    assert sorted(e["changes"]["operators"] for e in audit if e["action"] == "update") == \
-        [10 + i for i in range(RACERS)]
+    audit = [e["changes"]["operators"] for e in api.get(f"{path}/audit", gent).body["entries"]
+             if e["action"] == "update"]
+    assert sorted(change["after"] for change in audit) == [10 + i for i in range(RACERS)]
+    # Each change replaced what the one before it wrote: the befores are the opening value and every after
+    # but the last.
+    assert Counter(change["before"] for change in audit) + Counter([final["operators"]]) == \
+        Counter([4] + [change["after"] for change in audit])
 
 
 GENT = Caller(role="authority", credential_id="c-gent", authority_id="44021", authority_name="Stad Gent")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from crisisline.clock import parse_iso
+from crisisline.observability import metrics
 from infra import openapi
 from tests.conftest import Api, activation_body
 
@@ -150,11 +151,12 @@ def test_a_replay_is_not_counted_as_another_line_opened(api: Api, gent: str, add
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     add_numbers("+3280012345")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    metrics.clear_metrics()  # while disabled, earlier tests' metrics were kept, never flushed
     capsys.readouterr()
     _open_with_key(api, gent)
     _open_with_key(api, gent)
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    assert sum("ActivationsOpened" in metrics for metrics in emitted) == 1  # one EMF line per invocation
+    assert sum("ActivationsOpened" in line for line in emitted) == 1  # one EMF line per invocation
 
 
 def test_the_api_document_says_what_a_replayed_open_answers() -> None:
@@ -451,7 +453,7 @@ def test_the_audit_trail_says_who_changed_what_and_when(
     path = f"/activations/{opened['id']}"
     api.patch(path, gent, {"operators": 10})
     api.patch(path, admin, {"victim_information": False})
-    api.post(f"{path}/close", gent)
+    closed = api.post(f"{path}/close", gent).body
     api.post(f"{path}/close", gent)  # harmless, and not audited as a second close
     answer = api.get(f"{path}/audit", gent)
     assert answer.status == 200
@@ -459,9 +461,9 @@ def test_the_audit_trail_says_who_changed_what_and_when(
     assert [e["action"] for e in entries] == ["open", "update", "update", "close"]
     assert [e["actor"]["role"] for e in entries] == ["authority", "authority", "admin", "authority"]
     assert entries[0]["actor"]["authority_id"] == "44021"
-    assert entries[0]["changes"] == {"languages": ["nl", "en"], "victim_information": True, "operators": 4}
-    assert entries[1]["changes"] == {"operators": 10}
-    assert entries[2]["changes"] == {"victim_information": False}
+    assert entries[1]["changes"] == {"operators": {"before": 4, "after": 10}}
+    assert entries[2]["changes"] == {"victim_information": {"before": True, "after": False}}
+    assert entries[3]["changes"] == {"closed_at": closed["closed_at"], "number": "+3280012345"}
     assert all(e["actor"]["credential_id"] for e in entries)
     instants = [parse_iso(e["at"]) for e in entries]
     assert instants == sorted(instants)
@@ -472,3 +474,31 @@ def test_admin_reads_the_audit_trail(api: Api, admin: str, opened: dict[str, Any
     answer = api.get(f"/activations/{opened['id']}/audit", admin)
     assert answer.status == 200
     assert [e["action"] for e in answer.body["entries"]] == ["open"]
+
+
+def test_the_audit_trail_keeps_the_line_as_it_was_opened(api: Api, gent: str, opened: dict[str, Any]) -> None:
+    entry = api.get(f"/activations/{opened['id']}/audit", gent).body["entries"][0]
+    body = activation_body()
+    assert entry["changes"] == {"reason": body["reason"], "languages": body["languages"], "message": body["message"],
+                                "victim_information": body["victim_information"], "operators": body["operators"],
+                                "number": opened["number"], "number_kind": "toll_free"}
+
+
+def test_the_audit_trail_still_holds_the_first_message_callers_heard(
+        api: Api, gent: str, opened: dict[str, Any]) -> None:
+    first = opened["message"]
+    reworded = {"nl": "Het gevaar is voorbij.", "en": "The danger has passed."}
+    assert api.patch(f"/activations/{opened['id']}", gent, {"message": reworded}).status == 200
+    entries = api.get(f"/activations/{opened['id']}/audit", gent).body["entries"]
+    assert [e["action"] for e in entries] == ["open", "update"]
+    assert entries[0]["changes"]["message"] == first
+    assert entries[1]["changes"] == {"message": {"before": first, "after": reworded}}
+
+
+def test_the_audit_trail_records_what_a_change_of_languages_replaced(
+        api: Api, gent: str, opened: dict[str, Any]) -> None:
+    patch = {"languages": ["nl", "fr"], "message": {"nl": "Blijf binnen.", "fr": "Restez à l'intérieur."}}
+    assert api.patch(f"/activations/{opened['id']}", gent, patch).status == 200
+    update = api.get(f"/activations/{opened['id']}/audit", gent).body["entries"][1]
+    assert update["changes"] == {"languages": {"before": ["nl", "en"], "after": ["nl", "fr"]},
+                                 "message": {"before": opened["message"], "after": patch["message"]}}

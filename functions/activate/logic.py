@@ -246,8 +246,10 @@ def _open(caller: Caller, store: Store, request: dict[str, Any], idempotency_key
     }
     if idempotency_key is not None:
         activation["idempotency_key"] = idempotency_key  # finds the line again should its record be lost
+    # The line as callers will first hear it; the store adds the number it claims.
     audit = _audit(f"activation#{activation_id}", caller, "open",
-                   {key: request[key] for key in ("languages", "victim_information", "operators")}, requested_at)
+                   {key: request[key] for key in ("reason", "languages", "message", "victim_information", "operators")},
+                   requested_at)
     return store.open_activation(activation, audit)
 
 
@@ -306,8 +308,10 @@ def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch
             # Never before the entry it follows, even if this function's clock is a little behind another's.
             previous = max((entry["at"] for entry in activation.get("operator_timeline", [])), default=at)
             timeline_entry = {"at": max(at, previous), "operators": changes["operators"]}
+        # Each field as it was and as it becomes: the trail alone tells what callers heard at any moment.
+        audited = {field: {"before": activation.get(field), "after": value} for field, value in changes.items()}
         if store.update_activation(activation, changes, timeline_entry,
-                                   _audit(f"activation#{activation_id}", caller, "update", changes, at)):
+                                   _audit(f"activation#{activation_id}", caller, "update", audited, at)):
             # The answer is what was written, not a read after it: a read failing then would answer 503 for a
             # change that was made, and a client retrying it would make it twice.
             updated = {**activation, **changes, "revision": (activation.get("revision") or 0) + 1}
@@ -325,7 +329,8 @@ def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[
     if activation["status"] != "live":
         return activation, False
     at = iso(utc_now())
-    if store.close_activation(activation, at, _audit(f"activation#{activation_id}", caller, "close", {}, at)):
+    released = {"closed_at": at, "number": activation["number"]}
+    if store.close_activation(activation, at, _audit(f"activation#{activation_id}", caller, "close", released, at)):
         return {**activation, "status": "closed", "closed_at": at}, True  # what was written (see update_activation)
     return _visible_activation(caller, activation_id, store), False  # closed meanwhile by someone else
 

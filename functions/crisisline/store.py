@@ -137,7 +137,8 @@ class Store:
 
         Two requests racing for the same number: one transaction wins, the other moves on to another free
         number, and when none is left it is refused. The authority's own item carries its live activation,
-        so a second live activation for the same authority is refused in the same transaction."""
+        so a second live activation for the same authority is refused in the same transaction. The audit entry
+        records the number claimed and its kind."""
         authority_id = activation["authority_id"]
         for _ in range(_CLAIM_ROUNDS):
             candidates = self.free_numbers()
@@ -152,7 +153,9 @@ class Store:
                 opened = {**activation, "number": candidate["number"], "number_kind": candidate["kind"],
                           "opened_at": opened_at,
                           "operator_timeline": [{"at": opened_at, "operators": activation["operators"]}]}
-                reasons = self._try_claim(opened, audit)
+                claim_audit = {**audit, "changes": {**audit["changes"], "number": candidate["number"],
+                                                    "number_kind": candidate["kind"]}}
+                reasons = self._try_claim(opened, claim_audit)
                 if reasons is None:
                     return opened
                 if reasons[2] == "ConditionalCheckFailed":

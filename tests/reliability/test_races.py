@@ -238,7 +238,7 @@ def changes_on_threads(enrol: Any, add_numbers: Any) -> str:
     routing = next(n for n in store.list_numbers() if n.get("activation_id") == line["id"])
     assert timeline[-1]["operators"] == final["operators"] == routing["operators"]
     audit = store.audit_entries(f"activation#{line['id']}")
-    assert sorted(e["changes"]["operators"] for e in audit if e["action"] == "update") == \
+    assert sorted(e["changes"]["operators"]["after"] for e in audit if e["action"] == "update") == \
         [10 + i for i in range(CHANGES)]
     return f"on threads {len(timeline)} in time order"
 
