@@ -284,8 +284,28 @@ def test_a_change_racing_a_close_never_reopens_the_line(
                        api.patch(path, gent, {"operators": 20 + i}))
     assert answers[0].status == 200
     assert {a.status for a in answers[1:]} <= {200, 409}
+    assert api.get(path, gent).body == answers[0].body  # the close answered the line as it closed it
     assert api.get(path, gent).body["status"] == "closed"
     assert _live_numbers(api, admin) == {}
     number = api.get("/numbers", admin).body["numbers"][0]
     assert number["state"] == "free"
     assert number["activation_id"] is None
+
+
+class _ChangedBeforeClose(Store):
+    """A store in which someone changes the line between a close's read and its write, once."""
+
+    def close_activation(self, activation: dict[str, Any], closed_at: str, audit: dict[str, Any]) -> bool:
+        if not getattr(self, "changed", False):
+            self.changed = True
+            logic.update_activation(GENT, activation["id"], ActivationPatch(operators=30), self)
+        return super().close_activation(activation, closed_at, audit)
+
+
+def test_a_close_whose_line_changed_meanwhile_closes_the_line_as_it_now_is(line: dict[str, Any]) -> None:
+    store = _ChangedBeforeClose(settings.api())
+    closed, closed_now = logic.close_activation(GENT, line["id"], store)
+    assert closed_now
+    assert closed["operators"] == 30
+    assert closed["revision"] == 2  # the change, then the close
+    assert closed == store.get_activation(line["id"])

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 import pytest
 
 from crisisline.clock import parse_iso
 from crisisline.observability import metrics
 from infra import openapi
-from tests.conftest import Api, activation_body
+from tests.conftest import Api, activation_body, table_names
 
 
 @pytest.fixture
@@ -399,6 +400,77 @@ def test_a_change_that_is_not_json_is_400(api: Api, gent: str, opened: dict[str,
     assert snapshot() == before
 
 
+# ---------------------------------------------------------------------- revisions: ETag and If-Match
+def test_a_read_and_a_change_carry_the_revision_as_their_etag(api: Api, gent: str, opened: dict[str, Any]) -> None:
+    path = f"/activations/{opened['id']}"
+    assert api.get(path, gent).headers["ETag"] == '"0"'
+    changed = api.patch(path, gent, {"operators": 9})
+    assert changed.body["revision"] == 1
+    assert changed.headers["ETag"] == '"1"'
+    assert api.get(path, gent).headers["ETag"] == '"1"'
+
+
+def test_a_change_sent_back_with_the_etag_it_read_is_made(api: Api, gent: str, opened: dict[str, Any]) -> None:
+    path = f"/activations/{opened['id']}"
+    etag = api.get(path, gent).headers["ETag"]
+    changed = api.patch(path, gent, {"operators": 9}, headers={"If-Match": etag})
+    assert changed.status == 200
+    assert changed.body["operators"] == 9
+
+
+@pytest.mark.parametrize("if_match", ['"1"', "1", 'W/"1"', '"0", "1"', "*"])
+def test_if_match_takes_the_revision_quoted_bare_or_weak(api: Api, gent: str, opened: dict[str, Any],
+                                                         if_match: str) -> None:
+    path = f"/activations/{opened['id']}"
+    assert api.patch(path, gent, {"operators": 9}).status == 200
+    changed = api.patch(path, gent, {"operators": 12}, headers={"If-Match": if_match})
+    assert changed.status == 200, changed.body
+    assert changed.body["revision"] == 2
+
+
+def test_a_change_made_against_a_revision_someone_else_changed_is_refused_and_changes_nothing(
+        api: Api, admin: str, gent: str, opened: dict[str, Any], snapshot: Any) -> None:
+    path = f"/activations/{opened['id']}"
+    read = api.get(path, gent).headers["ETag"]
+    assert api.patch(path, admin, {"operators": 20}).status == 200  # the crisis center, meanwhile
+    before = snapshot()
+    answer = api.patch(path, gent, {"operators": 6}, headers={"If-Match": read})
+    assert answer.status == 412
+    assert answer.error_code == "precondition_failed"
+    assert answer.body["error"]["details"] == {"current_revision": 1}
+    assert "someone else changed" in answer.body["error"]["message"]
+    assert snapshot() == before
+    assert api.get(path, gent).body["operators"] == 20
+
+
+@pytest.mark.parametrize("if_match", ["abc", '"1', "W/1x", ""])
+def test_an_if_match_that_is_no_revision_is_refused(api: Api, gent: str, opened: dict[str, Any], snapshot: Any,
+                                                    if_match: str) -> None:
+    before = snapshot()
+    answer = api.patch(f"/activations/{opened['id']}", gent, {"operators": 6}, headers={"If-Match": if_match})
+    assert answer.status == 422
+    assert "if-match" in answer.body["error"]["message"].lower()
+    assert snapshot() == before
+
+
+def test_a_closed_line_with_the_revision_it_had_is_told_it_is_closed(
+        api: Api, gent: str, opened: dict[str, Any], snapshot: Any) -> None:
+    api.post(f"/activations/{opened['id']}/close", gent)
+    before = snapshot()
+    answer = api.patch(f"/activations/{opened['id']}", gent, {"operators": 6}, headers={"If-Match": '"0"'})
+    assert answer.status == 409
+    assert answer.error_code == "activation_closed"
+    assert snapshot() == before
+
+
+def test_the_api_document_describes_etag_and_if_match() -> None:
+    paths = json.loads(openapi.DOCUMENT.read_text(encoding="utf-8"))["paths"]["/activations/{activation_id}"]
+    assert "ETag" in paths["get"]["responses"]["200"]["headers"]
+    assert "ETag" in paths["patch"]["responses"]["200"]["headers"]
+    assert "412" in paths["patch"]["responses"]
+    assert "if-match" in [parameter["name"] for parameter in paths["patch"]["parameters"]]
+
+
 # ---------------------------------------------------------------------- closing
 def test_closing_returns_the_number_to_the_pool(api: Api, admin: str, gent: str, opened: dict[str, Any]) -> None:
     answer = api.post(f"/activations/{opened['id']}/close", gent)
@@ -420,6 +492,25 @@ def test_a_closed_number_can_be_claimed_by_the_next_activation(
     answer = api.post("/activations", antwerpen, activation_body())
     assert answer.status == 201
     assert answer.body["number"] == opened["number"]
+
+
+def test_closing_bumps_the_revision(api: Api, gent: str, opened: dict[str, Any]) -> None:
+    changed = api.patch(f"/activations/{opened['id']}", gent, {"operators": 9}).body
+    closed = api.post(f"/activations/{opened['id']}/close", gent).body
+    assert closed["revision"] == changed["revision"] + 1 == 2
+    read = api.get(f"/activations/{opened['id']}", gent)
+    assert read.body["revision"] == 2
+    assert read.headers["ETag"] == '"2"'
+
+
+def test_a_line_opened_before_revisions_existed_closes_at_revision_1(
+        api: Api, gent: str, opened: dict[str, Any]) -> None:
+    boto3.client("dynamodb").update_item(TableName=table_names()["ActivationsTable"], Key={"id": {"S": opened["id"]}},
+                                         UpdateExpression="REMOVE revision")
+    path = f"/activations/{opened['id']}"
+    assert api.get(path, gent).headers["ETag"] == '"0"'
+    assert api.post(f"{path}/close", gent).body["revision"] == 1
+    assert api.get(path, gent).body["revision"] == 1
 
 
 def test_closing_twice_is_harmless(api: Api, gent: str, opened: dict[str, Any], snapshot: Any) -> None:

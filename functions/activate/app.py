@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import threading
 from typing import Annotated, Any, Literal
 
@@ -156,16 +157,49 @@ def list_activations(status: Annotated[Literal["live", "closed"] | None, Query()
     return _json(200, {"activations": logic.list_activations(caller(), logic.default_store(), status)})
 
 
-@app.get("/activations/<activation_id>", tags=["activations"], responses=rest.responses(200, 404, 422))
+_ETAG_HEADER: dict[str, OpenAPIResponseHeader] = {"ETag": {
+    "description": 'The activation\'s revision, quoted (`"3"`): send it back as `If-Match` with a change',
+    "schema": {"type": "string"}}}
+# One or more revisions as ETag gives them, quoted or bare, weak or not, or `*` (any revision).
+_REVISIONS = r'(W/)?("[0-9]{1,15}"|[0-9]{1,15})'
+IfMatch = Annotated[str | None, Header(
+    alias="if-match", max_length=200, pattern=rf"^(\*|{_REVISIONS}(\s*,\s*{_REVISIONS})*)$",
+    description='The revision the change was decided on, as the ETag gave it (`"3"`; `3` and `W/"3"` too). When '
+                "someone else changed the line since, the change is refused with 412 and nothing changes.")]
+
+
+def _with_etag(documented: dict[int, OpenAPIResponse]) -> dict[int, OpenAPIResponse]:
+    documented[200]["headers"] = _ETAG_HEADER
+    return documented
+
+
+def _revisions(if_match: str | None) -> list[int] | None:
+    """The revisions an If-Match header names; None when it names none to check (absent, or `*`)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    return [int(digits) for digits in re.findall(r"[0-9]+", if_match)]
+
+
+def _activation(status: int, activation: dict[str, Any]) -> Response[dict[str, Any]]:
+    return _json(status, activation, {"ETag": f'"{logic.revision(activation)}"'})
+
+
+@app.get("/activations/<activation_id>", tags=["activations"], responses=_with_etag(rest.responses(200, 404, 422)))
 def get_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
-    return _json(200, logic.get_activation(caller(), activation_id, logic.default_store()))
+    return _activation(200, logic.get_activation(caller(), activation_id, logic.default_store()))
 
 
 @app.patch("/activations/<activation_id>", tags=["activations"],
            summary="Change message, languages, D2 line or operators",
-           responses=rest.responses(200, 400, 404, 409, 413, 422))
-def update_activation(activation_id: ActivationId, patch: ActivationPatch) -> Response[dict[str, Any]]:
-    return _json(200, logic.update_activation(caller(), activation_id, patch, logic.default_store()))
+           description="Without `If-Match`, the change applies to the line as it is when it is written. With "
+                       "`If-Match` (the `ETag` of the read the change was decided on), it applies only if nobody "
+                       "changed the line since: otherwise 412 `precondition_failed` with `details.current_revision`"
+                       ", and nothing changes.",
+           responses=_with_etag(rest.responses(200, 400, 404, 409, 412, 413, 422)))
+def update_activation(activation_id: ActivationId, patch: ActivationPatch,
+                      if_match: IfMatch = None) -> Response[dict[str, Any]]:
+    return _activation(200, logic.update_activation(caller(), activation_id, patch, logic.default_store(),
+                                                    _revisions(if_match)))
 
 
 @app.post("/activations/<activation_id>/close", tags=["activations"], summary="Close the line; idempotent",

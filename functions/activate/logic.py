@@ -5,6 +5,7 @@ that caller may do; the store makes each change atomic."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -283,18 +284,31 @@ def list_activations(caller: Caller, store: Store, status: str | None = None) ->
     return [item for item in items if status is None or item["status"] == status]
 
 
-def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch, store: Store) -> dict[str, Any]:
+def revision(activation: dict[str, Any]) -> int:
+    """The activation's revision: 0 when opened, one more with every change and with its close."""
+    return int(activation.get("revision") or 0)  # none on lines opened before activations carried one
+
+
+def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch, store: Store,
+                      if_match: Collection[int] | None = None) -> dict[str, Any]:
     """Change a live activation's message, languages, D2 line or operators. A change of operators is added to
     the operator timeline, from which personnel costs are billed, in time order.
 
     Each attempt reads the activation, checks the change against it and writes only if nobody changed it
-    meanwhile; changes made at the same moment from several places are applied one after the other."""
+    meanwhile; changes made at the same moment from several places are applied one after the other. With
+    `if_match` (the revisions the caller read), a change made against any other revision is refused instead:
+    the caller decided it on a line that someone else has changed since."""
     changes = patch.model_dump(mode="json", exclude_unset=True)
     for _ in range(_CHANGE_ATTEMPTS):
         activation = _visible_activation(caller, activation_id, store)
         if activation["status"] != "live":
             raise errors.ActivationClosed("This activation is closed; it can no longer change.",
                                           activation_id=activation_id)
+        if if_match is not None and revision(activation) not in if_match:
+            raise errors.PreconditionFailed(
+                f"This line changed since you read it: someone else changed it meanwhile (it is now at revision "
+                f"{revision(activation)}). Read it again and send your change with its new ETag.",
+                current_revision=revision(activation))
         languages = changes.get("languages", activation["languages"])
         message = changes.get("message", activation["message"])
         try:
@@ -314,7 +328,7 @@ def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch
                                    _audit(f"activation#{activation_id}", caller, "update", audited, at)):
             # The answer is what was written, not a read after it: a read failing then would answer 503 for a
             # change that was made, and a client retrying it would make it twice.
-            updated = {**activation, **changes, "revision": (activation.get("revision") or 0) + 1}
+            updated = {**activation, **changes, "revision": revision(activation) + 1}
             if timeline_entry is not None:
                 updated["operator_timeline"] = [*activation.get("operator_timeline", []), timeline_entry]
             return updated
@@ -324,15 +338,22 @@ def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch
 
 def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[dict[str, Any], bool]:
     """Close the line and return its number to the pool; closing a closed activation changes nothing.
-    Returns the activation and whether this call closed it."""
-    activation = _visible_activation(caller, activation_id, store)
-    if activation["status"] != "live":
-        return activation, False
-    at = iso(utc_now())
-    released = {"closed_at": at, "number": activation["number"]}
-    if store.close_activation(activation, at, _audit(f"activation#{activation_id}", caller, "close", released, at)):
-        return {**activation, "status": "closed", "closed_at": at}, True  # what was written (see update_activation)
-    return _visible_activation(caller, activation_id, store), False  # closed meanwhile by someone else
+    Returns the activation and whether this call closed it.
+
+    Closing is a change like any other: it bumps the revision, and it writes only if nobody changed the line
+    since it was read, so that the answer is the line as it was closed."""
+    for _ in range(_CHANGE_ATTEMPTS):
+        activation = _visible_activation(caller, activation_id, store)
+        if activation["status"] != "live":
+            return activation, False  # closed already, maybe meanwhile by someone else
+        at = iso(utc_now())
+        released = {"closed_at": at, "number": activation["number"]}
+        if store.close_activation(activation, at,
+                                  _audit(f"activation#{activation_id}", caller, "close", released, at)):
+            # what was written (see update_activation)
+            return {**activation, "status": "closed", "closed_at": at, "revision": revision(activation) + 1}, True
+    raise errors.Conflict("This activation is being changed from several places at once; retry shortly.",
+                          activation_id=activation_id)
 
 
 def activation_audit(caller: Caller, activation_id: str, store: Store) -> list[dict[str, Any]]:

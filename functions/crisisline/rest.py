@@ -44,6 +44,7 @@ ERROR_STATUSES = {
     403: "This role may not do this (forbidden).",
     404: "No such resource, or another authority's: its existence is not revealed (not_found).",
     409: "The request conflicts with the current state; the code says how.",
+    412: "If-Match names a revision the activation no longer has: someone else changed it (precondition_failed).",
     413: f"The body is larger than {MAX_BODY_BYTES} bytes (payload_too_large).",
     422: "A field is invalid; details.fields names it (validation_error).",
     429: "Too many requests: API Gateway's throttle (throttled).",

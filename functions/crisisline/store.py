@@ -280,18 +280,27 @@ class Store:
         return True
 
     def close_activation(self, activation: dict[str, Any], closed_at: str, audit: dict[str, Any]) -> bool:
-        """Close a live activation and free its number. False when it was closed already (nothing changes)."""
+        """Close a live activation, bump its revision and free its number, provided nobody changed it since
+        `activation` was read (its revision). False when it was closed or changed meanwhile (nothing changes):
+        read it again."""
         key = {"id": activation["id"]}
         remove = ", ".join(f"#r{i}" for i, _ in enumerate(ROUTING_FIELDS))
+        revision = activation.get("revision")
+        values = {":closed": to_value("closed"), ":live": to_value("live"), ":at": to_value(closed_at),
+                  ":next": to_value((revision or 0) + 1)}
+        if revision is None:  # opened before activations carried a revision
+            condition = "#status = :live AND attribute_not_exists(revision)"
+        else:
+            condition = "#status = :live AND revision = :seen"
+            values[":seen"] = to_value(revision)
         try:
             with translated_errors():
                 self.ddb.transact_write_items(TransactItems=[
                     {"Update": {"TableName": self.tables.activations_table, "Key": to_item(key),
-                                "UpdateExpression": "SET #status = :closed, closed_at = :at",
-                                "ConditionExpression": "#status = :live",
+                                "UpdateExpression": "SET #status = :closed, closed_at = :at, revision = :next",
+                                "ConditionExpression": condition,
                                 "ExpressionAttributeNames": {"#status": "status"},
-                                "ExpressionAttributeValues": {":closed": to_value("closed"), ":live": to_value("live"),
-                                                              ":at": to_value(closed_at)}}},
+                                "ExpressionAttributeValues": values}},
                     {"Update": {"TableName": self.tables.numbers_table,
                                 "Key": to_item({"number": activation["number"]}),
                                 "UpdateExpression": f"SET pool_state = :free REMOVE {remove}",
