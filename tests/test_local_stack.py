@@ -28,6 +28,7 @@ def test_an_authority_opens_and_closes_its_line_over_http(local_stack: RunningSt
 
     again = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "e2e-1"})
     assert again[0] == 201 and again[2]["id"] == opened["id"]
+    assert again[1].get("Idempotent-Replayed") == "true"  # the header crosses the HTTP server
 
     status, _, numbers = http("GET", f"{api}/numbers", local_stack.admin_token)
     holding = [n for n in numbers["numbers"] if n["activation_id"] == opened["id"]]
