@@ -51,6 +51,12 @@ def october(aws: None) -> None:
     put_usage("brussels-night", "2026-11", calls=7, answered_calls=6, abandoned_calls=1, call_seconds=1800)
 
 
+def billing_types() -> dict[str, str]:
+    from meter.billing import CONTENT_TYPES
+
+    return {kind: content_type.split(";")[0] for kind, content_type in CONTENT_TYPES.items()}
+
+
 def _get(api: Api, path: str, token: str, **headers: str) -> Any:
     return api.get(path, token, headers=headers or None)
 
@@ -162,13 +168,40 @@ def test_an_adjustment_for_a_frozen_month_is_its_own_line_after_the_columns(api:
 
 
 # ---------------------------------------------------------------------- refusals
-@pytest.mark.parametrize("month", ["2026-13", "abc", "2026-1", "2999-01"])
+@pytest.mark.parametrize("month", ["2026-13", "abc", "2026-1", "2999-01", "0000-01", "0001-01", "1999-12",
+                                   "9999-12"])
 def test_a_wrong_or_future_month_is_refused_with_a_clear_message(api: Api, finance: str, month: str) -> None:
     answer = _get(api, f"/exports/{month}", finance)
-    assert answer.status == 422
+    assert answer.status == 422, answer.body
     assert answer.error_code == "validation_error"
     assert answer.body["error"]["details"]["fields"][0]["field"] == "month"
     assert month in answer.body["error"]["message"]
+
+
+def test_the_refusal_says_which_months_an_export_covers(api: Api, finance: str) -> None:
+    message = _get(api, "/exports/1999-12", finance).body["error"]["message"]
+    assert "from 2000-01 up to the current month" in message
+
+
+@pytest.mark.parametrize("month", ["2026-10%0A", "2026-10%0D%0A", "%0A2026-10", "2026-10%20"])
+def test_a_month_with_anything_around_it_is_refused(api: Api, admin: str, finance: str, month: str) -> None:
+    assert _get(api, f"/unattributed?month={month}", admin).status == 422
+    assert _get(api, f"/exports/{month}", finance).status == 422
+
+
+def test_the_first_month_an_export_covers_is_2000_01(api: Api, finance: str) -> None:
+    answer = _get(api, "/exports/2000-01", finance)
+    assert answer.status == 200, answer.body
+    assert answer.body["lines"] == []
+
+
+@pytest.mark.parametrize("written", ["CSV", "Csv", "XLSX", "Json"])
+def test_the_format_is_read_in_any_case(api: Api, finance: str, october: None, written: str) -> None:
+    answer = _get(api, f"/exports/2026-10?format={written}", finance)
+    assert answer.status == 200, answer.body
+    assert answer.headers["Content-Type"].startswith(billing_types()[written.lower()])
+    if written.lower() != "json":
+        assert f'crisisline-2026-10.{written.lower()}"' in answer.headers["Content-Disposition"]
 
 
 def test_next_month_is_refused_until_it_begins(api: Api, finance: str) -> None:

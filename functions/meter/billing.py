@@ -16,7 +16,7 @@ from typing import Any, Literal
 from crisisline import errors
 from crisisline.clock import iso
 from crisisline.models import Caller, Role
-from crisisline.months import month_bounds, parse_month
+from crisisline.months import FIRST_MONTH, month_bounds, month_of, parse_month
 from crisisline.tariffs import CLOCK_SLACK, Tariff, TariffIn, TariffSchedule, effective_instant
 from meter import spreadsheet
 from meter.billing_store import BillingStore
@@ -38,14 +38,18 @@ def _invalid(field: str, problem: str) -> errors.InvalidRequest:
 
 
 def checked_month(month: str, now: datetime) -> str:
-    """`month` if it is a month (YYYY-MM) that has begun; 422 otherwise."""
+    """`month` if it is a month (YYYY-MM) from FIRST_MONTH up to the current one; 422 otherwise."""
     try:
         parse_month(month)
     except ValueError as error:
         raise _invalid("month", str(error)) from error
-    if month_bounds(month)[0] > now:
-        raise _invalid("month", f"{month} has not begun yet; an export covers a past month or the current one "
-                                "(provisional until it is over)")
+    current = month_of(now)
+    allowed = f"an export covers a month from {FIRST_MONTH} up to the current month, {current} " \
+              "(provisional until it is over)"
+    if month > current:  # YYYY-MM texts sort as the months do
+        raise _invalid("month", f"{month} has not begun yet; {allowed}")
+    if month < FIRST_MONTH:
+        raise _invalid("month", f"{month} is before anything was billed; {allowed}")
     return month
 
 
@@ -163,8 +167,10 @@ def freeze_month(month: str, store: BillingStore, now: datetime) -> dict[str, An
     adjustments in the next open month), then read its usage and write CSV, XLSX and JSON to S3 with their
     SHA-256, and record them. Freezing a frozen month changes nothing."""
     parse_month(month)
-    if month_bounds(month)[1] > now:
+    if month >= month_of(now):
         raise ValueError(f"{month} is not over yet; only a past month is frozen")
+    if month < FIRST_MONTH:
+        raise ValueError(f"{month} is before {FIRST_MONTH}, the first month anything is billed in")
     record = store.month_record(month) or {}
     if record.get("csv_sha256"):
         return {"month": month, "frozen_now": False, **_files_of(record)}
