@@ -72,7 +72,7 @@ def put_usage(activation_id: str, month: str, adjusts: str | None = None, **coun
 
 
 def csv_rows(raw: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
 
 
 def xlsx_rows(raw: bytes) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ may read it. Tariff versions through GET and PUT /tariffs."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -165,6 +166,28 @@ def test_an_adjustment_for_a_frozen_month_is_its_own_line_after_the_columns(api:
     assert list(adjustment).index("adjusts_month") > list(adjustment).index("total_eur")
     rows = csv_rows(_get(api, "/exports/2026-11?format=csv", finance).raw)
     assert [row["adjusts_month"] for row in rows if row["line"] == "adjustment"] == ["2026-10"]
+
+
+# ---------------------------------------------------------------------- text a person typed
+def test_an_authority_named_like_a_formula_is_plain_text_in_csv_and_xlsx(api: Api, finance: str,
+                                                                         aws: None) -> None:
+    from openpyxl import load_workbook
+
+    name = '=HYPERLINK("http://example.org/invoice","click")'
+    put_activation("odd-name", "2026-10-05T10:00", "2026-10-05T14:00", authority_id="99999", authority_name=name)
+    rows = csv_rows(_get(api, "/exports/2026-10?format=csv", finance).raw)
+    line = next(row for row in rows if row["line"] == "activation")
+    assert line["authority_name"] == "'" + name
+    assert line["number"] == "'+3280012345"  # shown as text, not read as a number or a formula
+    assert float(line["total_eur"]) > 0  # amounts stay plain numbers
+    raw = _get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw
+    sheet = load_workbook(io.BytesIO(raw)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    cells = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert (cells["authority_name"].value, cells["authority_name"].data_type) == (name, "s")
+    assert (cells["number"].value, cells["number"].data_type) == ("+3280012345", "s")
+    assert cells["total_eur"].data_type == "n"
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
 
 
 # ---------------------------------------------------------------------- refusals

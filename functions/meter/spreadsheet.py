@@ -4,13 +4,12 @@ every row has the same fields and a spreadsheet can sum a column as it is."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
-from decimal import Decimal
 from typing import Any
 
+from crisisline.spreadsheet_text import csv_file, xlsx_append
 from meter.pricing import COLUMNS, EXTRA_COLUMNS, MONEY, Line
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,12 +28,7 @@ def rows(month: str, lines: Sequence[Line], totals: Sequence[Mapping[str, Any]],
 
 
 def to_csv(month: str, lines: Sequence[Line], totals: Sequence[Mapping[str, Any]], provisional: bool) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: CRLF, quotes only where needed
-    writer.writerow(HEADER)
-    for row in rows(month, lines, totals, provisional):
-        writer.writerow(["" if row[name] is None else str(row[name]) for name in HEADER])
-    return buffer.getvalue().encode("utf-8")
+    return csv_file([HEADER, *([row[name] for name in HEADER] for row in rows(month, lines, totals, provisional))])
 
 
 def to_xlsx(month: str, lines: Sequence[Line], totals: Sequence[Mapping[str, Any]], provisional: bool) -> bytes:
@@ -43,9 +37,9 @@ def to_xlsx(month: str, lines: Sequence[Line], totals: Sequence[Mapping[str, Any
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = f"crisisline {month}"
-    sheet.append(list(HEADER))
+    xlsx_append(sheet, HEADER)
     for row in rows(month, lines, totals, provisional):
-        sheet.append([_cell(row[name]) for name in HEADER])
+        xlsx_append(sheet, [row[name] for name in HEADER])
     money_columns = [HEADER.index(name) + 1 for name in MONEY]
     for cells in sheet.iter_rows(min_row=2):
         for column in money_columns:
@@ -54,10 +48,3 @@ def to_xlsx(month: str, lines: Sequence[Line], totals: Sequence[Mapping[str, Any
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    # Decimal stays Decimal: openpyxl writes its exact text into a numeric cell, never through float.
-    if value is None or isinstance(value, int | Decimal):
-        return value
-    return str(value)
