@@ -168,6 +168,38 @@ def test_an_adjustment_for_a_frozen_month_is_its_own_line_after_the_columns(api:
     assert [row["adjusts_month"] for row in rows if row["line"] == "adjustment"] == ["2026-10"]
 
 
+# ---------------------------------------------------------------------- accidental activations
+VOIDED = "voided: closed within 10 minutes with no answered call"
+
+
+def test_an_activation_opened_by_accident_is_billed_nothing_and_says_why(api: Api, finance: str,
+                                                                         october: None) -> None:
+    put_activation("oops", "2026-10-07T03:12", "2026-10-07T03:16")
+    put_usage("oops", "2026-10", calls=1, abandoned_calls=1, call_seconds=40)
+    export = _get(api, "/exports/2026-10", finance).body
+    lines = {line["activation_id"]: line for line in export["lines"]}
+    assert (lines["oops"]["billing"], lines["oops"]["total_eur"], lines["oops"]["calls"]) == (VOIDED, "0.00", 1)
+    assert lines["gent-fire"]["billing"] == "billed" and lines["gent-fire"]["total_eur"] == "185.24"
+    assert "billing" in export["columns"]
+    rows = csv_rows(_get(api, "/exports/2026-10?format=csv", finance).raw)
+    assert next(row for row in rows if row["activation_id"] == "oops")["billing"] == VOIDED
+
+
+def test_a_short_line_across_the_month_end_is_billed_when_a_call_was_answered_in_either_month(
+        api: Api, finance: str, aws: None) -> None:
+    put_activation("midnight", "2026-10-31T23:55", "2026-11-01T00:03")
+    put_activation("midnight-answered", "2026-10-31T23:56", "2026-11-01T00:04", number="+3280012346")
+    put_usage("midnight", "2026-11", calls=1, abandoned_calls=1, call_seconds=20)
+    put_usage("midnight-answered", "2026-11", calls=1, answered_calls=1, call_seconds=60)
+    for month in ("2026-10", "2026-11"):
+        lines = {line["activation_id"]: line for line in _get(api, f"/exports/{month}", finance).body["lines"]}
+        assert lines["midnight"]["billing"] == VOIDED, month
+        assert lines["midnight-answered"]["billing"] == "billed", month
+    personnel = [next(line["personnel_eur"] for line in _get(api, f"/exports/{month}", finance).body["lines"]
+                      if line["activation_id"] == "midnight-answered") for month in ("2026-10", "2026-11")]
+    assert sum(map(Decimal, personnel)) == Decimal("180.00")  # the minimum, as for any line
+
+
 # ---------------------------------------------------------------------- text a person typed
 def test_an_authority_named_like_a_formula_is_plain_text_in_csv_and_xlsx(api: Api, finance: str,
                                                                          aws: None) -> None:

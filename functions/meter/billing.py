@@ -14,13 +14,24 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from crisisline import errors
-from crisisline.clock import iso
+from crisisline.clock import iso, parse_iso
 from crisisline.models import Caller, Role
-from crisisline.months import FIRST_MONTH, month_bounds, month_of, parse_month
+from crisisline.months import FIRST_MONTH, month_bounds, month_of, parse_month, split_by_month
 from crisisline.tariffs import CLOCK_SLACK, Tariff, TariffIn, TariffSchedule, effective_instant
 from meter import spreadsheet
 from meter.billing_store import BillingStore
-from meter.pricing import COLUMNS, COUNTS, EXTRA_COLUMNS, MONEY, Line, Usage, overlaps, price_adjustment, price_month
+from meter.pricing import (
+    COLUMNS,
+    COUNTS,
+    EXTRA_COLUMNS,
+    MONEY,
+    Line,
+    Usage,
+    overlaps,
+    price_adjustment,
+    price_month,
+    void_reason,
+)
 
 Format = Literal["json", "csv", "xlsx"]
 ADJUSTS = "#adjusts#"
@@ -106,20 +117,44 @@ def build_export(month: str, store: BillingStore, now: datetime, freezing: bool 
         rows = store.usage_consistent(sorted(known), month)
     schedule = _schedule(store)
     own = {row["activation_id"]: row for row in rows if row["period"] == month}
-    lines = [price_month(activation, month, Usage.of(own.get(activation_id)), schedule, now)
-             for activation_id, activation in known.items()
-             if activation_id in activations or activation_id in own]
+    answered = _answered_calls([activation for activation in known.values() if void_reason(activation, 0, schedule)],
+                               month, rows, store)
+    lines = []
+    for activation_id, activation in known.items():
+        if activation_id in activations or activation_id in own:
+            usage = Usage.of(own.get(activation_id))
+            lines.append(price_month(activation, month, usage, schedule, now,
+                                     answered_elsewhere=answered.get(activation_id, 0) - usage.answered_calls))
     for row in rows:
         if ADJUSTS in row["period"]:
             activation = known.get(row["activation_id"]) or {"id": row["activation_id"]}
-            lines.append(price_adjustment(activation, month, row["period"].rsplit(ADJUSTS, 1)[-1], Usage.of(row),
-                                          schedule, now))
+            usage = Usage.of(row)
+            lines.append(price_adjustment(
+                activation, month, row["period"].rsplit(ADJUSTS, 1)[-1], usage, schedule, now,
+                answered_elsewhere=answered.get(activation["id"], 0) - usage.answered_calls))
     lines.sort(key=lambda line: (line.authority_id, line.line != "activation", line.opened_at,
                                  line.activation_id, line.adjusts_month or ""))
     live = any(activation.get("status") == "live" for activation in activations.values())
     over = month_end <= now
     return Export(month=month, lines=lines, generated_at=iso(now), frozen=freezing,
                   provisional=not freezing and (not over or live))
+
+
+def _answered_calls(short: list[Mapping[str, Any]], month: str, rows: list[dict[str, Any]],
+                    store: BillingStore) -> dict[str, int]:
+    """Answered calls of each activation that closed within its grace period, over every month it was live in:
+    this month's usage, and the other months' (one read each, only for such a line across a month's end or
+    adjusted late; the usual export makes no extra call)."""
+    found: dict[str, int] = {}
+    for activation in short:
+        activation_id = activation["id"]
+        opened, closed = parse_iso(activation["opened_at"]), parse_iso(activation["closed_at"])
+        months = {month_of(opened), *(piece for piece, _, _ in split_by_month(opened, closed))}
+        booked = [row for row in rows if row["activation_id"] == activation_id]
+        for other in sorted(months - {month}):
+            booked.extend(store.usage_consistent([activation_id], other))
+        found[activation_id] = sum(Usage.of(row).answered_calls for row in booked)
+    return found
 
 
 def rendered(export: Export, export_format: Format) -> bytes:
