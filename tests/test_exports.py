@@ -5,6 +5,7 @@ may read it. Tariff versions through GET and PUT /tariffs."""
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import json
 from collections import defaultdict
@@ -105,10 +106,11 @@ def test_csv_and_xlsx_hold_the_same_lines_and_sum_to_the_json(api: Api, finance:
     assert xlsx.status == 200
     assert xlsx.headers["Content-Type"] == XLSX and xlsx.raw[:2] == b"PK"
     from_xlsx = xlsx_rows(xlsx.raw)
-    for rows in (from_csv, from_xlsx):
+    xlsx_totals = xlsx_rows(xlsx.raw, sheet_number=1)
+    for rows, totals in ((from_csv, [row for row in from_csv if row["line"] == "authority_total"]),
+                         (from_xlsx, [row for row in xlsx_totals if row["line"] == "authority_total"])):
         assert list(rows[0])[:17] == COLUMNS
-        lines = [row for row in rows if row["line"] != "authority_total"]
-        totals = [row for row in rows if row["line"] == "authority_total"]
+        lines = [row for row in rows if row["line"] in ("activation", "adjustment")]
         assert sorted(str(row["activation_id"]) for row in lines) == sorted(line["activation_id"]
                                                                            for line in export["lines"])
         by_authority: dict[str, Decimal] = defaultdict(Decimal)
@@ -166,6 +168,55 @@ def test_an_adjustment_for_a_frozen_month_is_its_own_line_after_the_columns(api:
     assert list(adjustment).index("adjusts_month") > list(adjustment).index("total_eur")
     rows = csv_rows(_get(api, "/exports/2026-11?format=csv", finance).raw)
     assert [row["adjusts_month"] for row in rows if row["line"] == "adjustment"] == ["2026-10"]
+
+
+def test_every_line_shows_its_number_kind_and_its_times_in_brussels(api: Api, finance: str, october: None) -> None:
+    export = _get(api, "/exports/2026-10", finance).body
+    lines = {line["activation_id"]: line for line in export["lines"]}
+    flood = lines["gent-flood"]
+    assert (flood["number_kind"], lines["gent-fire"]["number_kind"]) == ("did", "toll_free")
+    assert (flood["opened_at"], flood["opened_at_brussels"]) == ("2026-10-20T06:00:00.000Z", "2026-10-20 08:00:00")
+    assert lines["brussels-night"]["closed_at_brussels"] == "2026-11-01 03:00:00"  # winter time by then
+    assert {"number_kind", "opened_at_brussels", "closed_at_brussels"} <= set(export["columns"])
+    row = next(row for row in csv_rows(_get(api, "/exports/2026-10?format=csv", finance).raw)
+               if row["activation_id"] == "gent-flood")
+    assert (row["number_kind"], row["opened_at_brussels"], row["opened_at"]) == \
+        ("did", "2026-10-20 08:00:00", "2026-10-20T06:00:00.000Z")
+    cells = next(row for row in xlsx_rows(_get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw)
+                 if row["activation_id"] == "gent-flood")
+    assert cells["opened_at_brussels"] == datetime(2026, 10, 20, 8, 0)  # a date cell
+
+
+def test_the_csv_lines_sum_to_the_grand_total_and_the_totals_stand_apart(api: Api, finance: str,
+                                                                       october: None) -> None:
+    export = _get(api, "/exports/2026-10", finance).body
+    raw = _get(api, "/exports/2026-10?format=csv", finance).raw
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte order mark: Excel keeps "Liège" as it is
+    block, section = raw.decode("utf-8-sig").split("\r\n\r\n")
+    header, *lines = csv.reader(io.StringIO(block, newline=""))
+    totals = [dict(zip(header, row, strict=True)) for row in csv.reader(io.StringIO(section, newline=""))]
+    assert {row[header.index("line")] for row in lines} == {"activation"}
+    assert [row["line"] for row in totals] == ["authority_total", "authority_total", "grand_total"]
+    column = header.index("total_eur")
+    assert sum(Decimal(row[column]) for row in lines) == Decimal(totals[-1]["total_eur"]) \
+        == Decimal(export["total_eur"]) == Decimal(export["grand_total"]["total_eur"])
+    assert sum(Decimal(row["total_eur"]) for row in totals[:-1]) == Decimal(totals[-1]["total_eur"])
+    assert len(lines) == export["grand_total"]["lines"]
+
+
+def test_the_xlsx_has_the_lines_and_grand_total_then_the_authorities_on_a_sheet_of_their_own(
+        api: Api, finance: str, october: None) -> None:
+    from openpyxl import load_workbook
+
+    raw = _get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw
+    assert load_workbook(io.BytesIO(raw)).sheetnames == ["crisisline 2026-10", "authority totals"]
+    first, by_authority = xlsx_rows(raw), xlsx_rows(raw, sheet_number=1)
+    assert [row["line"] for row in first] == ["activation"] * 3 + ["grand_total"]
+    assert [row["line"] for row in by_authority] == ["authority_total", "authority_total", "grand_total"]
+    assert sorted(row["authority_id"] for row in by_authority[:-1]) == ["21004", "44021"]
+    grand = money(first[-1]["total_eur"])
+    assert sum(money(row["total_eur"]) for row in first[:-1]) == grand == money(by_authority[-1]["total_eur"])
+    assert sum(money(row["total_eur"]) for row in by_authority[:-1]) == grand
 
 
 # ---------------------------------------------------------------------- accidental activations

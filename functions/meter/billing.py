@@ -75,15 +75,15 @@ class Export:
 
     def totals(self) -> list[dict[str, Any]]:
         """Per authority: number of lines and the sums of every count and amount."""
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, list[Line]] = {}
         for line in self.lines:
-            total = found.setdefault(line.authority_id, {
-                "authority_id": line.authority_id, "authority_name": line.authority_name, "lines": 0,
-                **{name: 0 for name in COUNTS}, **{name: Decimal("0.00") for name in MONEY}})
-            total["lines"] += 1
-            for name in (*COUNTS, *MONEY):
-                total[name] += getattr(line, name)
-        return [found[key] for key in sorted(found)]
+            found.setdefault(line.authority_id, []).append(line)
+        return [{"authority_id": key, "authority_name": found[key][0].authority_name, **_sums(found[key])}
+                for key in sorted(found)]
+
+    def grand_total(self) -> dict[str, Any]:
+        """Every line's counts and amounts summed: the month's total, equal to the sum of the authorities'."""
+        return _sums(self.lines)
 
     def document(self) -> dict[str, Any]:
         """The export as JSON-ready data: amounts as decimal text, never float."""
@@ -92,7 +92,14 @@ class Export:
                 "generated_at": self.generated_at, "columns": [*COLUMNS, *EXTRA_COLUMNS],
                 "lines": [_shown(asdict(line)) for line in self.lines],
                 "totals": [_shown(total) for total in totals],
+                "grand_total": _shown(self.grand_total()),
                 "total_eur": str(sum((t["total_eur"] for t in totals), Decimal("0.00")))}
+
+
+def _sums(lines: list[Line]) -> dict[str, Any]:
+    return {"lines": len(lines), "voided_lines": sum(line.billing != "billed" for line in lines),
+            **{name: sum(getattr(line, name) for line in lines) for name in COUNTS},
+            **{name: sum((getattr(line, name) for line in lines), Decimal("0.00")) for name in MONEY}}
 
 
 def _shown(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,9 +166,11 @@ def _answered_calls(short: list[Mapping[str, Any]], month: str, rows: list[dict[
 
 def rendered(export: Export, export_format: Format) -> bytes:
     if export_format == "csv":
-        return spreadsheet.to_csv(export.month, export.lines, export.totals(), export.provisional)
+        return spreadsheet.to_csv(export.month, export.lines, export.totals(), export.grand_total(),
+                                  export.provisional)
     if export_format == "xlsx":
-        return spreadsheet.to_xlsx(export.month, export.lines, export.totals(), export.provisional)
+        return spreadsheet.to_xlsx(export.month, export.lines, export.totals(), export.grand_total(),
+                                   export.provisional)
     return json.dumps(export.document(), ensure_ascii=False).encode()
 
 

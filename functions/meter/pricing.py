@@ -27,7 +27,7 @@ from typing import Any
 
 from crisisline.clock import parse_iso
 from crisisline.money import cents
-from crisisline.months import day_bounds, month_bounds, month_of
+from crisisline.months import BRUSSELS, day_bounds, month_bounds, month_of
 from crisisline.tariffs import Tariff, TariffSchedule
 from meter.records import COUNTERS, DAY_SECONDS
 from meter.records import Usage as Counters
@@ -75,13 +75,17 @@ class Line:
     line: str = "activation"
     adjusts_month: str | None = None
     minimum_top_up_seconds: int = 0
+    number_kind: str = "toll_free"  # what the number day and call minute were priced as
+    opened_at_brussels: str = ""  # opened_at and closed_at on a Brussels wall clock, for reading by hand
+    closed_at_brussels: str | None = None
     billing: str = "billed"  # or "voided: <why>", with every amount 0.00
 
 
 COLUMNS = ("month", "authority_id", "authority_name", "activation_id", "number", "opened_at", "closed_at",
            "live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
            "personnel_eur", "number_eur", "telephony_eur", "total_eur")
-EXTRA_COLUMNS = ("line", "adjusts_month", "minimum_top_up_seconds", "billing")
+EXTRA_COLUMNS = ("line", "adjusts_month", "minimum_top_up_seconds", "number_kind", "opened_at_brussels",
+                 "closed_at_brussels", "billing")
 MONEY = ("personnel_eur", "number_eur", "telephony_eur", "total_eur")
 COUNTS = ("live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
           "minimum_top_up_seconds")
@@ -198,11 +202,22 @@ def _voided(line: Line, reason: str) -> Line:
                    minimum_top_up_seconds=0, billing=reason)
 
 
+def brussels_time(instant: str | None) -> str | None:
+    """A stored UTC instant as Brussels wall-clock time, `YYYY-MM-DD HH:MM:SS` (a spreadsheet reads it as a
+    date; in the hour that repeats when summer time ends, the UTC column beside it tells the two apart)."""
+    if not instant:
+        return None
+    return whole_second(instant).astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _identity(activation: Mapping[str, Any]) -> dict[str, Any]:
     return {"authority_id": str(activation.get("authority_id", "")),
             "authority_name": str(activation.get("authority_name", "")),
             "activation_id": str(activation["id"]), "number": str(activation.get("number", "")),
-            "opened_at": activation.get("opened_at", ""), "closed_at": activation.get("closed_at")}
+            "opened_at": activation.get("opened_at", ""), "closed_at": activation.get("closed_at"),
+            "number_kind": activation.get("number_kind", "toll_free"),
+            "opened_at_brussels": brussels_time(activation.get("opened_at")) or "",
+            "closed_at_brussels": brussels_time(activation.get("closed_at"))}
 
 
 def price_month(activation: Mapping[str, Any], month: str, usage: Usage, schedule: TariffSchedule,
