@@ -72,15 +72,16 @@ def put_usage(activation_id: str, month: str, adjusts: str | None = None, **coun
 
 
 def csv_rows(raw: bytes) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
 
 
-def xlsx_rows(raw: bytes) -> list[dict[str, Any]]:
+def xlsx_rows(raw: bytes, sheet_number: int = 0) -> list[dict[str, Any]]:
+    """The rows of one sheet under its header, empty rows left out."""
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(raw), read_only=True).active
+    sheet = load_workbook(io.BytesIO(raw), read_only=True).worksheets[sheet_number]
     values = list(sheet.iter_rows(values_only=True))
-    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:] if any(cell is not None for cell in row)]
 
 
 def money(value: Any) -> Decimal:

@@ -5,6 +5,8 @@ may read it. Tariff versions through GET and PUT /tariffs."""
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -49,6 +51,12 @@ def october(aws: None) -> None:
     put_usage("gent-flood", "2026-10", calls=3, answered_calls=3, call_seconds=1125)
     put_usage("brussels-night", "2026-10", calls=12, answered_calls=12, call_seconds=2400)
     put_usage("brussels-night", "2026-11", calls=7, answered_calls=6, abandoned_calls=1, call_seconds=1800)
+
+
+def billing_types() -> dict[str, str]:
+    from meter.billing import CONTENT_TYPES
+
+    return {kind: content_type.split(";")[0] for kind, content_type in CONTENT_TYPES.items()}
 
 
 def _get(api: Api, path: str, token: str, **headers: str) -> Any:
@@ -98,10 +106,11 @@ def test_csv_and_xlsx_hold_the_same_lines_and_sum_to_the_json(api: Api, finance:
     assert xlsx.status == 200
     assert xlsx.headers["Content-Type"] == XLSX and xlsx.raw[:2] == b"PK"
     from_xlsx = xlsx_rows(xlsx.raw)
-    for rows in (from_csv, from_xlsx):
+    xlsx_totals = xlsx_rows(xlsx.raw, sheet_number=1)
+    for rows, totals in ((from_csv, [row for row in from_csv if row["line"] == "authority_total"]),
+                         (from_xlsx, [row for row in xlsx_totals if row["line"] == "authority_total"])):
         assert list(rows[0])[:17] == COLUMNS
-        lines = [row for row in rows if row["line"] != "authority_total"]
-        totals = [row for row in rows if row["line"] == "authority_total"]
+        lines = [row for row in rows if row["line"] in ("activation", "adjustment")]
         assert sorted(str(row["activation_id"]) for row in lines) == sorted(line["activation_id"]
                                                                            for line in export["lines"])
         by_authority: dict[str, Decimal] = defaultdict(Decimal)
@@ -161,14 +170,144 @@ def test_an_adjustment_for_a_frozen_month_is_its_own_line_after_the_columns(api:
     assert [row["adjusts_month"] for row in rows if row["line"] == "adjustment"] == ["2026-10"]
 
 
+def test_every_line_shows_its_number_kind_and_its_times_in_brussels(api: Api, finance: str, october: None) -> None:
+    export = _get(api, "/exports/2026-10", finance).body
+    lines = {line["activation_id"]: line for line in export["lines"]}
+    flood = lines["gent-flood"]
+    assert (flood["number_kind"], lines["gent-fire"]["number_kind"]) == ("did", "toll_free")
+    assert (flood["opened_at"], flood["opened_at_brussels"]) == ("2026-10-20T06:00:00.000Z", "2026-10-20 08:00:00")
+    assert lines["brussels-night"]["closed_at_brussels"] == "2026-11-01 03:00:00"  # winter time by then
+    assert {"number_kind", "opened_at_brussels", "closed_at_brussels"} <= set(export["columns"])
+    row = next(row for row in csv_rows(_get(api, "/exports/2026-10?format=csv", finance).raw)
+               if row["activation_id"] == "gent-flood")
+    assert (row["number_kind"], row["opened_at_brussels"], row["opened_at"]) == \
+        ("did", "2026-10-20 08:00:00", "2026-10-20T06:00:00.000Z")
+    cells = next(row for row in xlsx_rows(_get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw)
+                 if row["activation_id"] == "gent-flood")
+    assert cells["opened_at_brussels"] == datetime(2026, 10, 20, 8, 0)  # a date cell
+
+
+def test_the_csv_lines_sum_to_the_grand_total_and_the_totals_stand_apart(api: Api, finance: str,
+                                                                       october: None) -> None:
+    export = _get(api, "/exports/2026-10", finance).body
+    raw = _get(api, "/exports/2026-10?format=csv", finance).raw
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte order mark: Excel keeps "Liège" as it is
+    block, section = raw.decode("utf-8-sig").split("\r\n\r\n")
+    header, *lines = csv.reader(io.StringIO(block, newline=""))
+    totals = [dict(zip(header, row, strict=True)) for row in csv.reader(io.StringIO(section, newline=""))]
+    assert {row[header.index("line")] for row in lines} == {"activation"}
+    assert [row["line"] for row in totals] == ["authority_total", "authority_total", "grand_total"]
+    column = header.index("total_eur")
+    assert sum(Decimal(row[column]) for row in lines) == Decimal(totals[-1]["total_eur"]) \
+        == Decimal(export["total_eur"]) == Decimal(export["grand_total"]["total_eur"])
+    assert sum(Decimal(row["total_eur"]) for row in totals[:-1]) == Decimal(totals[-1]["total_eur"])
+    assert len(lines) == export["grand_total"]["lines"]
+
+
+def test_the_xlsx_has_the_lines_and_grand_total_then_the_authorities_on_a_sheet_of_their_own(
+        api: Api, finance: str, october: None) -> None:
+    from openpyxl import load_workbook
+
+    raw = _get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw
+    assert load_workbook(io.BytesIO(raw)).sheetnames == ["crisisline 2026-10", "authority totals"]
+    first, by_authority = xlsx_rows(raw), xlsx_rows(raw, sheet_number=1)
+    assert [row["line"] for row in first] == ["activation"] * 3 + ["grand_total"]
+    assert [row["line"] for row in by_authority] == ["authority_total", "authority_total", "grand_total"]
+    assert sorted(row["authority_id"] for row in by_authority[:-1]) == ["21004", "44021"]
+    grand = money(first[-1]["total_eur"])
+    assert sum(money(row["total_eur"]) for row in first[:-1]) == grand == money(by_authority[-1]["total_eur"])
+    assert sum(money(row["total_eur"]) for row in by_authority[:-1]) == grand
+
+
+# ---------------------------------------------------------------------- accidental activations
+VOIDED = "voided: closed within 10 minutes with no answered call"
+
+
+def test_an_activation_opened_by_accident_is_billed_nothing_and_says_why(api: Api, finance: str,
+                                                                         october: None) -> None:
+    put_activation("oops", "2026-10-07T03:12", "2026-10-07T03:16")
+    put_usage("oops", "2026-10", calls=1, abandoned_calls=1, call_seconds=40)
+    export = _get(api, "/exports/2026-10", finance).body
+    lines = {line["activation_id"]: line for line in export["lines"]}
+    assert (lines["oops"]["billing"], lines["oops"]["total_eur"], lines["oops"]["calls"]) == (VOIDED, "0.00", 1)
+    assert lines["gent-fire"]["billing"] == "billed" and lines["gent-fire"]["total_eur"] == "185.24"
+    assert "billing" in export["columns"]
+    rows = csv_rows(_get(api, "/exports/2026-10?format=csv", finance).raw)
+    assert next(row for row in rows if row["activation_id"] == "oops")["billing"] == VOIDED
+
+
+def test_a_short_line_across_the_month_end_is_billed_when_a_call_was_answered_in_either_month(
+        api: Api, finance: str, aws: None) -> None:
+    put_activation("midnight", "2026-10-31T23:55", "2026-11-01T00:03")
+    put_activation("midnight-answered", "2026-10-31T23:56", "2026-11-01T00:04", number="+3280012346")
+    put_usage("midnight", "2026-11", calls=1, abandoned_calls=1, call_seconds=20)
+    put_usage("midnight-answered", "2026-11", calls=1, answered_calls=1, call_seconds=60)
+    for month in ("2026-10", "2026-11"):
+        lines = {line["activation_id"]: line for line in _get(api, f"/exports/{month}", finance).body["lines"]}
+        assert lines["midnight"]["billing"] == VOIDED, month
+        assert lines["midnight-answered"]["billing"] == "billed", month
+    personnel = [next(line["personnel_eur"] for line in _get(api, f"/exports/{month}", finance).body["lines"]
+                      if line["activation_id"] == "midnight-answered") for month in ("2026-10", "2026-11")]
+    assert sum(map(Decimal, personnel)) == Decimal("180.00")  # the minimum, as for any line
+
+
+# ---------------------------------------------------------------------- text a person typed
+def test_an_authority_named_like_a_formula_is_plain_text_in_csv_and_xlsx(api: Api, finance: str,
+                                                                         aws: None) -> None:
+    from openpyxl import load_workbook
+
+    name = '=HYPERLINK("http://example.org/invoice","click")'
+    put_activation("odd-name", "2026-10-05T10:00", "2026-10-05T14:00", authority_id="99999", authority_name=name)
+    rows = csv_rows(_get(api, "/exports/2026-10?format=csv", finance).raw)
+    line = next(row for row in rows if row["line"] == "activation")
+    assert line["authority_name"] == "'" + name
+    assert line["number"] == "'+3280012345"  # shown as text, not read as a number or a formula
+    assert float(line["total_eur"]) > 0  # amounts stay plain numbers
+    raw = _get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw
+    sheet = load_workbook(io.BytesIO(raw)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    cells = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert (cells["authority_name"].value, cells["authority_name"].data_type) == (name, "s")
+    assert (cells["number"].value, cells["number"].data_type) == ("+3280012345", "s")
+    assert cells["total_eur"].data_type == "n"
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
 # ---------------------------------------------------------------------- refusals
-@pytest.mark.parametrize("month", ["2026-13", "abc", "2026-1", "2999-01"])
+@pytest.mark.parametrize("month", ["2026-13", "abc", "2026-1", "2999-01", "0000-01", "0001-01", "1999-12",
+                                   "9999-12"])
 def test_a_wrong_or_future_month_is_refused_with_a_clear_message(api: Api, finance: str, month: str) -> None:
     answer = _get(api, f"/exports/{month}", finance)
-    assert answer.status == 422
+    assert answer.status == 422, answer.body
     assert answer.error_code == "validation_error"
     assert answer.body["error"]["details"]["fields"][0]["field"] == "month"
     assert month in answer.body["error"]["message"]
+
+
+def test_the_refusal_says_which_months_an_export_covers(api: Api, finance: str) -> None:
+    message = _get(api, "/exports/1999-12", finance).body["error"]["message"]
+    assert "from 2000-01 up to the current month" in message
+
+
+@pytest.mark.parametrize("month", ["2026-10%0A", "2026-10%0D%0A", "%0A2026-10", "2026-10%20"])
+def test_a_month_with_anything_around_it_is_refused(api: Api, admin: str, finance: str, month: str) -> None:
+    assert _get(api, f"/unattributed?month={month}", admin).status == 422
+    assert _get(api, f"/exports/{month}", finance).status == 422
+
+
+def test_the_first_month_an_export_covers_is_2000_01(api: Api, finance: str) -> None:
+    answer = _get(api, "/exports/2000-01", finance)
+    assert answer.status == 200, answer.body
+    assert answer.body["lines"] == []
+
+
+@pytest.mark.parametrize("written", ["CSV", "Csv", "XLSX", "Json"])
+def test_the_format_is_read_in_any_case(api: Api, finance: str, october: None, written: str) -> None:
+    answer = _get(api, f"/exports/2026-10?format={written}", finance)
+    assert answer.status == 200, answer.body
+    assert answer.headers["Content-Type"].startswith(billing_types()[written.lower()])
+    if written.lower() != "json":
+        assert f'crisisline-2026-10.{written.lower()}"' in answer.headers["Content-Disposition"]
 
 
 def test_next_month_is_refused_until_it_begins(api: Api, finance: str) -> None:

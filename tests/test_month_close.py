@@ -172,3 +172,10 @@ def test_frozen_exports_are_kms_encrypted_private_and_tls_only() -> None:
     statements = resources["ExportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                for s in statements)
+
+
+@pytest.mark.parametrize("month", ["1999-12", "0000-01", "9999-12", "2026-10\n"])
+def test_a_month_outside_the_billed_range_is_not_frozen(october: None, month: str) -> None:
+    with pytest.raises(ValueError):
+        close(month)
+    assert table_items("MonthsTable") == []

@@ -56,6 +56,17 @@ def test_default_tariffs_are_the_agreed_amounts() -> None:
     assert version.service_minute == Decimal("0.018")
     assert version.personnel_minimum_seconds == 4 * 3600
     assert version.calls_per_operator_hour == 12
+    assert version.grace_minutes == 10
+
+
+def test_a_version_stored_before_the_grace_period_existed_has_the_default_one() -> None:
+    stored = {key: value for key, value in default_tariff().document().items() if key != "grace_minutes"}
+    assert Tariff.from_document(stored).grace_minutes == 10
+    body = {key: value for key, value in stored.items() if key != "effective_from"}
+    assert TariffIn.model_validate(body).grace_minutes is None
+    assert TariffIn.model_validate({**body, "grace_minutes": 0}).grace_minutes == 0
+    with pytest.raises(ValidationError):
+        TariffIn.model_validate({**body, "grace_minutes": -1})
 
 
 def test_a_tariff_amount_given_as_a_json_number_is_refused() -> None:
@@ -193,3 +204,55 @@ def test_an_adjustment_prices_only_the_late_calls_at_their_own_month_rates() -> 
     assert (line.line, line.month, line.adjusts_month) == ("adjustment", "2026-11", "2026-10")
     assert (line.live_seconds, line.operator_seconds, line.personnel_eur) == (0, 0, Decimal("0.00"))
     assert line.telephony_eur == line.total_eur == Decimal("0.58")  # 10 minutes × 0.058
+
+
+# ---------------------------------------------------------------------- accidental activations
+VOIDED = "voided: closed within 10 minutes with no answered call"
+
+
+@pytest.mark.parametrize("closed", ["2026-10-05T10:00:05", "2026-10-05T10:08", "2026-10-05T10:10"])
+def test_an_activation_closed_within_the_grace_period_with_no_answered_call_costs_nothing(closed: str) -> None:
+    usage = Usage(calls=2, abandoned_calls=2, call_seconds=90, call_seconds_by_day={"2026-10-05": 90})
+    line = price_month(activation("2026-10-05T10:00", closed, operators=2), "2026-10", usage, DEFAULTS, LATER)
+    assert line.billing == VOIDED
+    assert (line.personnel_eur, line.number_eur, line.telephony_eur, line.total_eur) == (Decimal("0.00"),) * 4
+    assert line.minimum_top_up_seconds == 0
+    assert (line.calls, line.call_seconds) == (2, 90)  # what happened is still shown
+
+
+def test_an_activation_one_second_past_the_grace_period_is_billed_as_usual() -> None:
+    line = price_month(activation("2026-10-05T10:00", "2026-10-05T10:10:01"), "2026-10", Usage(), DEFAULTS, LATER)
+    assert line.billing == "billed"
+    assert line.personnel_eur == Decimal("180.00")
+
+
+def test_a_short_activation_whose_call_was_answered_is_billed_as_usual() -> None:
+    short = activation("2026-10-05T10:00", "2026-10-05T10:05")
+    answered = price_month(short, "2026-10", Usage(calls=1, answered_calls=1, call_seconds=60), DEFAULTS, LATER)
+    elsewhere = price_month(short, "2026-10", Usage(), DEFAULTS, LATER, answered_elsewhere=1)
+    assert (answered.billing, answered.personnel_eur) == ("billed", Decimal("180.00"))
+    assert (elsewhere.billing, elsewhere.personnel_eur) == ("billed", Decimal("180.00"))
+
+
+def test_a_live_activation_is_never_voided() -> None:
+    now = datetime.fromisoformat(local("2026-10-05T10:03"))
+    line = price_month(activation("2026-10-05T10:00", None), "2026-10", Usage(), DEFAULTS, now)
+    assert (line.billing, line.personnel_eur) == ("billed", Decimal("180.00"))
+
+
+def test_the_grace_period_is_the_one_of_the_version_in_force_when_the_line_opened() -> None:
+    schedule = TariffSchedule([tariff("2026-10-01T00:00", grace_minutes=0),
+                               tariff("2026-11-01T00:00", grace_minutes=30)])
+    october = price_month(activation("2026-10-05T10:00", "2026-10-05T10:05"), "2026-10", Usage(), schedule, LATER)
+    november = price_month(activation("2026-11-05T10:00", "2026-11-05T10:25"), "2026-11", Usage(), schedule, LATER)
+    assert (october.billing, october.total_eur) == ("billed", Decimal("180.00"))
+    assert november.billing == "voided: closed within 30 minutes with no answered call"
+
+
+def test_an_adjustment_of_a_voided_activation_with_no_answered_call_is_voided_too() -> None:
+    short = activation("2026-10-05T10:00", "2026-10-05T10:05")
+    late = price_adjustment(short, "2026-11", "2026-10", Usage(calls=1, call_seconds=30), DEFAULTS, LATER)
+    answered = price_adjustment(short, "2026-11", "2026-10", Usage(calls=1, answered_calls=1, call_seconds=30),
+                                DEFAULTS, LATER)
+    assert (late.billing, late.total_eur) == (VOIDED, Decimal("0.00"))
+    assert answered.billing == "billed" and answered.total_eur == Decimal("0.03")

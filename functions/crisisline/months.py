@@ -9,12 +9,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-_MONTH = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
+# The first month anything is billed in: the packaged tariffs are in force from 1 January 2000.
+FIRST_MONTH = "2000-01"
 
 
 def parse_month(text: str) -> tuple[int, int]:
-    """`YYYY-MM` as (year, month); ValueError with a clear message otherwise."""
-    found = _MONTH.match(text)
+    """`YYYY-MM` (the whole text, nothing around it) as (year, month); ValueError with a clear message
+    otherwise."""
+    found = _MONTH.fullmatch(text)
     if found is None:
         raise ValueError(f"{text!r} is not a month; write YYYY-MM, e.g. 2026-11")
     return int(found["year"]), int(found["month"])

@@ -41,12 +41,18 @@ class Tariff:
     service_minute: Decimal
     personnel_minimum_hours: Decimal
     calls_per_operator_hour: int
+    # An activation closed within this many minutes with no answered call was opened by accident: not billed.
+    grace_minutes: int = 10
     currency: str = "EUR"
     created_at: str | None = field(default=None, compare=False)
 
     @property
     def personnel_minimum_seconds(self) -> Decimal:
         return self.personnel_minimum_hours * 3600
+
+    @property
+    def grace_seconds(self) -> int:
+        return self.grace_minutes * 60
 
     def document(self) -> dict[str, Any]:
         """The version as JSON-ready data, amounts as decimal text (never float)."""
@@ -57,7 +63,7 @@ class Tariff:
             "telephony_minute": {kind: str(self.telephony_minute[kind]) for kind in KINDS},
             "service_minute": str(self.service_minute),
             "personnel_minimum_hours": str(self.personnel_minimum_hours),
-            "calls_per_operator_hour": self.calls_per_operator_hour,
+            "calls_per_operator_hour": self.calls_per_operator_hour, "grace_minutes": self.grace_minutes,
         }
         if self.created_at:
             shown["created_at"] = self.created_at
@@ -65,7 +71,8 @@ class Tariff:
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any], effective_from: datetime | None = None) -> Tariff:
-        """A version from its JSON or DynamoDB form (amounts as decimal text)."""
+        """A version from its JSON or DynamoDB form (amounts as decimal text). A version stored before the grace
+        period existed, or added without one, has the packaged defaults' grace period."""
         def amount(value: Any) -> Decimal:
             if isinstance(value, float):
                 raise TypeError("tariff amounts never pass through float")
@@ -78,6 +85,8 @@ class Tariff:
                    service_minute=amount(document["service_minute"]),
                    personnel_minimum_hours=amount(document["personnel_minimum_hours"]),
                    calls_per_operator_hour=int(document["calls_per_operator_hour"]),
+                   grace_minutes=int(document["grace_minutes"]) if document.get("grace_minutes") is not None
+                   else default_tariff().grace_minutes,
                    currency=str(document.get("currency", "EUR")), created_at=document.get("created_at"))
 
 
@@ -138,6 +147,8 @@ class TariffIn(_Strict):
     service_minute: Amount
     personnel_minimum_hours: Amount
     calls_per_operator_hour: Annotated[int, Field(strict=True, ge=1, le=1000)]
+    # Minutes within which a line closed with no answered call is not billed; left out, the packaged default.
+    grace_minutes: Annotated[int, Field(strict=True, ge=0, le=1440)] | None = None
 
     @field_validator("effective_from")
     @classmethod

@@ -14,13 +14,24 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from crisisline import errors
-from crisisline.clock import iso
+from crisisline.clock import iso, parse_iso
 from crisisline.models import Caller, Role
-from crisisline.months import month_bounds, parse_month
+from crisisline.months import FIRST_MONTH, month_bounds, month_of, parse_month, split_by_month
 from crisisline.tariffs import CLOCK_SLACK, Tariff, TariffIn, TariffSchedule, effective_instant
 from meter import spreadsheet
 from meter.billing_store import BillingStore
-from meter.pricing import COLUMNS, COUNTS, EXTRA_COLUMNS, MONEY, Line, Usage, overlaps, price_adjustment, price_month
+from meter.pricing import (
+    COLUMNS,
+    COUNTS,
+    EXTRA_COLUMNS,
+    MONEY,
+    Line,
+    Usage,
+    overlaps,
+    price_adjustment,
+    price_month,
+    void_reason,
+)
 
 Format = Literal["json", "csv", "xlsx"]
 ADJUSTS = "#adjusts#"
@@ -38,14 +49,18 @@ def _invalid(field: str, problem: str) -> errors.InvalidRequest:
 
 
 def checked_month(month: str, now: datetime) -> str:
-    """`month` if it is a month (YYYY-MM) that has begun; 422 otherwise."""
+    """`month` if it is a month (YYYY-MM) from FIRST_MONTH up to the current one; 422 otherwise."""
     try:
         parse_month(month)
     except ValueError as error:
         raise _invalid("month", str(error)) from error
-    if month_bounds(month)[0] > now:
-        raise _invalid("month", f"{month} has not begun yet; an export covers a past month or the current one "
-                                "(provisional until it is over)")
+    current = month_of(now)
+    allowed = f"an export covers a month from {FIRST_MONTH} up to the current month, {current} " \
+              "(provisional until it is over)"
+    if month > current:  # YYYY-MM texts sort as the months do
+        raise _invalid("month", f"{month} has not begun yet; {allowed}")
+    if month < FIRST_MONTH:
+        raise _invalid("month", f"{month} is before anything was billed; {allowed}")
     return month
 
 
@@ -60,15 +75,15 @@ class Export:
 
     def totals(self) -> list[dict[str, Any]]:
         """Per authority: number of lines and the sums of every count and amount."""
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, list[Line]] = {}
         for line in self.lines:
-            total = found.setdefault(line.authority_id, {
-                "authority_id": line.authority_id, "authority_name": line.authority_name, "lines": 0,
-                **{name: 0 for name in COUNTS}, **{name: Decimal("0.00") for name in MONEY}})
-            total["lines"] += 1
-            for name in (*COUNTS, *MONEY):
-                total[name] += getattr(line, name)
-        return [found[key] for key in sorted(found)]
+            found.setdefault(line.authority_id, []).append(line)
+        return [{"authority_id": key, "authority_name": found[key][0].authority_name, **_sums(found[key])}
+                for key in sorted(found)]
+
+    def grand_total(self) -> dict[str, Any]:
+        """Every line's counts and amounts summed: the month's total, equal to the sum of the authorities'."""
+        return _sums(self.lines)
 
     def document(self) -> dict[str, Any]:
         """The export as JSON-ready data: amounts as decimal text, never float."""
@@ -77,7 +92,14 @@ class Export:
                 "generated_at": self.generated_at, "columns": [*COLUMNS, *EXTRA_COLUMNS],
                 "lines": [_shown(asdict(line)) for line in self.lines],
                 "totals": [_shown(total) for total in totals],
+                "grand_total": _shown(self.grand_total()),
                 "total_eur": str(sum((t["total_eur"] for t in totals), Decimal("0.00")))}
+
+
+def _sums(lines: list[Line]) -> dict[str, Any]:
+    return {"lines": len(lines), "voided_lines": sum(line.billing != "billed" for line in lines),
+            **{name: sum(getattr(line, name) for line in lines) for name in COUNTS},
+            **{name: sum((getattr(line, name) for line in lines), Decimal("0.00")) for name in MONEY}}
 
 
 def _shown(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -102,14 +124,21 @@ def build_export(month: str, store: BillingStore, now: datetime, freezing: bool 
         rows = store.usage_consistent(sorted(known), month)
     schedule = _schedule(store)
     own = {row["activation_id"]: row for row in rows if row["period"] == month}
-    lines = [price_month(activation, month, Usage.of(own.get(activation_id)), schedule, now)
-             for activation_id, activation in known.items()
-             if activation_id in activations or activation_id in own]
+    answered = _answered_calls([activation for activation in known.values() if void_reason(activation, 0, schedule)],
+                               month, rows, store)
+    lines = []
+    for activation_id, activation in known.items():
+        if activation_id in activations or activation_id in own:
+            usage = Usage.of(own.get(activation_id))
+            lines.append(price_month(activation, month, usage, schedule, now,
+                                     answered_elsewhere=answered.get(activation_id, 0) - usage.answered_calls))
     for row in rows:
         if ADJUSTS in row["period"]:
             activation = known.get(row["activation_id"]) or {"id": row["activation_id"]}
-            lines.append(price_adjustment(activation, month, row["period"].rsplit(ADJUSTS, 1)[-1], Usage.of(row),
-                                          schedule, now))
+            usage = Usage.of(row)
+            lines.append(price_adjustment(
+                activation, month, row["period"].rsplit(ADJUSTS, 1)[-1], usage, schedule, now,
+                answered_elsewhere=answered.get(activation["id"], 0) - usage.answered_calls))
     lines.sort(key=lambda line: (line.authority_id, line.line != "activation", line.opened_at,
                                  line.activation_id, line.adjusts_month or ""))
     live = any(activation.get("status") == "live" for activation in activations.values())
@@ -118,11 +147,30 @@ def build_export(month: str, store: BillingStore, now: datetime, freezing: bool 
                   provisional=not freezing and (not over or live))
 
 
+def _answered_calls(short: list[Mapping[str, Any]], month: str, rows: list[dict[str, Any]],
+                    store: BillingStore) -> dict[str, int]:
+    """Answered calls of each activation that closed within its grace period, over every month it was live in:
+    this month's usage, and the other months' (one read each, only for such a line across a month's end or
+    adjusted late; the usual export makes no extra call)."""
+    found: dict[str, int] = {}
+    for activation in short:
+        activation_id = activation["id"]
+        opened, closed = parse_iso(activation["opened_at"]), parse_iso(activation["closed_at"])
+        months = {month_of(opened), *(piece for piece, _, _ in split_by_month(opened, closed))}
+        booked = [row for row in rows if row["activation_id"] == activation_id]
+        for other in sorted(months - {month}):
+            booked.extend(store.usage_consistent([activation_id], other))
+        found[activation_id] = sum(Usage.of(row).answered_calls for row in booked)
+    return found
+
+
 def rendered(export: Export, export_format: Format) -> bytes:
     if export_format == "csv":
-        return spreadsheet.to_csv(export.month, export.lines, export.totals(), export.provisional)
+        return spreadsheet.to_csv(export.month, export.lines, export.totals(), export.grand_total(),
+                                  export.provisional)
     if export_format == "xlsx":
-        return spreadsheet.to_xlsx(export.month, export.lines, export.totals(), export.provisional)
+        return spreadsheet.to_xlsx(export.month, export.lines, export.totals(), export.grand_total(),
+                                   export.provisional)
     return json.dumps(export.document(), ensure_ascii=False).encode()
 
 
@@ -163,8 +211,10 @@ def freeze_month(month: str, store: BillingStore, now: datetime) -> dict[str, An
     adjustments in the next open month), then read its usage and write CSV, XLSX and JSON to S3 with their
     SHA-256, and record them. Freezing a frozen month changes nothing."""
     parse_month(month)
-    if month_bounds(month)[1] > now:
+    if month >= month_of(now):
         raise ValueError(f"{month} is not over yet; only a past month is frozen")
+    if month < FIRST_MONTH:
+        raise ValueError(f"{month} is before {FIRST_MONTH}, the first month anything is billed in")
     record = store.month_record(month) or {}
     if record.get("csv_sha256"):
         return {"month": month, "frozen_now": False, **_files_of(record)}

@@ -8,7 +8,7 @@ bytes because the XLSX type is among the API's BinaryMediaTypes and the client a
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -29,6 +29,9 @@ app = rest.new_resolver()
 
 # Checked by the logic, which says what is wrong with it (not a month, or not begun yet).
 Month = Annotated[str, Path(min_length=1, max_length=20)]
+# json, csv or xlsx in any case (`CSV` as well as `csv`), spelt out so the API's document says the same.
+FORMAT = "^(" + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in kind) for kind in ("json", "csv", "xlsx")) \
+    + ")$"
 EXPORT_CONTENT = {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}},
                   billing.CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}}}
 
@@ -40,8 +43,9 @@ def caller() -> Caller:
 @app.get("/exports/<month>", tags=["exports"],
          summary="A month's cost export (finance, admin): json, csv or xlsx; frozen once the month is closed",
          responses=rest.responses(200, 422, content=EXPORT_CONTENT))
-def get_export(month: Month,
-               export_format: Annotated[billing.Format, Query(alias="format")] = "json") -> Response[Any]:
+def get_export(month: Month, written_format: Annotated[str, Query(alias="format", pattern=FORMAT)] = "json",
+               ) -> Response[Any]:
+    export_format = cast(billing.Format, written_format.lower())
     content_type, body = billing.get_export(caller(), month, export_format, BillingStore(), utc_now())
     if isinstance(body, dict):
         return rest.json_response(200, body)

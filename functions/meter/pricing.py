@@ -20,14 +20,14 @@ seconds (see README, "Billing"). Instants count to the whole second."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from crisisline.clock import parse_iso
 from crisisline.money import cents
-from crisisline.months import day_bounds, month_bounds, month_of
+from crisisline.months import BRUSSELS, day_bounds, month_bounds, month_of
 from crisisline.tariffs import Tariff, TariffSchedule
 from meter.records import COUNTERS, DAY_SECONDS
 from meter.records import Usage as Counters
@@ -75,12 +75,17 @@ class Line:
     line: str = "activation"
     adjusts_month: str | None = None
     minimum_top_up_seconds: int = 0
+    number_kind: str = "toll_free"  # what the number day and call minute were priced as
+    opened_at_brussels: str = ""  # opened_at and closed_at on a Brussels wall clock, for reading by hand
+    closed_at_brussels: str | None = None
+    billing: str = "billed"  # or "voided: <why>", with every amount 0.00
 
 
 COLUMNS = ("month", "authority_id", "authority_name", "activation_id", "number", "opened_at", "closed_at",
            "live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
            "personnel_eur", "number_eur", "telephony_eur", "total_eur")
-EXTRA_COLUMNS = ("line", "adjusts_month", "minimum_top_up_seconds")
+EXTRA_COLUMNS = ("line", "adjusts_month", "minimum_top_up_seconds", "number_kind", "opened_at_brussels",
+                 "closed_at_brussels", "billing")
 MONEY = ("personnel_eur", "number_eur", "telephony_eur", "total_eur")
 COUNTS = ("live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
           "minimum_top_up_seconds")
@@ -179,17 +184,47 @@ def _telephony_eur(activation: Mapping[str, Any], month: str, usage: Usage, sche
     return cents(exact)
 
 
+def void_reason(activation: Mapping[str, Any], answered_calls: int, schedule: TariffSchedule) -> str | None:
+    """Why an activation is not billed, or None: it was opened by accident, that is closed within the grace
+    period of the tariff version in force when it opened, with no answered call."""
+    if not activation.get("closed_at") or not activation.get("opened_at") or answered_calls > 0:
+        return None
+    opened, closed = live_window(activation, parse_iso(activation["closed_at"]))
+    grace = schedule.at(opened)
+    if seconds(opened, closed) > grace.grace_seconds:
+        return None
+    return f"voided: closed within {grace.grace_minutes} minutes with no answered call"
+
+
+def _voided(line: Line, reason: str) -> Line:
+    zero = Decimal("0.00")
+    return replace(line, personnel_eur=zero, number_eur=zero, telephony_eur=zero, total_eur=zero,
+                   minimum_top_up_seconds=0, billing=reason)
+
+
+def brussels_time(instant: str | None) -> str | None:
+    """A stored UTC instant as Brussels wall-clock time, `YYYY-MM-DD HH:MM:SS` (a spreadsheet reads it as a
+    date; in the hour that repeats when summer time ends, the UTC column beside it tells the two apart)."""
+    if not instant:
+        return None
+    return whole_second(instant).astimezone(BRUSSELS).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _identity(activation: Mapping[str, Any]) -> dict[str, Any]:
     return {"authority_id": str(activation.get("authority_id", "")),
             "authority_name": str(activation.get("authority_name", "")),
             "activation_id": str(activation["id"]), "number": str(activation.get("number", "")),
-            "opened_at": activation.get("opened_at", ""), "closed_at": activation.get("closed_at")}
+            "opened_at": activation.get("opened_at", ""), "closed_at": activation.get("closed_at"),
+            "number_kind": activation.get("number_kind", "toll_free"),
+            "opened_at_brussels": brussels_time(activation.get("opened_at")) or "",
+            "closed_at_brussels": brussels_time(activation.get("closed_at"))}
 
 
 def price_month(activation: Mapping[str, Any], month: str, usage: Usage, schedule: TariffSchedule,
-                now: datetime) -> Line:
+                now: datetime, answered_elsewhere: int = 0) -> Line:
     """The activation's line for `month`: its live time, operators and calls within the month, priced by the
-    tariff versions in force during it."""
+    tariff versions in force during it; nothing for an activation opened by accident (see `void_reason`;
+    `answered_elsewhere`: its answered calls booked in its other months)."""
     kind = activation.get("number_kind", "toll_free")
     timeline = activation.get("operator_timeline", [])
     start, end = _month_piece(activation, month, now)
@@ -212,23 +247,28 @@ def price_month(activation: Mapping[str, Any], month: str, usage: Usage, schedul
         personnel += top_up_exact * final.operator_hour / 3600
     personnel_eur, number_eur = cents(personnel), cents(number)
     telephony_eur = _telephony_eur(activation, month, usage, schedule, now)
-    return Line(month=month, **_identity(activation), live_seconds=live_total, calls=usage.calls,
+    line = Line(month=month, **_identity(activation), live_seconds=live_total, calls=usage.calls,
                 d2_calls=usage.d2_calls, answered_calls=usage.answered_calls, call_seconds=usage.call_seconds,
                 operator_seconds=operators_total, personnel_eur=personnel_eur, number_eur=number_eur,
                 telephony_eur=telephony_eur, total_eur=personnel_eur + number_eur + telephony_eur,
                 minimum_top_up_seconds=top_up)
+    reason = void_reason(activation, usage.answered_calls + answered_elsewhere, schedule)
+    return _voided(line, reason) if reason else line
 
 
 def price_adjustment(activation: Mapping[str, Any], month: str, adjusts_month: str, usage: Usage,
-                     schedule: TariffSchedule, now: datetime) -> Line:
+                     schedule: TariffSchedule, now: datetime, answered_elsewhere: int = 0) -> Line:
     """A line booked in `month` for contact records that came after `adjusts_month` was frozen: only their
-    calls (the differences), priced at the rates of the month they belong to."""
+    calls (the differences), priced at the rates of the month they belong to; nothing for an activation opened
+    by accident, like its own lines."""
     telephony_eur = _telephony_eur(activation, adjusts_month, usage, schedule, now)
     zero = Decimal("0.00")
-    return Line(month=month, **_identity(activation), live_seconds=0, calls=usage.calls, d2_calls=usage.d2_calls,
+    line = Line(month=month, **_identity(activation), live_seconds=0, calls=usage.calls, d2_calls=usage.d2_calls,
                 answered_calls=usage.answered_calls, call_seconds=usage.call_seconds, operator_seconds=0,
                 personnel_eur=zero, number_eur=zero, telephony_eur=telephony_eur, total_eur=telephony_eur,
                 line="adjustment", adjusts_month=adjusts_month)
+    reason = void_reason(activation, usage.answered_calls + answered_elsewhere, schedule)
+    return _voided(line, reason) if reason else line
 
 
 def overlaps(activation: Mapping[str, Any], month: str, now: datetime) -> bool:

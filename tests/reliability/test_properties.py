@@ -107,6 +107,9 @@ def _exact_line(activation: dict[str, Any], month: str, schedule: TariffSchedule
     """The line's components before rounding, worked out second-exactly in a way of its own: cut the month's
     part of the live window at every tariff change, price each part by its version, add, never round."""
     opened, end = live_window(activation, now)
+    if activation["closed_at"] and int((end - opened) / SECOND) <= schedule.at(opened).grace_minutes * 60:
+        # Closed within the grace period, and these lines have no answered call: opened by accident.
+        return dict.fromkeys(("personnel_eur", "number_eur", "telephony_eur"), Decimal(0))
     month_start, month_end = month_bounds(month)
     start, stop = max(opened, month_start), max(max(opened, month_start), min(end, month_end))
     cuts = sorted({start, stop, *(v.effective_from for v in schedule.versions if start < v.effective_from < stop)})
