@@ -99,7 +99,7 @@ def ingest() -> list[str]:
             batch_rates.append(len(event["Records"]) / (time.perf_counter() - started))
         ingest_rate = RECORDS / sum(len(e["Records"]) / rate for e, rate in zip(events, batch_rates, strict=True))
         # The same transaction the handler sends for a new record, sent bare, on fresh contacts in the same table.
-        from meter.logic import _contact_item
+        from meter.logic import _attribute_check, _contact_item
         from meter.records import read_contact_record
         from meter.usage_store import Booking
 
@@ -107,7 +107,7 @@ def ingest() -> list[str]:
         started = time.perf_counter()
         for contact in bare:
             store.book(Booking(_contact_item(contact, "act-bench", "2026-12", True), None,
-                               {("act-bench", "2026-12"): contact.usage}, "act-bench"))
+                               {("act-bench", "2026-12"): contact.usage}, _attribute_check(contact, "act-bench")))
         bare_rate = len(bare) / (time.perf_counter() - started)
         started = time.perf_counter()
         assert app.lambda_handler(events[0], context, store=store)["batchItemFailures"] == []  # delivered again

@@ -15,11 +15,15 @@ import pytest
 
 from crisisline.clock import iso
 from crisisline.dynamo import to_item
+from crisisline.months import month_of
 from infra.connect.contact_record import AgentAnswer, Contact, QueueVisit, contact_record
 from infra.local import template
 from infra.local.stack import LambdaContext
 from infra.local.streams import kinesis_event
 from meter.usage_store import UsageStore
+from tests.billing_support import finance_env
+
+__all__ = ["finance_env"]  # fixtures
 
 NUMBER = "+3280012345"
 OTHER_NUMBER = "+3225551001"
@@ -172,14 +176,23 @@ def test_an_older_version_arriving_after_a_newer_one_changes_nothing(store: Usag
     assert usage(store, "2026-11") == before == {(gent, "2026-11"): expected(newer)}
 
 
-def test_a_failing_record_is_reported_while_the_rest_of_the_batch_is_kept(store: UsageStore, stream: Stream,
-                                                                          gent: str) -> None:
+def test_a_record_that_can_never_be_metered_is_set_aside_at_once_while_the_batch_is_metered_once(
+        store: UsageStore, stream: Stream, gent: str) -> None:
     good = [record("c-1"), record("c-2", START + timedelta(minutes=1))]
     no_contact_id = {**record("c-3"), "ContactId": ""}
-    event = stream.event(good[0], b"{not json", no_contact_id, good[1])
-    sequences = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
-    assert deliver(store, event) == sequences[1:3]
+    endless = json.dumps(record("c-endless")).replace('"Duration": 30', '"Duration": 1e400').encode()
+    oversized = record("c-oversized")  # over DynamoDB's 400 KB item: the store refuses it for good
+    oversized["Attributes"]["note"] = "x" * 500_000
+    event = stream.event(good[0], b"{not json", no_contact_id, endless, oversized, good[1])
+    assert deliver(store, event) == []  # nothing for Lambda to retry: the shard moves on
+    assert deliver(store, event) == []  # delivered again (a retry of a later record): still once
     assert usage(store, "2026-11") == {(gent, "2026-11"): expected(*good)}
+    listed = store.unattributed("2026-11")
+    assert sorted(item["reason"] for item in listed) == ["unreadable"] * 3 + ["unstorable"]
+    assert {item["contact_id"] for item in listed if item["reason"] == "unreadable"} == {
+        f"unreadable#{r['eventID']}" for r in event["Records"][1:4]}
+    [unstorable] = [item for item in listed if item["reason"] == "unstorable"]
+    assert unstorable["version_of"] == "c-oversized" and len(unstorable["record"]) < 200_000
 
 
 class FailingStore(UsageStore):
@@ -214,19 +227,21 @@ def test_the_callers_number_is_neither_stored_nor_logged(store: UsageStore, stre
     log = io.StringIO()
     for handler in app.logger.handlers:  # bound to whatever stdout was when the module was first imported
         monkeypatch.setattr(handler, "stream", log)
-    assert deliver(store, stream.event(record("c-1", caller="+32499887766"), b"+32499887766 not json")) != []
+    assert deliver(store, stream.event(record("c-1", caller="+32499887766"), b"+32499887766 not json")) == []
     stored = boto3.client("dynamodb").scan(TableName=template.physical_table_name("ContactsTable"))["Items"]
-    assert len(stored) == 1 and "+32499887766" not in json.dumps(stored)
-    assert json.loads(stored[0]["record"]["S"])["ContactId"] == "c-1"
-    assert "contact record metered" in log.getvalue() and "contact record not metered" in log.getvalue()
+    assert len(stored) == 2 and "+32499887766" not in json.dumps(stored)
+    assert json.loads(next(item for item in stored if item["contact_id"]["S"] == "c-1")["record"]["S"])[
+        "ContactId"] == "c-1"
+    assert "contact record metered" in log.getvalue() and "contact record set aside" in log.getvalue()
     assert "+32499887766" not in log.getvalue()
 
 
 # ---------------------------------------------------------------------- attribution
 def test_attribution_by_the_flows_activation_attribute(store: UsageStore, stream: Stream) -> None:
-    # The attribute wins even when another activation holds the number's window (the flow saw the live one).
-    put_activation("act-flow", OTHER_NUMBER, START - timedelta(days=30), START - timedelta(days=20))
-    put_activation("act-window", NUMBER, START - timedelta(hours=1))
+    # The number was closed and opened again by another authority a minute later; the call began in the last
+    # seconds of the first line (Connect's clock a little behind ours): the flow saw that line, so it pays.
+    put_activation("act-flow", NUMBER, START - timedelta(days=2), START - timedelta(seconds=30))
+    put_activation("act-window", NUMBER, START - timedelta(seconds=20), authority_id="44083")
     assert deliver(store, stream.event(record("c-1", activation="act-flow"))) == []
     assert list(usage(store, "2026-11")) == [("act-flow", "2026-11")]
 
@@ -262,23 +277,140 @@ def test_an_unattributed_record_is_kept_and_listed_for_admin(store: UsageStore, 
     assert store.unattributed("2026-10") == []
 
 
-def test_a_record_attributed_later_leaves_the_unattributed_list(store: UsageStore, stream: Stream, gent: str) -> None:
-    assert deliver(store, stream.event(record("c-1", activation=None, number="+3280099999"))) == []
+def test_a_record_attributed_later_leaves_the_unattributed_list(store: UsageStore, stream: Stream) -> None:
+    # The first version came before the line's activation was known; a later version carries the attribute.
+    assert deliver(store, stream.event(record("c-1", activation=None))) == []
     assert len(store.unattributed("2026-11")) == 1
+    put_activation("act-gent", NUMBER, START - timedelta(days=7))
+    gent = "act-gent"
     assert deliver(store, stream.event(record("c-1", updated_after=5))) == []
     assert store.unattributed("2026-11") == []
     assert usage(store, "2026-11") == {(gent, "2026-11"): expected(record("c-1"))}
 
 
+# ---------------------------------------------------------------------- a record is checked before it is billed
+def set_aside(store: UsageStore, month: str) -> dict[str, str]:
+    """What GET /unattributed lists for `month`: contact id -> reason."""
+    return {item.get("version_of", item["contact_id"]): item["reason"] for item in store.unattributed(month)}
+
+
+def test_a_record_naming_another_authoritys_closed_activation_is_set_aside_not_billed(
+        store: UsageStore, stream: Stream, gent: str) -> None:
+    # Antwerp's line on another number closed weeks ago; a record of a call to Gent's number names it.
+    put_activation("act-antwerp", OTHER_NUMBER, START - timedelta(days=30), START - timedelta(days=20), "11002")
+    assert deliver(store, stream.event(record("c-forged", activation="act-antwerp"), record("c-1"))) == []
+    assert usage(store, "2026-11") == {(gent, "2026-11"): expected(record("c-1"))}
+    assert usage(store, "2026-10") == {}
+    assert set_aside(store, "2026-11") == {"c-forged": "attribute_number_mismatch"}
+
+
+def test_a_record_outside_its_activations_live_window_is_set_aside(store: UsageStore, stream: Stream) -> None:
+    put_activation("act-gent", NUMBER, START - timedelta(days=1), START - timedelta(hours=1))
+    after_close = record("c-late", START, activation="act-gent")
+    in_2020 = record("c-2020", datetime(2020, 11, 28, 21, 30, tzinfo=UTC), activation="act-gent")
+    assert deliver(store, stream.event(after_close, in_2020)) == []
+    assert usage(store, "2026-11") == {} and usage(store, "2020-11") == {}
+    assert set_aside(store, "2026-11") == {"c-late": "outside_live_window"}
+    assert set_aside(store, "2020-11") == {"c-2020": "outside_live_window"}
+
+
+def test_a_call_begun_just_before_close_is_billed_whole_and_a_callback_placed_hours_later_too(
+        store: UsageStore, stream: Stream) -> None:
+    closed = START - timedelta(days=2)
+    put_activation("act-gent", NUMBER, closed - timedelta(days=1), closed + timedelta(seconds=10))
+    last_call = record("c-last", closed, talk_seconds=1800)  # ends half an hour after close
+    callback = record("c-callback", closed + timedelta(hours=5), method="CALLBACK")
+    too_late = record("c-inbound-late", closed + timedelta(hours=5))  # an inbound call: not after close
+    callback_too_late = record("c-callback-late", closed + timedelta(hours=13), method="CALLBACK")
+    assert deliver(store, stream.event(last_call, callback, too_late, callback_too_late)) == []
+    assert usage(store, "2026-11") == {("act-gent", "2026-11"): expected(last_call, callback)}
+    assert set_aside(store, "2026-11") == dict.fromkeys(("c-callback-late", "c-inbound-late"),
+                                                        "outside_live_window")
+
+
+def test_a_callback_dialled_from_a_softphone_is_checked_against_the_call_that_asked_for_it(
+        store: UsageStore, stream: Stream, gent: str) -> None:
+    put_activation("act-antwerp", OTHER_NUMBER, START - timedelta(days=1), authority_id="11002")
+    asked = record("c-asked", queue=None)
+    callbacks = []
+    for contact_id, initial, activation in (("c-back", "c-asked", gent), ("c-forged", "c-asked", "act-antwerp"),
+                                            ("c-orphan", None, gent)):
+        callback = record(contact_id, START + timedelta(minutes=5), activation=activation, method="CALLBACK")
+        callback.update(SystemEndpoint={"Address": "Softphone", "Type": "TELEPHONE_NUMBER"},
+                        InitialContactId=initial)
+        callbacks.append(callback)
+    assert deliver(store, stream.event(asked, *callbacks)) == []
+    assert usage(store, "2026-11") == {(gent, "2026-11"): expected(asked, callbacks[0])}
+    assert set_aside(store, "2026-11") == dict.fromkeys(("c-forged", "c-orphan"), "callback_origin_unknown")
+
+
+def test_a_call_longer_than_a_day_is_set_aside_for_review_never_billed(store: UsageStore, stream: Stream,
+                                                                        gent: str) -> None:
+    two_days = record("c-long", START - timedelta(days=3), talk_seconds=2 * 86400)
+    # 1,525,326.34 EUR of toll-free minutes: connected in 1976, long before the call began.
+    decades = record("c-decades", START)
+    decades["ConnectedToSystemTimestamp"] = "1976-04-01T00:00:00Z"
+    backwards = record("c-backwards", START)
+    backwards["DisconnectTimestamp"] = "2026-11-28T21:00:00Z"  # before it connected
+    endless_queue = record("c-queue", START)
+    endless_queue["Queue"]["Duration"] = 10 ** 40  # more digits than DynamoDB keeps
+    assert deliver(store, stream.event(two_days, decades, backwards, endless_queue, record("c-1"))) == []
+    assert usage(store, "2026-11") == {(gent, "2026-11"): expected(record("c-1"))}
+    assert set_aside(store, "2026-11") == dict.fromkeys(("c-backwards", "c-decades", "c-long", "c-queue"),
+                                                        "implausible_duration")
+
+
+def test_a_record_from_the_future_is_set_aside_but_a_little_clock_skew_is_not(store: UsageStore, stream: Stream,
+                                                                              gent: str) -> None:
+    now = datetime.now(UTC)
+    tomorrow = record("c-tomorrow", now + timedelta(days=1))
+    skewed = record("c-skewed", now - timedelta(seconds=130), talk_seconds=120)  # ends 60 s ahead of our clock
+    assert deliver(store, stream.event(tomorrow, skewed)) == []
+    assert set_aside(store, month_of(now + timedelta(days=1))) == {"c-tomorrow": "in_the_future"}
+    assert store.counted_contact("c-skewed")["activation_id"] == gent  # type: ignore[index]
+
+
+def test_a_newer_version_may_not_move_a_contact_to_another_activation(store: UsageStore, stream: Stream,
+                                                                      gent: str) -> None:
+    put_activation("act-leuven", OTHER_NUMBER, START - timedelta(days=1), authority_id="24062")
+    genuine = record("c-1", talk_seconds=1200)
+    assert deliver(store, stream.event(genuine)) == []
+    # Each newer version is updated after the genuine one ended (20 min after it began).
+    moved = record("c-1", activation="act-leuven", number=OTHER_NUMBER, talk_seconds=0, updated_after=1300)
+    renumbered = record("c-1", number=OTHER_NUMBER, talk_seconds=0, updated_after=1400)
+    assert deliver(store, stream.event(moved, renumbered)) == []
+    assert usage(store, "2026-11") == {(gent, "2026-11"): expected(genuine)}
+    assert [(item["version_of"], item["reason"]) for item in store.unattributed("2026-11")] == [
+        ("c-1", "moved_by_update"), ("c-1", "moved_by_update")]
+    corrected = record("c-1", talk_seconds=900, updated_after=1500)  # a correction of durations is applied
+    assert deliver(store, stream.event(corrected)) == []
+    assert usage(store, "2026-11") == {(gent, "2026-11"): expected(corrected)}
+
+
+def test_admin_sees_why_each_record_was_set_aside(store: UsageStore, stream: Stream, gent: str,
+                                                  finance_env: None) -> None:
+    from tests.conftest import Api
+
+    put_activation("act-antwerp", OTHER_NUMBER, START - timedelta(days=30), START - timedelta(days=20), "11002")
+    unknown_number = record("c-unknown", activation=None, number="+3280099999")
+    assert deliver(store, stream.event(record("c-forged", activation="act-antwerp"), unknown_number)) == []
+    from infra.local import seed
+
+    answer = Api().get("/unattributed?month=2026-11", seed.admin_credential())
+    assert answer.status == 200
+    assert [(c["contact_id"], c["reason"]) for c in answer.body["contacts"]] == [
+        ("c-forged", "attribute_number_mismatch"), ("c-unknown", "no_activation")]
+
+
 # ---------------------------------------------------------------------- months
 def test_a_contact_is_booked_in_the_brussels_month_it_began(store: UsageStore, stream: Stream) -> None:
-    # 30 November 2026 23:59:59 in Brussels is 22:59:59 UTC; one second later it is December there.
-    put_activation("act-gent", NUMBER, datetime(2026, 11, 30, 12, tzinfo=UTC))
-    november = record("c-nov", datetime(2026, 11, 30, 22, 59, 59, tzinfo=UTC))
-    december = record("c-dec", datetime(2026, 11, 30, 23, 0, 0, tzinfo=UTC))
-    assert deliver(store, stream.event(november, december)) == []
+    # 31 October 2026 23:59:59 in Brussels is 22:59:59 UTC; one second later it is November there.
+    put_activation("act-gent", NUMBER, datetime(2026, 10, 31, 12, tzinfo=UTC))
+    october = record("c-oct", datetime(2026, 10, 31, 22, 59, 59, tzinfo=UTC))
+    november = record("c-nov", datetime(2026, 10, 31, 23, 0, 0, tzinfo=UTC))
+    assert deliver(store, stream.event(october, november)) == []
+    assert usage(store, "2026-10") == {("act-gent", "2026-10"): expected(october)}
     assert usage(store, "2026-11") == {("act-gent", "2026-11"): expected(november)}
-    assert usage(store, "2026-12") == {("act-gent", "2026-12"): expected(december)}
 
 
 def test_a_late_record_for_a_frozen_month_is_next_months_adjustment(store: UsageStore, stream: Stream,

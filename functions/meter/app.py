@@ -1,12 +1,18 @@
 """The metering function: consumes Amazon Connect's contact records from a Kinesis data stream and keeps per
-activation and month usage (see meter.logic). Each Kinesis record is one contact record; one that cannot be
-metered (not JSON, no ContactId, the store failing) is reported as a batch item failure, so Lambda retries it
-(and, with bisection, only what follows it) while the rest of the batch is kept.
+activation and month usage (see meter.logic). Each Kinesis record is one contact record.
+
+Failures are told apart. A transient one (DynamoDB throttled, a 5xx, a timeout, a race lost too often) is
+reported as a batch item failure, so Lambda retries it (and, with bisection, only what follows it) while the
+rest of the batch is kept. A permanent one (not JSON, no ContactId, unreadable fields, a value the store
+refuses) would fail every retry and hold up its shard: the record is set aside for review at once, listed
+with the unattributed ones (`GET /unattributed`), and not reported. Only when even setting it aside fails is
+it reported, so Lambda's retries and then the failure queue keep it.
 
 Neither the caller's number nor any token is logged: log lines carry contact and activation ids only."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -14,13 +20,16 @@ from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
+from crisisline.errors import StoreUnavailable
 from meter import settings
-from meter.logic import meter_contact_record
+from meter.logic import StillContended, meter_contact_record, set_aside_unmeterable, set_aside_unreadable
 from meter.records import MalformedRecord, read_contact_record
 from meter.usage_store import UsageStore
 
 logger = Logger(service="meter")
 settings.meter()  # fail the cold start, not the first record, when the environment is incomplete
+# Worth retrying: DynamoDB throttled, failing inside (5xx) or not answering in time; races lost too often.
+TRANSIENT = (StoreUnavailable, StillContended)
 
 
 @cache
@@ -40,15 +49,25 @@ def lambda_handler(event: dict[str, Any], context: Any, store: UsageStore | None
         try:
             contact = read_contact_record(record.kinesis.data_as_bytes())
         except MalformedRecord as error:
-            logger.warning("contact record not metered", extra={"sequence_number": sequence, "problem": str(error)})
-            raise
+            arrived = datetime.fromtimestamp(record.kinesis.approximate_arrival_timestamp, UTC)
+            set_aside_unreadable(record.event_id, arrived, str(error), usage)
+            logger.warning("contact record set aside", extra={"sequence_number": sequence, "reason": "unreadable",
+                                                              "problem": str(error)})
+            return
         try:
             outcome = meter_contact_record(contact, usage)
-        except Exception as error:
+        except TRANSIENT as error:
             logger.warning("contact record not metered", extra={"sequence_number": sequence,
                                                                  "contact_id": contact.contact_id,
                                                                  "problem": type(error).__name__})
             raise
+        except Exception as error:  # noqa: BLE001 - anything else would fail every retry as well
+            outcome = set_aside_unmeterable(contact, usage, type(error).__name__)
+        if outcome.result == "set_aside":
+            logger.warning("contact record set aside", extra={"sequence_number": sequence,
+                                                              "contact_id": outcome.contact_id,
+                                                              "reason": outcome.reason})
+            return
         logger.info("contact record metered", extra={"contact_id": outcome.contact_id, "result": outcome.result,
                                                      "activation_id": outcome.activation_id,
                                                      "period": outcome.period})

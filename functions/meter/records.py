@@ -26,6 +26,7 @@ from crisisline.clock import iso, parse_iso
 from crisisline.months import day_of, month_of
 
 D2 = "D2"
+CALLBACK = "CALLBACK"  # InitiationMethod of a queued callback: Connect dials the citizen back later
 DAY_SECONDS = "call_seconds@"  # + YYYY-MM-DD: usage's call seconds of contacts initiated that Brussels day
 # Never stored, never logged: the citizen's own number.
 CALLER_FIELDS = ("CustomerEndpoint",)
@@ -82,10 +83,18 @@ class ContactRecord:
     last_update: str  # ISO UTC with milliseconds, so versions compare as text
     initiated: datetime
     initiation_method: str
-    system_number: str | None
+    system_number: str | None  # SystemEndpoint's address when it is a telephone number (E.164)
     activation_attribute: str | None
     usage: Usage
     stored: str  # the record as JSON, without the caller's number
+    connected: datetime | None = None  # ConnectedToSystemTimestamp
+    disconnected: datetime | None = None  # DisconnectTimestamp
+    agent_seconds: int = 0  # Agent.AgentInteractionDuration (not billed; checked for plausibility)
+    initial_contact_id: str | None = None  # for a callback: the contact that asked for it
+
+    @property
+    def is_callback(self) -> bool:
+        return self.initiation_method == CALLBACK
 
     @property
     def month(self) -> str:
@@ -113,19 +122,31 @@ def read_contact_record(data: bytes | str) -> ContactRecord:
     try:
         initiated = parse_iso(_text(record, "InitiationTimestamp"))
         last_update = parse_iso(_text(record, "LastUpdateTimestamp") or _text(record, "DisconnectTimestamp"))
-        usage = _usage(record)
-    except (TypeError, ValueError, AttributeError) as error:
+        connected, disconnected = _instant(record, "ConnectedToSystemTimestamp"), \
+            _instant(record, "DisconnectTimestamp")
+        usage = _usage(record, connected, disconnected)
+        agent_seconds = int(_mapping(record, "Agent").get("AgentInteractionDuration") or 0)
+        stored = json.dumps({key: value for key, value in record.items() if key not in CALLER_FIELDS},
+                            separators=(",", ":"), sort_keys=True)
+    except (TypeError, ValueError, AttributeError, OverflowError) as error:
         raise MalformedRecord(f"contact record {contact_id} has unreadable fields ({type(error).__name__})") \
             from None
     activation = _mapping(record, "Attributes").get("activationId")
+    # For a callback Connect may write "Softphone" (an agent's) rather than a number: no number then.
     number = _mapping(record, "SystemEndpoint").get("Address")
-    kept = {key: value for key, value in record.items() if key not in CALLER_FIELDS}
+    initial = record.get("InitialContactId")
     return ContactRecord(
         contact_id=contact_id, last_update=iso(last_update), initiated=initiated,
         initiation_method=str(record.get("InitiationMethod") or ""),
-        system_number=number if isinstance(number, str) and number else None,
+        system_number=number if isinstance(number, str) and number.startswith("+") else None,
         activation_attribute=activation.strip() if isinstance(activation, str) and activation.strip() else None,
-        usage=usage, stored=json.dumps(kept, separators=(",", ":"), sort_keys=True))
+        usage=usage, stored=stored, connected=connected, disconnected=disconnected, agent_seconds=agent_seconds,
+        initial_contact_id=initial if isinstance(initial, str) and initial else None)
+
+
+def _instant(record: dict[str, Any], name: str) -> datetime | None:
+    text = _text(record, name)
+    return parse_iso(text) if text else None
 
 
 def _text(record: dict[str, Any], name: str) -> str:
@@ -142,19 +163,16 @@ def _mapping(record: dict[str, Any], name: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _usage(record: dict[str, Any]) -> Usage:
+def _usage(record: dict[str, Any], connected: datetime | None, disconnected: datetime | None) -> Usage:
     queue = _mapping(record, "Queue")
     attributes = _mapping(record, "Attributes")
     answered = bool(record.get("Agent"))
     queued = bool(queue.get("Name") or queue.get("ARN"))
     # The queue's name, else a `queue` contact attribute should a flow set one (the entry flow does not).
     on_d2 = queued and (queue.get("Name") or attributes.get("queue")) == D2
-    connected = _text(record, "ConnectedToSystemTimestamp")
-    disconnected = _text(record, "DisconnectTimestamp")
-    call_seconds = 0
-    if connected and disconnected:
-        call_seconds = max(0, int((parse_iso(disconnected) - parse_iso(connected)).total_seconds()))
+    # Negative or huge values are kept as they are: metering sets such a record aside (meter.logic).
+    call_seconds = int((disconnected - connected).total_seconds()) if connected and disconnected else 0
     queue_seconds = int(queue.get("Duration") or 0) if queued else 0
     return Usage(calls=1, d2_calls=int(on_d2), answered_calls=int(answered),
                  abandoned_calls=int(queued and not answered), call_seconds=call_seconds,
-                 queue_seconds=max(0, queue_seconds))
+                 queue_seconds=queue_seconds)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -29,6 +29,7 @@ from meter.settings import MeterSettings
 from meter.settings import meter as meter_settings
 
 ADJUSTS = "#adjusts#"
+NO_ACTIVATION = "no_activation"  # the reason of a record that matched no activation
 _MONTHS_AHEAD = 24  # how far past a frozen month the first open month is looked for
 
 
@@ -48,6 +49,20 @@ def usage_month(period: str) -> str:
 
 
 @dataclass(frozen=True)
+class AttributeCheck:
+    """What the activation a record's `activationId` names must agree with, checked inside the booking: the
+    dialled number (unless None), and a live window holding the call: opened at or before `opened_by`, and
+    not closed, or closed after `closed_after` (ISO instants). A callback whose SystemEndpoint is no number is
+    checked against its `origin` instead: the contact that asked for it, counted to the same activation."""
+
+    activation_id: str
+    number: str | None
+    opened_by: str
+    closed_after: str
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
 class Booking:
     """One version of a contact counted in one transaction: its new contact item, the version it replaces
     (None: the first), and the counters to ADD per (activation id, period)."""
@@ -55,7 +70,7 @@ class Booking:
     contact: dict[str, Any]
     replaces: str | None
     deltas: dict[tuple[str, str], Usage]
-    verify_activation: str | None = None
+    verify_activation: AttributeCheck | None = None
     # Call seconds per (activation id, period) and Brussels day, ADDed as `call_seconds@YYYY-MM-DD`.
     day_seconds: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
@@ -68,11 +83,14 @@ class Refused(Exception):
     counted: dict[str, Any] | None = None  # the contact's stored item, when it exists
     frozen: list[str] = field(default_factory=list)  # booking months found frozen
     unknown_activation: bool = False
+    disagreeing: dict[str, Any] | None = None  # the named activation, when the record disagrees with it
+    origin_unknown: bool = False  # a callback's origin is not counted to the named activation
     conflict: bool = False  # another transaction touched the same items: try again
 
     def __str__(self) -> str:
         return (f"booking refused (contact_changed={self.contact_changed}, frozen={self.frozen}, "
-                f"unknown_activation={self.unknown_activation}, conflict={self.conflict})")
+                f"unknown_activation={self.unknown_activation}, disagreeing={self.disagreeing is not None}, "
+                f"origin_unknown={self.origin_unknown}, conflict={self.conflict})")
 
 
 class UsageStore:
@@ -106,17 +124,42 @@ class UsageStore:
             items.append({"ConditionCheck": {"TableName": self.tables.months_table,
                                              "Key": to_item({"month": month}),
                                              "ConditionExpression": "attribute_not_exists(frozen_at)"}})
-        if booking.verify_activation is not None:
-            items.append({"ConditionCheck": {"TableName": self.tables.activations_table,
-                                             "Key": to_item({"id": booking.verify_activation}),
-                                             "ConditionExpression": "attribute_exists(id)"}})
+        check = booking.verify_activation
+        if check is not None:
+            items.append({"ConditionCheck": self._attribute_check(check)})
+            if check.origin is not None:
+                items.append({"ConditionCheck": {
+                    "TableName": self.tables.contacts_table, "Key": to_item({"contact_id": check.origin}),
+                    "ConditionExpression": "activation_id = :a",
+                    "ExpressionAttributeValues": {":a": to_value(check.activation_id)}}})
         with translated_errors():
             try:
                 self.ddb.transact_write_items(TransactItems=items)
             except ClientError as error:
                 if error_code(error) != "TransactionCanceledException":
                     raise
-                raise self._refusal(error, months, first_month, booking.verify_activation is not None) from None
+                raise self._refusal(error, months, first_month, check) from None
+
+    def _attribute_check(self, check: AttributeCheck) -> dict[str, Any]:
+        condition = ("attribute_exists(id) AND opened_at <= :opened_by"
+                     " AND (attribute_not_exists(closed_at) OR closed_at > :closed_after)")
+        values = {":opened_by": to_value(check.opened_by), ":closed_after": to_value(check.closed_after)}
+        names = {}
+        if check.number is not None:
+            condition += " AND #number = :number"
+            values[":number"] = to_value(check.number)
+            names["#number"] = "number"
+        return {"TableName": self.tables.activations_table, "Key": to_item({"id": check.activation_id}),
+                "ConditionExpression": condition, "ExpressionAttributeValues": values,
+                **({"ExpressionAttributeNames": names} if names else {}),
+                # What the activation holds comes back only when the record disagrees with it: no extra read.
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+
+    def set_aside(self, item: dict[str, Any]) -> None:
+        """Keep a record that is not billed for review (GET /unattributed): `item` carries its own key,
+        `unattributed_month` and `reason`, and never a counted contact's key."""
+        with translated_errors():
+            self.ddb.put_item(TableName=self.tables.contacts_table, Item=to_item(item))
 
     def _usage_update(self, activation_id: str, period: str, delta: Usage,
                       days: dict[str, int] | None = None) -> dict[str, Any]:
@@ -140,20 +183,32 @@ class UsageStore:
                 "ExpressionAttributeValues": values}
 
     @staticmethod
-    def _refusal(error: ClientError, months: list[str], first_month: int, verified: bool) -> Refused:
+    def _refusal(error: ClientError, months: list[str], first_month: int, check: AttributeCheck | None) -> Refused:
         reasons = error.response.get("CancellationReasons", [])
         codes = cancellation_codes(error)
+
+        def failed(index: int) -> bool:
+            return index < len(codes) and codes[index] == "ConditionalCheckFailed"
+
+        def old_item(index: int) -> dict[str, Any] | None:
+            item = reasons[index].get("Item") if index < len(reasons) else None
+            return from_item(item) if item else None
+
         refused = Refused(conflict="TransactionConflict" in codes)
-        if codes and codes[0] == "ConditionalCheckFailed":
+        if failed(0):
             refused.contact_changed = True
-            item = reasons[0].get("Item")
-            refused.counted = from_item(item) if item else None
+            refused.counted = old_item(0)
         for offset, month in enumerate(months):
-            if first_month + offset < len(codes) and codes[first_month + offset] == "ConditionalCheckFailed":
+            if failed(first_month + offset):
                 refused.frozen.append(month)
-        if verified and codes and codes[-1] == "ConditionalCheckFailed":
-            refused.unknown_activation = True
-        if not (refused.conflict or refused.contact_changed or refused.frozen or refused.unknown_activation):
+        activation_index = first_month + len(months)
+        if check is not None and failed(activation_index):
+            refused.disagreeing = old_item(activation_index)
+            refused.unknown_activation = refused.disagreeing is None
+        if check is not None and check.origin is not None and failed(activation_index + 1):
+            refused.origin_unknown = True
+        if not (refused.conflict or refused.contact_changed or refused.frozen or refused.unknown_activation
+                or refused.disagreeing is not None or refused.origin_unknown):
             # Validation or throughput reasons: not a race that another attempt would settle.
             raise error
         return refused
@@ -181,8 +236,8 @@ class UsageStore:
             candidate = next_month(candidate)
         raise RuntimeError(f"no open month within {_MONTHS_AHEAD} months after {month}")
 
-    def activation_on_number(self, number: str, at: datetime) -> str | None:
-        """The activation whose live window [opened_at, closed_at) on `number` holds the instant `at`."""
+    def activation_on_number(self, number: str, at: datetime, grace: timedelta = timedelta(0)) -> str | None:
+        """The activation whose live window [opened_at, closed_at + grace) on `number` holds the instant `at`."""
         with translated_errors():
             answer = self.ddb.query(
                 TableName=self.tables.activations_table, IndexName="by-number", Limit=1, ScanIndexForward=False,
@@ -192,7 +247,7 @@ class UsageStore:
                 ExpressionAttributeValues={":n": to_value(number), ":at": to_value(iso(at))})
         for item in (from_item(raw) for raw in answer.get("Items", [])):
             closed_at = item.get("closed_at")
-            if closed_at is None or at < parse_iso(closed_at):
+            if closed_at is None or at < parse_iso(closed_at) + grace:
                 return str(item["id"])
         return None
 
@@ -206,16 +261,18 @@ class UsageStore:
                                 ExpressionAttributeValues={":m": to_value(month)}))
 
     def unattributed(self, month: str | None = None) -> list[dict[str, Any]]:
-        """Contacts that matched no activation (all months when `month` is None): dicts with contact_id,
-        unattributed_month, last_update, system_number, initiated_at, the counters and `record` (the contact
-        record as JSON, without the caller's number). Ordered by month, then contact id."""
+        """Contacts that matched no activation or were set aside for review (all months when `month` is None):
+        dicts with contact_id, unattributed_month, `reason` (see meter.logic), last_update, system_number,
+        initiated_at, the counters when plausible, `record` (the contact record as JSON, without the caller's
+        number) and, for a version kept beside its counted contact, `version_of`. Ordered by month, then key."""
         if month is None:
             items = self._pages("scan", TableName=self.tables.contacts_table, IndexName="unattributed")
         else:
             items = self._pages("query", TableName=self.tables.contacts_table, IndexName="unattributed",
                                 KeyConditionExpression="unattributed_month = :m",
                                 ExpressionAttributeValues={":m": to_value(month)})
-        return sorted(items, key=lambda item: (item["unattributed_month"], item["contact_id"]))
+        listed = ({"reason": NO_ACTIVATION, **item} for item in items)  # kept before reasons were recorded
+        return sorted(listed, key=lambda item: (item["unattributed_month"], item["contact_id"]))
 
     def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
         with translated_errors():
