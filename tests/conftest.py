@@ -17,13 +17,13 @@ from moto import mock_aws
 from infra.local import seed, template
 from infra.local.stack import ApiGateway, Functions, forget_cached_state
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+EVENTS = Path(__file__).resolve().parent / "events"
 TOKEN_KEY = "test-hashing-key-0123456789abcdef"
 
 
 def load_event(name: str) -> dict[str, Any]:
-    """A real AWS payload from ../shared/samples, as it is."""
-    return json.loads((SAMPLES / name).read_text())  # type: ignore[no-any-return]
+    """A real AWS payload from tests/events, as it is."""
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def _clear_caches() -> None:

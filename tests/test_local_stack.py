@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
@@ -104,3 +105,24 @@ def test_authorities_racing_over_http_never_share_a_number(local_stack: RunningS
     assert {body["error"]["code"] for body in refused} == {"no_number_available"}
     for body in opened:  # give the numbers back for the other tests on this stack
         assert http("POST", f"{api}/activations/{body['id']}/close", admin)[0] == 200
+
+
+# ---------------------------------------------------------------------- a fresh clone
+ROOT = Path(__file__).resolve().parents[1]
+NOT_THE_REPOSITORY = {".git", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", ".reliability",
+                      ".aws-sam", "__pycache__"}
+
+
+def repository_files() -> list[Path]:
+    """Every file of the checkout, without the venv, caches and git's own."""
+    return [path for path in ROOT.rglob("*")
+            if path.is_file() and not NOT_THE_REPOSITORY & set(path.relative_to(ROOT).parts)]
+
+
+def test_a_fresh_clone_needs_nothing_that_lies_beside_it() -> None:
+    beside = ".." + "/shared"  # spelled apart, so this file does not name it
+    files = repository_files()
+    assert ROOT / "tests" / "events" / "connect-lambda-event.json" in files
+    naming = [str(path.relative_to(ROOT)) for path in files
+              if beside in path.read_text(encoding="utf-8", errors="replace")]
+    assert naming == []

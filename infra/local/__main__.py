@@ -53,7 +53,7 @@ Try:
        -d '{DEMO_ACTIVATION}'
   curl -s -H 'Authorization: Bearer {demo["authority_token"]}' {api}/activations
   aws lambda invoke --endpoint-url {stack.lambda_url} --function-name RouteFunction \\
-       --cli-binary-format raw-in-base64-out --payload file://../shared/samples/connect-lambda-event.json out.json
+       --cli-binary-format raw-in-base64-out --payload file://tests/events/connect-lambda-event.json out.json
 
 Ctrl-C stops it; state lives in memory only.
 """, flush=True)
