@@ -56,7 +56,7 @@ Try:
        -H 'Idempotency-Key: demo-{uuid.uuid4()}' {api_url}/activations \\
        -d '{DEMO_ACTIVATION}'
   curl -s -H 'Authorization: Bearer {authority}' {api_url}/activations
-  {call_env}make call NUMBER={number} LANG=fr PRESS=2
+  {call_env}make call NUMBER={number} LANG=fr PRESS=2   # NUMBER: the "number" your activation answered
   .venv/bin/python -m infra.local.invoke RouteFunction --port {lambda_port} --event {SAMPLE_EVENT} --number {number}
 
 Ctrl-C stops it; state lives in memory only.
