@@ -47,6 +47,8 @@ flows: $(STAMP)
 	$(PY) -m infra.connect.build
 
 # One simulated caller through the real flow against `make run`: make call NUMBER=+3280012345 LANG=fr PRESS=2
+# Its contact records go on the stack's stream, so metering books the call in the month's export. Fails (non-zero)
+# with a message when NUMBER is empty or no stack answers. RECORD=1 prints the records, CALLBACK=no declines one.
 # (LANG only when given on the command line: the shell's own LANG, e.g. C.UTF-8, is not a caller's choice.)
 call: $(STAMP)
 	$(PY) -m infra.connect.simulator --number "$(NUMBER)" \

@@ -71,6 +71,17 @@ def counting_calls() -> Iterator[CallCounter]:
         Session.create_client = original  # type: ignore[method-assign]
 
 
+MISSED = "MISSED"
+
+
+def aim(value: float, limit: float, *, at_most: bool = True, digits: int = 2, note: str = "") -> str:
+    """A figure's aim as its line shows it, `(aim <= 1.6)`, marked `MISSED` when the value (rounded as the line
+    shows it, to `digits`) misses it; `note` follows the aim inside the brackets."""
+    shown = round(value, digits)
+    met = shown <= limit if at_most else shown >= limit
+    return f"(aim {'<=' if at_most else '>='} {limit:g}{'' if met else ', ' + MISSED}{'; ' + note if note else ''})"
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]

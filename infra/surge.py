@@ -10,10 +10,12 @@ makes each request on an item atomic."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -23,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 PEAK_CALLS = 3_295  # calls in the busiest hour of November 2015
@@ -43,6 +46,7 @@ class SurgeReport:
     seconds: float = 0.0
     workers: int = 0
     unchecked: int = 0  # calls queued although their count failed or came too late (fail open)
+    operators: int = OPERATORS
 
     def percentile_ms(self, fraction: float) -> float:
         ordered = sorted(self.invocation_ms)
@@ -50,8 +54,9 @@ class SurgeReport:
 
     def lines(self) -> list[str]:
         invocations = len(self.invocation_ms)
+        operators = f"{self.operators} operator{'' if self.operators == 1 else 's'}"
         return [
-            f"{self.calls} calls in one hour, {OPERATORS} operators, capacity {self.capacity} calls this hour "
+            f"{self.calls} calls in one hour, {operators}, capacity {self.capacity} calls this hour "
             f"(replayed in {self.seconds:.1f} s by {self.workers} concurrent callers)",
             f"  reached D5                  {self.outcomes['D5']:>6}",
             f"  reached D2                  {self.outcomes['D2']:>6}",
@@ -158,7 +163,7 @@ def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8
         hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         rng = random.Random(seed)  # a reproducible caller mix
         callers = [_caller(rng) for _ in range(calls)]
-        report = SurgeReport(calls=calls, capacity=capacity, workers=workers)
+        report = SurgeReport(calls=calls, capacity=capacity, workers=workers, operators=operators)
         lock = threading.Lock()
 
         def one_call(n: int) -> str:
@@ -238,10 +243,37 @@ def _event(n: int, parameters: dict[str, str]) -> dict[str, Any]:
         "Parameters": parameters}}
 
 
+@contextmanager
+def output_to(path: Path) -> Iterator[None]:
+    """Everything written meanwhile, by print or by a logger holding the process's stdout or stderr, into
+    `path`: the functions' log lines stay out of the summary."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with path.open("a", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            for stream in (sys.__stdout__, sys.__stderr__, log):
+                if stream is not None:
+                    stream.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
 def main() -> int:
-    report = replay()
-    for line in report.lines():
-        print(line)
+    handle, name = tempfile.mkstemp(prefix="crisisline-surge-", suffix=".log")
+    os.close(handle)
+    log = Path(name)
+    print(f"Replaying {PEAK_CALLS:,} calls ...", flush=True)
+    with output_to(log):
+        report = replay()
+    print("\n".join(report.lines()))
+    print(f"(the functions' log lines: {log})", flush=True)
     return 1 if report.outcomes["error"] else 0
 
 

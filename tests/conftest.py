@@ -17,13 +17,13 @@ from moto import mock_aws
 from infra.local import seed, template
 from infra.local.stack import ApiGateway, Functions, forget_cached_state
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+EVENTS = Path(__file__).resolve().parent / "events"
 TOKEN_KEY = "test-hashing-key-0123456789abcdef"
 
 
 def load_event(name: str) -> dict[str, Any]:
-    """A real AWS payload from ../shared/samples, as it is."""
-    return json.loads((SAMPLES / name).read_text())  # type: ignore[no-any-return]
+    """A real AWS payload from tests/events, as it is."""
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def _clear_caches() -> None:
@@ -160,6 +160,7 @@ class RunningStack:
     authority_id: str
     numbers: list[str]
     output: str = field(repr=False)  # `make run`'s banner, which shows the tokens
+    moto_port: int = 0  # its AWS backend, where `make call` puts contact records
 
 
 def _free_port() -> int:
@@ -189,10 +190,11 @@ def started_local_stack() -> Iterator[RunningStack]:
 
     from tests.reliability import log_watch
 
-    api_port, lambda_port = _free_port(), _free_port()
+    api_port, lambda_port, moto_port = _free_port(), _free_port(), _free_port()
     admin_token = secrets.token_urlsafe(32)
     token_key = secrets.token_hex(32)  # known here, so the logs can be checked for it (reliability part 6)
     env = {**env_without_aws(), "CRISISLINE_API_PORT": str(api_port), "CRISISLINE_LAMBDA_PORT": str(lambda_port),
+           "CRISISLINE_MOTO_PORT": str(moto_port),
            "CRISISLINE_ADMIN_TOKEN": admin_token, "CRISISLINE_TOKEN_KEY": token_key, "PYTHONUNBUFFERED": "1"}
     log_watch.register_token(admin_token)
     log_watch.register_key(token_key)
@@ -220,7 +222,7 @@ def started_local_stack() -> Iterator[RunningStack]:
     drained = log_watch.drain(process, "local stack")
     try:
         yield RunningStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{lambda_port}", lambda_port,
-                           admin_token, found.group(2), found.group(1), numbers, output)
+                           admin_token, found.group(2), found.group(1), numbers, output, moto_port)
     finally:
         process.terminate()
         try:

@@ -281,3 +281,61 @@ def test_a_caller_through_the_local_stack_reaches_d2_and_the_record_names_the_ac
         assert http("POST", f"{api}/activations/{opened['id']}/close", token)[0] == 200
     closed = simulate_call(opened["number"], language="fr", invoker=endpoint, timing=Timing(start=START))
     assert closed.ending == "hang-up" and any("112" in t for t in texts(closed))
+
+
+# ---------------------------------------------------------------------- `make call` against `make run`
+def test_make_call_books_the_call_through_the_stream_into_the_months_export(
+        local_stack: RunningStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from crisisline.months import month_of
+    from infra.connect import simulator
+    from tests.test_local_stack import http
+
+    api, token, admin = local_stack.api_url, local_stack.authority_token, local_stack.admin_token
+    body = activation_body(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."},
+                           victim_information=True)
+    status, _, opened = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "make-call-e2e"})
+    assert status == 201, opened
+    monkeypatch.setenv("CRISISLINE_LAMBDA_PORT", str(local_stack.lambda_port))
+    monkeypatch.setenv("CRISISLINE_MOTO_PORT", str(local_stack.moto_port))
+    try:
+        assert simulator.main(["--number", opened["number"], "--lang", "fr", "--press", "2"]) == 0
+        said = capsys.readouterr().out
+        assert "call ends: queued in D2" in said and "1 contact record(s)" in said
+        line: dict[str, Any] = {}
+        deadline = time.monotonic() + 20
+        while not line.get("calls") and time.monotonic() < deadline:
+            status, _, export = http("GET", f"{api}/exports/{month_of(datetime.now(UTC))}", admin)
+            assert status == 200, export
+            line = next((item for item in export["lines"] if item["activation_id"] == opened["id"]), {})
+            time.sleep(0.2)
+        assert (line.get("calls"), line.get("d2_calls"), line.get("answered_calls")) == (1, 1, 1), line
+    finally:
+        assert http("POST", f"{api}/activations/{opened['id']}/close", token)[0] == 200
+
+
+@pytest.mark.parametrize("number", ["", "3280012345", "+32 800 12 345"])
+def test_make_call_without_a_pool_number_says_how_to_give_one(number: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from infra.connect import simulator
+
+    assert simulator.main(["--number", number]) == 2
+    said = capsys.readouterr()
+    assert "NUMBER" in said.err and "make call NUMBER=+" in said.err and said.out == ""
+
+
+def test_make_call_without_a_running_stack_says_so_and_fails(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from infra.connect import simulator
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("CRISISLINE_LAMBDA_PORT", str(port))
+    assert simulator.main(["--number", POOL_NUMBER, "--lang", "fr"]) == 1
+    said = capsys.readouterr()
+    assert f"127.0.0.1:{port}" in said.err and "make run" in said.err and "CRISISLINE_LAMBDA_PORT" in said.err
+    assert said.out == ""

@@ -3,6 +3,7 @@ Errors are mapped to HTTP in crisisline.rest, shared with the other API function
 
 from __future__ import annotations
 
+import functools
 import json
 import pathlib
 import re
@@ -47,23 +48,44 @@ def health() -> dict[str, str]:
 @app.get("/docs", include_in_schema=False)
 def docs() -> Response[str]:
     """The whole API's OpenAPI document, this function's routes and ExportFunction's (`python -m infra.openapi`
-    merges them from the route signatures): Swagger UI, or the JSON itself with `?format=json`."""
-    document = json.loads(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
+    merges them from the route signatures): Swagger UI, or the JSON itself with `?format=json`. Built once per
+    environment and server URL, and cacheable for an hour: docs traffic costs little in the function that opens
+    lines."""
     context = app.current_event.request_context
-    # As Powertools' own Swagger route: the stage is part of the URL on execute-api, not on a custom domain.
+    # As Powertools' own Swagger route: the stage is part of the URL on execute-api, not on a custom domain
+    # (nor on the local stack).
     stage = context.stage if context.stage and context.path.startswith(f"/{context.stage}") else ""
-    document["servers"] = [{"url": f"/{stage}" if stage else "/"}]
-    spec = json.dumps(document)
+    server = f"/{stage}" if stage else "/"
     if app.current_event.get_query_string_value("format") == "json":
-        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=spec)
+        body, content_type = _docs_json(server), content_types.APPLICATION_JSON
+    else:
+        body, content_type = _docs_page(server), content_types.TEXT_HTML
+    return Response(status_code=200, content_type=content_type, body=body,
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@functools.cache
+def _docs_json(server: str) -> str:
+    document = json.loads(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
+    document["servers"] = [{"url": server}]
+    return json.dumps(document)
+
+
+@functools.cache
+def _docs_page(server: str) -> str:
     # Imported here: it loads Powertools' OpenAPI models, about 0.2 s that no other request needs.
     from aws_lambda_powertools.event_handler.openapi import swagger_ui
 
     assets = pathlib.Path(swagger_ui.__file__).parent
-    page = swagger_ui.generate_swagger_html(spec.replace("</", "<\\/"),
+    return swagger_ui.generate_swagger_html(_docs_json(server).replace("</", "<\\/"),
                                             (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
                                             (assets / "swagger-ui.min.css").read_text(encoding="utf-8"), "", None)
-    return Response(status_code=200, content_type=content_types.TEXT_HTML, body=page)
+
+
+def forget_docs() -> None:
+    """Drop the built docs, so the next request builds them from the document file again."""
+    _docs_json.cache_clear()
+    _docs_page.cache_clear()
 
 
 # ---------------------------------------------------------------------- authorities and credentials

@@ -3,7 +3,7 @@ against the routing function behind the local stack's Lambda endpoint (or any in
 what the caller hears, where the call ends (a queue, a callback, a hang-up) and the contact records Connect would
 write.
 
-    make call NUMBER=+3280012345 LANG=fr PRESS=2
+    make call NUMBER=+3280012345 LANG=fr PRESS=2            # against `make run`; its records are metered
     python -m infra.connect.simulator --number +3280012345 --lang fr --press 2 --record
 
 It interprets exactly the action types the checker allows. Time is simulated: a prompt takes one second per 15
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from infra.connect import contact_record, flows
 from infra.connect.contact_record import AgentAnswer, Contact, QueueVisit
@@ -518,27 +519,76 @@ def simulate_call(number: str, *, language: str | None = None, press: str | None
                 timing=timing, queues=queues, template=template, contact_id=contact_id)
 
 
+CONTACT_RECORD_STREAM = "ContactRecordStream"  # the template's stream, mapped to the metering function
+NO_NUMBER = ("NUMBER is empty or not a phone number in E.164 (+ and digits): make call NUMBER=+3280012345 "
+             "LANG=fr PRESS=2, with a pool number `make run` prints")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """`make call`: 0 when the call was played and its contact records put on the local stack's stream; 1 when
+    the stack is not there or the flow failed; 2 for a number that is not one."""
+    from infra.local.streams import physical_stream_name
+
     parser = argparse.ArgumentParser(prog="python -m infra.connect.simulator", description=__doc__.split("\n")[0])
     parser.add_argument("--number", required=True, help="the pool number dialled, E.164")
     parser.add_argument("--lang", choices=sorted(LANGUAGE_DIGITS), help="the language the caller picks")
     parser.add_argument("--press", help="the caller's key at the D5/D2 menu (1 or 2)")
     parser.add_argument("--no-callback", action="store_true", help="decline the callback when offered")
     parser.add_argument("--record", action="store_true", help="print the contact records as JSON")
-    parser.add_argument("--stream", help="put the contact records on this Kinesis data stream")
+    parser.add_argument("--stream", default=physical_stream_name(CONTACT_RECORD_STREAM),
+                        help="the Kinesis stream of the local stack's backend that takes the contact records "
+                             "(default: the one metering reads)")
+    parser.add_argument("--no-stream", action="store_true", help="keep the contact records off the stream")
     args = parser.parse_args(argv)
+    if not E164.match(args.number):
+        print(NO_NUMBER, file=sys.stderr)
+        return 2
+    lambda_port = int(os.environ.get("CRISISLINE_LAMBDA_PORT", "3001"))
+    if not _listening(lambda_port):
+        print(f"No local stack answers on 127.0.0.1:{lambda_port}: start one with `make run` (in another "
+              "terminal), or set CRISISLINE_LAMBDA_PORT to its Lambda port.", file=sys.stderr)
+        return 1
     try:
-        call = simulate_call(args.number, language=args.lang, press=args.press, callback=not args.no_callback)
+        call = simulate_call(args.number, language=args.lang, press=args.press, callback=not args.no_callback,
+                             invoker=LambdaEndpoint(lambda_port))
     except FlowError as error:
         print(f"flow error: {error}", file=sys.stderr)
         return 1
     print(call.transcript())
     if args.record:
         print(json.dumps(call.records(), indent=2, ensure_ascii=False))
-    if args.stream:
-        count = contact_record.put_on_stream(call.records(), args.stream)
-        print(f"{count} contact record(s) put on {args.stream}")
+    if args.no_stream:
+        return 0
+    moto_port = int(os.environ.get("CRISISLINE_MOTO_PORT", "3002"))
+    try:
+        count = contact_record.put_on_stream(call.records(), args.stream, _local_kinesis(moto_port))
+    except Exception as error:  # noqa: BLE001 - whatever the transport says, the records did not arrive
+        print(f"The contact records were not delivered: no stream {args.stream} on the local stack's AWS backend "
+              f"at 127.0.0.1:{moto_port} (CRISISLINE_MOTO_PORT) ({type(error).__name__}).", file=sys.stderr)
+        return 1
+    month = call.contacts[0].initiated.astimezone(ZoneInfo("Europe/Brussels")).strftime("%Y-%m")
+    print(f"{count} contact record(s) put on {args.stream}: metering books them within a second "
+          f"(GET /exports/{month}, line of activation {call.attributes.get('activationId') or '(none)'})")
     return 0
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _local_kinesis(port: int) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("kinesis", endpoint_url=f"http://127.0.0.1:{port}", region_name=cfn.LOCAL_REGION,
+                        aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 - none checked
+                        config=Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 1}))
 
 
 if __name__ == "__main__":

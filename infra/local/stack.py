@@ -5,6 +5,7 @@ integration and token authorizer, emulated), and the Lambda Invoke API on anothe
 from __future__ import annotations
 
 import base64
+import errno
 import importlib
 import json
 import logging
@@ -193,7 +194,8 @@ class ApiGateway:
             "requestContext": {
                 "resourceId": "local", "resourcePath": route.path, "httpMethod": method,
                 "extendedRequestId": request_id, "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-                "path": f"/{LOCAL_STAGE}{path}", "accountId": template.LOCAL_ACCOUNT, "protocol": "HTTP/1.1",
+                # As behind a custom domain: the stage is not part of the URL (http://127.0.0.1:3000/health).
+                "path": path, "accountId": template.LOCAL_ACCOUNT, "protocol": "HTTP/1.1",
                 "stage": LOCAL_STAGE, "domainPrefix": "localhost", "requestTimeEpoch": int(now.timestamp() * 1000),
                 "requestId": request_id, "domainName": "localhost", "apiId": "local",
                 "identity": {"sourceIp": source_ip, "userAgent": _header(headers, "user-agent")},
@@ -212,7 +214,12 @@ def _json_error(status: int, code: str, message: str) -> tuple[int, dict[str, st
     return status, {"Content-Type": "application/json"}, body
 
 
-def _api_handler(gateway: ApiGateway, quiet: bool) -> type[BaseHTTPRequestHandler]:
+def _starting() -> tuple[int, dict[str, str], bytes]:
+    status, headers, body = _json_error(503, "starting", "The local stack is still starting; retry shortly.")
+    return status, {**headers, "Retry-After": "1"}, body
+
+
+def _api_handler(gateway: ApiGateway, quiet: bool, ready: threading.Event) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # Headers and body go out in two writes; with Nagle's algorithm the body waits for the client's delayed
@@ -222,8 +229,11 @@ def _api_handler(gateway: ApiGateway, quiet: bool) -> type[BaseHTTPRequestHandle
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            status, headers, data = gateway.handle(self.command, self.path, dict(self.headers.items()), body,
-                                                   self.client_address[0])
+            if ready.is_set():
+                status, headers, data = gateway.handle(self.command, self.path, dict(self.headers.items()), body,
+                                                       self.client_address[0])
+            else:  # tables, hashing key and tokens not stored yet: a 200 now would be followed by a 401
+                status, headers, data = _starting()
             self.send_response(status)
             for key, value in headers.items():
                 if key.lower() not in ("content-length", "connection"):
@@ -246,13 +256,16 @@ def _api_handler(gateway: ApiGateway, quiet: bool) -> type[BaseHTTPRequestHandle
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 
 
-def _lambda_handler(functions: Functions, quiet: bool) -> type[BaseHTTPRequestHandler]:
+def _lambda_handler(functions: Functions, quiet: bool, ready: threading.Event) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if not ready.is_set():
+                return self._answer(503, {"Type": "Service", "message": "The local stack is still starting."},
+                                    {"x-amzn-ErrorType": "ServiceException", "Retry-After": "1"})
             found = _INVOKE_PATH.match(urlsplit(self.path).path)
             name = found.group("name").rsplit(":", 1)[-1] if found else ""
             if name not in functions.specs:
@@ -326,6 +339,15 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
+class PortInUse(Exception):
+    """A port the stack is to listen on cannot be had (taken, most often); `role` is `api`, `lambda` or `moto`."""
+
+    def __init__(self, role: str, port: int, error: OSError) -> None:
+        self.role, self.port = role, port
+        self.reason = "is in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
+        super().__init__(f"port {port} ({role}) {self.reason}")
+
+
 class LocalStack:
     """Backend, API and Lambda endpoint, started together and stopped together."""
 
@@ -334,10 +356,16 @@ class LocalStack:
         self.api_port, self.lambda_port, self.moto_port = api_port, lambda_port, moto_port
         self.cache_seconds = cache_seconds
         self.quiet = quiet
+        self.ready = threading.Event()
         self._servers: list[ThreadingHTTPServer] = []
         self._moto: Any = None
 
-    def start(self) -> LocalStack:
+    def start(self, ready: bool = True) -> LocalStack:
+        """Start everything. With `ready` False the API and Lambda endpoints answer 503 (`Retry-After`) until
+        `mark_ready()`: for a caller that provisions and seeds the backend first. Raises PortInUse, before
+        starting anything, when a port is taken."""
+        for role, port in (("api", self.api_port), ("lambda", self.lambda_port), ("moto", self.moto_port)):
+            _claimable(role, port)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's own request log
         moto_port = self.moto_port or _free_port()
         self._moto = _atomic_moto_server(moto_port)
@@ -347,17 +375,29 @@ class LocalStack:
         self.functions = Functions()
         forget_cached_state()
         self.gateway = ApiGateway(self.functions, self.cache_seconds)
-        api = _Server(("127.0.0.1", self.api_port), _api_handler(self.gateway, self.quiet))
-        invoke = _Server(("127.0.0.1", self.lambda_port), _lambda_handler(self.functions, self.quiet))
-        for server in (api, invoke):
+        for role, port, handler in (("api", self.api_port, _api_handler(self.gateway, self.quiet, self.ready)),
+                                    ("lambda", self.lambda_port,
+                                     _lambda_handler(self.functions, self.quiet, self.ready))):
+            try:
+                server = _Server(("127.0.0.1", port), handler)
+            except OSError as error:  # taken between the check and now
+                self.stop()
+                raise PortInUse(role, port, error) from error
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self._servers.append(server)
+        api, invoke = self._servers
         self.api_port, self.lambda_port = api.server_address[1], invoke.server_address[1]
         # Lambda's Kinesis event source mappings (contact records into the metering function).
         from infra.local.streams import StreamPoller
 
         self.streams = StreamPoller(self.functions.invoke, quiet=self.quiet).start()
+        if ready:
+            self.ready.set()
         return self
+
+    def mark_ready(self) -> None:
+        """From now on the endpoints serve requests."""
+        self.ready.set()
 
     @property
     def api_url(self) -> str:
@@ -381,6 +421,21 @@ class LocalStack:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def _claimable(role: str, port: int) -> None:
+    """Raise PortInUse when something listens on `port` (0: any free port, always claimable). moto's server
+    binds in a thread of its own, where a taken port would go unnoticed, so each port is tried first."""
+    import socket
+
+    if not port:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is no obstacle
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise PortInUse(role, port, error) from error
 
 
 def _free_port() -> int:
