@@ -29,6 +29,9 @@ def main() -> int:
         print("CRISISLINE_ADMIN_TOKEN must be 20 to 200 characters of A-Z, a-z, 0-9, _ and -.", file=sys.stderr)
         return 2
     stack = LocalStack(api_port, lambda_port, moto_port).start()
+    cooldown = os.environ.get("CRISISLINE_NUMBER_COOLDOWN_SECONDS")  # the template's NumberCooldownSeconds
+    if cooldown is not None:
+        os.environ["NUMBER_COOLDOWN_SECONDS"] = cooldown
     seed.provision()
     admin_token = seed.admin_credential(admin)
     demo = seed.demo()
