@@ -52,7 +52,7 @@ def calls_per_activation() -> list[str]:
             status, body = call("POST", "/authorities", admin, _authority(n))
             tokens.append(body["token"])
         for n in range(3):
-            call("POST", "/numbers", admin, {"number": f"+322555{n:04d}", "kind": "did"})
+            call("POST", "/numbers", admin, {"number": f"+3280055{n:03d}", "kind": "toll_free"})
         for token in tokens:  # warm the authorizer cache and the handler
             call("GET", "/activations", token, None)
         for label, token, headers in (("with Idempotency-Key", tokens[0], {"Idempotency-Key": "bench-1"}),
@@ -95,7 +95,7 @@ def http_latency() -> list[str]:
         tokens = []
         for n in range(REQUESTS):
             tokens.append(send("POST", "/authorities", admin, _authority(n))[0]["token"])
-            send("POST", "/numbers", admin, {"number": f"+3228{n:06d}", "kind": "toll_free"})
+            send("POST", "/numbers", admin, {"number": f"+32800{n:05d}", "kind": "toll_free"})
         health = [send("GET", "/health")[1] for _ in range(50)]
         times = []
         for n, token in enumerate(tokens):

@@ -78,7 +78,7 @@ def run() -> list[str]:
         gateway = ApiGateway(Functions(), cache_seconds=300)
         _, _, raw = gateway.handle("POST", "/credentials", {"Authorization": f"Bearer {admin}",
                                                                  "Content-Type": "application/json"},
-                                        json.dumps({"role": "finance"}).encode())
+                                        json.dumps({"role": "finance", "label": "bench"}).encode())
         finance = json.loads(raw)["token"]
         for (month, contacts), prefix in ((SMALL, "small"), (LARGE, "large")):
             _seed(month, contacts, ACTIVATIONS, prefix)

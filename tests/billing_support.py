@@ -33,7 +33,7 @@ def finance_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def finance(api: Api, admin: str, finance_env: None) -> str:
-    answer = api.post("/credentials", admin, {"role": "finance"})
+    answer = api.post("/credentials", admin, {"role": "finance", "label": "Finance team"})
     assert answer.status == 201
     return str(answer.body["token"])
 

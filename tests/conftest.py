@@ -36,7 +36,10 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_REGION": template.LOCAL_REGION,
-                       "POWERTOOLS_METRICS_DISABLED": "true", **template.environment()}.items():
+                       "POWERTOOLS_METRICS_DISABLED": "true", **template.environment(),
+                       # A released number is claimable again at once, unless a test sets a cool-down
+                       # (tests/test_pool_numbers.py); the template's default is 15 minutes.
+                       "NUMBER_COOLDOWN_SECONDS": "0"}.items():
         monkeypatch.setenv(key, value)
     _clear_caches()
     yield
@@ -195,7 +198,8 @@ def started_local_stack() -> Iterator[RunningStack]:
     token_key = secrets.token_hex(32)  # known here, so the logs can be checked for it (reliability part 6)
     env = {**env_without_aws(), "CRISISLINE_API_PORT": str(api_port), "CRISISLINE_LAMBDA_PORT": str(lambda_port),
            "CRISISLINE_MOTO_PORT": str(moto_port),
-           "CRISISLINE_ADMIN_TOKEN": admin_token, "CRISISLINE_TOKEN_KEY": token_key, "PYTHONUNBUFFERED": "1"}
+           "CRISISLINE_ADMIN_TOKEN": admin_token, "CRISISLINE_TOKEN_KEY": token_key, "PYTHONUNBUFFERED": "1",
+           "CRISISLINE_NUMBER_COOLDOWN_SECONDS": "0"}  # the tests on one stack give numbers back to each other
     log_watch.register_token(admin_token)
     log_watch.register_key(token_key)
     process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=Path(__file__).resolve().parents[1],

@@ -16,7 +16,7 @@ UNKNOWN_TOKEN = "A" * 43  # well-formed, never issued
 
 @pytest.fixture
 def finance(api: Api, admin: str) -> str:
-    return str(api.post("/credentials", admin, {"role": "finance"}).body["token"])
+    return str(api.post("/credentials", admin, {"role": "finance", "label": "Finance team"}).body["token"])
 
 
 @pytest.fixture
@@ -30,8 +30,11 @@ def gents_line(api: Api, gent: str, add_numbers: Any) -> dict[str, Any]:
 EVERY_PROTECTED_ROUTE = [
     ("POST", "/authorities", authority_body()), ("GET", "/authorities", None), ("GET", "/authorities/44021", None),
     ("POST", "/authorities/44021/token", None), ("POST", "/authorities/44021/revoke", None),
-    ("POST", "/credentials", {"role": "finance"}), ("POST", "/numbers", {"number": "+3280099999", "kind": "did"}),
-    ("GET", "/numbers", None), ("POST", "/activations", activation_body()), ("GET", "/activations", None),
+    ("POST", "/credentials", {"role": "finance", "label": "Finance team"}), ("GET", "/credentials", None),
+    ("POST", "/credentials/x/revoke", None), ("POST", "/numbers", {"number": "+3280099999", "kind": "toll_free"}),
+    ("GET", "/numbers", None), ("PATCH", "/numbers/+3280099999", {"kind": "toll_free"}),
+    ("DELETE", "/numbers/+3280099999", None), ("POST", "/activations", activation_body()),
+    ("GET", "/activations", None),
     ("GET", "/activations/x", None), ("PATCH", "/activations/x", {"operators": 2}),
     ("POST", "/activations/x/close", None), ("GET", "/activations/x/audit", None),
 ]
@@ -67,13 +70,13 @@ def test_a_valid_token_with_a_typo_is_refused(api: Api, admin: str) -> None:
 # ---------------------------------------------------------------------- 403
 AUTHORITY_MAY_NOT = [
     ("POST", "/authorities", authority_body("11002")), ("POST", "/authorities/44021/token", None),
-    ("POST", "/authorities/44021/revoke", None), ("POST", "/credentials", {"role": "admin"}),
-    ("POST", "/numbers", {"number": "+3280099999", "kind": "did"}), ("GET", "/numbers", None),
+    ("POST", "/authorities/44021/revoke", None), ("POST", "/credentials", {"role": "admin", "label": "Duty officer"}),
+    ("POST", "/numbers", {"number": "+3280099999", "kind": "toll_free"}), ("GET", "/numbers", None),
 ]
 FINANCE_MAY_NOT = [
     ("POST", "/authorities", authority_body("11002")), ("POST", "/authorities/44021/token", None),
-    ("POST", "/authorities/44021/revoke", None), ("POST", "/credentials", {"role": "admin"}),
-    ("POST", "/numbers", {"number": "+3280099999", "kind": "did"}), ("GET", "/numbers", None),
+    ("POST", "/authorities/44021/revoke", None), ("POST", "/credentials", {"role": "admin", "label": "Duty officer"}),
+    ("POST", "/numbers", {"number": "+3280099999", "kind": "toll_free"}), ("GET", "/numbers", None),
     ("POST", "/activations", activation_body()), ("GET", "/activations", None),
 ]
 
@@ -211,7 +214,7 @@ def test_a_revoked_authority_cannot_activate_even_with_a_cached_token(
     cached = Api(cache_seconds=30)
     token = cached.post("/authorities", admin, authority_body()).body["token"]
     assert cached.get("/authorities/44021", token).status == 200  # cached as a valid authority
-    assert cached.post("/numbers", admin, {"number": "+3280012345", "kind": "did"}).status == 201
+    assert cached.post("/numbers", admin, {"number": "+3280012345", "kind": "toll_free"}).status == 201
     assert cached.post("/authorities/44021/revoke", admin).status == 200
     before = snapshot()
     answer = cached.post("/activations", token, activation_body())
@@ -252,8 +255,8 @@ def test_a_revoked_authority_is_not_enrolled_again_under_the_same_id(
 def _every_token(api: Api, admin: str, enrol: Any) -> list[str]:
     _, gent = enrol("44021", "Stad Gent")
     _, antwerpen = enrol("11002", "Stad Antwerpen")
-    finance = api.post("/credentials", admin, {"role": "finance"}).body["token"]
-    second_admin = api.post("/credentials", admin, {"role": "admin"}).body["token"]
+    finance = api.post("/credentials", admin, {"role": "finance", "label": "Finance team"}).body["token"]
+    second_admin = api.post("/credentials", admin, {"role": "admin", "label": "Duty officer"}).body["token"]
     rotated = api.post("/authorities/11002/token", admin).body["token"]
     return [admin, gent, antwerpen, finance, second_admin, rotated]
 
@@ -264,8 +267,11 @@ def test_tokens_are_never_stored_in_clear(api: Api, admin: str, enrol: Any, add_
     add_numbers("+3280012345")
     api.post("/activations", gent, activation_body(), headers={"Idempotency-Key": "night-1"})
     credentials = table_items("CredentialsTable")
-    assert len(credentials) == 5  # admin, gent, finance, second admin, antwerpen's rotated token
-    assert all(len(item["token_hash"]["S"]) == 64 for item in credentials)  # an HMAC-SHA256, hex
+    live = [item for item in credentials if not item["token_hash"]["S"].startswith("revoked#")]
+    assert len(live) == 5  # admin, gent, finance, second admin, antwerpen's rotated token
+    assert all(len(item["token_hash"]["S"]) == 64 for item in live)  # an HMAC-SHA256, hex
+    # antwerpen's token before rotation, kept in the credential list as revoked, without its hash
+    assert [item["token_hash"]["S"][:8] for item in credentials if item not in live] == ["revoked#"]
     for logical_id in table_names():
         stored = json.dumps(table_items(logical_id))
         assert not any(token in stored for token in issued), logical_id

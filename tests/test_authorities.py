@@ -77,7 +77,7 @@ def test_admin_lists_every_authority(api: Api, admin: str, enrol: Any) -> None:
 
 def test_finance_lists_authorities_to_bill_them(api: Api, admin: str, enrol: Any) -> None:
     enrol("44021", "Stad Gent")
-    finance = api.post("/credentials", admin, {"role": "finance"}).body["token"]
+    finance = api.post("/credentials", admin, {"role": "finance", "label": "Finance team"}).body["token"]
     answer = api.get("/authorities", finance)
     assert answer.status == 200
     assert [a["billing"]["reference"] for a in answer.body["authorities"]] == ["FIN-44021"]
@@ -153,21 +153,21 @@ def test_an_enrolment_that_is_not_json_is_400(api: Api, admin: str, snapshot: An
 
 # ---------------------------------------------------------------------- credentials
 def test_admin_issues_a_finance_token_that_works(api: Api, admin: str) -> None:
-    answer = api.post("/credentials", admin, {"role": "finance"})
+    answer = api.post("/credentials", admin, {"role": "finance", "label": "Finance team"})
     assert answer.status == 201
     assert answer.body["role"] == "finance"
     assert api.get("/authorities", answer.body["token"]).status == 200
 
 
 def test_admin_issues_another_admin_token_that_works(api: Api, admin: str) -> None:
-    answer = api.post("/credentials", admin, {"role": "admin"})
+    answer = api.post("/credentials", admin, {"role": "admin", "label": "Duty officer"})
     assert answer.status == 201
     assert api.get("/numbers", answer.body["token"]).status == 200
 
 
 def test_a_credential_for_the_authority_role_is_refused(api: Api, admin: str, snapshot: Any) -> None:
     before = snapshot()
-    answer = api.post("/credentials", admin, {"role": "authority"})
+    answer = api.post("/credentials", admin, {"role": "authority", "label": "Stad Gent"})
     assert answer.status == 422
     assert answer.body["error"]["details"]["fields"][0]["field"] == "role"
     assert snapshot() == before
@@ -187,7 +187,7 @@ def test_admin_adds_numbers_to_the_pool_and_sees_them_free(api: Api, admin: str)
 def test_the_same_number_added_twice_is_refused(api: Api, admin: str, add_numbers: Any, snapshot: Any) -> None:
     add_numbers("+3280012345")
     before = snapshot()
-    answer = api.post("/numbers", admin, {"number": "+3280012345", "kind": "did"})
+    answer = api.post("/numbers", admin, {"number": "+3280012345", "kind": "toll_free"})
     assert answer.status == 409
     assert answer.error_code == "number_exists"
     assert snapshot() == before

@@ -19,7 +19,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activate import logic
 from crisisline import errors, rest, settings
-from crisisline.models import ActivationIn, ActivationPatch, AuthorityIn, Caller, CredentialIn, NumberIn
+from crisisline.models import (
+    ActivationIn,
+    ActivationPatch,
+    AuthorityIn,
+    Caller,
+    CredentialIn,
+    NumberIn,
+    NumberPatch,
+)
 from crisisline.observability import logger, metrics
 
 _one_event_at_a_time = threading.Lock()
@@ -30,6 +38,8 @@ app = rest.new_resolver()
 
 NisCode = Annotated[str, Path(pattern=r"^[0-9]{5}$")]
 ActivationId = Annotated[str, Path(min_length=1, max_length=64)]
+CredentialId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+PoolNumber = Annotated[str, Path(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164, e.g. +3280012345")]
 
 
 def caller() -> Caller:
@@ -120,7 +130,20 @@ def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
 @app.post("/credentials", tags=["authorities"], summary="Issue a finance or admin token (admin)",
            responses=rest.responses(201, 400, 413, 422))
 def create_credential(credential: CredentialIn) -> Response[dict[str, Any]]:
-    return _json(201, logic.create_credential(caller(), credential.role, logic.default_store()))
+    return _json(201, logic.create_credential(caller(), credential, logic.default_store()))
+
+
+@app.get("/credentials", tags=["authorities"], summary="Every credential, live and revoked, never a token (admin)",
+         responses=rest.responses(200))
+def list_credentials() -> Response[dict[str, Any]]:
+    return _json(200, {"credentials": logic.list_credentials(caller(), logic.default_store())})
+
+
+@app.post("/credentials/<credential_id>/revoke", tags=["authorities"],
+          summary="Revoke an admin or finance credential (admin); never the last admin's",
+          responses=rest.responses(200, 404, 409, 422))
+def revoke_credential(credential_id: CredentialId) -> Response[dict[str, Any]]:
+    return _json(200, logic.revoke_credential(caller(), credential_id, logic.default_store()))
 
 
 # ---------------------------------------------------------------------- pool numbers
@@ -133,6 +156,18 @@ def add_number(number: NumberIn) -> Response[dict[str, Any]]:
 @app.get("/numbers", tags=["numbers"], responses=rest.responses(200))
 def list_numbers() -> Response[dict[str, Any]]:
     return _json(200, {"numbers": logic.list_numbers(caller(), logic.default_store())})
+
+
+@app.patch("/numbers/<number>", tags=["numbers"], summary="Correct a free number's kind (admin)",
+           responses=rest.responses(200, 400, 404, 409, 413, 422))
+def change_number(number: PoolNumber, patch: NumberPatch) -> Response[dict[str, Any]]:
+    return _json(200, logic.change_number(caller(), number, patch, logic.default_store()))
+
+
+@app.delete("/numbers/<number>", tags=["numbers"], summary="Remove a number nobody holds from the pool (admin)",
+            responses=rest.responses(200, 404, 409, 422))
+def remove_number(number: PoolNumber) -> Response[dict[str, Any]]:
+    return _json(200, logic.remove_number(caller(), number, logic.default_store()))
 
 
 # ---------------------------------------------------------------------- activations

@@ -29,14 +29,18 @@ from crisisline.models import (
     ActivationPatch,
     AuthorityIn,
     Caller,
+    CredentialIn,
     NumberIn,
+    NumberPatch,
     Role,
     check_messages,
+    check_number_kind,
 )
 from crisisline.observability import logger
-from crisisline.store import Store
+from crisisline.store import REVOKED_PREFIX, Store
 
 _CHANGE_ATTEMPTS = 20  # each lost attempt means another change was written: a few people, not a crowd
+DEFAULT_NUMBER_KIND = "toll_free"  # citizens call free unless the authority chose otherwise
 
 
 @cache
@@ -56,20 +60,31 @@ def _audit(subject: str, caller: Caller, action: str, changes: dict[str, Any], a
             "changes": changes}
 
 
-def _issue_credential(role: Role, at: str, authority: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
-    """A new token and the credential item that stores only its keyed hash."""
+def _issue_credential(role: Role, at: str, authority: dict[str, Any] | None = None,
+                      label: str | None = None) -> tuple[str, dict[str, Any]]:
+    """A new token and the credential item that stores only its keyed hash. An authority's credential is
+    labelled with its name and carries its choice of number kind, which the authorizer passes on."""
     token = tokens.new_token()
     credential = {"token_hash": tokens.token_hash(token, tokens.hashing_key(settings.api().token_key_parameter)),
-                  "credential_id": uuid.uuid4().hex, "role": role, "created_at": at}
+                  "credential_id": uuid.uuid4().hex, "role": role, "label": label, "created_at": at}
     if authority is not None:
-        credential.update(authority_id=authority["id"], authority_name=authority["name"])
+        credential.update(authority_id=authority["id"], authority_name=authority["name"], label=authority["name"],
+                          number_kind=authority.get("number_kind"))
     return token, credential
+
+
+def _retired(credential: dict[str, Any] | None, at: str) -> dict[str, Any] | None:
+    """A credential as the credential list keeps it once revoked: under its id, without its token's hash."""
+    if credential is None:
+        return None
+    return {**credential, "token_hash": f"{REVOKED_PREFIX}{credential['credential_id']}", "revoked_at": at}
 
 
 def public_authority(item: dict[str, Any]) -> dict[str, Any]:
     """An authority as the API shows it: never its token hash."""
-    return {key: item[key] for key in ("id", "name", "languages", "agreement", "billing", "enrolled_at",
-                                       "live_activation_id", "revoked_at") if key in item}
+    return {key: item[key] for key in ("id", "name", "languages", "agreement", "billing", "number_kind",
+                                       "enrolled_at", "live_activation_id", "revoked_at")
+            if item.get(key) is not None}
 
 
 # ---------------------------------------------------------------------- authorities and credentials
@@ -77,7 +92,7 @@ def enrol_authority(caller: Caller, request: AuthorityIn, store: Store) -> dict[
     """Enrol an authority with a signed agreement; its token is in the answer and nowhere else."""
     _require(caller, "admin")
     at = iso(utc_now())
-    authority = {**request.model_dump(mode="json"), "enrolled_at": at}
+    authority = {**request.model_dump(mode="json", exclude_none=True), "enrolled_at": at}
     token, credential = _issue_credential("authority", at, authority)
     authority.update(token_hash=credential["token_hash"], credential_id=credential["credential_id"])
     store.enrol_authority(authority, credential,
@@ -112,7 +127,8 @@ def rotate_token(caller: Caller, authority_id: str, store: Store) -> dict[str, A
     store.replace_authority_credential(
         authority_id, authority["token_hash"], credential,
         {"token_hash": credential["token_hash"], "credential_id": credential["credential_id"], "rotated_at": at},
-        _audit(f"authority#{authority_id}", caller, "rotate_token", {}, at))
+        _audit(f"authority#{authority_id}", caller, "rotate_token", {}, at),
+        _retired(store.get_credential(authority["token_hash"]), at))
     return {"authority_id": authority_id, "token": token, "rotated_at": at}
 
 
@@ -125,7 +141,8 @@ def revoke_authority(caller: Caller, authority_id: str, store: Store) -> dict[st
                                            activation_id=authority["live_activation_id"])
     at = iso(utc_now())
     store.replace_authority_credential(authority_id, authority["token_hash"], {}, {"revoked_at": at},
-                                       _audit(f"authority#{authority_id}", caller, "revoke", {}, at))
+                                       _audit(f"authority#{authority_id}", caller, "revoke", {}, at),
+                                       _retired(store.get_credential(authority["token_hash"]), at))
     return {**public_authority(authority), "revoked_at": at}
 
 
@@ -138,14 +155,63 @@ def _enrolled(authority_id: str, store: Store) -> dict[str, Any]:
     return authority
 
 
-def create_credential(caller: Caller, role: Role, store: Store) -> dict[str, Any]:
-    """A token for crisis-center staff (admin) or finance."""
+def create_credential(caller: Caller, request: CredentialIn, store: Store) -> dict[str, Any]:
+    """A token for crisis-center staff (admin) or finance, labelled with the person or team holding it."""
     _require(caller, "admin")
     at = iso(utc_now())
-    token, credential = _issue_credential(role, at)
+    token, credential = _issue_credential(request.role, at, label=request.label)
     store.put_credential(credential, _audit(f"credential#{credential['credential_id']}", caller, "issue",
-                                            {"role": role}, at))
-    return {"token": token, "role": role, "credential_id": credential["credential_id"], "created_at": at}
+                                            {"role": request.role, "label": request.label}, at))
+    return {**public_credential(credential), "token": token, "credential_id": credential["credential_id"]}
+
+
+def public_credential(item: dict[str, Any]) -> dict[str, Any]:
+    """A credential as the API lists it: never its token nor the token's hash."""
+    return {"id": item["credential_id"], "role": item["role"],
+            "label": item.get("label") or item.get("authority_name"), "created_at": item.get("created_at"),
+            "authority_id": item.get("authority_id"), "revoked_at": item.get("revoked_at")}
+
+
+def list_credentials(caller: Caller, store: Store) -> list[dict[str, Any]]:
+    _require(caller, "admin")
+    return [public_credential(item) for item in store.list_credentials()]
+
+
+def revoke_credential(caller: Caller, credential_id: str, store: Store) -> dict[str, Any]:
+    """End an admin or finance credential: its token stops resolving at once. The last live admin credential
+    cannot be revoked (nobody could issue another); an authority's credential ends with its enrolment or is
+    replaced by rotation. Revoking a revoked credential changes nothing."""
+    _require(caller, "admin")
+    for _ in range(_CHANGE_ATTEMPTS):
+        credential = store.credential_by_id(credential_id)
+        if credential is None:
+            raise errors.NotFound("No such credential.")
+        if credential.get("revoked_at"):
+            return public_credential(credential)
+        if credential["role"] == "authority":
+            authority_id = credential.get("authority_id")
+            raise errors.AuthorityCredential(
+                f"This is authority {authority_id}'s credential: end its enrolment with POST /authorities/"
+                f"{authority_id}/revoke, or replace its token with POST /authorities/{authority_id}/token.",
+                authority_id=authority_id)
+        witness = None
+        if credential["role"] == "admin":
+            # Revoked only while another admin credential is live, checked in the same transaction: two admins
+            # revoking the last two credentials at the same moment cannot both succeed.
+            others = [key for key in store.live_admin_hashes() if key != credential["token_hash"]]
+            if not others:
+                raise errors.LastAdmin("This is the last admin credential: issue another admin credential "
+                                       "before revoking it.", credential_id=credential_id)
+            witness = others[0]
+        at = iso(utc_now())
+        retired = _retired(credential, at)
+        assert retired is not None
+        audit = _audit(f"credential#{credential_id}", caller, "revoke",
+                       {"before": {"revoked_at": None}, "after": {"revoked_at": at}}, at)
+        if store.revoke_credential(credential, retired, audit, witness):
+            return public_credential(retired)
+    raise errors.Conflict("This credential is being changed from several places at once; retry shortly.",
+                          credential_id=credential_id)
 
 
 # ---------------------------------------------------------------------- pool numbers
@@ -157,12 +223,58 @@ def add_number(caller: Caller, request: NumberIn, store: Store) -> dict[str, Any
     return {"number": request.number, "kind": request.kind, "state": "free"}
 
 
+def public_number(item: dict[str, Any], now: str) -> dict[str, Any]:
+    """A pool number as the API shows it: `live` while an activation holds it, `cooling_down` until its
+    free_from after a release, else `free`."""
+    state = "live" if not item.get("pool_state") else "free"
+    shown = {"number": item["number"], "kind": item["kind"], "state": state,
+             "activation_id": item.get("activation_id"), "authority_id": item.get("authority_id")}
+    if item.get("pool_state") and item.get("free_from", "") > now:
+        shown.update(state="cooling_down", free_from=item["free_from"])
+    return shown
+
+
 def list_numbers(caller: Caller, store: Store) -> list[dict[str, Any]]:
     _require(caller, "admin")
-    return [{"number": item["number"], "kind": item["kind"],
-             "state": "free" if item.get("pool_state") else "live",
-             "activation_id": item.get("activation_id"), "authority_id": item.get("authority_id")}
-            for item in store.list_numbers()]
+    now = iso(utc_now())
+    return [public_number(item, now) for item in store.list_numbers()]
+
+
+def _pool_number(number: str, store: Store) -> dict[str, Any]:
+    item = store.get_number(number)
+    if item is None:
+        raise errors.NotFound(f"{number} is not in the pool.", number=number)
+    if item.get("activation_id"):
+        raise errors.NumberInUse(f"{number} is held by live activation {item['activation_id']}; close it first.",
+                                 number=number, activation_id=item["activation_id"])
+    return item
+
+
+def remove_number(caller: Caller, number: str, store: Store) -> dict[str, Any]:
+    """Take a number out of the pool; refused while a live activation holds it."""
+    _require(caller, "admin")
+    item = _pool_number(number, store)
+    at = iso(utc_now())
+    store.remove_number(number, _audit(f"number#{number}", caller, "remove",
+                                       {"before": {"kind": item["kind"]}, "after": None}, at))
+    return {"number": number, "kind": item["kind"], "state": "removed", "removed_at": at}
+
+
+def change_number(caller: Caller, number: str, patch: NumberPatch, store: Store) -> dict[str, Any]:
+    """Correct the kind of a number nobody holds; the kind must match the number's form (see NumberIn)."""
+    _require(caller, "admin")
+    item = _pool_number(number, store)
+    try:
+        check_number_kind(number, patch.kind)
+    except ValueError as error:
+        raise errors.InvalidRequest(f"Invalid field(s): kind. {error}.",
+                                    fields=[{"field": "kind", "problem": str(error)}]) from error
+    at = iso(utc_now())
+    if patch.kind != item["kind"]:
+        store.change_number_kind(number, item["kind"], patch.kind, _audit(
+            f"number#{number}", caller, "change", {"before": {"kind": item["kind"]}, "after": {"kind": patch.kind}},
+            at))
+    return public_number({**item, "kind": patch.kind}, at)
 
 
 # ---------------------------------------------------------------------- activations
@@ -243,6 +355,8 @@ def _open(caller: Caller, store: Store, request: dict[str, Any], idempotency_key
         "status": "live", "revision": 0, "reason": request["reason"], "languages": request["languages"],
         "message": request["message"], "victim_information": request["victim_information"],
         "operators": request["operators"],
+        # Chosen by the authority, never left to chance: this request, else its enrolment, else toll-free.
+        "number_kind": request.get("number_kind") or caller.number_kind or DEFAULT_NUMBER_KIND,
         "requested_at": requested_at,
     }
     if idempotency_key is not None:

@@ -48,6 +48,18 @@ class NoNumberAvailable(Conflict):
     code = "no_number_available"
 
 
+class NumberInUse(Conflict):
+    code = "number_in_use"
+
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+
+
+class AuthorityCredential(Conflict):
+    code = "authority_credential"
+
+
 class ActivationAlreadyLive(Conflict):
     code = "activation_already_live"
 

@@ -47,6 +47,7 @@ class Caller:
     credential_id: str
     authority_id: str | None = None
     authority_name: str | None = None
+    number_kind: NumberKind | None = None  # an authority's enrolment preference, carried by its credential
 
 
 class _Body(BaseModel):
@@ -96,16 +97,83 @@ class AuthorityIn(_Body):
     languages: list[Language] = Field(min_length=1, max_length=4)
     agreement: Agreement
     billing: Billing
+    number_kind: NumberKind | None = Field(
+        default=None, description="the kind of number its activations get unless they ask otherwise: toll_free "
+                                  "(citizens call free, the authority pays more per minute) or did (geographic); "
+                                  "toll_free when not given")
 
     _unique = field_validator("languages")(_unique_languages)
 
 
 class CredentialIn(_Body):
     role: Literal["finance", "admin"]
+    label: Name = Field(description="who holds the token: a person or team, to recognise it in the list")
+
+
+def belgian_number_form(number: str) -> str | None:
+    """What Belgian numbering makes certain about an E.164 number: `toll_free` (0800), `premium` (090x),
+    `mobile` (04xx with nine digits), `geographic` (a zone number), or None (not Belgian, or not certain, such
+    as 070 and 078)."""
+    if not number.startswith("+32"):
+        return None
+    national = number[3:]
+    if national.startswith("800"):
+        return "toll_free"
+    if national.startswith("90"):
+        return "premium"
+    if national.startswith("4") and len(national) == 9:
+        return "mobile"
+    if national.startswith(("70", "78")) or national[:1] in ("", "0"):
+        return None
+    return "geographic"  # a zone digit 1-9: Liège's 04 has eight digits, Stavelot's 080 is not 0800
+
+
+def check_pool_number(number: str) -> None:
+    """A number the pool may hold: never premium-rate nor mobile (ValueError saying why)."""
+    form = belgian_number_form(number)
+    if form == "premium":
+        raise ValueError(f"{number} is a Belgian premium-rate number (090x): citizens would pay to call the "
+                         "crisis line; use a toll-free (0800) or geographic number")
+    if form == "mobile":
+        raise ValueError(f"{number} is a Belgian mobile number (04xx): the pool holds toll-free (0800) or "
+                         "geographic numbers")
+
+
+def check_number_kind(number: str, kind: str) -> None:
+    """The kind must match the number's form where Belgian numbering makes it certain (ValueError saying why);
+    elsewhere the kind is taken as given."""
+    form = belgian_number_form(number)
+    if form == "toll_free" and kind != "toll_free":
+        raise ValueError(f"{number} is a Belgian toll-free number (0800), so its kind is toll_free, not {kind}")
+    if form == "geographic" and kind == "toll_free":
+        raise ValueError(f"{number} is a Belgian geographic number, which callers pay for: its kind is did, "
+                         "not toll_free")
 
 
 class NumberIn(_Body):
-    number: E164 = Field(description="E.164 phone number already claimed in Amazon Connect")
+    number: E164 = Field(description="E.164 phone number already claimed in Amazon Connect; Belgian premium-rate "
+                                     "(+3290) and mobile (+324, nine digits) numbers are refused")
+    kind: NumberKind = Field(description="toll_free or did (geographic); must match a Belgian number's form "
+                                         "(+32800 is toll_free, a zone number is did)")
+
+    @field_validator("number")
+    @classmethod
+    def _poolable(cls, number: str) -> str:
+        check_pool_number(number)
+        return number
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_matches_number(cls, kind: str, info: ValidationInfo) -> str:
+        # A field validator, so that the 422 names `kind`; an invalid number is reported on its own instead.
+        if "number" in info.data:
+            check_number_kind(info.data["number"], kind)
+        return kind
+
+
+class NumberPatch(_Body):
+    """A correction to a free pool number."""
+
     kind: NumberKind
 
 
@@ -117,6 +185,10 @@ class ActivationIn(_Body):
     message: dict[Language, Message]
     victim_information: bool = Field(default=False, description="open a D2 line for victims' relatives")
     operators: int = Field(ge=1, le=200)
+    number_kind: NumberKind | None = Field(
+        default=None, description="toll_free (citizens call free, the authority pays more per minute) or did "
+                                  "(geographic); when not given, the authority's enrolment preference, else "
+                                  "toll_free")
 
     _unique = field_validator("languages")(_unique_languages)
 

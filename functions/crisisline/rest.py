@@ -126,7 +126,9 @@ def caller(app: APIGatewayRestResolver) -> Caller:
     if role not in ("admin", "authority", "finance"):
         raise errors.Unauthorized("A valid bearer token is required.")
     return Caller(role=role, credential_id=str(context.get("credential_id", "")),
-                  authority_id=context.get("authority_id"), authority_name=context.get("authority_name"))
+                  authority_id=context.get("authority_id"), authority_name=context.get("authority_name"),
+                  number_kind=context.get("number_kind") if context.get("number_kind") in ("did", "toll_free")
+                  else None)
 
 
 def _object_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[dict[str, Any]]:

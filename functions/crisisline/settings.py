@@ -30,6 +30,9 @@ class ApiSettings(_Env):
     idempotency_table: str = Field(min_length=3)
     token_key_parameter: str = Field(min_length=2)
     idempotency_seconds: int = Field(default=86_400, ge=60)
+    # How long a released pool number waits before another activation may claim it (template parameter
+    # NumberCooldownSeconds).
+    number_cooldown_seconds: int = Field(default=900, ge=0, le=86_400)
 
 
 def load(model: type[SettingsT]) -> SettingsT:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from crisisline import errors
 from crisisline.aws import client
-from crisisline.clock import iso, utc_now
+from crisisline.clock import iso, parse_iso, utc_now
 from crisisline.dynamo import (
     cancellation_codes,
     error_code,
@@ -25,6 +26,10 @@ from crisisline.settings import ApiSettings
 
 _shuffler = random.SystemRandom()
 FREE = "free"
+# A released number waits until its free_from before another authority gets it, so that late callers of the
+# old crisis never hear the new one's message. It is claimable again once that instant has passed.
+COOLING = "cooling"
+REVOKED_PREFIX = "revoked#"  # revoked credentials are kept under this key: no token hashes to it
 # Fields of a live activation copied onto its pool number, so that routing a call is one read.
 ROUTING_FIELDS = ("activation_id", "authority_id", "authority_name", "languages", "message",
                   "victim_information", "operators", "opened_at")
@@ -64,10 +69,12 @@ class Store:
         return sorted(self._scan(self.tables.authorities_table), key=lambda a: a["id"])
 
     def replace_authority_credential(self, authority_id: str, old_hash: str, credential: dict[str, Any],
-                                     changes: dict[str, Any], audit: dict[str, Any]) -> None:
+                                     changes: dict[str, Any], audit: dict[str, Any],
+                                     retired: dict[str, Any] | None = None) -> None:
         """Swap an authority's credential (rotation, revocation): the old hash stops resolving at once.
 
-        `credential` may be empty (revocation issues none). `changes` are attributes set on the authority."""
+        `credential` may be empty (revocation issues none). `changes` are attributes set on the authority.
+        `retired` is the old credential as the credential list keeps it (see `retired_credential`)."""
         names = {f"#f{i}": key for i, key in enumerate(changes)}
         values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
         sets = [f"#f{i} = :v{i}" for i in range(len(changes))]
@@ -83,6 +90,8 @@ class Store:
         if credential:
             items.append({"Put": {"TableName": self.tables.credentials_table, "Item": to_item(credential),
                                   "ConditionExpression": "attribute_not_exists(token_hash)"}})
+        if retired:
+            items.append({"Put": {"TableName": self.tables.credentials_table, "Item": to_item(retired)}})
         try:
             with translated_errors():
                 self.ddb.transact_write_items(TransactItems=items)
@@ -102,6 +111,59 @@ class Store:
 
     def get_credential(self, token_hash: str) -> dict[str, Any] | None:
         return self._get(self.tables.credentials_table, {"token_hash": token_hash})
+
+    def list_credentials(self) -> list[dict[str, Any]]:
+        """Every credential, live and revoked (items carry the token's keyed hash: never show them as they are)."""
+        return sorted(self._scan(self.tables.credentials_table), key=lambda c: (c.get("created_at", ""),
+                                                                                c["credential_id"]))
+
+    def credential_by_id(self, credential_id: str) -> dict[str, Any] | None:
+        """A credential by its id (the `by-id` index, then a consistent read of the item itself)."""
+        with translated_errors():
+            answer = self.ddb.query(TableName=self.tables.credentials_table, IndexName="by-id",
+                                    KeyConditionExpression="credential_id = :c",
+                                    ExpressionAttributeValues={":c": to_value(credential_id)})
+        for key in answer.get("Items", []):
+            found = self._get(self.tables.credentials_table, {"token_hash": from_item(key)["token_hash"]},
+                              consistent=True)
+            if found is not None and found["credential_id"] == credential_id:
+                return found
+        return None
+
+    def live_admin_hashes(self) -> list[str]:
+        """The keys of every admin credential not revoked (a consistent read)."""
+        return [item["token_hash"] for item in self._pages(
+            "scan", TableName=self.tables.credentials_table, ConsistentRead=True,
+            FilterExpression="#role = :admin", ExpressionAttributeNames={"#role": "role"},
+            ExpressionAttributeValues={":admin": to_value("admin")})
+            if not item["token_hash"].startswith(REVOKED_PREFIX)]
+
+    def revoke_credential(self, credential: dict[str, Any], retired: dict[str, Any], audit: dict[str, Any],
+                          witness_hash: str | None = None) -> bool:
+        """Revoke a live credential: its item moves to the revoked key in one transaction, so its token stops
+        resolving at once. With `witness_hash`, only while that other credential is live too: two admins revoking
+        each other at the same moment cannot both succeed. False when the credential or the witness is no longer
+        live (read again and decide again)."""
+        key = {"token_hash": credential["token_hash"]}
+        items: list[dict[str, Any]] = [
+            {"Delete": {"TableName": self.tables.credentials_table, "Key": to_item(key),
+                        "ConditionExpression": "attribute_exists(token_hash)"}},
+            {"Put": {"TableName": self.tables.credentials_table, "Item": to_item(retired),
+                     "ConditionExpression": "attribute_not_exists(token_hash)"}},
+            self._audit_put(audit),
+        ]
+        if witness_hash is not None:
+            items.append({"ConditionCheck": {"TableName": self.tables.credentials_table,
+                                             "Key": to_item({"token_hash": witness_hash}),
+                                             "ConditionExpression": "attribute_exists(token_hash)"}})
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if "ConditionalCheckFailed" in cancellation_codes(error):
+                return False
+            raise
+        return True
 
     # ------------------------------------------------------------------ pool numbers
     def add_number(self, number: str, kind: str, audit: dict[str, Any]) -> dict[str, Any]:
@@ -123,13 +185,98 @@ class Store:
     def list_numbers(self) -> list[dict[str, Any]]:
         return sorted(self._scan(self.tables.numbers_table), key=lambda n: n["number"])
 
-    def free_numbers(self, limit: int = _CANDIDATES_PER_ROUND) -> list[dict[str, Any]]:
-        """Free pool numbers (number and kind), read from the sparse free-numbers index."""
-        with translated_errors():
-            answer = self.ddb.query(
-                TableName=self.tables.numbers_table, IndexName="free-numbers", Limit=limit,
-                KeyConditionExpression="pool_state = :free", ExpressionAttributeValues={":free": to_value(FREE)})
-        return [from_item(item) for item in answer.get("Items", [])]
+    def get_number(self, number: str) -> dict[str, Any] | None:
+        return self._get(self.tables.numbers_table, {"number": number}, consistent=True)
+
+    def remove_number(self, number: str, audit: dict[str, Any]) -> None:
+        """Take a number out of the pool; refused while a live activation holds it."""
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=[
+                    {"Delete": {"TableName": self.tables.numbers_table, "Key": to_item({"number": number}),
+                                "ConditionExpression": "attribute_exists(#n) AND attribute_not_exists(activation_id)",
+                                "ExpressionAttributeNames": {"#n": "number"}}},
+                    self._audit_put(audit),
+                ])
+        except ClientError as error:
+            if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+                self._explain_number_refusal(number)
+            raise
+
+    def change_number_kind(self, number: str, kind: str, new_kind: str, audit: dict[str, Any]) -> None:
+        """Correct the kind of a number nobody holds, provided it is still `kind`."""
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": self.tables.numbers_table, "Key": to_item({"number": number}),
+                                "UpdateExpression": "SET kind = :new",
+                                "ConditionExpression": "attribute_exists(#n) AND attribute_not_exists(activation_id)"
+                                                       " AND kind = :old",
+                                "ExpressionAttributeNames": {"#n": "number"},
+                                "ExpressionAttributeValues": {":new": to_value(new_kind), ":old": to_value(kind)}}},
+                    self._audit_put(audit),
+                ])
+        except ClientError as error:
+            if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+                self._explain_number_refusal(number)
+                raise errors.Conflict(f"{number} changed meanwhile; read it again.", number=number) from error
+            raise
+
+    def _explain_number_refusal(self, number: str) -> None:
+        item = self.get_number(number)
+        if item is None:
+            raise errors.NotFound(f"{number} is not in the pool.", number=number)
+        if item.get("activation_id"):
+            raise errors.NumberInUse(f"{number} is held by live activation {item['activation_id']}; close it "
+                                     "first.", number=number, activation_id=item["activation_id"])
+
+    def claimable_numbers(self, kind: str, now: str, limit: int = _CANDIDATES_PER_ROUND) -> list[dict[str, Any]]:
+        """Pool numbers of `kind` that may be claimed at `now`: free ones from the sparse free-numbers index;
+        only when there are none, released ones whose cool-down has passed."""
+        free = self._pool_partition(FREE, kind, limit)
+        if free:
+            return free
+        return [item for item in self._cooling(kind) if item.get("free_from", "") <= now][:limit]
+
+    def pool_by_kind(self) -> dict[str, dict[str, Any]]:
+        """Per kind, numbers free and cooling down, and the first instant a cooling one becomes free."""
+        summary: dict[str, dict[str, Any]] = {}
+        for item in [*self._pool_partition(FREE), *self._cooling()]:
+            entry = summary.setdefault(item["kind"], {"free": 0, "cooling": []})
+            if item["pool_state"] == FREE:
+                entry["free"] += 1
+            else:
+                entry["cooling"].append(item.get("free_from", ""))
+        return summary
+
+    def _pool_partition(self, state: str, kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self.tables.numbers_table, "IndexName": "free-numbers",
+            "KeyConditionExpression": "pool_state = :state", "ExpressionAttributeValues": {":state": to_value(state)}}
+        if kind is not None:
+            request["FilterExpression"] = "kind = :kind"
+            request["ExpressionAttributeValues"][":kind"] = to_value(kind)
+        found = []
+        for item in self._pages("query", **request):
+            found.append(item)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
+
+    def _cooling(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """Released numbers (of `kind`) with their free_from, read consistently from the table itself."""
+        keys = [{"number": item["number"]} for item in self._pool_partition(COOLING, kind)]
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            pending: dict[str, Any] = {self.tables.numbers_table: {
+                "Keys": [to_item(key) for key in keys[start:start + 100]], "ConsistentRead": True}}
+            while pending:
+                with translated_errors():
+                    answer = self.ddb.batch_get_item(RequestItems=pending)
+                found.extend(from_item(item) for item in answer.get("Responses", {}).get(self.tables.numbers_table, []))
+                pending = answer.get("UnprocessedKeys") or {}
+        return sorted((item for item in found if item.get("pool_state") == COOLING),
+                      key=lambda item: item.get("free_from", ""))
 
     # ------------------------------------------------------------------ activations
     def open_activation(self, activation: dict[str, Any], audit: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +288,7 @@ class Store:
         records the number claimed and its kind."""
         authority_id = activation["authority_id"]
         for _ in range(_CLAIM_ROUNDS):
-            candidates = self.free_numbers()
+            candidates = self.claimable_numbers(activation["number_kind"], iso(utc_now()))
             if not candidates:
                 self._explain_authority_refusal(authority_id, only_if_refused=True)
                 break
@@ -150,8 +297,7 @@ class Store:
             _shuffler.shuffle(candidates)
             for candidate in candidates:
                 opened_at = iso(utc_now())
-                opened = {**activation, "number": candidate["number"], "number_kind": candidate["kind"],
-                          "opened_at": opened_at,
+                opened = {**activation, "number": candidate["number"], "opened_at": opened_at,
                           "operator_timeline": [{"at": opened_at, "operators": activation["operators"]}]}
                 claim_audit = {**audit, "changes": {**audit["changes"], "number": candidate["number"],
                                                     "number_kind": candidate["kind"]}}
@@ -163,8 +309,23 @@ class Store:
                 if reasons[0] == "ConditionalCheckFailed":
                     raise errors.Conflict("An activation with this id exists already.")
                 # The number was taken meanwhile or the transaction collided: try the next one.
-        raise errors.NoNumberAvailable("No pool number is free: every crisis number is in use. "
-                                       "Call the crisis center's duty officer.")
+        raise self._exhausted(activation["number_kind"])
+
+    def _exhausted(self, kind: str) -> errors.NoNumberAvailable:
+        """Why no number of `kind` could be claimed, and what else the pool has."""
+        names = {"toll_free": "toll-free", "did": "geographic"}
+        other = "did" if kind == "toll_free" else "toll_free"
+        pool = self.pool_by_kind()
+        mine, others = pool.get(kind, {"free": 0, "cooling": []}), pool.get(other, {"free": 0, "cooling": []})
+        message = f"No {names[kind]} ({kind}) pool number is free"
+        if mine["cooling"]:
+            message += (f"; {len(mine['cooling'])} released recently, the first free again from "
+                        f"{mine['cooling'][0]}")
+        message += (f". {others['free']} {names[other]} ({other}) numbers are free: ask with number_kind "
+                     f"{other}, or call the crisis center's duty officer." if others["free"] else
+                     f". No {names[other]} ({other}) number is free either. Call the crisis center's duty officer.")
+        return errors.NoNumberAvailable(message, number_kind=kind, other_kind=other, other_kind_free=others["free"],
+                                        next_free_from=mine["cooling"][0] if mine["cooling"] else None)
 
     def _try_claim(self, activation: dict[str, Any], audit: dict[str, Any]) -> list[str] | None:
         routing = {field: activation[field if field != "activation_id" else "id"] for field in ROUTING_FIELDS}
@@ -180,10 +341,15 @@ class Store:
                     {"Update": {"TableName": self.tables.numbers_table,
                                 "Key": to_item({"number": activation["number"]}),
                                 "UpdateExpression": "SET " + ", ".join(f"#r{i} = :r{i}" for i in range(len(names)))
-                                                    + " REMOVE pool_state",
-                                "ConditionExpression": "pool_state = :free",
+                                                    + " REMOVE pool_state, free_from",
+                                # Of the kind asked for, and free: never while its cool-down lasts.
+                                "ConditionExpression": "kind = :kind AND (pool_state = :free OR "
+                                                       "(pool_state = :cooling AND free_from <= :now))",
                                 "ExpressionAttributeNames": names,
-                                "ExpressionAttributeValues": {**values, ":free": to_value(FREE)}}},
+                                "ExpressionAttributeValues": {**values, ":free": to_value(FREE),
+                                                              ":cooling": to_value(COOLING),
+                                                              ":kind": to_value(activation["number_kind"]),
+                                                              ":now": to_value(activation["opened_at"])}}},
                     {"Update": {"TableName": self.tables.authorities_table,
                                 "Key": to_item({"id": activation["authority_id"]}),
                                 "UpdateExpression": "SET live_activation_id = :a",
@@ -293,6 +459,8 @@ class Store:
         else:
             condition = "#status = :live AND revision = :seen"
             values[":seen"] = to_value(revision)
+        cooldown = self.tables.number_cooldown_seconds
+        free_from = iso(parse_iso(closed_at) + timedelta(seconds=cooldown))
         try:
             with translated_errors():
                 self.ddb.transact_write_items(TransactItems=[
@@ -303,10 +471,11 @@ class Store:
                                 "ExpressionAttributeValues": values}},
                     {"Update": {"TableName": self.tables.numbers_table,
                                 "Key": to_item({"number": activation["number"]}),
-                                "UpdateExpression": f"SET pool_state = :free REMOVE {remove}",
+                                "UpdateExpression": f"SET pool_state = :free, free_from = :from REMOVE {remove}",
                                 "ConditionExpression": "activation_id = :a",
                                 "ExpressionAttributeNames": {f"#r{i}": f for i, f in enumerate(ROUTING_FIELDS)},
-                                "ExpressionAttributeValues": {":free": to_value(FREE),
+                                "ExpressionAttributeValues": {":free": to_value(COOLING if cooldown else FREE),
+                                                              ":from": to_value(free_from),
                                                               ":a": to_value(activation["id"])}}},
                     {"Update": {"TableName": self.tables.authorities_table,
                                 "Key": to_item({"id": activation["authority_id"]}),

@@ -91,6 +91,9 @@ def main() -> int:
               f"{variable} (e.g. {variable}={busy.port + 100 if busy.port < 65000 else 3100} make run).",
               file=sys.stderr)
         return 2
+    cooldown = os.environ.get("CRISISLINE_NUMBER_COOLDOWN_SECONDS")  # the template's NumberCooldownSeconds
+    if cooldown is not None:
+        os.environ["NUMBER_COOLDOWN_SECONDS"] = cooldown
     seed.provision()
     admin_token = seed.admin_credential(admin)
     demo = seed.demo()

@@ -38,12 +38,12 @@ def provision(token_key: str | None = None) -> None:
     tokens.forget_key()
 
 
-def admin_credential(token: str | None = None) -> str:
+def admin_credential(token: str | None = None, label: str = "local stack admin") -> str:
     """Store an admin credential (the given token, or a new one) and return its token."""
     token = token or tokens.new_token()
     key = tokens.hashing_key(settings.api().token_key_parameter)
     item: dict[str, Any] = {"token_hash": tokens.token_hash(token, key),
-                            "credential_id": f"admin-{uuid.uuid4().hex[:8]}", "role": "admin",
+                            "credential_id": f"admin-{uuid.uuid4().hex[:8]}", "role": "admin", "label": label,
                             "created_at": iso(utc_now())}
     client("dynamodb").put_item(TableName=settings.api().credentials_table, Item=to_item(item))
     return token

@@ -65,8 +65,12 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("POST", "/authorities/{authority_id}/token"): Expected((201, 201), (403, 403), (403, 403), ADMIN_ONLY),
     ("POST", "/authorities/{authority_id}/revoke"): Expected((200, 200), (403, 403), (403, 403), ADMIN_ONLY),
     ("POST", "/credentials"): Expected(201, 403, 403, ADMIN_ONLY),
+    ("GET", "/credentials"): Expected(200, 403, 403, ADMIN_ONLY),
+    ("POST", "/credentials/{credential_id}/revoke"): Expected(200, 403, 403, ADMIN_ONLY),
     ("POST", "/numbers"): Expected(201, 403, 403, ADMIN_ONLY),
     ("GET", "/numbers"): Expected(200, 403, 403, ADMIN_ONLY),
+    ("PATCH", "/numbers/{number}"): Expected(200, 403, 403, ADMIN_ONLY),
+    ("DELETE", "/numbers/{number}"): Expected(200, 403, 403, ADMIN_ONLY),
     ("POST", "/activations"): Expected(403, 201, 403, "only an authority opens its own line"),
     ("GET", "/activations"): Expected(200, 200, 403, "an authority lists its own lines; finance reads exports"),
     **{(method, path): Expected((200, 200), (200, 404), (403, 403),
@@ -96,10 +100,11 @@ class World:
 _unique = itertools.count(1)
 VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("POST", "/authorities"): lambda n: authority_body(f"{90000 + n}", f"Gemeente {n}"),
-    ("POST", "/credentials"): lambda n: {"role": "finance"},
+    ("POST", "/credentials"): lambda n: {"role": "finance", "label": "Finance team"},
     ("POST", "/numbers"): lambda n: {"number": f"+3278{n:07d}", "kind": "did"},
     ("POST", "/activations"): lambda n: activation_body(),
     ("PATCH", "/activations/{activation_id}"): lambda n: {"operators": 3},
+    ("PATCH", "/numbers/{number}"): lambda n: {"kind": "toll_free"},
     ("PUT", "/tariffs"): lambda n: {
         "effective_from": f"{2900 + n}-01-01", "operator_hour": "50.00", "service_minute": "0.018",
         "number_day": {"did": "0.10", "toll_free": "0.45"}, "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
@@ -128,14 +133,17 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
                 assert answer.status in (200, 201), (method, path, answer.status, answer.error_code)
                 return answer.body
 
-            finance = ok("POST", "/credentials", admin, {"role": "finance"})["token"]
+            issued = ok("POST", "/credentials", admin, {"role": "finance", "label": "Finance team"})
+            finance = issued["token"]
             gent = ok("POST", "/authorities", admin, authority_body(GENT, "Stad Gent"))["token"]
             antwerpen = ok("POST", "/authorities", admin, authority_body(ANTWERPEN, "Stad Antwerpen"))["token"]
             rotated = ok("POST", "/authorities", admin, authority_body(LEUVEN, "Stad Leuven"))["token"]
             ok("POST", f"/authorities/{LEUVEN}/token", admin)
             revoked = ok("POST", "/authorities", admin, authority_body(MECHELEN, "Stad Mechelen"))["token"]
             ok("POST", f"/authorities/{MECHELEN}/revoke", admin)
-            resources = {OWN: {"authority_id": GENT, "month": time.strftime("%Y-%m")},
+            # The number is the free one below; the credential is finance's, revoked last (allowed cases run last).
+            resources = {OWN: {"authority_id": GENT, "month": time.strftime("%Y-%m"), "number": "+3280012345",
+                               "credential_id": issued["id"]},
                          OTHER: {"authority_id": ANTWERPEN, "month": time.strftime("%Y-%m")}}
             if "{activation_id}" in route.path:  # lines only where the path names one (else: free to open)
                 for tenant, token, number in ((OWN, gent, "+3280012345"), (OTHER, antwerpen, "+3280012346")):

@@ -255,7 +255,7 @@ def _world() -> World:
         assert api.post("/numbers", admin, {"number": number, "kind": "toll_free"}).status == 201
     line = api.post("/activations", tokens["11002"], activation_body())
     assert line.status == 201, line.body
-    finance = api.post("/credentials", admin, {"role": "finance"}).body["token"]
+    finance = api.post("/credentials", admin, {"role": "finance", "label": "Finance team"}).body["token"]
     put_activation("gent-oct", "2026-10-05T10:00", "2026-10-05T13:00", operators=2)
     put_activation("gent-sep", "2026-09-05T10:00", "2026-09-05T13:00", operators=2)
     put_usage("gent-oct", "2026-10", calls=20, answered_calls=18, abandoned_calls=2, call_seconds=3000)
@@ -301,9 +301,9 @@ API_PATHS: list[tuple[str, str, Callable[[World], None] | None, Callable[[World]
     ("ActivateFunction", "POST /authorities/{id}/revoke", None,
      lambda w: w.api.post("/authorities/44021/revoke", w.admin)),
     ("ActivateFunction", "POST /credentials", None,
-     lambda w: w.api.post("/credentials", w.admin, {"role": "finance"})),
+     lambda w: w.api.post("/credentials", w.admin, {"role": "finance", "label": "Finance team"})),
     ("ActivateFunction", "POST /numbers", None,
-     lambda w: w.api.post("/numbers", w.admin, {"number": "+3280012399", "kind": "did"})),
+     lambda w: w.api.post("/numbers", w.admin, {"number": "+3280012399", "kind": "toll_free"})),
     ("ActivateFunction", "GET /numbers", None, lambda w: w.api.get("/numbers", w.admin)),
     ("ActivateFunction", "POST /activations", None, lambda w: w.api.post("/activations", w.gent, activation_body())),
     ("ActivateFunction", "POST /activations with Idempotency-Key", None,

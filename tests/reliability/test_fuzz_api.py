@@ -68,7 +68,7 @@ def _call(stack: RunningStack, method: str, path: str, token: str, body: Any = N
 
 def _tokens_and_ids(stack: RunningStack) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """A token per role, and real path parameters per operation so that fuzzing also reaches existing things."""
-    finance = _call(stack, "POST", "/credentials", stack.admin_token, {"role": "finance"})
+    finance = _call(stack, "POST", "/credentials", stack.admin_token, {"role": "finance", "label": "Finance team"})
     assert finance.status_code == 201
     assert _call(stack, "POST", "/authorities", stack.admin_token,
                  authority_body(OTHER_AUTHORITY)).status_code == 201

@@ -82,14 +82,15 @@ class OverHttp:
     def free_numbers(self) -> list[str]:
         status, _, body = http("GET", f"{self.url}/numbers", self.admin)
         assert status == 200, body
-        return [n["number"] for n in body["numbers"] if n["state"] == "free"]
+        # Authorities get toll-free numbers unless they ask otherwise: the free pool they race for.
+        return [n["number"] for n in body["numbers"] if n["state"] == "free" and n["kind"] == "toll_free"]
 
     def exactly_free(self, count: int, prefix: int) -> list[str]:
         """Make exactly `count` pool numbers free on the shared stack: add numbers, or hold the surplus with
         filler lines. Returns the filler activations, to close afterwards."""
         for n in range(count - len(self.free_numbers())):
             status, _, body = http("POST", f"{self.url}/numbers", self.admin,
-                                   {"number": f"+32{prefix}{n:04d}", "kind": "did"})
+                                   {"number": f"+32800{prefix // 100 % 10}{n:04d}", "kind": "toll_free"})
             assert status in (201, 409), body
         fillers = []
         for n in range(len(self.free_numbers()) - count):

@@ -40,7 +40,7 @@ def test_tokens_are_stored_only_as_keyed_hashes(api: Api, admin: str) -> None:
         assert answer.status == 201, answer.body
         issued[authority_id] = answer.body["token"]
     for role in ("finance", "admin"):
-        answer = api.post("/credentials", admin, {"role": role})
+        answer = api.post("/credentials", admin, {"role": role, "label": f"{role} team"})
         assert answer.status in (200, 201), answer.body
         issued[f"{role}-credential"] = answer.body["token"]
     rotated = api.post("/authorities/44021/token", admin)
