@@ -39,3 +39,68 @@ def test_api_is_guarded_by_the_token_authorizer() -> None:
 def test_only_health_and_docs_are_open_without_a_token() -> None:
     open_routes = {(route.method, route.path) for route in template.api_routes() if not route.authorized}
     assert open_routes == {("GET", "/health"), ("GET", "/docs")}
+
+
+# ---------------------------------------------------------------------- per-client limits in front of the API
+ACTIVATION_ROUTES = {("POST", "/activations"), ("PATCH", "/activations/{activation_id}"),
+                     ("POST", "/activations/{activation_id}/close")}
+
+
+def _rate_rules(web_acl: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {rule["Name"]: rule for rule in web_acl["Properties"]["Rules"]
+            if "RateBasedStatement" in rule["Statement"]}
+
+
+def _matched_paths(statement: dict[str, Any]) -> set[str]:
+    """The URI paths a scope-down statement matches (byte matches on the path, alone or in an OR)."""
+    found = [statement] if "ByteMatchStatement" in statement else \
+        statement.get("OrStatement", {}).get("Statements", [])
+    return {match["ByteMatchStatement"]["SearchString"] for match in found
+            if "UriPath" in match.get("ByteMatchStatement", {}).get("FieldToMatch", {})}
+
+
+def test_each_client_address_is_rate_limited_by_a_web_acl_on_the_api_stage(transformed: dict[str, Any]) -> None:
+    acls = _of_type(transformed["Resources"], "AWS::WAFv2::WebACL")
+    assert len(acls) == 1, "the API has no web ACL: one client can use up the API's whole throttle"
+    name, acl = next(iter(acls.items()))
+    assert acl["Properties"]["Scope"] == "REGIONAL"
+    rules = _rate_rules(acl)
+    per_address = [rule["Statement"]["RateBasedStatement"] for rule in rules.values()
+                   if "ScopeDownStatement" not in rule["Statement"]["RateBasedStatement"]]
+    anonymous = [rule["Statement"]["RateBasedStatement"] for rule in rules.values()
+                 if _matched_paths(rule["Statement"]["RateBasedStatement"].get("ScopeDownStatement", {}))
+                 == {"/health", "/docs"}]
+    assert [statement["AggregateKeyType"] for statement in per_address] == ["IP"]
+    assert [statement["AggregateKeyType"] for statement in anonymous] == ["IP"]
+    assert anonymous[0]["Limit"] < per_address[0]["Limit"], "anonymous paths get the stricter limit"
+    assert all("Block" in rule["Action"] for rule in rules.values())
+
+    associations = _of_type(transformed["Resources"], "AWS::WAFv2::WebACLAssociation")
+    assert [body["Properties"]["WebACLArn"] for body in associations.values()] == [{"Fn::GetAtt": [name, "Arn"]}]
+    stage_arn = next(iter(associations.values()))["Properties"]["ResourceArn"]["Fn::Sub"]
+    assert stage_arn == ("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${CrisisApi}"
+                         "/stages/${CrisisApiStage}")
+
+
+def _method_settings(transformed: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(method, resource path as the template's routes name it) → the stage's method setting."""
+    stage = next(iter(_of_type(transformed["Resources"], "AWS::ApiGateway::Stage").values()))
+    def path(resource_path: str) -> str:  # "/~1activations" → "/activations"; "/*" is every path
+        return resource_path if resource_path == "/*" else resource_path[1:].replace("~1", "/")
+
+    return {(setting["HttpMethod"], path(setting["ResourcePath"])): setting
+            for setting in stage["Properties"]["MethodSettings"]}
+
+
+def test_opening_changing_and_closing_a_line_have_a_throttling_budget_of_their_own(
+        transformed: dict[str, Any]) -> None:
+    settings = _method_settings(transformed)
+    served = {(route.method, route.path) for route in template.api_routes()}
+    assert served >= ACTIVATION_ROUTES
+    shared = settings[("*", "/*")]
+    for route in ACTIVATION_ROUTES:
+        own = settings.get(route)
+        assert own is not None, f"{route} draws on the throttle it shares with every other route"
+        assert 0 < own["ThrottlingRateLimit"] <= own["ThrottlingBurstLimit"]
+    for route in {("GET", "/health"), ("GET", "/docs")}:
+        assert settings[route]["ThrottlingRateLimit"] < shared["ThrottlingRateLimit"]
