@@ -104,3 +104,18 @@ def test_opening_changing_and_closing_a_line_have_a_throttling_budget_of_their_o
         assert 0 < own["ThrottlingRateLimit"] <= own["ThrottlingBurstLimit"]
     for route in {("GET", "/health"), ("GET", "/docs")}:
         assert settings[route]["ThrottlingRateLimit"] < shared["ThrottlingRateLimit"]
+
+
+# ---------------------------------------------------------------------- routing keeps its capacity
+PEAK_CALLS_PER_HOUR = 3295  # November 2015 (make surge)
+INVOCATIONS_PER_CALL = 3
+SECONDS_PER_INVOCATION = 0.1
+HEADROOM = 100  # 10 for callers arriving together, 10 for slow invocations (cold starts, a retried read)
+
+
+def test_routing_has_concurrency_reserved_for_the_2015_peak_with_headroom() -> None:
+    route = template.resources("AWS::Serverless::Function")["RouteFunction"]["Properties"]
+    average = PEAK_CALLS_PER_HOUR * INVOCATIONS_PER_CALL / 3600 * SECONDS_PER_INVOCATION  # Little's law: 0.27
+    reserved = route.get("ReservedConcurrentExecutions")
+    assert reserved is not None, "other functions' traffic can take every execution the account has"
+    assert average * HEADROOM <= reserved <= 100  # and it leaves the account's other 900 to the rest
