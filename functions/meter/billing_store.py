@@ -180,10 +180,6 @@ class BillingStore:
                                ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256_hex)).decode(),
                                Metadata={"sha256": sha256_hex})
 
-    def delete_file(self, key: str) -> None:
-        with translated_errors():
-            self.s3.delete_object(Bucket=self.tables.exports_bucket, Key=key)
-
     def get_file(self, key: str) -> bytes:
         with translated_errors():
             answer = self.s3.get_object(Bucket=self.tables.exports_bucket, Key=key)
