@@ -119,3 +119,55 @@ def test_routing_has_concurrency_reserved_for_the_2015_peak_with_headroom() -> N
     reserved = route.get("ReservedConcurrentExecutions")
     assert reserved is not None, "other functions' traffic can take every execution the account has"
     assert average * HEADROOM <= reserved <= 100  # and it leaves the account's other 900 to the rest
+
+
+# ---------------------------------------------------------------------- frozen exports are evidence
+INVOICE_YEARS = 10  # Belgian accounting keeps invoices' records ten years
+KEY_USE = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+           "kms:GenerateDataKey", "kms:GenerateDataKey*", "kms:GenerateDataKeyWithoutPlaintext", "kms:*"}
+
+
+def _bucket_policy() -> list[dict[str, Any]]:
+    return template.load()["Resources"]["ExportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]  # type: ignore[no-any-return]
+
+
+def test_frozen_exports_are_locked_for_as_long_as_invoices_are_kept_and_nobody_deletes_or_overwrites_them() -> None:
+    bucket = template.resources("AWS::S3::Bucket")["ExportsBucket"]["Properties"]
+    assert bucket.get("ObjectLockEnabled") is True, "a frozen export can be deleted"
+    retention = bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert retention["Mode"] == "GOVERNANCE" and retention["Years"] >= INVOICE_YEARS
+    denied = {action for statement in _bucket_policy() if statement["Effect"] == "Deny"
+              and statement["Principal"] == "*" and "Condition" not in statement
+              for action in _listed(statement["Action"])}
+    assert {"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"} <= denied
+    # An upload must be a new object (If-None-Match: *): one that would replace a frozen file is refused.
+    assert any(statement["Effect"] == "Deny" and statement["Action"] == "s3:PutObject"
+               and statement.get("Condition") == {"Null": {"s3:if-none-match": "true"}}
+               for statement in _bucket_policy())
+
+
+def test_uploads_must_use_the_exports_key() -> None:
+    pinned = [statement for statement in _bucket_policy() if statement["Effect"] == "Deny"
+              and statement["Action"] == "s3:PutObject"
+              and "s3:x-amz-server-side-encryption-aws-kms-key-id" in
+              statement.get("Condition", {}).get("StringNotEqualsIfExists", {})]
+    assert [s["Condition"]["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"]
+            for s in pinned] == [{"Fn::GetAtt": ["ExportsKey", "Arn"]}]
+
+
+def test_the_account_administers_the_exports_key_and_only_month_close_and_exports_use_it() -> None:
+    key = template.resources("AWS::KMS::Key")["ExportsKey"]["Properties"]["KeyPolicy"]["Statement"]
+    unconditional = {action for statement in key if "Condition" not in statement
+                     for action in _listed(statement["Action"])}
+    assert {"kms:ScheduleKeyDeletion", "kms:Put*"} <= unconditional  # the key policy stays editable: never orphaned
+    assert unconditional & KEY_USE == set(), "every principal of the account may use the key"
+    users = {action: statement["Condition"]["ArnLike"]["aws:PrincipalArn"]["Fn::Sub"].rsplit("/", 1)[1]
+             for statement in key if "Condition" in statement for action in _listed(statement["Action"])}
+    assert users == {"kms:GenerateDataKey": "${AWS::StackName}-MonthCloseFunctionRole-*",
+                     "kms:Decrypt": "${AWS::StackName}-ExportFunctionRole-*"}
+    through_s3 = {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}
+    assert all(statement["Condition"]["StringEquals"] == through_s3 for statement in key if "Condition" in statement)
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
