@@ -128,7 +128,8 @@ def test_authorities_racing_over_http_never_share_a_number(local_stack: RunningS
 
     api, admin = local_stack.api_url, local_stack.admin_token
     for n in range(2):
-        assert http("POST", f"{api}/numbers", admin, {"number": f"+3280057{n:03d}", "kind": "toll_free"})[0] in (201, 409)
+        added = http("POST", f"{api}/numbers", admin, {"number": f"+3280057{n:03d}", "kind": "toll_free"})
+        assert added[0] in (201, 409)
     # Authorities without a preference get a toll-free number: those are the ones they race for.
     free = [n["number"] for n in http("GET", f"{api}/numbers", admin)[2]["numbers"]
             if n["state"] == "free" and n["kind"] == "toll_free"]

@@ -71,6 +71,26 @@ def test_closing_twice_changes_nothing(october: None) -> None:
     assert len(objects) == 3
 
 
+class LosingTheRace(BillingStore):
+    """A store on which another run of month close records its files just before this one does."""
+
+    def record_files(self, month: str, files: dict[str, Any]) -> bool:
+        billing.freeze_month(month, BillingStore(), CLOSING)
+        return super().record_files(month, files)
+
+
+def test_a_run_that_loses_the_race_leaves_the_winners_files_recorded_and_deletes_nothing(october: None) -> None:
+    s3 = boto3.client("s3")
+    result = billing.freeze_month("2026-10", LosingTheRace(), CLOSING)
+    item = month_item("2026-10")
+    assert result["frozen_now"] is False and result["csv_key"] == item["csv_key"]
+    keys = {entry["Key"] for entry in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    # The loser's files stay, named by no record (month close cannot delete: frozen files are locked).
+    retention = s3.get_object_lock_configuration(Bucket=BUCKET)["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert (retention["Mode"], retention["Years"]) == ("GOVERNANCE", 10)
+    assert len(keys) == 6 and {item[f"{kind}_key"] for kind in ("csv", "xlsx", "json")} < keys
+
+
 def test_a_month_not_over_is_not_frozen(october: None) -> None:
     with pytest.raises(ValueError, match="not over"):
         close("2026-11")
@@ -149,7 +169,9 @@ def test_the_frozen_xlsx_is_served_as_frozen(api: Api, finance: str, october: No
 def test_a_frozen_file_that_no_longer_matches_its_checksum_is_not_served(api: Api, finance: str,
                                                                          october: None) -> None:
     close("2026-10")
-    boto3.client("s3").put_object(Bucket=BUCKET, Key=month_item("2026-10")["json_key"], Body=b"{}")
+    # Only someone who first changed the bucket's policy could: a new version over the locked one.
+    boto3.client("s3").put_object(Bucket=BUCKET, Key=month_item("2026-10")["json_key"], Body=b"{}",
+                                  ChecksumAlgorithm="SHA256")
     answer = api.get("/exports/2026-10", finance)
     assert answer.status == 503
 

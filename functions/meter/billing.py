@@ -231,8 +231,8 @@ def freeze_month(month: str, store: BillingStore, now: datetime) -> dict[str, An
         files.update({f"{kind}_key": key, f"{kind}_sha256": digest})
     files["files_written_at"] = iso(now)
     if not store.record_files(month, files):
-        for kind in ("csv", "xlsx", "json"):
-            store.delete_file(files[f"{kind}_key"])
+        # Another run recorded its files first. Ours stay, named by no record: frozen files are locked for
+        # as long as invoices are kept, and month close may not delete them.
         return {"month": month, "frozen_now": False, **_files_of(store.month_record(month) or {})}
     return {"month": month, "frozen_now": True, "frozen_at": frozen_at, "lines": len(export.lines), **files}
 

@@ -174,15 +174,14 @@ class BillingStore:
 
     # ------------------------------------------------------------------ frozen files
     def put_file(self, key: str, body: bytes, content_type: str, sha256_hex: str) -> None:
-        """Write a frozen file; S3 checks the SHA-256 on arrival. The bucket encrypts it (SSE-KMS)."""
+        """Write a frozen file, as a new object only (the bucket refuses an upload that could replace one); S3
+        checks the SHA-256 on arrival (a checksum is also what Object Lock requires of an upload). The bucket
+        encrypts it (SSE-KMS) and locks it."""
         with translated_errors():
             self.s3.put_object(Bucket=self.tables.exports_bucket, Key=key, Body=body, ContentType=content_type,
+                               ChecksumAlgorithm="SHA256", IfNoneMatch="*",
                                ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256_hex)).decode(),
                                Metadata={"sha256": sha256_hex})
-
-    def delete_file(self, key: str) -> None:
-        with translated_errors():
-            self.s3.delete_object(Bucket=self.tables.exports_bucket, Key=key)
 
     def get_file(self, key: str) -> bytes:
         with translated_errors():

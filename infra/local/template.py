@@ -106,12 +106,19 @@ def create_tables(dynamodb: Any, template: dict[str, Any] | None = None) -> None
 
 
 def create_buckets(s3: Any, template: dict[str, Any] | None = None) -> None:
-    """Every AWS::S3::Bucket of the template, named for the local stack (moto: no KMS key, no policy)."""
+    """Every AWS::S3::Bucket of the template, named for the local stack, with its Object Lock (moto: no KMS
+    key, no policy)."""
     existing = {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}
-    for logical_id in resources("AWS::S3::Bucket", template):
+    for logical_id, body in resources("AWS::S3::Bucket", template).items():
         name = physical_bucket_name(logical_id)
-        if name not in existing:
-            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION})
+        if name in existing:
+            continue
+        props = body.get("Properties", {})
+        locked = props.get("ObjectLockEnabled") is True
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION},
+                         ObjectLockEnabledForBucket=locked)
+        if locked and "ObjectLockConfiguration" in props:
+            s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=props["ObjectLockConfiguration"])
 
 
 @dataclass(frozen=True)
