@@ -334,10 +334,16 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("GET", "/authorities/{authority_id}"): [lambda w: w.api.get("/authorities/44021", w.gent)],
     ("POST", "/authorities/{authority_id}/token"): [lambda w: w.api.post("/authorities/21004/token", w.admin)],
     ("POST", "/authorities/{authority_id}/revoke"): [lambda w: w.api.post("/authorities/21004/revoke", w.admin)],
-    ("POST", "/credentials"): [lambda w: w.api.post("/credentials", w.admin, {"role": "finance"})],
-    ("POST", "/numbers"): [lambda w: w.api.post("/numbers", w.admin, {"number": "+3280012399", "kind": "did"}),
-                           lambda w: w.api.post("/numbers", w.admin, {"number": "+3280012399", "kind": "did"})],
+    ("POST", "/credentials"): [lambda w: w.api.post("/credentials", w.admin, {"role": "finance", "label": "Audit"})],
+    ("GET", "/credentials"): [lambda w: w.api.get("/credentials", w.admin)],
+    ("POST", "/credentials/{credential_id}/revoke"): [
+        lambda w: w.api.post(f"/credentials/{_issued(w)}/revoke", w.admin),
+        lambda w: w.api.post(f"/credentials/{_admin_id(w)}/revoke", w.admin)],  # the last admin: refused
+    ("POST", "/numbers"): [lambda w: w.api.post("/numbers", w.admin, {"number": "+3225550199", "kind": "did"}),
+                           lambda w: w.api.post("/numbers", w.admin, {"number": "+3225550199", "kind": "did"})],
     ("GET", "/numbers"): [lambda w: w.api.get("/numbers", w.admin)],
+    ("PATCH", "/numbers/{number}"): [lambda w: w.api.patch("/numbers/+442071234567", w.admin, {"kind": "toll_free"})],
+    ("DELETE", "/numbers/{number}"): [lambda w: w.api.call("DELETE", "/numbers/+442071234567", w.admin)],
     ("POST", "/activations"): [
         lambda w: w.api.post("/activations", w.gent, activation_body(), headers={"Idempotency-Key": "gent-1"}),
         lambda w: w.api.post("/activations", w.gent, activation_body(), headers={"Idempotency-Key": "gent-1"}),
@@ -361,6 +367,17 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
 }
 
 
+def _issued(world: World) -> str:
+    answer = world.api.post("/credentials", world.admin, {"role": "finance", "label": "Revoked at once"})
+    assert answer.status == 201, answer.body
+    return str(answer.body["id"])
+
+
+def _admin_id(world: World) -> str:
+    listed = world.api.get("/credentials", world.admin).body["credentials"]
+    return str(next(credential["id"] for credential in listed if credential["role"] == "admin"))
+
+
 def _world() -> World:
     api = Api()
     api.gateway.functions = RecordedFunctions()
@@ -372,9 +389,10 @@ def _world() -> World:
         tokens[authority_id] = answer.body["token"]
     for number in ("+3280012345", "+3280012346"):
         assert api.post("/numbers", admin, {"number": number, "kind": "toll_free"}).status == 201
+    assert api.post("/numbers", admin, {"number": "+442071234567", "kind": "did"}).status == 201
     line = api.post("/activations", tokens["11002"], activation_body())
     assert line.status == 201, line.body
-    finance = api.post("/credentials", admin, {"role": "finance"}).body["token"]
+    finance = api.post("/credentials", admin, {"role": "finance", "label": "Finance, NCCN"}).body["token"]
     put_activation("gent-oct", "2026-10-05T10:00", "2026-10-05T13:00", operators=2)
     put_activation("gent-sep", "2026-09-05T10:00", "2026-09-05T13:00", operators=2)
     put_usage("gent-oct", "2026-10", calls=20, answered_calls=18, abandoned_calls=2, call_seconds=3000)
@@ -416,11 +434,13 @@ def _metering(recorder: Recorder) -> None:
     put_live("act-gent", "+3280012345", START - timedelta(days=60))
     freeze("2026-10")
     stream = Stream()
+    callback = record("c-callback", START + timedelta(minutes=4), method="CALLBACK", number=None)  # type: ignore[arg-type]
+    callback["InitialContactId"] = "c-0"  # no dialled number: checked against its origin inside the booking
     batch = [record("c-0"), record("c-new", START + timedelta(minutes=1)),
              record("c-by-number", START + timedelta(minutes=2), activation=None),
              record("c-0", talk_seconds=500, updated_after=60),
              record("c-unknown", START + timedelta(minutes=3), activation="act-gone"),
-             record("c-late", START - timedelta(days=40))]
+             record("c-late", START - timedelta(days=40)), callback]
     recorder.path = "metering, a batch of every kind of record"
     with As("MeterFunction"):
         answer = app.lambda_handler(stream.event(*batch), LambdaContext("MeterFunction"))
