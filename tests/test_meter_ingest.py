@@ -387,6 +387,16 @@ def test_a_newer_version_may_not_move_a_contact_to_another_activation(store: Usa
     assert usage(store, "2026-11") == {(gent, "2026-11"): expected(corrected)}
 
 
+def test_a_newer_version_naming_no_known_activation_corrects_the_contact_counted_by_its_number(
+        store: UsageStore, stream: Stream, gent: str) -> None:
+    first = record("c-1", activation="act-unknown", talk_seconds=100)
+    corrected = record("c-1", activation="act-unknown", talk_seconds=400, updated_after=600)
+    assert deliver(store, stream.event(first)) == []
+    assert deliver(store, stream.event(corrected)) == []
+    assert usage(store, "2026-11") == {(gent, "2026-11"): expected(corrected)}
+    assert store.unattributed("2026-11") == []
+
+
 def test_admin_sees_why_each_record_was_set_aside(store: UsageStore, stream: Stream, gent: str,
                                                   finance_env: None) -> None:
     from tests.conftest import Api

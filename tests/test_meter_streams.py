@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 
+from crisisline.months import month_of
 from infra.connect import contact_record
 from infra.connect.simulator import LambdaEndpoint, Timing, simulate_call
 from infra.local import template
@@ -116,8 +117,10 @@ def test_a_call_simulated_against_the_local_stack_ends_up_metered(local_stack: R
     aws = {"endpoint_url": backend.group(1), "region_name": template.LOCAL_REGION,
            "aws_access_key_id": "local", "aws_secret_access_key": "local"}
     try:
+        # The call begins after the line opened, and its record is no further ahead than a call's length.
+        timing = Timing(start=datetime.now(UTC).replace(microsecond=0))
         call = simulate_call(opened["number"], language="fr", press="2",
-                             invoker=LambdaEndpoint(local_stack.lambda_port), timing=Timing(start=START))
+                             invoker=LambdaEndpoint(local_stack.lambda_port), timing=timing)
         assert call.record["Attributes"]["activationId"] == opened["id"]
         contact_record.put_on_stream(call.records(), STREAM, boto3.client("kinesis", **aws))
         dynamodb = boto3.client("dynamodb", **aws)
@@ -128,7 +131,7 @@ def test_a_call_simulated_against_the_local_stack_ends_up_metered(local_stack: R
         while not mine and time.monotonic() < deadline:
             usage = dynamodb.query(TableName=template.physical_table_name("UsageTable"), IndexName="by-month",
                                    KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
-                                   ExpressionAttributeValues={":m": {"S": "2026-11"}})["Items"]
+                                   ExpressionAttributeValues={":m": {"S": month_of(timing.start)}})["Items"]
             mine = [item for item in usage if item["activation_id"]["S"] == opened["id"]]
             time.sleep(0.2)
         assert len(mine) == 1, json.dumps(usage)

@@ -20,6 +20,7 @@ from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
+from crisisline.clock import utc_now
 from crisisline.errors import StoreUnavailable
 from meter import settings
 from meter.logic import StillContended, meter_contact_record, set_aside_unmeterable, set_aside_unreadable
@@ -49,7 +50,8 @@ def lambda_handler(event: dict[str, Any], context: Any, store: UsageStore | None
         try:
             contact = read_contact_record(record.kinesis.data_as_bytes())
         except MalformedRecord as error:
-            arrived = datetime.fromtimestamp(record.kinesis.approximate_arrival_timestamp, UTC)
+            stamp = record.kinesis.approximate_arrival_timestamp
+            arrived = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) and stamp else utc_now()
             set_aside_unreadable(record.event_id, arrived, str(error), usage)
             logger.warning("contact record set aside", extra={"sequence_number": sequence, "reason": "unreadable",
                                                               "problem": str(error)})

@@ -55,7 +55,7 @@ from meter.usage_store import (
 )
 
 ATTEMPTS = 5  # races lost in a row before the record is reported as a batch item failure
-CLOCK_SKEW = timedelta(minutes=2)
+CLOCK_SKEW = timedelta(minutes=5)  # Connect's clock and ours; a record is written as its call ends
 CALLBACK_GRACE = timedelta(hours=12)
 MAX_SECONDS = 86_400
 EARLIEST = datetime.fromisoformat("2017-03-10T00:00:00+00:00")  # contact record format 2017-03-10
@@ -98,7 +98,7 @@ def meter_contact_record(record: ContactRecord, store: UsageStore, attempts: int
             if counted["last_update"] >= record.last_update:
                 return Outcome(record.contact_id, "unchanged", counted.get("activation_id"),
                                counted.get("period"), {}, counted.get("reason"))
-            if _moves(record, counted):
+            if _moves(record, activation_id, counted):
                 reason = MOVED
             if reason is not None and counted.get("activation_id"):
                 # The billed version stays; this one is kept beside it for review.
@@ -170,12 +170,13 @@ def implausibility(record: ContactRecord, now: datetime) -> str | None:
     return None
 
 
-def _moves(record: ContactRecord, counted: dict[str, Any]) -> bool:
-    """Whether a newer version names another number, or another activation than the one it was counted to."""
+def _moves(record: ContactRecord, activation_id: str | None, counted: dict[str, Any]) -> bool:
+    """Whether a newer version names another number, or would go to another activation than the one it was
+    counted to (`activation_id`: its attribute, or its number's when the attribute names no activation)."""
     if record.system_number != counted.get("system_number"):
         return True
-    attribute, billed_to = record.activation_attribute, counted.get("activation_id")
-    return bool(attribute and billed_to and attribute != billed_to)
+    billed_to = counted.get("activation_id")
+    return bool(activation_id and billed_to and activation_id != billed_to)
 
 
 def _attribute_check(record: ContactRecord, activation_id: str | None) -> AttributeCheck:

@@ -131,7 +131,7 @@ def test_metering_logs_a_bad_contact_record_without_the_callers_number(
     event = kinesis_event(records, "crisisline-ContactRecordStream", function="MeterFunction")
     assert base64.b64decode(event["Records"][0]["kinesis"]["data"])  # what Lambda delivers: base64 data
     start = len(log_watch.WATCH.lines)
-    assert len(_meter(event)) == len(bad)
+    assert _meter(event) == []  # set aside for review at once: retrying cannot make them readable
     printed = _logged_since(start)
-    assert printed.count("contact record not metered") == len(bad)
+    assert printed.count("contact record set aside") == len(bad)
     assert CALLER not in printed
