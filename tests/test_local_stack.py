@@ -86,8 +86,11 @@ def test_authorities_racing_over_http_never_share_a_number(local_stack: RunningS
 
     api, admin = local_stack.api_url, local_stack.admin_token
     for n in range(2):
-        assert http("POST", f"{api}/numbers", admin, {"number": f"+3225557{n:03d}", "kind": "did"})[0] in (201, 409)
-    free = [n["number"] for n in http("GET", f"{api}/numbers", admin)[2]["numbers"] if n["state"] == "free"]
+        assert http("POST", f"{api}/numbers", admin, {"number": f"+3280057{n:03d}", "kind": "toll_free"})[0] \
+            in (201, 409)
+    # The kind an activation gets unless it asks otherwise
+    free = [n["number"] for n in http("GET", f"{api}/numbers", admin)[2]["numbers"]
+            if n["state"] == "free" and n["kind"] == "toll_free"]
     tokens = []
     for n in range(len(free) + 8):
         status, _, enrolled = http("POST", f"{api}/authorities", admin, authority_body(f"{93000 + n:05d}", f"R{n}"))
