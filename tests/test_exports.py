@@ -421,7 +421,8 @@ def test_a_simulated_call_on_the_local_stack_ends_up_as_an_export_line(local_sta
     from tests.test_meter_ingest import expected
 
     api, token = local_stack.api_url, local_stack.authority_token
-    status, _, credential = http("POST", f"{api}/credentials", local_stack.admin_token, {"role": "finance"})
+    status, _, credential = http("POST", f"{api}/credentials", local_stack.admin_token,
+                                 {"role": "finance", "label": "Finance team"})
     assert status == 201
     finance_token = credential["token"]
     body = activation_body(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."},

@@ -201,6 +201,7 @@ class Store:
         except ClientError as error:
             if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
                 self._explain_number_refusal(number)
+                raise errors.Conflict(f"{number} changed meanwhile; read it again.", number=number) from error
             raise
 
     def change_number_kind(self, number: str, kind: str, new_kind: str, audit: dict[str, Any]) -> None:

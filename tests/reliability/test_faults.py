@@ -240,6 +240,8 @@ class World:
     gent: str
     antwerp: str
     line: str  # Antwerp's live activation
+    finance_id: str = ""
+    second_admin_id: str = ""
 
 
 def _world() -> World:
@@ -255,12 +257,12 @@ def _world() -> World:
         assert api.post("/numbers", admin, {"number": number, "kind": "toll_free"}).status == 201
     line = api.post("/activations", tokens["11002"], activation_body())
     assert line.status == 201, line.body
-    finance = api.post("/credentials", admin, {"role": "finance", "label": "Finance team"}).body["token"]
+    finance = api.post("/credentials", admin, {"role": "finance", "label": "Finance team"}).body
     put_activation("gent-oct", "2026-10-05T10:00", "2026-10-05T13:00", operators=2)
     put_activation("gent-sep", "2026-09-05T10:00", "2026-09-05T13:00", operators=2)
     put_usage("gent-oct", "2026-10", calls=20, answered_calls=18, abandoned_calls=2, call_seconds=3000)
     put_usage("gent-sep", "2026-10", adjusts="2026-09", calls=1, call_seconds=60)  # an adjustment line
-    return World(api, admin, finance, tokens["44021"], tokens["11002"], line.body["id"])
+    return World(api, admin, finance["token"], tokens["44021"], tokens["11002"], line.body["id"], finance["id"])
 
 
 def _close_september(world: World) -> None:
@@ -277,6 +279,15 @@ def _open_gent(world: World) -> None:
 def _open_gent_with_key(world: World) -> None:
     assert world.api.post("/activations", world.gent, activation_body(),
                           headers={"Idempotency-Key": "gent-1"}).status == 201
+
+
+def _second_admin(world: World) -> None:
+    answer = world.api.post("/credentials", world.admin, {"role": "admin", "label": "Duty officer"})
+    world.second_admin_id = answer.body["id"]
+
+
+def _number_of_either_kind(world: World) -> None:
+    assert world.api.post("/numbers", world.admin, {"number": "+3278150000", "kind": "did"}).status == 201
 
 
 def _enrol_brussels(world: World) -> None:
@@ -305,6 +316,15 @@ API_PATHS: list[tuple[str, str, Callable[[World], None] | None, Callable[[World]
     ("ActivateFunction", "POST /numbers", None,
      lambda w: w.api.post("/numbers", w.admin, {"number": "+3280012399", "kind": "toll_free"})),
     ("ActivateFunction", "GET /numbers", None, lambda w: w.api.get("/numbers", w.admin)),
+    ("ActivateFunction", "PATCH /numbers/{number}", _number_of_either_kind,
+     lambda w: w.api.patch("/numbers/+3278150000", w.admin, {"kind": "toll_free"})),
+    ("ActivateFunction", "DELETE /numbers/{number}", None,
+     lambda w: w.api.call("DELETE", "/numbers/+3280012346", w.admin)),
+    ("ActivateFunction", "GET /credentials", None, lambda w: w.api.get("/credentials", w.admin)),
+    ("ActivateFunction", "POST /credentials/{id}/revoke", None,
+     lambda w: w.api.post(f"/credentials/{w.finance_id}/revoke", w.admin)),
+    ("ActivateFunction", "POST /credentials/{id}/revoke, an admin's", _second_admin,
+     lambda w: w.api.post(f"/credentials/{w.second_admin_id}/revoke", w.admin)),
     ("ActivateFunction", "POST /activations", None, lambda w: w.api.post("/activations", w.gent, activation_body())),
     ("ActivateFunction", "POST /activations with Idempotency-Key", None,
      lambda w: w.api.post("/activations", w.gent, activation_body(), headers={"Idempotency-Key": "gent-1"})),
