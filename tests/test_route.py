@@ -99,6 +99,48 @@ def test_a_language_the_line_does_not_offer_falls_back_to_its_first(route: Modul
     assert answer["message"] == "Stay inside; close windows and doors."
 
 
+def test_a_german_caller_on_a_french_and_dutch_line_is_told_so_in_german(route: ModuleType,
+                                                                        open_line: Any) -> None:
+    open_line(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."})
+    answer = route.lambda_handler(connect_event(NUMBER, language="de"), None)
+    assert answer["message"] == "Restez chez vous."
+    assert answer["noticeLanguages"] == "de"
+    assert answer["noticeDe"] == ("Das Krisentelefon ist auf Französisch und Niederländisch erreichbar. "
+                                  "Es geht auf Französisch weiter.")
+    assert not {"noticeNl", "noticeFr", "noticeEn"} & answer.keys()
+
+
+@pytest.mark.parametrize("keyed", ["none", "", "9"])
+def test_a_caller_who_picked_no_language_is_told_the_lines_languages_in_each_of_them(route: ModuleType,
+                                                                                    open_line: Any,
+                                                                                    keyed: str) -> None:
+    open_line(languages=["nl", "fr", "en"], message={"nl": "Blijf binnen.", "fr": "Restez chez vous.",
+                                                     "en": "Stay inside."})
+    answer = route.lambda_handler(connect_event(NUMBER, language=keyed), None)
+    assert answer["noticeLanguages"] == "nl,fr,en" and answer["message"] == "Blijf binnen."
+    assert answer["noticeNl"] == "De crisislijn is er in het Nederlands, het Frans en het Engels. " \
+                                 "Wij gaan verder in het Nederlands."
+    assert answer["noticeFr"] == "La ligne de crise est disponible en néerlandais, en français et en anglais. " \
+                                 "Nous continuons en néerlandais."
+    assert answer["noticeEn"] == "The crisis line is available in Dutch, French and English. " \
+                                 "We will continue in Dutch."
+
+
+def test_no_notice_when_the_pick_is_offered_or_there_is_nothing_to_pick(route: ModuleType, open_line: Any) -> None:
+    open_line(languages=["nl", "en"])
+    assert "noticeLanguages" not in route.lambda_handler(connect_event(NUMBER, language="en"), None)
+    assert "noticeLanguages" not in route.lambda_handler(connect_event(NUMBER), None)  # the greeting
+    assert "noticeLanguages" not in route.lambda_handler(connect_event(NUMBER, language="de", choice="1"), None)
+
+
+def test_a_one_language_line_tells_only_a_caller_who_picked_another(route: ModuleType, open_line: Any) -> None:
+    open_line(languages=["fr"], message={"fr": "Restez chez vous."})
+    assert "noticeLanguages" not in route.lambda_handler(connect_event(NUMBER, language="none"), None)
+    answer = route.lambda_handler(connect_event(NUMBER, language="en"), None)
+    assert (answer["noticeLanguages"], answer["noticeEn"]) == (
+        "en", "The crisis line is available in French. We will continue in French.")
+
+
 def test_the_language_code_is_read_whatever_its_case(route: ModuleType, open_line: Any) -> None:
     open_line()
     assert route.lambda_handler(connect_event(NUMBER, language=" EN "), None)["message"].startswith("Stay inside")
@@ -456,7 +498,7 @@ def test_a_fallback_greeting_speaks_all_four_languages(route: ModuleType, open_l
     client = dynamodb_client()
     InjectedErrors(client, "GetItem", "ThrottlingException")
     message = route.lambda_handler(connect_event(NUMBER), None, data=store_with(client))["message"]
-    assert all(words in message for words in ("crisislijn", "ligne de crise", "Krisenhotline", "crisis line"))
+    assert all(words in message for words in ("crisislijn", "ligne de crise", "Krisentelefon", "crisis line"))
 
 
 def test_one_throttled_read_is_retried_and_the_caller_hears_the_authority(route: ModuleType,
@@ -499,7 +541,7 @@ def test_when_dynamodb_hangs_the_caller_gets_the_fallback_well_within_a_second(r
         answer = route.lambda_handler(connect_event(NUMBER, language="de", choice="1"), None, data=data)
         elapsed = time.monotonic() - started
     assert (answer["status"], answer["queue"], answer["fallback"]) == ("live", "D5", "true")
-    assert "Krisenhotline" in answer["message"]
+    assert "Krisentelefon" in answer["message"]
     assert elapsed < 1.2  # the budget is 0.8 s; Connect allows 8 s
 
 

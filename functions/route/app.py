@@ -7,12 +7,15 @@ of strings it answers. The contract with the flow (infra/connect/):
 | `status` | `live`, or `inactive` for a number in no live activation |
 | `activationId`, `authorityName` | of the live activation (empty when inactive or fallback) |
 | `languages` | comma list, in the authority's order (`nl,fr,de,en` when inactive or fallback) |
-| `message` | in `Parameters.language`, else the activation's first language |
+| `message` | in `Parameters.language` (the caller's pick), else the activation's first language |
 | `victimInformation` | `true` when the activation has a D2 line |
 | `queue` | `D2` when the caller pressed 2 and there is a D2 line, else `D5` |
 | `d2Refused` | `true` when the caller pressed 2 and there is no D2 line |
 | `overflow` | `true` when this hour's capacity is used up (only on the invocation with `choice`) |
 | `fallback` | `true` when the activation could not be read in time: D5 with a generic message |
+| `noticeLanguages` | only after the language menu when the caller's pick is not offered: the languages (comma list) |
+| | in which the line's languages are announced: the one the caller picked, or the line's when they picked none |
+| `noticeNl`, `noticeFr`, `noticeDe`, `noticeEn` | that announcement in each language `noticeLanguages` names |
 
 It never raises: whatever goes wrong, the caller reaches D5. Neither the caller's number nor any token is logged.
 """
@@ -100,7 +103,8 @@ def call_request(event: dict[str, Any]) -> CallRequest:
     language = _keyed(parameters.get("language"), str.isalpha)
     choice = parameters.get("choice")
     return CallRequest(dialled_number=dialled, language=language.lower() if language else None,
-                       choice=None if choice is None else _keyed(choice, str.isdigit) or "")
+                       choice=None if choice is None else _keyed(choice, str.isdigit) or "",
+                       after_language_menu="language" in parameters)
 
 
 def _keyed(value: Any, kind: Callable[[str], bool]) -> str | None:
@@ -113,7 +117,7 @@ def _keyed(value: Any, kind: Callable[[str], bool]) -> str | None:
 
 def connect_answer(decision: Decision) -> dict[str, str]:
     """The decision as Connect's flat map of strings."""
-    return {
+    answer = {
         "status": decision.status,
         "activationId": decision.activation_id,
         "authorityName": decision.authority_name,
@@ -125,6 +129,10 @@ def connect_answer(decision: Decision) -> dict[str, str]:
         "overflow": _flag(decision.overflow),
         "fallback": _flag(decision.fallback),
     }
+    if decision.notices:
+        answer["noticeLanguages"] = ",".join(language for language, _ in decision.notices)
+        answer.update((f"notice{language.title()}", text) for language, text in decision.notices)
+    return answer
 
 
 def _flag(value: bool) -> str:
