@@ -364,7 +364,7 @@ def test_a_caller_who_keys_no_language_hears_the_lines_languages_in_each_then_it
     said = [(utterance.voice, utterance.text) for utterance in call.heard]
     message = said.index(("Lisa", "Blijf binnen."))
     assert said[message - 2:message] == [
-        ("Lisa", "De crisislijn is er in het Nederlands en het Frans. Wij gaan verder in het Nederlands."),
+        ("Lisa", "De crisislijn is beschikbaar in het Nederlands en het Frans. Wij gaan verder in het Nederlands."),
         ("Isabelle", "La ligne de crise est disponible en néerlandais et en français. Nous continuons en néerlandais.")]
 
 

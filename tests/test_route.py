@@ -118,7 +118,7 @@ def test_a_caller_who_picked_no_language_is_told_the_lines_languages_in_each_of_
                                                      "en": "Stay inside."})
     answer = route.lambda_handler(connect_event(NUMBER, language=keyed), None)
     assert answer["noticeLanguages"] == "nl,fr,en" and answer["message"] == "Blijf binnen."
-    assert answer["noticeNl"] == "De crisislijn is er in het Nederlands, het Frans en het Engels. " \
+    assert answer["noticeNl"] == "De crisislijn is beschikbaar in het Nederlands, het Frans en het Engels. " \
                                  "Wij gaan verder in het Nederlands."
     assert answer["noticeFr"] == "La ligne de crise est disponible en néerlandais, en français et en anglais. " \
                                  "Nous continuons en néerlandais."

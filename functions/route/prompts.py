@@ -10,7 +10,7 @@ GENERIC_MESSAGE = {
     "en": "You are calling the crisis line. We will connect you to an operator as soon as possible. In danger, call 112.",
 }
 LANGUAGES_OFFERED = {
-    "nl": "De crisislijn is er in {languages}. Wij gaan verder in {first}.",
+    "nl": "De crisislijn is beschikbaar in {languages}. Wij gaan verder in {first}.",
     "fr": "La ligne de crise est disponible {languages}. Nous continuons {first}.",
     "de": "Das Krisentelefon ist auf {languages} erreichbar. Es geht auf {first} weiter.",
     "en": "The crisis line is available in {languages}. We will continue in {first}.",
