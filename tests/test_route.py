@@ -99,6 +99,48 @@ def test_a_language_the_line_does_not_offer_falls_back_to_its_first(route: Modul
     assert answer["message"] == "Stay inside; close windows and doors."
 
 
+def test_a_german_caller_on_a_french_and_dutch_line_is_told_so_in_german(route: ModuleType,
+                                                                        open_line: Any) -> None:
+    open_line(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."})
+    answer = route.lambda_handler(connect_event(NUMBER, language="de"), None)
+    assert answer["message"] == "Restez chez vous."
+    assert answer["noticeLanguages"] == "de"
+    assert answer["noticeDe"] == ("Das Krisentelefon ist auf Französisch und Niederländisch erreichbar. "
+                                  "Es geht auf Französisch weiter.")
+    assert not {"noticeNl", "noticeFr", "noticeEn"} & answer.keys()
+
+
+@pytest.mark.parametrize("keyed", ["none", "", "9"])
+def test_a_caller_who_picked_no_language_is_told_the_lines_languages_in_each_of_them(route: ModuleType,
+                                                                                    open_line: Any,
+                                                                                    keyed: str) -> None:
+    open_line(languages=["nl", "fr", "en"], message={"nl": "Blijf binnen.", "fr": "Restez chez vous.",
+                                                     "en": "Stay inside."})
+    answer = route.lambda_handler(connect_event(NUMBER, language=keyed), None)
+    assert answer["noticeLanguages"] == "nl,fr,en" and answer["message"] == "Blijf binnen."
+    assert answer["noticeNl"] == "De crisislijn is beschikbaar in het Nederlands, het Frans en het Engels. " \
+                                 "Wij gaan verder in het Nederlands."
+    assert answer["noticeFr"] == "La ligne de crise est disponible en néerlandais, en français et en anglais. " \
+                                 "Nous continuons en néerlandais."
+    assert answer["noticeEn"] == "The crisis line is available in Dutch, French and English. " \
+                                 "We will continue in Dutch."
+
+
+def test_no_notice_when_the_pick_is_offered_or_there_is_nothing_to_pick(route: ModuleType, open_line: Any) -> None:
+    open_line(languages=["nl", "en"])
+    assert "noticeLanguages" not in route.lambda_handler(connect_event(NUMBER, language="en"), None)
+    assert "noticeLanguages" not in route.lambda_handler(connect_event(NUMBER), None)  # the greeting
+    assert "noticeLanguages" not in route.lambda_handler(connect_event(NUMBER, language="de", choice="1"), None)
+
+
+def test_a_one_language_line_tells_only_a_caller_who_picked_another(route: ModuleType, open_line: Any) -> None:
+    open_line(languages=["fr"], message={"fr": "Restez chez vous."})
+    assert "noticeLanguages" not in route.lambda_handler(connect_event(NUMBER, language="none"), None)
+    answer = route.lambda_handler(connect_event(NUMBER, language="en"), None)
+    assert (answer["noticeLanguages"], answer["noticeEn"]) == (
+        "en", "The crisis line is available in French. We will continue in French.")
+
+
 def test_the_language_code_is_read_whatever_its_case(route: ModuleType, open_line: Any) -> None:
     open_line()
     assert route.lambda_handler(connect_event(NUMBER, language=" EN "), None)["message"].startswith("Stay inside")
@@ -176,6 +218,76 @@ def test_a_malformed_event_still_sends_the_caller_to_d5(route: ModuleType, aws: 
     assert (answer["status"], answer["queue"], answer["fallback"]) == ("live", "D5", "true")
 
 
+def _nested(depth: int, leaf: Any, make: str) -> Any:
+    value = leaf
+    for _ in range(depth):
+        value = {"CustomerEndpoint": value} if make == "dict" else [value]
+    return value
+
+
+ODD_EVENTS = {
+    "details nested 10,000 dicts deep": lambda: {"Details": _nested(10_000, {"Address": "+32470999888"}, "dict")},
+    "details nested 10,000 lists deep": lambda: {"Details": _nested(10_000, "+32470999888", "list")},
+    "an endpoint nested 10,000 deep": lambda: {"Details": {"ContactData": {
+        "CustomerEndpoint": _nested(10_000, "+32470999888", "dict"), "SystemEndpoint": _nested(10_000, 1, "list")}}},
+    "None": lambda: None,
+    "a string": lambda: "Details",
+    "a number": lambda: 3280012345,
+    "not a number": lambda: float("nan"),
+    "bytes": lambda: b"{}",
+    "a set": lambda: {"Details"},
+    "the dialled number as a number": lambda: {"Details": {"ContactData": {"SystemEndpoint": {"Address": 3280012345}}}},
+    "the dialled number as a list": lambda: {"Details": {"ContactData": {"SystemEndpoint": {"Address": [NUMBER]}}}},
+    "contact data as a string": lambda: {"Details": {"ContactData": "SystemEndpoint"}},
+    "a contact id nested 10,000 deep": lambda: {"Details": {"ContactData": {"ContactId": _nested(10_000, 1, "list"),
+                                                                            "SystemEndpoint": None}}},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_EVENTS))
+def test_an_event_of_any_shape_or_depth_is_answered_with_the_fallback_and_never_raises(
+        route: ModuleType, aws: None, name: str) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(route.logger.registered_formatter)
+    route.logger.addHandler(handler)
+    try:
+        answer = route.lambda_handler(ODD_EVENTS[name](), None)
+    finally:
+        route.logger.removeHandler(handler)
+    assert (answer["status"], answer["queue"], answer["fallback"]) == ("live", "D5", "true")
+    assert all(isinstance(value, str) for value in answer.values())
+    assert "degraded routing" in stream.getvalue() and "+32470999888" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("parameters", [{"language": {"nl": "nl"}}, {"language": ["nl"], "choice": 2},
+                                        {"choice": {"2": "2"}}, {"language": None, "choice": None}])
+def test_parameters_of_odd_types_are_no_choice_and_the_line_still_answers(route: ModuleType, open_line: Any,
+                                                                          parameters: dict[str, Any]) -> None:
+    open_line(victim_information=True)
+    event = connect_event(NUMBER)
+    event["Details"]["Parameters"] = parameters
+    answer = route.lambda_handler(event, None)
+    assert (answer["status"], answer["fallback"], answer["queue"]) == ("live", "false", "D5")
+    assert answer["message"] == "Blijf binnen en sluit ramen en deuren."
+
+
+def test_a_good_event_with_a_deeply_nested_extra_field_is_routed_as_usual(route: ModuleType,
+                                                                          open_line: Any) -> None:
+    open_line()
+    event = connect_event(NUMBER) | {"Extra": _nested(10_000, 1, "dict")}
+    event["Details"]["ContactData"]["Attributes"] = {"deep": _nested(10_000, "x", "list")}
+    assert (route.lambda_handler(event, None)["status"]) == "live"
+
+
+def test_parameters_that_are_not_a_map_leave_the_line_answering(route: ModuleType, open_line: Any) -> None:
+    open_line()
+    event = connect_event(NUMBER)
+    event["Details"]["Parameters"] = "language=en"
+    answer = route.lambda_handler(event, None)
+    assert (answer["status"], answer["fallback"]) == ("live", "false")
+
+
 def test_neither_phone_number_is_ever_logged(route: ModuleType, open_line: Any) -> None:
     open_line()
     stream = io.StringIO()
@@ -208,6 +320,36 @@ def test_any_other_key_reaches_d5(route: ModuleType, open_line: Any, choice: str
     open_line(victim_information=True)
     answer = route.lambda_handler(connect_event(NUMBER, language="nl", choice=choice), None)
     assert (answer["queue"], answer["d2Refused"]) == ("D5", "false")
+
+
+@pytest.mark.parametrize("choice", ["2 ", " 2", "\t2\n", "\u00a02"])
+def test_a_2_with_whitespace_around_reaches_d2(route: ModuleType, open_line: Any, choice: str) -> None:
+    open_line(victim_information=True)
+    answer = route.lambda_handler(connect_event(NUMBER, language="nl", choice=choice), None)
+    assert answer["queue"] == "D2"
+
+
+@pytest.mark.parametrize("choice", ["\u0662", "\uff12", "\u00b2", "\u06f2", "2\u20e3", "2\u200b", "*", "02", "two"])
+def test_anything_but_ascii_digits_is_no_choice_and_reaches_d5(route: ModuleType, open_line: Any,
+                                                              choice: str) -> None:
+    """DTMF gives only ASCII 0-9, * and #: another script's 2 ('٢', '２', '۲'), a superscript or a keycap is no
+    choice, even where str.isdigit() would say otherwise; it still counts as the call's one counted decision."""
+    open_line(victim_information=False)
+    answer = route.lambda_handler(connect_event(NUMBER, language="nl", choice=choice), None)
+    assert (answer["queue"], answer["d2Refused"]) == ("D5", "false")
+
+
+def test_the_choice_rule_is_one_rule_for_digits_and_language_codes() -> None:
+    from route.app import call_request
+
+    def read(**parameters: Any) -> tuple[str | None, str | None]:
+        request = call_request(connect_event(NUMBER, **parameters))
+        return request.language, request.choice
+
+    assert read(language=" FR\t", choice=" 2 ") == ("fr", "2")
+    assert read(language="\uff26\uff32", choice="\uff12") == (None, "")  # fullwidth FR and 2: no choice
+    assert read(language="f r", choice="2 2") == (None, "")
+    assert read() == (None, None)  # no choice parameter: this invocation does not count the call
 
 
 def test_pressing_2_where_there_is_no_d2_line_reaches_d5_and_is_told_why(route: ModuleType,
@@ -356,7 +498,7 @@ def test_a_fallback_greeting_speaks_all_four_languages(route: ModuleType, open_l
     client = dynamodb_client()
     InjectedErrors(client, "GetItem", "ThrottlingException")
     message = route.lambda_handler(connect_event(NUMBER), None, data=store_with(client))["message"]
-    assert all(words in message for words in ("crisislijn", "ligne de crise", "Krisenhotline", "crisis line"))
+    assert all(words in message for words in ("crisislijn", "ligne de crise", "Krisentelefon", "crisis line"))
 
 
 def test_one_throttled_read_is_retried_and_the_caller_hears_the_authority(route: ModuleType,
@@ -399,7 +541,7 @@ def test_when_dynamodb_hangs_the_caller_gets_the_fallback_well_within_a_second(r
         answer = route.lambda_handler(connect_event(NUMBER, language="de", choice="1"), None, data=data)
         elapsed = time.monotonic() - started
     assert (answer["status"], answer["queue"], answer["fallback"]) == ("live", "D5", "true")
-    assert "Krisenhotline" in answer["message"]
+    assert "Krisentelefon" in answer["message"]
     assert elapsed < 1.2  # the budget is 0.8 s; Connect allows 8 s
 
 

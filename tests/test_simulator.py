@@ -151,10 +151,10 @@ def test_a_refused_d2_is_explained_before_d5() -> None:
     assert any("no victim information line" in t for t in texts(result))
 
 
-def test_overflow_replays_the_message_and_a_caller_who_accepts_gets_a_queued_callback() -> None:
+def test_overflow_plays_the_message_once_and_a_caller_who_accepts_gets_a_queued_callback() -> None:
     result = call(FakeRoute(overflow=True), language="fr", press="1")
     assert (result.ending, result.queue) == ("callback", "D5")
-    assert texts(result).count(MESSAGES["fr"]) == 2
+    assert texts(result).count(MESSAGES["fr"]) == 1
     inbound, callback = result.records()
     assert inbound["DisconnectReason"] == "CONTACT_FLOW_DISCONNECT" and inbound["Queue"] is None
     assert callback["InitiationMethod"] == "CALLBACK" and callback["PreviousContactId"] == inbound["ContactId"]

@@ -7,12 +7,15 @@ of strings it answers. The contract with the flow (infra/connect/):
 | `status` | `live`, or `inactive` for a number in no live activation |
 | `activationId`, `authorityName` | of the live activation (empty when inactive or fallback) |
 | `languages` | comma list, in the authority's order (`nl,fr,de,en` when inactive or fallback) |
-| `message` | in `Parameters.language`, else the activation's first language |
+| `message` | in `Parameters.language` (the caller's pick), else the activation's first language |
 | `victimInformation` | `true` when the activation has a D2 line |
 | `queue` | `D2` when the caller pressed 2 and there is a D2 line, else `D5` |
 | `d2Refused` | `true` when the caller pressed 2 and there is no D2 line |
 | `overflow` | `true` when this hour's capacity is used up (only on the invocation with `choice`) |
 | `fallback` | `true` when the activation could not be read in time: D5 with a generic message |
+| `noticeLanguages` | only after the language menu when the caller's pick is not offered: the languages (comma list) |
+| | in which the line's languages are announced: the one the caller picked, or the line's when they picked none |
+| `noticeNl`, `noticeFr`, `noticeDe`, `noticeEn` | that announcement in each language `noticeLanguages` names |
 
 It never raises: whatever goes wrong, the caller reaches D5. Neither the caller's number nor any token is logged.
 """
@@ -40,7 +43,17 @@ def lambda_handler(event: dict[str, Any], context: Any, data: logic.RoutingData 
                    capacity: Callable[[datetime, float], int] | None = None) -> dict[str, str]:
     """Route one invocation from the contact flow; `data`, `clock` and `capacity` (calls per operator-hour at an
     instant) are for tests and the surge replay. Without `data`, the tariffs say the capacity; with a test's
-    `data` and no `capacity`, CALLS_PER_OPERATOR_HOUR does."""
+    `data` and no `capacity`, CALLS_PER_OPERATOR_HOUR does. Never raises: whatever the event holds, the flow
+    gets a flat map of strings."""
+    try:
+        return _route(event, data, clock, capacity)
+    except Exception:  # the last guard: an event no check foresaw still sends the caller to D5
+        logger.exception("routing failed outside a decision; fallback")  # logging reports its own failures
+        return connect_answer(logic.fallback(CallRequest(dialled_number="")))
+
+
+def _route(event: Any, data: logic.RoutingData | None, clock: Callable[[], datetime],
+           capacity: Callable[[datetime, float], int] | None) -> dict[str, str]:
     started = time.monotonic()
     config = settings.route()
     try:
@@ -72,22 +85,39 @@ def lambda_handler(event: dict[str, Any], context: Any, data: logic.RoutingData 
 
 
 def call_request(event: dict[str, Any]) -> CallRequest:
-    """The parts of Connect's event that routing reads: the dialled number and the flow's parameters."""
+    """The parts of Connect's event that routing reads: the dialled number and the flow's parameters.
+
+    What a caller keys reaches this function only through the flow: DTMF gives ASCII 0-9, * and #, and the
+    flow sends its own digits (`choice`) and language codes (`language`). So both are read by one rule:
+    whitespace around is stripped, and only ASCII digits (`choice`) or ASCII letters (`language`, any case)
+    count. Anything else (another script's digits such as '٢' or '２', symbols, a value that is not text) is
+    no choice: D5, or the line's first language. A `choice` parameter that is present still marks the
+    invocation that counts the call."""
     details = event["Details"]
     dialled = details["ContactData"]["SystemEndpoint"]["Address"]
     if not isinstance(dialled, str) or not dialled:
         raise TypeError("no dialled number")
-    parameters = details.get("Parameters") or {}
-    language = parameters.get("language")
+    parameters = details.get("Parameters")
+    if not isinstance(parameters, dict):
+        parameters = {}
+    language = _keyed(parameters.get("language"), str.isalpha)
     choice = parameters.get("choice")
-    return CallRequest(dialled_number=dialled,
-                       language=language.strip().lower() if isinstance(language, str) and language.strip() else None,
-                       choice=choice.strip() if isinstance(choice, str) else None)
+    return CallRequest(dialled_number=dialled, language=language.lower() if language else None,
+                       choice=None if choice is None else _keyed(choice, str.isdigit) or "",
+                       after_language_menu="language" in parameters)
+
+
+def _keyed(value: Any, kind: Callable[[str], bool]) -> str | None:
+    """`value` without surrounding whitespace when it is ASCII text of one `kind`, else None."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if value.isascii() and kind(value) else None
 
 
 def connect_answer(decision: Decision) -> dict[str, str]:
     """The decision as Connect's flat map of strings."""
-    return {
+    answer = {
         "status": decision.status,
         "activationId": decision.activation_id,
         "authorityName": decision.authority_name,
@@ -99,24 +129,54 @@ def connect_answer(decision: Decision) -> dict[str, str]:
         "overflow": _flag(decision.overflow),
         "fallback": _flag(decision.fallback),
     }
+    if decision.notices:
+        answer["noticeLanguages"] = ",".join(language for language, _ in decision.notices)
+        answer.update((f"notice{language.title()}", text) for language, text in decision.notices)
+    return answer
 
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
+# A malformed event is logged (masked) only while it is small and shallow: masking walks it recursively, and
+# an event nested thousands deep would raise RecursionError instead of being logged.
+MASKED_MAX_DEPTH = 32
+MASKED_MAX_NODES = 2_000
+
+
 def _masked(event: Any) -> Any:
     """The event with every caller's endpoint erased (Powertools data masking), to show what the flow sent;
-    anything but a JSON object only by its type. Imported here: only a malformed event pays for it."""
+    anything but a small JSON object only by its type. Imported here: only a malformed event pays for it."""
     if not isinstance(event, dict):
         return type(event).__name__
+    if not _small(event):
+        return f"dict nested over {MASKED_MAX_DEPTH} deep or over {MASKED_MAX_NODES} values"
     import warnings
 
     from aws_lambda_powertools.utilities.data_masking import DataMasking
 
-    with warnings.catch_warnings():  # an event without a caller's endpoint is not worth a warning
-        warnings.simplefilter("ignore")
-        return DataMasking(raise_on_missing_field=False).erase(event, fields=["$..CustomerEndpoint"])
+    try:
+        with warnings.catch_warnings():  # an event without a caller's endpoint is not worth a warning
+            warnings.simplefilter("ignore")
+            return DataMasking(raise_on_missing_field=False).erase(event, fields=["$..CustomerEndpoint"])
+    except Exception as error:  # noqa: BLE001 - an event masking cannot read is shown by its type only
+        return f"dict that could not be masked ({type(error).__name__})"
+
+
+def _small(value: Any) -> bool:
+    """Whether `value` is within MASKED_MAX_DEPTH levels and MASKED_MAX_NODES values (walked without recursion)."""
+    todo, seen = [(value, 1)], 0
+    while todo:
+        current, depth = todo.pop()
+        seen += 1
+        if depth > MASKED_MAX_DEPTH or seen > MASKED_MAX_NODES:
+            return False
+        if isinstance(current, dict):
+            todo.extend((inner, depth + 1) for inner in current.values())
+        elif isinstance(current, list | tuple):
+            todo.extend((inner, depth + 1) for inner in current)
+    return True
 
 
 def _log(event: dict[str, Any], request: CallRequest | None, decision: Decision, started: float) -> None:
@@ -124,6 +184,8 @@ def _log(event: dict[str, Any], request: CallRequest | None, decision: Decision,
     try:
         contact_id = event["Details"]["ContactData"].get("ContactId")
     except (AttributeError, KeyError, TypeError):
+        contact_id = None
+    if not isinstance(contact_id, str):
         contact_id = None
     fields = {"contact_id": contact_id, "activation_id": decision.activation_id or None,
               "status": decision.status, "language": decision.language, "queue": decision.queue,

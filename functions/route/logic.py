@@ -9,6 +9,8 @@
   callback) when the count for the activation's current UTC hour exceeds operators x calls per operator-hour.
 - When the routing copy cannot be read within the budget, the caller still gets through: a fallback answer
   (D5, a generic message in every language), never an error.
+- After the language menu, a caller whose pick the line does not offer is told which languages it offers and
+  which one follows: in the language they picked, or, when they picked none, in each of the line's languages.
 - When only the count fails, the activation's own message and the caller's queue still apply; the call is not
   refused for a capacity nobody could check (fail open), and `fallback` stays false because nothing the caller
   hears or where the call goes is generic."""
@@ -21,17 +23,7 @@ from typing import Protocol
 
 from crisisline.errors import StoreUnavailable
 from route.models import ALL_LANGUAGES, D2, D5, CallRequest, Decision, LiveLine
-
-# What every caller hears when the activation cannot be read: it must be true of any crisis line.
-GENERIC_MESSAGE = {
-    "nl": "U belt de crisislijn. We verbinden u zo snel mogelijk met een medewerker. Bel 112 bij direct gevaar.",
-    "fr": "Vous appelez la ligne de crise. Nous vous mettons en relation avec un opérateur dès que possible. "
-          "En cas de danger immédiat, appelez le 112.",
-    "de": "Sie rufen die Krisenhotline an. Wir verbinden Sie so bald wie möglich mit einem Mitarbeiter. "
-          "Bei unmittelbarer Gefahr rufen Sie 112 an.",
-    "en": "You are calling the crisis line. We will connect you to an operator as soon as possible. "
-          "In immediate danger, call 112.",
-}
+from route.prompts import AND, GENERIC_MESSAGE, LANGUAGE_NAMES, LANGUAGES_OFFERED
 
 
 class RoutingData(Protocol):
@@ -67,7 +59,9 @@ def decide(request: CallRequest, data: RoutingData, calls_per_operator_hour: int
     return Decision(status="live", language=language, message=line.message.get(language, ""),
                     languages=line.languages, activation_id=line.activation_id, authority_name=line.authority_name,
                     victim_information=line.victim_information, queue=queue, overflow=overflow,
-                    d2_refused=asked_d2 and queue != D2, capacity_checked=checked)
+                    d2_refused=asked_d2 and queue != D2, capacity_checked=checked,
+                    notices=_notices(request.language, line.languages)
+                    if request.after_language_menu and request.choice is None else ())
 
 
 def fallback(request: CallRequest) -> Decision:
@@ -77,6 +71,26 @@ def fallback(request: CallRequest) -> Decision:
     else:
         language, message = ALL_LANGUAGES[0], " ".join(GENERIC_MESSAGE[lang] for lang in ALL_LANGUAGES)
     return Decision(status="live", language=language, message=message, queue=D5, fallback=True)
+
+
+def _notices(asked: str | None, languages: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """What a caller whose pick is not on the line hears about its languages, and in which language."""
+    if asked in languages:
+        return ()
+    if asked in ALL_LANGUAGES:
+        speakers: tuple[str, ...] = (asked,)
+    elif len(languages) > 1:
+        speakers = languages
+    else:  # one language, and the caller picked none: the menu named it, there is nothing to choose
+        return ()
+    return tuple((speaker, languages_offered(speaker, languages)) for speaker in speakers)
+
+
+def languages_offered(speaker: str, languages: tuple[str, ...]) -> str:
+    """The line's languages, said in `speaker`'s language; the first is the one the call goes on in."""
+    names = [LANGUAGE_NAMES[speaker][code] for code in languages]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {AND[speaker]} {names[-1]}"
+    return LANGUAGES_OFFERED[speaker].format(languages=listed, first=names[0])
 
 
 def _offered(asked: str | None, languages: tuple[str, ...]) -> str:

@@ -17,6 +17,9 @@ class CallRequest:
     dialled_number: str
     language: str | None = None
     choice: str | None = None
+    # The invocation right after the language menu: the flow sends `language` (what the caller keyed, or none)
+    # without `choice`; it is told which languages the line offers when the caller's pick is not among them.
+    after_language_menu: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,6 @@ class Decision:
     fallback: bool = False
     d2_refused: bool = False
     capacity_checked: bool | None = None
+    # (language, text) of what the caller is told before the message: the line's languages, when their pick is
+    # not among them; said in the language they picked, or in each of the line's languages when they picked none.
+    notices: tuple[tuple[str, str], ...] = ()

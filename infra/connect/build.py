@@ -1,4 +1,5 @@
-"""`python -m infra.connect.build` (`make flows`): copy each flow file into template.yaml.
+"""`python -m infra.connect.build` (`make flows`): write the prompt files' texts into the entry flow and the
+routing function (`infra.connect.wording`), then copy each flow file into template.yaml.
 
 Each `AWS::Connect::ContactFlow` names its file in `Metadata.FlowFile`; the resource's one `Content: !Sub '…'`
 line after it is replaced by the file's compacted JSON. Only those lines change, so edits elsewhere in the
@@ -11,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from infra.connect import flows
+from infra.connect import flows, wording
 from infra.local import template as cfn
 
 
@@ -38,7 +39,26 @@ def render(template_text: str, files: list[flows.FlowFile]) -> str:
     return "\n".join(lines)
 
 
+def write_prompts(flow_dir: Path = flows.FLOW_DIR, route_module: Path = wording.ROUTE_PROMPTS) -> list[str]:
+    """The entry flow's texts and the routing function's texts, rewritten from the prompt files; the files changed."""
+    prompts = wording.load(flow_dir / "prompts")
+    changed = []
+    entry = flow_dir / flows.ENTRY_FLOW
+    flow = json.loads(entry.read_text(encoding="utf-8"))
+    rendered = wording.render(flow, prompts)
+    if rendered != flow:
+        entry.write_text(json.dumps(rendered, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        changed.append(entry.name)
+    module = wording.route_module(prompts)
+    if not route_module.exists() or route_module.read_text(encoding="utf-8") != module:
+        route_module.write_text(module, encoding="utf-8")
+        changed.append(route_module.name)
+    return changed
+
+
 def main(path: Path = cfn.TEMPLATE) -> int:
+    for name in write_prompts():
+        print(f"{name}: texts updated from the prompt files")
     before = path.read_text(encoding="utf-8")
     after = render(before, flows.flow_files())
     if after != before:

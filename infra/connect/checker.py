@@ -1,11 +1,13 @@
 """`python -m infra.connect.checker`: every contact flow parses, every transition and error branch lands on an
 action that exists, no action is unreachable, only allowed action types appear, every Lambda, queue and prompt
-reference resolves against template.yaml, and the template holds exactly these files. Exit status 1 on any
-defect; `make lint` runs it."""
+reference resolves against template.yaml, the template holds exactly these files, no text the routing function
+returns and no prompt ever reaches an SSML parameter, and the flow's texts are the prompt files' (`make flows`).
+Exit status 1 on any defect; `make lint` runs it."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.connect import flows
+from infra.connect import flows, wording
 from infra.local import template as cfn
 
 # The action types this project's flows use (and the simulator interprets); anything else is a defect until
@@ -33,13 +35,18 @@ REFERENCE_TYPES = {
     "PromptId": ("AWS::Connect::Prompt",),
 }
 FLOW_VERSION = "2019-10-30"
+# Messages are played as plain text: the routing function's answers carry what an authority typed, and Polly
+# would read `<`, `&` or a stray tag in them as markup (or fail the prompt). Nothing the function returns and no
+# prompt of the flow may reach an SSML parameter, directly or through an attribute.
+SSML_PARAMETER = "SSML"
+FLOW_DATA = re.compile(r"\$\.(?:External|Attributes|FlowAttributes)\.[A-Za-z0-9_]+")
 
 
 @dataclass(frozen=True)
 class Defect:
     flow: str
     action: str | None
-    kind: str  # parse, transition, unreachable, type, reference, error-branch, dead-end, template
+    kind: str  # parse, transition, unreachable, type, reference, error-branch, dead-end, ssml, template, prompt
     detail: str
 
     def __str__(self) -> str:
@@ -105,6 +112,7 @@ def check_flow(name: str, flow: Any, template: dict[str, Any]) -> list[Defect]:
                 error.get("ErrorType") == "NoMatchingError" for error in transitions.get("Errors") or []):
             defects.append(Defect(name, identifier, "error-branch", "a Lambda call needs a NoMatchingError branch"))
         defects.extend(_references(name, identifier, action["Parameters"], template))
+    defects.extend(_ssml(name, actions))
     reachable = _reachable(start, actions)
     for identifier in actions:
         if identifier not in reachable:
@@ -161,6 +169,52 @@ def _references(name: str, identifier: str, parameters: dict[str, Any],
     return defects
 
 
+def _ssml(name: str, actions: dict[str, dict[str, Any]]) -> list[Defect]:
+    """An SSML parameter that could carry a routing answer (`$.External.…`) or a prompt (text written in the flow),
+    directly or through a contact or flow attribute set from one."""
+    carriers: set[str] = set()
+
+    def carries(value: Any) -> bool:
+        if not isinstance(value, str) or not value:
+            return False
+        if not value.startswith("$."):
+            return True  # text written in the flow: a prompt
+        return any(found.startswith("$.External.") or found in carriers for found in FLOW_DATA.findall(value))
+
+    grew = True
+    while grew:  # attributes set from carriers carry too, through any number of copies
+        before = len(carriers)
+        for action in actions.values():
+            params = action["Parameters"]
+            if action["Type"] == "UpdateContactAttributes":
+                carriers.update(f"$.Attributes.{key}" for key, value in (params.get("Attributes") or {}).items()
+                                if carries(value))
+            elif action["Type"] == "UpdateFlowAttributes":
+                carriers.update(f"$.FlowAttributes.{key}" for key, spec in (params.get("FlowAttributes") or {}).items()
+                                if isinstance(spec, dict) and carries(spec.get("Value")))
+        grew = len(carriers) > before
+    return [Defect(name, identifier, "ssml", f"{key} plays {value!r} as SSML; play it as Text")
+            for identifier, action in actions.items() for key, value in _strings(action["Parameters"])
+            if key == SSML_PARAMETER and carries(value)]
+
+
+def check_prompts(files: list[flows.FlowFile], prompt_dir: Path) -> list[Defect]:
+    """The entry flow's texts and the routing function's texts are the prompt files' (`make flows`)."""
+    prompts = wording.load(prompt_dir)
+    defects = []
+    for flow_file in files:
+        if flow_file.name == flows.ENTRY_FLOW:
+            try:
+                flow = json.loads(flow_file.text)
+            except json.JSONDecodeError:
+                continue  # a parse defect already
+            defects += [Defect(flow_file.name, None, "prompt", found) for found in wording.disagreements(flow, prompts)]
+    route_module = wording.ROUTE_PROMPTS
+    if not route_module.exists() or route_module.read_text(encoding="utf-8") != wording.route_module(prompts):
+        defects.append(Defect(route_module.name, None, "prompt", "differs from the prompt files; run `make flows`"))
+    return defects
+
+
 def check_template(files: list[flows.FlowFile], template: dict[str, Any]) -> list[Defect]:
     """The template holds exactly these flow files, each as its current content."""
     defects = []
@@ -204,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     directory = Path(argv[0]) if argv else flows.FLOW_DIR
     files = flows.flow_files(directory)
     defects = check_files(files, cfn.load())
+    if (directory / "prompts").is_dir():
+        defects += check_prompts(files, directory / "prompts")
     for defect in defects:
         print(defect, file=sys.stderr)
     if not files:
