@@ -159,7 +159,7 @@ def activation_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return rest.too_large(event) or rest.unreadable(event) or app.resolve(event, context)
+    return rest.refused(event) or app.resolve(event, context)
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from itertools import accumulate
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -19,6 +21,9 @@ from crisisline.models import Caller
 from crisisline.observability import logger
 
 MAX_BODY_BYTES = 64 * 1024
+# No body of this API nests more than a few levels; Python's JSON parser recurses once per level and fails
+# (RecursionError, the function's crash) near a thousand, which a 2 KB body reaches.
+MAX_BODY_DEPTH = 32
 
 
 class ErrorDetail(BaseModel):
@@ -39,20 +44,23 @@ class ErrorBody(BaseModel):
 
 # What each error status means across the API; a route documents the ones it can answer.
 ERROR_STATUSES = {
-    400: "The body is not valid JSON (malformed_json).",
+    400: f"The body is not valid JSON (malformed_json), or nested more than {MAX_BODY_DEPTH} levels deep "
+         "(body_too_deep).",
     401: "No token, or not a valid one (unauthorized).",
     403: "This role may not do this (forbidden).",
     404: "No such resource, or another authority's: its existence is not revealed (not_found).",
     409: "The request conflicts with the current state; the code says how.",
     413: f"The body is larger than {MAX_BODY_BYTES} bytes (payload_too_large).",
+    415: "The body is sent as another type than JSON; send Content-Type: application/json "
+         "(unsupported_media_type).",
     422: "A field is invalid; details.fields names it (validation_error).",
     429: "Too many requests: API Gateway's throttle (throttled).",
     503: "The state store or the authorizer did not answer in time; retry after Retry-After seconds (unavailable).",
 }
 # Any route behind the authorizer: a bad token, the wrong role, the throttle, a store that does not answer.
 AUTHORIZED_ERRORS = (401, 403, 429, 503)
-# Any route, given a body: not JSON, too large, not one JSON object.
-BODY_ERRORS = (400, 413, 422)
+# Any route, given a body: not JSON, too large, sent as another media type, not one JSON object.
+BODY_ERRORS = (400, 413, 415, 422)
 
 
 def responses(success: int, *error_statuses: int, authorized: bool = True,
@@ -87,9 +95,18 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
+def refused(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The API Gateway proxy answer to a body refused before the resolver runs, else None: too large (413),
+    nested too deep (400), sent as a media type other than JSON (415), not JSON in UTF-8 (400). Checked before
+    the resolver, because Powertools parses the body before any middleware could refuse it.
+
+    A JSON body sent without a content type or as `text/plain` (what many HTTP tools send by default) is read
+    as JSON: its Content-Type header in `event` becomes `application/json` for the resolver."""
+    return too_large(event) or too_deep(event) or unsupported_media_type(event) or unreadable(event)
+
+
 def too_large(event: dict[str, Any]) -> dict[str, Any] | None:
-    """413 as an API Gateway proxy answer for a body over the limit, else None. Checked before the resolver
-    runs, because Powertools validates (and so parses) the body before any middleware could refuse it."""
+    """413 as an API Gateway proxy answer for a body over the limit, else None."""
     body = event.get("body") or ""
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
     if size <= MAX_BODY_BYTES:
@@ -98,19 +115,84 @@ def too_large(event: dict[str, Any]) -> dict[str, Any] | None:
                         {"limit_bytes": MAX_BODY_BYTES})
 
 
-def unreadable(event: dict[str, Any]) -> dict[str, Any] | None:
-    """400 as an API Gateway proxy answer for a body that is not JSON in UTF-8, else None. Checked before the
-    resolver runs: Powertools' validation turns only a JSON syntax error into a validation error, not bytes that
-    are not UTF-8, and a route without a body model parses the body in `_object_body`; either way the function
-    failed and API Gateway answered 502."""
-    body = event.get("body")
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_NESTING = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def too_deep(event: dict[str, Any]) -> dict[str, Any] | None:
+    """400 for a body nested more than MAX_BODY_DEPTH levels, else None. The bytes are scanned, never parsed:
+    brackets inside JSON strings are left out, and the running count of the rest is the depth."""
+    body = _body_bytes(event)
     if not body:
         return None
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
+    if max(accumulate(map(_NESTING.__getitem__, brackets)), default=0) <= MAX_BODY_DEPTH:
+        return None
+    return _proxy_error(400, "body_too_deep",
+                        f"The body is nested more than {MAX_BODY_DEPTH} levels deep; no request of this API "
+                        "needs more than a few.", {"limit_depth": MAX_BODY_DEPTH})
+
+
+# Read as JSON: many tools send a JSON body as text/plain or without a type (curl -d sends the form type).
+_READ_AS_JSON = ("", "text/plain")
+
+
+def unsupported_media_type(event: dict[str, Any]) -> dict[str, Any] | None:
+    """415 for a body sent as a media type other than JSON, else None; a body without a type or as text/plain
+    is marked as JSON for the resolver."""
+    if not event.get("body"):
+        return None
+    headers = event.get("headers") or {}
+    sent = next((value for key, value in headers.items() if key.lower() == "content-type"), None) or ""
+    media_type = sent.split(";", 1)[0].strip().lower()
+    if media_type == "application/json":
+        return None
+    if media_type in _READ_AS_JSON or (media_type.startswith("application/") and media_type.endswith("+json")):
+        _mark_json(event)
+        return None
+    return _proxy_error(415, "unsupported_media_type",
+                        "The body must be JSON, sent with the header Content-Type: application/json.",
+                        {"content_type": sent[:100]})
+
+
+def _mark_json(event: dict[str, Any]) -> None:
+    for name in ("headers", "multiValueHeaders"):
+        headers = {key: value for key, value in (event.get(name) or {}).items() if key.lower() != "content-type"}
+        headers["Content-Type"] = "application/json" if name == "headers" else ["application/json"]
+        event[name] = headers
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def unreadable(event: dict[str, Any]) -> dict[str, Any] | None:
+    """400 as an API Gateway proxy answer for a body that is not JSON in UTF-8, else None. Powertools'
+    validation turns only a JSON syntax error into a validation error, not bytes that are not UTF-8, and a
+    route without a body model parses the body in `_object_body`; either way the function would fail and API
+    Gateway answer 502. NaN and Infinity, which Python's parser accepts, are not JSON either."""
+    if not event.get("body"):
+        return None
+    body = _body_bytes(event)
     try:
-        json.loads(base64.b64decode(body, validate=True).decode() if event.get("isBase64Encoded") else body)
-    except ValueError:  # not base64, not UTF-8, not JSON: each a ValueError
+        if body is None:
+            raise ValueError("not base64")
+        json.loads(body.decode(), parse_constant=_reject_constant)
+    except ValueError:  # not base64, not UTF-8, not JSON, a number of over 4300 digits: each a ValueError
         return _proxy_error(400, "malformed_json", "The body is not valid JSON.")
     return None
+
+
+def _body_bytes(event: dict[str, Any]) -> bytes | None:
+    """The body as bytes; None when a base64 body is not base64."""
+    body = event.get("body") or ""
+    if not event.get("isBase64Encoded"):
+        return str(body).encode("utf-8", "surrogatepass")
+    try:
+        return base64.b64decode(body, validate=True)
+    except ValueError:
+        return None
 
 
 def _proxy_error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:

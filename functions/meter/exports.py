@@ -77,4 +77,4 @@ def list_unattributed(month: Annotated[str, Query(min_length=1, max_length=20)])
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return rest.too_large(event) or rest.unreadable(event) or app.resolve(event, context)
+    return rest.refused(event) or app.resolve(event, context)
