@@ -289,3 +289,52 @@ def test_every_token_is_new_and_long(api: Api, admin: str, enrol: Any) -> None:
     issued = _every_token(api, admin, enrol)
     assert len(set(issued)) == len(issued)
     assert all(len(token) >= 43 for token in issued)  # 256 bits, url-safe base64
+
+
+# ---------------------------------------------------------------------- the authorizer's reading of the header
+def _authorize(header: Any) -> dict[str, Any]:
+    from activate import authorizer
+    from infra.local.stack import LambdaContext
+
+    return authorizer.lambda_handler({"type": "TOKEN", "authorizationToken": header,
+                                      "methodArn": "arn:aws:execute-api:eu-central-1:1:api/local/GET/numbers"},
+                                     LambdaContext("AuthorizerFunction"))  # type: ignore[arg-type]
+
+
+def test_the_authorizer_accepts_exactly_bearer_and_the_token(admin: str) -> None:
+    assert _authorize(f"Bearer {admin}")["context"]["role"] == "admin"
+
+
+def _near_misses(token: str) -> list[Any]:
+    return [
+        f"Bearer {token}\u2003", f"Bearer {token}\u00a0", f"Bearer\u00a0{token}", f"Bearer \u3000{token}",
+        f"Bearer {token}\n", f"Bearer {token}\r\n", f"Bearer {token} ", f"Bearer  {token}", f" Bearer {token}",
+        f"Bearer {token}\t", f"Bearer {token}\u200b", f"\ufeffBearer {token}", f"bearer {token}", f"BEARER {token}",
+        f"Bearer {token[:-1]}\ud800", f"Bearer {token}\ud800", "Bearer \udfff" * 3, f"Bearer {token}\x00",
+        f"Bearer {token[:-1]}", f"Bearer {token}A", f"Bearer {token[:-1]}=", f"Bearer {token[:-1]}\uff21",
+        f"Bearer {token[:-1]}é", f"Bearer {token[:-1]}+", f"Bearer {token[:-1]}/", token, f"Bearer {token},x",
+        "Bearer ", "Bearer", "", None, 12345, ["Bearer", token], {"Bearer": token},
+    ]
+
+
+def test_anything_but_bearer_and_the_token_is_unauthorized_never_another_error(admin: str) -> None:
+    for header in _near_misses(admin):
+        with pytest.raises(Exception) as refused:
+            _authorize(header)
+        assert type(refused.value) is Exception and str(refused.value) == "Unauthorized", repr(header)
+
+
+def test_the_token_format_is_what_tokens_issue_and_what_the_gateway_checks() -> None:
+    import re
+
+    from crisisline import tokens
+    from infra.local import template
+
+    _, validation, _ = template.authorizer()
+    for _ in range(200):
+        token = tokens.new_token()
+        assert tokens.bearer_token(f"Bearer {token}") == token
+        assert re.match(validation, f"Bearer {token}")
+    for header in ["Bearer " + "A" * 42, "Bearer " + "A" * 44, "Bearer " + "A" * 200]:
+        assert tokens.bearer_token(header) is None
+        assert not re.match(validation, header)
