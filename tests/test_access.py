@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
 import pytest
 
+from tests.billing_support import finance_env
 from tests.conftest import Api, activation_body, authority_body, table_items, table_names
+
+__all__ = ["finance_env"]  # fixtures
 
 UNKNOWN_TOKEN = "A" * 43  # well-formed, never issued
 
@@ -215,8 +219,8 @@ def test_a_revoked_authority_cannot_activate_even_with_a_cached_token(
     assert cached.post("/authorities/44021/revoke", admin).status == 200
     before = snapshot()
     answer = cached.post("/activations", token, activation_body())
-    assert answer.status == 409
-    assert answer.error_code == "authority_revoked"
+    assert answer.status == 401  # a write re-reads the credential; the cached answer is not enough
+    assert answer.error_code == "unauthorized"
     assert snapshot() == before
 
 
@@ -338,3 +342,114 @@ def test_the_token_format_is_what_tokens_issue_and_what_the_gateway_checks() -> 
     for header in ["Bearer " + "A" * 42, "Bearer " + "A" * 44, "Bearer " + "A" * 200]:
         assert tokens.bearer_token(header) is None
         assert not re.match(validation, header)
+
+
+# ---------------------------------------------------------------------- who may call, before what they sent
+WRONG_ROLE_BAD_BODY = [
+    ("authority", "POST", "/authorities", {"id": "1"}), ("finance", "POST", "/authorities", {}),
+    ("authority", "POST", "/credentials", {"role": "root"}), ("authority", "POST", "/numbers", {"number": 1}),
+    ("finance", "POST", "/activations", {"operators": "many"}), ("admin", "POST", "/activations", {}),
+    ("finance", "PATCH", "/activations/x", {"colour": "red"}), ("authority", "PUT", "/tariffs", {}),
+    ("finance", "PUT", "/tariffs", {"currency": "USD"}), ("authority", "POST", "/authorities/1/token", None),
+    ("finance", "GET", "/activations?status=maybe", None), ("authority", "GET", "/exports/not-a-month", None),
+    ("authority", "GET", "/unattributed", None),
+]
+
+
+@pytest.mark.parametrize(("role", "method", "path", "body"), WRONG_ROLE_BAD_BODY)
+def test_the_wrong_role_is_told_so_before_anything_about_its_body(
+        api: Api, admin: str, gent: str, finance: str, finance_env: None, snapshot: Any, role: str, method: str,
+        path: str, body: Any) -> None:
+    token = {"admin": admin, "authority": gent, "finance": finance}[role]
+    before = snapshot()
+    answer = api.call(method, path, token, body)
+    assert answer.status == 403, answer.body
+    assert answer.error_code == "forbidden"
+    assert role not in answer.body["error"]["details"]["allowed_roles"]
+    assert snapshot() == before
+
+
+def _route_function(method: str, path: str, function: str) -> Any:
+    """The function that serves a template route in its resolver."""
+    import importlib
+
+    from infra.local.stack import Functions
+
+    module = importlib.import_module(Functions().specs[function].handler.rpartition(".")[0])
+    sample = re.sub(r"\{[^}]+\}", "x", path)
+    for route in [*module.app._static_routes, *module.app._dynamic_routes]:
+        if route.method == method and route.rule.match(sample):
+            return route.func
+    raise AssertionError(f"{method} {path} is in the template but in no resolver of {function}")
+
+
+def test_every_route_of_the_template_declares_who_may_call_it(finance_env: None) -> None:
+    from crisisline import rest
+    from infra.local import template
+
+    undeclared = [f"{route.method} {route.path}" for route in template.api_routes()
+                  if rest.declared_roles(_route_function(route.method, route.path, route.function)) is None]
+    assert undeclared == [], "declare each route's roles with @rest.roles(...) or @rest.anonymous"
+
+
+def test_only_the_template_s_public_routes_are_declared_anonymous(finance_env: None) -> None:
+    from crisisline import rest
+    from infra.local import template
+
+    for route in template.api_routes():
+        declared = rest.declared_roles(_route_function(route.method, route.path, route.function))
+        assert (declared == rest.ANONYMOUS) == (not route.authorized), (route.method, route.path)
+
+
+def test_a_route_without_a_declaration_lets_nobody_in(aws: None) -> None:
+    from crisisline import rest
+
+    app = rest.new_resolver()
+
+    @app.get("/undeclared")
+    def undeclared() -> dict[str, str]:
+        return {"status": "reached"}
+
+    event = {"httpMethod": "GET", "path": "/undeclared", "resource": "/undeclared", "headers": {},
+             "requestContext": {"authorizer": {"role": "admin", "credential_id": "c"}}, "body": None}
+    answer = app.resolve(event, None)  # type: ignore[arg-type]
+    assert answer["statusCode"] == 403, answer
+    assert "reached" not in answer["body"]
+
+
+# ---------------------------------------------------------------------- writes re-check the credential
+def test_a_rotated_token_cannot_write_through_the_cached_authorizer_answer_but_still_reads(
+        aws: None, admin: str, add_numbers: Any, snapshot: Any) -> None:
+    cached = Api(cache_seconds=30)
+    old = cached.post("/authorities", admin, authority_body()).body["token"]
+    add_numbers("+3280012345")
+    line = cached.post("/activations", old, activation_body())  # the authorizer's answer is now cached
+    assert line.status == 201
+    new = cached.post("/authorities/44021/token", admin).body["token"]
+    before = snapshot()
+    patched = cached.patch(f"/activations/{line.body['id']}", old, {"operators": 9})
+    assert patched.status == 401, patched.body
+    assert patched.error_code == "unauthorized"
+    assert cached.post(f"/activations/{line.body['id']}/close", old).status == 401
+    assert snapshot() == before
+    assert cached.get(f"/activations/{line.body['id']}", old).status == 200  # reads keep the cached answer
+    assert cached.patch(f"/activations/{line.body['id']}", new, {"operators": 9}).body["operators"] == 9
+
+
+def test_a_credential_gone_from_the_table_cannot_change_tariffs_through_the_cache(
+        aws: None, finance_env: None, snapshot: Any) -> None:
+    import boto3
+
+    from infra.local import seed
+
+    cached = Api(cache_seconds=30)
+    admin = seed.admin_credential()
+    assert cached.get("/tariffs", admin).status == 200  # cached as a valid admin
+    credentials = table_names()["CredentialsTable"]
+    for item in table_items("CredentialsTable"):
+        boto3.client("dynamodb").delete_item(TableName=credentials, Key={"token_hash": item["token_hash"]})
+    before = snapshot()
+    answer = cached.call("PUT", "/tariffs", admin, {"currency": "EUR"})
+    assert answer.status == 401, answer.body
+    assert snapshot() == before
+    assert cached.get("/tariffs", admin).status == 200

@@ -38,11 +38,13 @@ _json = rest.json_response
 
 # ---------------------------------------------------------------------- health and the API's document
 @app.get("/health", tags=["health"], responses=rest.responses(200, authorized=False))
+@rest.anonymous
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @app.get("/docs", include_in_schema=False)
+@rest.anonymous
 def docs() -> Response[str]:
     """The whole API's OpenAPI document, this function's routes and ExportFunction's (`python -m infra.openapi`
     merges them from the route signatures): Swagger UI, or the JSON itself with `?format=json`."""
@@ -67,34 +69,40 @@ def docs() -> Response[str]:
 # ---------------------------------------------------------------------- authorities and credentials
 @app.post("/authorities", tags=["authorities"], summary="Enrol an authority (admin); its token is shown once",
            responses=rest.responses(201, 400, 409, 413, 422))
+@rest.roles("admin")
 def create_authority(authority: AuthorityIn) -> Response[dict[str, Any]]:
     return _json(201, logic.enrol_authority(caller(), authority, logic.default_store()))
 
 
 @app.get("/authorities", tags=["authorities"], responses=rest.responses(200))
+@rest.roles("admin", "finance", "authority")
 def list_authorities() -> Response[dict[str, Any]]:
     return _json(200, {"authorities": logic.list_authorities(caller(), logic.default_store())})
 
 
 @app.get("/authorities/<authority_id>", tags=["authorities"], responses=rest.responses(200, 404, 422))
+@rest.roles("admin", "finance", "authority")
 def get_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(200, logic.get_authority(caller(), authority_id, logic.default_store()))
 
 
 @app.post("/authorities/<authority_id>/token", tags=["authorities"], summary="Rotate an authority's token (admin)",
            responses=rest.responses(201, 404, 409, 422))
+@rest.roles("admin")
 def rotate_token(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(201, logic.rotate_token(caller(), authority_id, logic.default_store()))
 
 
 @app.post("/authorities/<authority_id>/revoke", tags=["authorities"], summary="End an enrolment (admin)",
            responses=rest.responses(200, 404, 409, 422))
+@rest.roles("admin")
 def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(200, logic.revoke_authority(caller(), authority_id, logic.default_store()))
 
 
 @app.post("/credentials", tags=["authorities"], summary="Issue a finance or admin token (admin)",
            responses=rest.responses(201, 400, 413, 422))
+@rest.roles("admin")
 def create_credential(credential: CredentialIn) -> Response[dict[str, Any]]:
     return _json(201, logic.create_credential(caller(), credential.role, logic.default_store()))
 
@@ -102,11 +110,13 @@ def create_credential(credential: CredentialIn) -> Response[dict[str, Any]]:
 # ---------------------------------------------------------------------- pool numbers
 @app.post("/numbers", tags=["numbers"], summary="Add a pre-provisioned Connect number to the pool (admin)",
           responses=rest.responses(201, 400, 409, 413, 422))
+@rest.roles("admin")
 def add_number(number: NumberIn) -> Response[dict[str, Any]]:
     return _json(201, logic.add_number(caller(), number, logic.default_store()))
 
 
 @app.get("/numbers", tags=["numbers"], responses=rest.responses(200))
+@rest.roles("admin")
 def list_numbers() -> Response[dict[str, Any]]:
     return _json(200, {"numbers": logic.list_numbers(caller(), logic.default_store())})
 
@@ -114,6 +124,7 @@ def list_numbers() -> Response[dict[str, Any]]:
 # ---------------------------------------------------------------------- activations
 @app.post("/activations", tags=["activations"], summary="Open the authority's crisis line",
           responses=rest.responses(201, 400, 409, 413, 422))
+@rest.roles("authority")
 def create_activation(
     activation: ActivationIn,
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=100,
@@ -126,11 +137,13 @@ def create_activation(
 
 
 @app.get("/activations", tags=["activations"], responses=rest.responses(200, 422))
+@rest.roles("admin", "authority")
 def list_activations(status: Annotated[Literal["live", "closed"] | None, Query()] = None) -> Response[dict[str, Any]]:
     return _json(200, {"activations": logic.list_activations(caller(), logic.default_store(), status)})
 
 
 @app.get("/activations/<activation_id>", tags=["activations"], responses=rest.responses(200, 404, 422))
+@rest.roles("admin", "authority")
 def get_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _json(200, logic.get_activation(caller(), activation_id, logic.default_store()))
 
@@ -138,12 +151,14 @@ def get_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
 @app.patch("/activations/<activation_id>", tags=["activations"],
            summary="Change message, languages, D2 line or operators",
            responses=rest.responses(200, 400, 404, 409, 413, 422))
+@rest.roles("admin", "authority")
 def update_activation(activation_id: ActivationId, patch: ActivationPatch) -> Response[dict[str, Any]]:
     return _json(200, logic.update_activation(caller(), activation_id, patch, logic.default_store()))
 
 
 @app.post("/activations/<activation_id>/close", tags=["activations"], summary="Close the line; idempotent",
           responses=rest.responses(200, 404, 422))
+@rest.roles("admin", "authority")
 def close_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     closed, closed_now = logic.close_activation(caller(), activation_id, logic.default_store())
     if closed_now:
@@ -152,6 +167,7 @@ def close_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
 
 
 @app.get("/activations/<activation_id>/audit", tags=["activations"], responses=rest.responses(200, 404, 422))
+@rest.roles("admin", "authority")
 def activation_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _json(200, {"entries": logic.activation_audit(caller(), activation_id, logic.default_store())})
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from itertools import accumulate
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -16,8 +17,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict
 
-from crisisline import errors
-from crisisline.models import Caller
+from crisisline import errors, settings, tokens
+from crisisline.models import Caller, Role
 from crisisline.observability import logger
 
 MAX_BODY_BYTES = 64 * 1024
@@ -210,6 +211,81 @@ def caller(app: APIGatewayRestResolver) -> Caller:
                   authority_id=context.get("authority_id"), authority_name=context.get("authority_name"))
 
 
+# ---------------------------------------------------------------------- who may call each route
+RouteT = TypeVar("RouteT", bound=Callable[..., Any])
+ANONYMOUS: Final = frozenset({"anonymous"})  # a route API Gateway serves without its authorizer
+_ROLES_ATTRIBUTE = "__crisisline_roles__"
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_ROLE_NAMES = {"admin": "the crisis center (admin)", "authority": "an authority", "finance": "finance"}
+
+
+def roles(*allowed: Role) -> Callable[[RouteT], RouteT]:
+    """Declare which roles may call a route, below its `@app.<method>(...)` decorator. Checked before the
+    request is validated, so a caller who may not call the route learns that first (403), whatever it sent. A
+    route without a declaration lets nobody in (a test lists the template's routes that lack one)."""
+    if not allowed:
+        raise ValueError("name at least one role, or declare the route @rest.anonymous")
+
+    def declare(route: RouteT) -> RouteT:
+        setattr(route, _ROLES_ATTRIBUTE, frozenset(allowed))
+        return route
+
+    return declare
+
+
+def anonymous(route: RouteT) -> RouteT:
+    """Declare a route that anyone may call (API Gateway calls no authorizer for it)."""
+    setattr(route, _ROLES_ATTRIBUTE, ANONYMOUS)
+    return route
+
+
+def declared_roles(route: Callable[..., Any]) -> frozenset[str] | None:
+    """The roles a route function declares, ANONYMOUS, or None when it declares nothing."""
+    declared = getattr(route, _ROLES_ATTRIBUTE, None)
+    return declared if isinstance(declared, frozenset) else None
+
+
+def _who_may_call(app: APIGatewayRestResolver) -> None:
+    """The caller may call this route, or Unauthorized/Forbidden. A write also re-reads the caller's credential:
+    API Gateway's cached authorizer answer keeps a rotated or revoked token valid for up to its TTL, which is
+    acceptable for reading, not for changing anything."""
+    route = app.context.get("_route")
+    declared = declared_roles(route.func) if route is not None else None
+    if declared == ANONYMOUS:
+        return
+    who = caller(app)
+    if declared is None or who.role not in declared:
+        if declared is None:
+            raise errors.Forbidden("Nobody may do this: the route declares no roles.", allowed_roles=[])
+        allowed = sorted(declared)
+        needed = " or ".join(_ROLE_NAMES[role] for role in allowed)
+        raise errors.Forbidden(f"Only {needed} may do this; this token belongs to {_ROLE_NAMES[who.role]}.",
+                               allowed_roles=allowed)
+    if app.current_event.http_method.upper() not in _READS:
+        _still_current(app, who)
+
+
+def _still_current(app: APIGatewayRestResolver, who: Caller) -> None:
+    token = tokens.bearer_token(app.current_event.headers.get("authorization"))
+    config = settings.authorizer()
+    credential = tokens.credential(token, config.credentials_table, config.token_key_parameter) if token else None
+    if credential is None or credential.get("credential_id") != who.credential_id:
+        raise errors.Unauthorized("This token has been replaced or revoked; use the current one.")
+
+
+class _CallerFirst:
+    """Powertools runs its request validation before every middleware a resolver adds; this runs the check of
+    who may call in front of it, as the first step of every route."""
+
+    def __init__(self, validation: Callable[..., Any]) -> None:
+        self.validation = validation
+        self.__name__ = "who_may_call"
+
+    def __call__(self, app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Any:
+        _who_may_call(app)
+        return self.validation(app, next_middleware)
+
+
 def _object_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[dict[str, Any]]:
     # Powertools validates a JSON array against a model by taking its first element; a body is one object.
     if app.current_event.body and not isinstance(app.current_event.json_body, dict):
@@ -242,6 +318,11 @@ def _no_route(_: Exception) -> Response[dict[str, Any]]:
 def new_resolver() -> APIGatewayRestResolver:
     """A validating resolver with the project's error mapping and body rules."""
     app = APIGatewayRestResolver(enable_validation=True)
+    # Powertools keeps its request validation here and puts it first of all; who may call goes before it.
+    validation = getattr(app, "_request_validation_middleware", None)
+    if validation is None:
+        raise RuntimeError("Powertools' request validation was not found: who may call would run after it")
+    app._request_validation_middleware = _CallerFirst(validation)  # type: ignore[assignment]
     app.use(middlewares=[_object_body])
     app.exception_handler(errors.DomainError)(_domain_error)
     app.exception_handler(RequestValidationError)(_invalid_request)
