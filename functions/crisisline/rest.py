@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ConfigDict
 
 from crisisline import errors, settings, tokens
-from crisisline.models import Caller, Role
+from crisisline.models import FIELD_FORMATS, FIELD_NAMES, Caller, Role
 from crisisline.observability import logger
 
 MAX_BODY_BYTES = 64 * 1024
@@ -289,8 +289,8 @@ class _CallerFirst:
 def _object_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[dict[str, Any]]:
     # Powertools validates a JSON array against a model by taking its first element; a body is one object.
     if app.current_event.body and not isinstance(app.current_event.json_body, dict):
-        return error(422, "validation_error", "Invalid field(s): body.",
-                     {"fields": [{"field": "body", "problem": "must be a JSON object"}]})
+        sentence = "The body must be one JSON object, not a list or a single value."
+        return error(422, "validation_error", sentence, {"fields": [{"field": "body", "problem": sentence}]})
     return next_middleware(app)
 
 
@@ -305,10 +305,103 @@ def _invalid_request(failure: RequestValidationError) -> Response[dict[str, Any]
     problems = failure.errors()
     if any(problem.get("type") == "json_invalid" for problem in problems):
         return error(400, "malformed_json", "The body is not valid JSON.")
-    fields = [{"field": ".".join(str(part) for part in problem.get("loc", ())[1:] if part != "body") or "body",
-               "problem": problem.get("msg", "invalid")} for problem in problems]
-    names = ", ".join(sorted({field["field"] for field in fields}))
-    return error(422, "validation_error", f"Invalid field(s): {names}.", {"fields": fields})
+    fields = [{"field": _dotted(problem.get("loc", ())), "problem": problem_sentence(problem)}
+              for problem in problems]
+    sentences = list(dict.fromkeys(field["problem"] for field in fields))  # each once, in the order found
+    return error(422, "validation_error", " ".join(sentences), {"fields": fields})
+
+
+def _dotted(loc: Any) -> str:
+    # loc is (where, *path): where is body, path, query or header; a body's own loc may repeat "body".
+    return ".".join(str(part) for part in tuple(loc)[1:] if part != "body") or "body"
+
+
+def _table_key(loc: Any) -> str:
+    key = ""
+    for part in tuple(loc)[1:]:
+        if part == "body":
+            continue
+        if isinstance(part, int):
+            key += "[]"
+        elif part == "[key]":  # a key of an object that is not valid: the key itself is the previous part
+            key = key.rsplit(".", 1)[0] + "[key]"
+        else:
+            key += f".{part}" if key else str(part)
+    return key or "body"
+
+
+def _field_name(loc: Any) -> str:
+    key = _table_key(loc)
+    return FIELD_NAMES.get(key) or FIELD_NAMES.get(key.replace("[]", "")) or f'the field "{_dotted(loc)}"'
+
+
+def _choices(expected: str) -> str:
+    return expected.replace("'", "")
+
+
+_TYPE_NAMES = {
+    "string_type": "text, in quotes", "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_from_float": "a whole number", "bool_type": "true or false", "bool_parsing": "true or false",
+    "list_type": "a list", "dict_type": "an object", "model_type": "an object",
+    "model_attributes_type": "an object", "date_type": "a date written as text, YYYY-MM-DD",
+}
+
+
+def problem_sentence(problem: dict[str, Any]) -> str:
+    """One validation problem as a sentence an official understands, naming the field as they know it."""
+    kind, loc, ctx = problem.get("type", ""), problem.get("loc", ()), problem.get("ctx") or {}
+    name = _field_name(loc)
+    subject = name[0].upper() + name[1:]
+    key = _table_key(loc)
+    character = f" ({ctx['character']})" if "character" in ctx else ""
+    if kind == "missing":
+        return f"{subject} is missing."
+    if kind == "extra_forbidden":
+        return f'The request does not take a field "{_dotted(loc)}"; remove it.'
+    if kind == "string_too_short":
+        minimum = ctx.get("min_length", 1)
+        return f"{subject} is empty." if minimum == 1 else f"{subject} needs at least {minimum} characters."
+    if kind == "string_too_long":
+        return f"{subject} is too long: at most {ctx.get('max_length')} characters."
+    if kind == "too_short":
+        entries = "entry" if ctx.get("min_length") == 1 else "entries"
+        return f"{subject} needs at least {ctx.get('min_length')} {entries}."
+    if kind == "too_long":
+        return f"{subject} has too many entries: at most {ctx.get('max_length')}."
+    if kind == "string_pattern_mismatch":
+        return FIELD_FORMATS.get(key) or f"{subject} is not written in the expected form."
+    if kind == "literal_error":
+        return f"{subject} is one of: {_choices(str(ctx.get('expected', '')))}."
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most",
+                 "less_than": "less than"}[kind]
+        limit = next(value for name_, value in ctx.items() if name_ in ("ge", "gt", "le", "lt"))
+        return f"{subject} must be {bound} {limit}."
+    if kind in _TYPE_NAMES:
+        return f"{subject} must be {_TYPE_NAMES[kind]}."
+    if kind == "string_unicode":
+        return f"{subject} contains half of a character (a lone surrogate); remove it."
+    if kind == "text_control_character":
+        return f"{subject} contains a control character{character}; remove it."
+    if kind == "text_direction_control":
+        return f"{subject} contains a character that changes the direction of the text{character}; remove it."
+    if kind == "text_invisible_character":
+        return f"{subject} contains an invisible character{character}; remove it."
+    if kind == "text_not_visible":
+        heard = "callers would hear silence" if key.startswith("message") else "write it out"
+        return f"{subject} has no visible text; {heard}."
+    if kind == "date_text":
+        return f"{subject} is a date written as text, YYYY-MM-DD, for example 2026-02-01."
+    if kind == "languages_repeated":
+        return f"{subject} names a language twice; name each once."
+    if kind == "agreement_not_signed_yet":
+        return f"{subject} is in the future; an authority is enrolled once its agreement is signed."
+    if kind == "null_in_change":
+        return f"{subject} may not be null; leave it out to keep it as it is."
+    if kind == "value_error":
+        text = str(ctx.get("error", problem.get("msg", ""))).rstrip(".")
+        return f"{text}." if text[:1].isupper() else f"{subject}: {text}."
+    return f"{subject} is not valid ({str(problem.get('msg', kind)).rstrip('.')})."
 
 
 def _no_route(_: Exception) -> Response[dict[str, Any]]:
