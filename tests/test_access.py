@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
 import pytest
 
+from tests.billing_support import finance_env
 from tests.conftest import Api, activation_body, authority_body, table_items, table_names
+
+__all__ = ["finance_env"]  # fixtures
 
 UNKNOWN_TOKEN = "A" * 43  # well-formed, never issued
 
@@ -218,8 +222,8 @@ def test_a_revoked_authority_cannot_activate_even_with_a_cached_token(
     assert cached.post("/authorities/44021/revoke", admin).status == 200
     before = snapshot()
     answer = cached.post("/activations", token, activation_body())
-    assert answer.status == 409
-    assert answer.error_code == "authority_revoked"
+    assert answer.status == 401  # a write re-reads the credential; the cached answer is not enough
+    assert answer.error_code == "unauthorized"
     assert snapshot() == before
 
 
@@ -295,3 +299,163 @@ def test_every_token_is_new_and_long(api: Api, admin: str, enrol: Any) -> None:
     issued = _every_token(api, admin, enrol)
     assert len(set(issued)) == len(issued)
     assert all(len(token) >= 43 for token in issued)  # 256 bits, url-safe base64
+
+
+# ---------------------------------------------------------------------- the authorizer's reading of the header
+def _authorize(header: Any) -> dict[str, Any]:
+    from activate import authorizer
+    from infra.local.stack import LambdaContext
+
+    return authorizer.lambda_handler({"type": "TOKEN", "authorizationToken": header,
+                                      "methodArn": "arn:aws:execute-api:eu-central-1:1:api/local/GET/numbers"},
+                                     LambdaContext("AuthorizerFunction"))  # type: ignore[arg-type]
+
+
+def test_the_authorizer_accepts_exactly_bearer_and_the_token(admin: str) -> None:
+    assert _authorize(f"Bearer {admin}")["context"]["role"] == "admin"
+
+
+def _near_misses(token: str) -> list[Any]:
+    return [
+        f"Bearer {token}\u2003", f"Bearer {token}\u00a0", f"Bearer\u00a0{token}", f"Bearer \u3000{token}",
+        f"Bearer {token}\n", f"Bearer {token}\r\n", f"Bearer {token} ", f"Bearer  {token}", f" Bearer {token}",
+        f"Bearer {token}\t", f"Bearer {token}\u200b", f"\ufeffBearer {token}", f"bearer {token}", f"BEARER {token}",
+        f"Bearer {token[:-1]}\ud800", f"Bearer {token}\ud800", "Bearer \udfff" * 3, f"Bearer {token}\x00",
+        f"Bearer {token[:-1]}", f"Bearer {token}A", f"Bearer {token[:-1]}=", f"Bearer {token[:-1]}\uff21",
+        f"Bearer {token[:-1]}é", f"Bearer {token[:-1]}+", f"Bearer {token[:-1]}/", token, f"Bearer {token},x",
+        "Bearer ", "Bearer", "", None, 12345, ["Bearer", token], {"Bearer": token},
+    ]
+
+
+def test_anything_but_bearer_and_the_token_is_unauthorized_never_another_error(admin: str) -> None:
+    for header in _near_misses(admin):
+        with pytest.raises(Exception) as refused:
+            _authorize(header)
+        assert type(refused.value) is Exception and str(refused.value) == "Unauthorized", repr(header)
+
+
+def test_the_token_format_is_what_tokens_issue_and_what_the_gateway_checks() -> None:
+    import re
+
+    from crisisline import tokens
+    from infra.local import template
+
+    _, validation, _ = template.authorizer()
+    for _ in range(200):
+        token = tokens.new_token()
+        assert tokens.bearer_token(f"Bearer {token}") == token
+        assert re.match(validation, f"Bearer {token}")
+    for header in ["Bearer " + "A" * 42, "Bearer " + "A" * 44, "Bearer " + "A" * 200]:
+        assert tokens.bearer_token(header) is None
+        assert not re.match(validation, header)
+
+
+# ---------------------------------------------------------------------- who may call, before what they sent
+WRONG_ROLE_BAD_BODY = [
+    ("authority", "POST", "/authorities", {"id": "1"}), ("finance", "POST", "/authorities", {}),
+    ("authority", "POST", "/credentials", {"role": "root"}), ("authority", "POST", "/numbers", {"number": 1}),
+    ("finance", "POST", "/activations", {"operators": "many"}), ("admin", "POST", "/activations", {}),
+    ("finance", "PATCH", "/activations/x", {"colour": "red"}), ("authority", "PUT", "/tariffs", {}),
+    ("finance", "PUT", "/tariffs", {"currency": "USD"}), ("authority", "POST", "/authorities/1/token", None),
+    ("finance", "GET", "/activations?status=maybe", None), ("authority", "GET", "/exports/not-a-month", None),
+    ("authority", "GET", "/unattributed", None),
+]
+
+
+@pytest.mark.parametrize(("role", "method", "path", "body"), WRONG_ROLE_BAD_BODY)
+def test_the_wrong_role_is_told_so_before_anything_about_its_body(
+        api: Api, admin: str, gent: str, finance: str, finance_env: None, snapshot: Any, role: str, method: str,
+        path: str, body: Any) -> None:
+    token = {"admin": admin, "authority": gent, "finance": finance}[role]
+    before = snapshot()
+    answer = api.call(method, path, token, body)
+    assert answer.status == 403, answer.body
+    assert answer.error_code == "forbidden"
+    assert role not in answer.body["error"]["details"]["allowed_roles"]
+    assert snapshot() == before
+
+
+def _route_function(method: str, path: str, function: str) -> Any:
+    """The function that serves a template route in its resolver."""
+    import importlib
+
+    from infra.local.stack import Functions
+
+    module = importlib.import_module(Functions().specs[function].handler.rpartition(".")[0])
+    sample = re.sub(r"\{[^}]+\}", "x", path)
+    for route in [*module.app._static_routes, *module.app._dynamic_routes]:
+        if route.method == method and route.rule.match(sample):
+            return route.func
+    raise AssertionError(f"{method} {path} is in the template but in no resolver of {function}")
+
+
+def test_every_route_of_the_template_declares_who_may_call_it(finance_env: None) -> None:
+    from crisisline import rest
+    from infra.local import template
+
+    undeclared = [f"{route.method} {route.path}" for route in template.api_routes()
+                  if rest.declared_roles(_route_function(route.method, route.path, route.function)) is None]
+    assert undeclared == [], "declare each route's roles with @rest.roles(...) or @rest.anonymous"
+
+
+def test_only_the_template_s_public_routes_are_declared_anonymous(finance_env: None) -> None:
+    from crisisline import rest
+    from infra.local import template
+
+    for route in template.api_routes():
+        declared = rest.declared_roles(_route_function(route.method, route.path, route.function))
+        assert (declared == rest.ANONYMOUS) == (not route.authorized), (route.method, route.path)
+
+
+def test_a_route_without_a_declaration_lets_nobody_in(aws: None) -> None:
+    from crisisline import rest
+
+    app = rest.new_resolver()
+
+    @app.get("/undeclared")
+    def undeclared() -> dict[str, str]:
+        return {"status": "reached"}
+
+    event = {"httpMethod": "GET", "path": "/undeclared", "resource": "/undeclared", "headers": {},
+             "requestContext": {"authorizer": {"role": "admin", "credential_id": "c"}}, "body": None}
+    answer = app.resolve(event, None)  # type: ignore[arg-type]
+    assert answer["statusCode"] == 403, answer
+    assert "reached" not in answer["body"]
+
+
+# ---------------------------------------------------------------------- writes re-check the credential
+def test_a_rotated_token_cannot_write_through_the_cached_authorizer_answer_but_still_reads(
+        aws: None, admin: str, add_numbers: Any, snapshot: Any) -> None:
+    cached = Api(cache_seconds=30)
+    old = cached.post("/authorities", admin, authority_body()).body["token"]
+    add_numbers("+3280012345")
+    line = cached.post("/activations", old, activation_body())  # the authorizer's answer is now cached
+    assert line.status == 201
+    new = cached.post("/authorities/44021/token", admin).body["token"]
+    before = snapshot()
+    patched = cached.patch(f"/activations/{line.body['id']}", old, {"operators": 9})
+    assert patched.status == 401, patched.body
+    assert patched.error_code == "unauthorized"
+    assert cached.post(f"/activations/{line.body['id']}/close", old).status == 401
+    assert snapshot() == before
+    assert cached.get(f"/activations/{line.body['id']}", old).status == 200  # reads keep the cached answer
+    assert cached.patch(f"/activations/{line.body['id']}", new, {"operators": 9}).body["operators"] == 9
+
+
+def test_a_credential_gone_from_the_table_cannot_change_tariffs_through_the_cache(
+        aws: None, finance_env: None, snapshot: Any) -> None:
+    import boto3
+
+    from infra.local import seed
+
+    cached = Api(cache_seconds=30)
+    admin = seed.admin_credential()
+    assert cached.get("/tariffs", admin).status == 200  # cached as a valid admin
+    credentials = table_names()["CredentialsTable"]
+    for item in table_items("CredentialsTable"):
+        boto3.client("dynamodb").delete_item(TableName=credentials, Key={"token_hash": item["token_hash"]})
+    before = snapshot()
+    answer = cached.call("PUT", "/tariffs", admin, {"currency": "EUR"})
+    assert answer.status == 401, answer.body
+    assert snapshot() == before
+    assert cached.get("/tariffs", admin).status == 200

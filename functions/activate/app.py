@@ -51,11 +51,13 @@ _json = rest.json_response
 
 # ---------------------------------------------------------------------- health and the API's document
 @app.get("/health", tags=["health"], responses=rest.responses(200, authorized=False))
+@rest.anonymous
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @app.get("/docs", include_in_schema=False)
+@rest.anonymous
 def docs() -> Response[str]:
     """The whole API's OpenAPI document, this function's routes and ExportFunction's (`python -m infra.openapi`
     merges them from the route signatures): Swagger UI, or the JSON itself with `?format=json`. Built once per
@@ -101,40 +103,47 @@ def forget_docs() -> None:
 # ---------------------------------------------------------------------- authorities and credentials
 @app.post("/authorities", tags=["authorities"], summary="Enrol an authority (admin); its token is shown once",
            responses=rest.responses(201, 400, 409, 413, 422))
+@rest.roles("admin")
 def create_authority(authority: AuthorityIn) -> Response[dict[str, Any]]:
     return _json(201, logic.enrol_authority(caller(), authority, logic.default_store()))
 
 
 @app.get("/authorities", tags=["authorities"], responses=rest.responses(200))
+@rest.roles("admin", "finance", "authority")
 def list_authorities() -> Response[dict[str, Any]]:
     return _json(200, {"authorities": logic.list_authorities(caller(), logic.default_store())})
 
 
 @app.get("/authorities/<authority_id>", tags=["authorities"], responses=rest.responses(200, 404, 422))
+@rest.roles("admin", "finance", "authority")
 def get_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(200, logic.get_authority(caller(), authority_id, logic.default_store()))
 
 
 @app.post("/authorities/<authority_id>/token", tags=["authorities"], summary="Rotate an authority's token (admin)",
            responses=rest.responses(201, 404, 409, 422))
+@rest.roles("admin")
 def rotate_token(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(201, logic.rotate_token(caller(), authority_id, logic.default_store()))
 
 
 @app.post("/authorities/<authority_id>/revoke", tags=["authorities"], summary="End an enrolment (admin)",
            responses=rest.responses(200, 404, 409, 422))
+@rest.roles("admin")
 def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(200, logic.revoke_authority(caller(), authority_id, logic.default_store()))
 
 
 @app.post("/credentials", tags=["authorities"], summary="Issue a finance or admin token (admin)",
            responses=rest.responses(201, 400, 413, 422))
+@rest.roles("admin")
 def create_credential(credential: CredentialIn) -> Response[dict[str, Any]]:
     return _json(201, logic.create_credential(caller(), credential, logic.default_store()))
 
 
 @app.get("/credentials", tags=["authorities"], summary="Every credential, live and revoked, never a token (admin)",
          responses=rest.responses(200))
+@rest.roles("admin")
 def list_credentials() -> Response[dict[str, Any]]:
     return _json(200, {"credentials": logic.list_credentials(caller(), logic.default_store())})
 
@@ -142,6 +151,7 @@ def list_credentials() -> Response[dict[str, Any]]:
 @app.post("/credentials/<credential_id>/revoke", tags=["authorities"],
           summary="Revoke an admin or finance credential (admin); never the last admin's",
           responses=rest.responses(200, 404, 409, 422))
+@rest.roles("admin")
 def revoke_credential(credential_id: CredentialId) -> Response[dict[str, Any]]:
     return _json(200, logic.revoke_credential(caller(), credential_id, logic.default_store()))
 
@@ -149,23 +159,27 @@ def revoke_credential(credential_id: CredentialId) -> Response[dict[str, Any]]:
 # ---------------------------------------------------------------------- pool numbers
 @app.post("/numbers", tags=["numbers"], summary="Add a pre-provisioned Connect number to the pool (admin)",
           responses=rest.responses(201, 400, 409, 413, 422))
+@rest.roles("admin")
 def add_number(number: NumberIn) -> Response[dict[str, Any]]:
     return _json(201, logic.add_number(caller(), number, logic.default_store()))
 
 
 @app.get("/numbers", tags=["numbers"], responses=rest.responses(200))
+@rest.roles("admin")
 def list_numbers() -> Response[dict[str, Any]]:
     return _json(200, {"numbers": logic.list_numbers(caller(), logic.default_store())})
 
 
 @app.patch("/numbers/<number>", tags=["numbers"], summary="Correct a free number's kind (admin)",
            responses=rest.responses(200, 400, 404, 409, 413, 422))
+@rest.roles("admin")
 def change_number(number: PoolNumber, patch: NumberPatch) -> Response[dict[str, Any]]:
     return _json(200, logic.change_number(caller(), number, patch, logic.default_store()))
 
 
 @app.delete("/numbers/<number>", tags=["numbers"], summary="Remove a number nobody holds from the pool (admin)",
             responses=rest.responses(200, 404, 409, 422))
+@rest.roles("admin")
 def remove_number(number: PoolNumber) -> Response[dict[str, Any]]:
     return _json(200, logic.remove_number(caller(), number, logic.default_store()))
 
@@ -194,6 +208,7 @@ def _open_responses() -> dict[int, OpenAPIResponse]:
                       "now, 201 while it is live; once it has closed, 409 `idempotency_key_used` (a key opens "
                       "one line: use a new key to open a new one). The same key with a different body is a 422.",
           responses=_open_responses())
+@rest.roles("authority")
 def create_activation(
     activation: ActivationIn,
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=100,
@@ -210,6 +225,7 @@ def create_activation(
 
 
 @app.get("/activations", tags=["activations"], responses=rest.responses(200, 422))
+@rest.roles("admin", "authority")
 def list_activations(status: Annotated[Literal["live", "closed"] | None, Query()] = None) -> Response[dict[str, Any]]:
     return _json(200, {"activations": logic.list_activations(caller(), logic.default_store(), status)})
 
@@ -242,6 +258,7 @@ def _activation(status: int, activation: dict[str, Any]) -> Response[dict[str, A
 
 
 @app.get("/activations/<activation_id>", tags=["activations"], responses=_with_etag(rest.responses(200, 404, 422)))
+@rest.roles("admin", "authority")
 def get_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _activation(200, logic.get_activation(caller(), activation_id, logic.default_store()))
 
@@ -253,6 +270,7 @@ def get_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
                        "changed the line since: otherwise 412 `precondition_failed` with `details.current_revision`"
                        ", and nothing changes.",
            responses=_with_etag(rest.responses(200, 400, 404, 409, 412, 413, 422)))
+@rest.roles("admin", "authority")
 def update_activation(activation_id: ActivationId, patch: ActivationPatch,
                       if_match: IfMatch = None) -> Response[dict[str, Any]]:
     return _activation(200, logic.update_activation(caller(), activation_id, patch, logic.default_store(),
@@ -261,6 +279,7 @@ def update_activation(activation_id: ActivationId, patch: ActivationPatch,
 
 @app.post("/activations/<activation_id>/close", tags=["activations"], summary="Close the line; idempotent",
           responses=rest.responses(200, 404, 422))
+@rest.roles("admin", "authority")
 def close_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     closed, closed_now = logic.close_activation(caller(), activation_id, logic.default_store())
     if closed_now:
@@ -269,6 +288,7 @@ def close_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
 
 
 @app.get("/activations/<activation_id>/audit", tags=["activations"], responses=rest.responses(200, 404, 422))
+@rest.roles("admin", "authority")
 def activation_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _json(200, {"entries": logic.activation_audit(caller(), activation_id, logic.default_store())})
 
@@ -276,7 +296,7 @@ def activation_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return rest.too_large(event) or rest.unreadable(event) or app.resolve(event, context)
+    return rest.refused(event) or app.resolve(event, context)
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -11,11 +11,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisisline import settings, tokens
-from crisisline.aws import client
-from crisisline.dynamo import from_item, to_item, translated_errors
 from crisisline.observability import logger, metrics
 
-BEARER = "Bearer "
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
@@ -25,14 +22,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 def _authorize(event: dict[str, Any]) -> dict[str, Any]:
     config = settings.authorizer()
-    header = str(event.get("authorizationToken") or "")
-    credential = None
-    if header.startswith(BEARER) and len(header) < 300:
-        token = header[len(BEARER):].strip()
-        digest = tokens.token_hash(token, tokens.hashing_key(config.token_key_parameter))
-        credential = _credential(config.credentials_table, digest)
-        if credential is not None and not tokens.same_hash(credential["token_hash"], digest):
-            credential = None
+    token = tokens.bearer_token(event.get("authorizationToken"))
+    credential = tokens.credential(token, config.credentials_table, config.token_key_parameter) if token else None
     if credential is None:
         metrics.add_metric(name="AuthFailures", unit=MetricUnit.Count, value=1)
         logger.info("token refused")
@@ -47,11 +38,6 @@ def _authorize(event: dict[str, Any]) -> dict[str, Any]:
             "policyDocument": {"Version": "2012-10-17", "Statement": [
                 {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _whole_api(event["methodArn"])}]},
             "context": context}
-
-def _credential(table: str, digest: str) -> dict[str, Any] | None:
-    with translated_errors():
-        item = client("dynamodb").get_item(TableName=table, Key=to_item({"token_hash": digest})).get("Item")
-    return from_item(item) if item else None
 
 def _whole_api(method_arn: str) -> str:
     """arn:aws:execute-api:region:account:api-id/stage/VERB/path → arn:...:api-id/stage/*"""

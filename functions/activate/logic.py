@@ -428,7 +428,7 @@ def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch
         try:
             check_messages(languages, message)
         except ValueError as error:
-            raise errors.InvalidRequest(f"Invalid field(s): message. {error}",
+            raise errors.InvalidRequest(str(error),
                                         fields=[{"field": "message", "problem": str(error)}]) from error
         at = iso(utc_now())
         timeline_entry = None

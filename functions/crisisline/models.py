@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -21,6 +22,7 @@ from pydantic import (
 from pydantic.json_schema import (
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 Language = Literal["nl", "fr", "de", "en"]
 LANGUAGES: tuple[Language, ...] = ("nl", "fr", "de", "en")
@@ -29,14 +31,68 @@ NumberKind = Literal["did", "toll_free"]
 
 NisCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 E164 = Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")]
-Email = Annotated[str, StringConstraints(max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-# Free text is checked as sent (its length, at least one non-space character), then trimmed: a check after
+
+# Characters that change the direction of the text around them (overrides, embeddings, isolates, marks): they
+# can make a name or a message read differently on a screen than it is stored.
+_DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Letters by their category that show nothing (Hangul fillers, the braille blank).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_SPOKEN_BREAKS = re.compile(r"\s*[\t\n\r\v\f\u2028\u2029][\s]*")
+
+
+def _visible(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LNPS" and char not in _BLANK_LETTERS
+
+
+def visible_text(text: str) -> str:
+    """Text a person can read as stored: no control character (C0, DEL, C1), no direction control, no other
+    invisible character (zero-width spaces and joiners, U+FEFF, soft hyphens, surrogates), and at least one
+    visible character. Each refusal is its own error type, which the API turns into a sentence."""
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            raise PydanticCustomError("text_control_character", "contains a control character",
+                                      {"character": f"U+{ord(char):04X}"})
+        if char in _DIRECTION_CONTROLS:
+            raise PydanticCustomError("text_direction_control", "contains a character that changes the direction of "
+                                      "the text", {"character": f"U+{ord(char):04X}"})
+    if not any(_visible(char) for char in text):
+        raise PydanticCustomError("text_not_visible", "has no visible text")
+    for char in text:
+        if unicodedata.category(char) in ("Cf", "Cs", "Co", "Cn") or char in _BLANK_LETTERS:
+            raise PydanticCustomError("text_invisible_character", "contains an invisible character",
+                                      {"character": f"U+{ord(char):04X}"})
+    return text
+
+
+def spoken_text(text: str) -> str:
+    """A message is read out to callers: a line break or tab carries nothing they hear, so each run of them
+    (with the spaces around it) becomes one space; then the text is checked as any other."""
+    return visible_text(_SPOKEN_BREAKS.sub(" ", text))
+
+
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def _email_form(text: str) -> str:
+    if not re.match(_EMAIL, text):
+        raise PydanticCustomError("string_pattern_mismatch", "is not an e-mail address", {"pattern": _EMAIL})
+    return text
+
+
+# Checked for hidden characters before its form, so that the caller learns about the character they cannot see.
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(visible_text), AfterValidator(_email_form),
+                  WithJsonSchema({"type": "string", "maxLength": 254, "pattern": _EMAIL})]
+# Free text is checked as sent (its length), then for what a person cannot see, then trimmed: a check after
 # trimming would accept what the API's document says is too long.
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"\S"), AfterValidator(str.strip)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S"), AfterValidator(str.strip)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S"), AfterValidator(str.strip)]
-Message = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S"), AfterValidator(str.strip)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(visible_text),
+                      AfterValidator(str.strip)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(visible_text),
+                 AfterValidator(str.strip)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(visible_text),
+                   AfterValidator(str.strip)]
+Message = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(spoken_text),
+                    AfterValidator(str.strip)]
 
 
 @dataclass(frozen=True)
@@ -58,7 +114,7 @@ class _Body(BaseModel):
 
 def _iso_date(value: Any) -> date:
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise ValueError("write the date as text, YYYY-MM-DD")
+        raise PydanticCustomError("date_text", "is a date written as text, YYYY-MM-DD")
     return date.fromisoformat(value)
 
 
@@ -68,7 +124,7 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date), WithJsonSchema({"type": "s
 
 def _unique_languages(languages: list[Language]) -> list[Language]:
     if len(set(languages)) != len(languages):
-        raise ValueError("each language may appear once")
+        raise PydanticCustomError("languages_repeated", "names a language twice")
     return languages
 
 
@@ -80,7 +136,7 @@ class Agreement(_Body):
     @classmethod
     def _signed_already(cls, signed_on: date) -> date:
         if signed_on > date.today():
-            raise ValueError("the agreement must already be signed")
+            raise PydanticCustomError("agreement_not_signed_yet", "is in the future")
         return signed_on
 
 
@@ -217,19 +273,81 @@ class ActivationPatch(_Body):
     def _not_null(cls, value: object) -> object:
         # None is only the default of a field left out; an explicit null would erase the field.
         if value is None:
-            raise ValueError("may not be null; leave the field out to keep it unchanged")
+            raise PydanticCustomError("null_in_change", "may not be null")
         return value
 
     @model_validator(mode="after")
     def _not_empty(self) -> ActivationPatch:
         if not self.model_fields_set:
-            raise ValueError("name at least one of languages, message, victim_information, operators")
+            raise ValueError("The change names nothing to change: give at least one of languages, message, "
+                             "victim_information, operators.")
         return self
 
 
+LANGUAGE_NAMES: dict[str, str] = {"nl": "Dutch", "fr": "French", "de": "German", "en": "English"}
+
+
+def _listed(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def check_messages(languages: list[Language], message: dict[Language, str]) -> None:
-    """One message for each language, and none for a language the line does not offer."""
+    """One message for each language, and none for a language the line does not offer; else a ValueError whose
+    text is the sentence the caller reads."""
     missing = [lang for lang in languages if lang not in message]
     extra = [lang for lang in message if lang not in languages]
-    if missing or extra:
-        raise ValueError(f"message needs exactly one text per language; missing {missing}, not offered {extra}")
+    if not (missing or extra):
+        return
+    parts = []
+    if missing:
+        parts.append(f"The message needs a text in {_listed([f'{LANGUAGE_NAMES[x]} ({x})' for x in missing])}, "
+                     f"because the line offers {_listed([LANGUAGE_NAMES[x] for x in missing])}")
+    if extra:
+        texts = "the text" if len(extra) == 1 else "the texts"
+        which = f"{texts} in {_listed([f'{LANGUAGE_NAMES[x]} ({x})' for x in extra])}"
+        parts.append(f"{'remove' if missing else 'Remove'} {which}, which the line does not "
+                     "offer")
+    raise ValueError("; ".join(parts) + ".")
+
+
+# ---------------------------------------------------------------------- what each field is called
+# What an official calls each field the API takes (body, path, query, header), by its dotted name; `[]` stands
+# for each item of a list, `[key]` for each key of an object. The API's 422 sentences are made from these.
+FIELD_NAMES: dict[str, str] = {
+    "body": "the request",
+    "id": "the NIS code", "authority_id": "the NIS code", "name": "the name",
+    "languages": "the list of languages", "languages[]": "each language",
+    "agreement": "the agreement", "agreement.reference": "the agreement's reference",
+    "agreement.signed_on": "the date the agreement was signed",
+    "billing": "the billing details", "billing.reference": "the billing reference",
+    "billing.email": "the billing e-mail address",
+    "role": "the role", "number": "the number", "kind": "the kind of number",
+    "reason": "the reason", "message": "the message", "message[key]": "each language of the message",
+    "victim_information": "the D2 line for relatives of victims (victim_information)",
+    "operators": "the number of operators", "activation_id": "the activation id", "status": "the status",
+    "idempotency-key": "the Idempotency-Key header", "month": "the month", "format": "the format",
+    "effective_from": "the date the tariff takes effect", "currency": "the currency",
+    "operator_hour": "the price of an operator hour",
+    "number_day": "the price of a number per day", "number_day.did": "the price of a direct number per day",
+    "number_day.toll_free": "the price of a toll-free number per day",
+    "telephony_minute": "the price of a telephony minute",
+    "telephony_minute.did": "the price of a telephony minute on a direct number",
+    "telephony_minute.toll_free": "the price of a telephony minute on a toll-free number",
+    "service_minute": "the price of a service minute", "personnel_minimum_hours": "the minimum personnel hours",
+    "calls_per_operator_hour": "the number of calls per operator hour",
+}
+for _code, _language in LANGUAGE_NAMES.items():
+    FIELD_NAMES[f"message.{_code}"] = f"the message in {_language} ({_code})"
+
+# What a field's text must look like, said once: the sentence for text that does not match its pattern.
+FIELD_FORMATS: dict[str, str] = {
+    "id": "The NIS code is five digits, for example 11002.",
+    "authority_id": "The NIS code is five digits, for example 11002.",
+    "number": "The number is written in international form: + and the country code, for example +3280012345.",
+    "billing.email": "The billing e-mail address is written as name@domain, for example facturen@gent.be.",
+    "idempotency-key": "The Idempotency-Key header is 1 to 100 visible ASCII characters, without spaces.",
+}
+for _field in ("operator_hour", "number_day.did", "number_day.toll_free", "telephony_minute.did",
+               "telephony_minute.toll_free", "service_minute", "personnel_minimum_hours"):
+    FIELD_FORMATS[_field] = (f"{FIELD_NAMES[_field][0].upper()}{FIELD_NAMES[_field][1:]} is written as text, "
+                             "in euros with a dot for decimals, for example \"45.00\".")

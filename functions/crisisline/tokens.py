@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
+from typing import Any
 
 from crisisline.aws import client
+from crisisline.dynamo import from_item, to_item, translated_errors
 
 TOKEN_BYTES = 32  # 256 bits of randomness, 43 url-safe characters
+BEARER = "Bearer "
+# Exactly what new_token issues: base64url without padding. API Gateway's validation expression says the same.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 _KEY_CACHE_SECONDS = 300
 _key_cache: dict[str, tuple[float, bytes]] = {}
 
@@ -18,6 +24,27 @@ _key_cache: dict[str, tuple[float, bytes]] = {}
 def new_token() -> str:
     """A fresh random bearer token."""
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def bearer_token(header: object) -> str | None:
+    """The token of an `Authorization` header that is exactly `Bearer ` and a token as issued, else None: no
+    other spacing, case or character, so that nothing else reaches the hash (a lone surrogate cannot even be
+    encoded)."""
+    if isinstance(header, str) and header.startswith(BEARER) and _TOKEN.fullmatch(header, len(BEARER)):
+        return header[len(BEARER):]
+    return None
+
+
+def credential(token: str, credentials_table: str, key_parameter: str) -> dict[str, Any] | None:
+    """The credential a token stands for (one GetItem by its keyed hash), or None."""
+    digest = token_hash(token, hashing_key(key_parameter))
+    with translated_errors():
+        item = client("dynamodb").get_item(TableName=credentials_table,
+                                           Key=to_item({"token_hash": digest})).get("Item")
+    found = from_item(item) if item else None
+    if found is None or not same_hash(str(found.get("token_hash", "")), digest):
+        return None
+    return found
 
 
 def token_hash(token: str, key: bytes) -> str:

@@ -43,6 +43,7 @@ def caller() -> Caller:
 @app.get("/exports/<month>", tags=["exports"],
          summary="A month's cost export (finance, admin): json, csv or xlsx; frozen once the month is closed",
          responses=rest.responses(200, 422, content=EXPORT_CONTENT))
+@rest.roles("finance", "admin")
 def get_export(month: Month, written_format: Annotated[str, Query(alias="format", pattern=FORMAT)] = "json",
                ) -> Response[Any]:
     export_format = cast(billing.Format, written_format.lower())
@@ -61,18 +62,21 @@ def get_export(month: Month, written_format: Annotated[str, Query(alias="format"
 
 @app.get("/tariffs", tags=["tariffs"], summary="Every tariff version and the one in force (admin, finance)",
          responses=rest.responses(200))
+@rest.roles("finance", "admin")
 def list_tariffs() -> Response[dict[str, Any]]:
     return rest.json_response(200, billing.list_tariffs(caller(), BillingStore(), utc_now()))
 
 
 @app.put("/tariffs", tags=["tariffs"], summary="Add a tariff version from a date or instant, not in the past (admin)",
          responses=rest.responses(201, 400, 409, 413, 422))
+@rest.roles("admin")
 def add_tariff(tariff: TariffIn) -> Response[dict[str, Any]]:
     return rest.json_response(201, billing.add_tariff(caller(), tariff, BillingStore(), utc_now()))
 
 
 @app.get("/unattributed", tags=["exports"], summary="Contact records that matched no activation (admin)",
          responses=rest.responses(200, 422))
+@rest.roles("admin")
 def list_unattributed(month: Annotated[str, Query(min_length=1, max_length=20)]) -> Response[dict[str, Any]]:
     return rest.json_response(200, {"month": month, "contacts": billing.unattributed(caller(), month, BillingStore(),
                                                                                      utc_now())})
@@ -81,4 +85,4 @@ def list_unattributed(month: Annotated[str, Query(min_length=1, max_length=20)])
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @metrics.log_metrics(raise_on_empty_metrics=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return rest.too_large(event) or rest.unreadable(event) or app.resolve(event, context)
+    return rest.refused(event) or app.resolve(event, context)
