@@ -107,8 +107,8 @@ def test_a_belgian_toll_free_number_cannot_be_added_as_geographic(api: Api, admi
     before = snapshot()
     answer = api.post("/numbers", admin, {"number": "+3280012345", "kind": "did"})
     assert answer.status == 422
-    assert _problems(answer)["kind"].endswith(
-        "+3280012345 is a Belgian toll-free number (0800), so its kind is toll_free, not did")
+    assert ("+3280012345 is a Belgian toll-free number (0800), so its kind is toll_free, not did"
+            in _problems(answer)["kind"])
     assert snapshot() == before
 
 

@@ -70,7 +70,7 @@ def _send(api: Api, method: str, path: str, token: str, data: bytes, content_typ
 @pytest.mark.parametrize("content_type", [None, "text/plain", "text/plain; charset=utf-8", "TEXT/PLAIN"])
 def test_a_json_body_sent_without_a_type_or_as_text_is_read_as_json(api: Api, admin: str, finance_env: None,
                                                                     content_type: str | None) -> None:
-    answer = _send(api, "POST", "/credentials", admin, b'{"role": "finance"}', content_type)
+    answer = _send(api, "POST", "/credentials", admin, b'{"role": "finance", "label": "Finance team"}', content_type)
     assert answer.status == 201, answer.raw
     assert answer.body["role"] == "finance"
     tariffs = _send(api, "PUT", "/tariffs", admin, b'{"currency": "EUR"}', content_type)
@@ -84,7 +84,7 @@ def test_a_json_body_sent_without_a_type_or_as_text_is_read_as_json(api: Api, ad
 def test_a_body_sent_as_another_type_than_json_is_415_saying_what_to_send(
         api: Api, admin: str, finance_env: None, snapshot: Any, method: str, path: str, content_type: str) -> None:
     before = snapshot()
-    answer = _send(api, method, path, admin, b'{"role": "finance"}', content_type)
+    answer = _send(api, method, path, admin, b'{"role": "finance", "label": "Finance team"}', content_type)
     assert answer.status == 415, answer.raw
     assert answer.error_code == "unsupported_media_type"
     assert "Content-Type: application/json" in answer.body["error"]["message"]

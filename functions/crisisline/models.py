@@ -325,7 +325,9 @@ FIELD_NAMES: dict[str, str] = {
     "reason": "the reason", "message": "the message", "message[key]": "each language of the message",
     "victim_information": "the D2 line for relatives of victims (victim_information)",
     "operators": "the number of operators", "activation_id": "the activation id", "status": "the status",
-    "idempotency-key": "the Idempotency-Key header", "month": "the month", "format": "the format",
+    "idempotency-key": "the Idempotency-Key header",
+    "if-match": "the If-Match header (a revision, as the ETag gave it)",
+    "month": "the month", "format": "the format",
     "effective_from": "the date the tariff takes effect", "currency": "the currency",
     "operator_hour": "the price of an operator hour",
     "number_day": "the price of a number per day", "number_day.did": "the price of a direct number per day",
@@ -335,6 +337,8 @@ FIELD_NAMES: dict[str, str] = {
     "telephony_minute.toll_free": "the price of a telephony minute on a toll-free number",
     "service_minute": "the price of a service minute", "personnel_minimum_hours": "the minimum personnel hours",
     "calls_per_operator_hour": "the number of calls per operator hour",
+    "grace_minutes": "the grace period in minutes", "label": "the label (who holds the credential)",
+    "credential_id": "the credential id", "number_kind": "the kind of number (toll_free or did)",
 }
 for _code, _language in LANGUAGE_NAMES.items():
     FIELD_NAMES[f"message.{_code}"] = f"the message in {_language} ({_code})"
