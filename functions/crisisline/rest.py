@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseContentModel
 from pydantic import BaseModel, ConfigDict
 
 from crisisline import errors, settings, tokens
@@ -65,14 +65,16 @@ AUTHORIZED_ERRORS = (401, 403, 429, 503)
 BODY_ERRORS = (400, 413, 415, 422)
 
 
-def responses(success: int, *error_statuses: int, authorized: bool = True,
+def responses(success: int, *error_statuses: int, model: type[BaseModel] | None = None, authorized: bool = True,
               content: dict[str, Any] | None = None) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI responses of a route: its success status (content from the route's return type unless
-    given) and every error status it can answer, each with the error body, so that the document says what
-    the API really answers."""
+    """The OpenAPI responses of a route: its success status with the JSON body `model` describes (see
+    crisisline.responses; `content` adds other media types, such as the export's CSV) and every error status it
+    can answer, each with the error body, so that the document says what the API really answers."""
     documented: dict[int, OpenAPIResponse] = {success: {"description": "Success"}}
-    if content is not None:
-        documented[success]["content"] = content
+    described: dict[str, OpenAPIResponseContentModel] = \
+        {content_types.APPLICATION_JSON: {"model": model}} if model is not None else {}
+    if described or content is not None:
+        documented[success]["content"] = {**described, **(content or {})}
     for status in sorted({*BODY_ERRORS, *error_statuses, *(AUTHORIZED_ERRORS if authorized else ())}):
         answer: OpenAPIResponse = {"description": ERROR_STATUSES[status],
                                    "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}}
