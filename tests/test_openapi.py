@@ -186,3 +186,18 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
 
     operations = {(method.upper(), path) for path, item in described.data["paths"].items() for method in item}
     assert operations - described.checked == set()  # every operation's answer was checked
+
+
+def test_the_functions_serving_the_api_never_create_the_answers_models() -> None:
+    # The routes name their models; creating the classes would add to every cold start for nothing.
+    import os
+    import subprocess
+    import sys
+
+    statement = ("import sys, activate.app, meter.exports; "
+                 "print(sorted(name for name in sys.modules if name.startswith('crisisline.')))")
+    env = {**os.environ, **template.environment(), **template.functions()["ExportFunction"].environment}
+    imported = subprocess.run([sys.executable, "-c", statement], cwd=template.FUNCTIONS_DIR, env=env, check=True,
+                              capture_output=True, text=True).stdout
+    assert "crisisline.models" in imported  # what was imported is what this reads
+    assert "crisisline.responses" not in imported

@@ -1,8 +1,9 @@
-"""What the API answers on success: the shape of each body, for the API's document (`python -m infra.openapi`).
+"""What the API answers on success: the shape of each body, for the API's document. A route names its model
+(`rest.responses(200, model="Activation")`) and `python -m infra.openapi` puts the models in the document.
 
 The routes answer the plain dicts their logic returns, as they are: these models describe them and are never
 used to build or check an answer at run time, so a field is never dropped, reshaped or refused on its way out,
-and a request pays nothing for them (their validators are built only if something validates with them).
+and no function serving requests imports this module (creating the classes would add to every cold start).
 tests/test_openapi.py sends real requests and checks every answer against the document, so a field added to an
 answer without being described here fails a test.
 
@@ -18,27 +19,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from crisisline.models import Language, NumberKind, Role
 
 
-class _Answer(BaseModel):
-    # Built when first used for validation (a test, the document), not when a handler imports this module.
-    model_config = ConfigDict(defer_build=True)
-
-
-class Health(_Answer):
+class Health(BaseModel):
     status: Literal["ok"]
 
 
 # ---------------------------------------------------------------------- authorities and credentials
-class AgreementShown(_Answer):
+class AgreementShown(BaseModel):
     reference: str
     signed_on: str = Field(description="YYYY-MM-DD", json_schema_extra={"format": "date"})
 
 
-class BillingShown(_Answer):
+class BillingShown(BaseModel):
     reference: str
     email: str
 
 
-class Authority(_Answer):
+class Authority(BaseModel):
     """An authority as the API shows it: never its token nor the token's hash."""
 
     id: str = Field(description="NIS code of the municipality or province")
@@ -59,11 +55,11 @@ class EnrolledAuthority(Authority):
     token: str
 
 
-class AuthorityList(_Answer):
+class AuthorityList(BaseModel):
     authorities: list[Authority]
 
 
-class RotatedToken(_Answer):
+class RotatedToken(BaseModel):
     """An authority's new token, shown once; the old one no longer resolves."""
 
     authority_id: str
@@ -71,7 +67,7 @@ class RotatedToken(_Answer):
     rotated_at: str
 
 
-class Credential(_Answer):
+class Credential(BaseModel):
     """A credential as the API lists it: never its token nor the token's hash."""
 
     id: str
@@ -89,12 +85,12 @@ class IssuedCredential(Credential):
     credential_id: str = Field(description="the same as id")
 
 
-class CredentialList(_Answer):
+class CredentialList(BaseModel):
     credentials: list[Credential]
 
 
 # ---------------------------------------------------------------------- pool numbers
-class PoolNumber(_Answer):
+class PoolNumber(BaseModel):
     number: str = Field(description="E.164")
     kind: NumberKind
     state: Literal["free", "live", "cooling_down"] = Field(
@@ -104,24 +100,24 @@ class PoolNumber(_Answer):
     free_from: str | None = Field(default=None, description="while cooling_down: when it may be claimed again")
 
 
-class RemovedNumber(_Answer):
+class RemovedNumber(BaseModel):
     number: str
     kind: NumberKind
     state: Literal["removed"]
     removed_at: str
 
 
-class NumberList(_Answer):
+class NumberList(BaseModel):
     numbers: list[PoolNumber]
 
 
 # ---------------------------------------------------------------------- activations
-class OperatorTimelineEntry(_Answer):
+class OperatorTimelineEntry(BaseModel):
     at: str = Field(description="from when")
     operators: int
 
 
-class Activation(_Answer):
+class Activation(BaseModel):
     """An authority's crisis line, live or closed."""
 
     id: str
@@ -148,17 +144,17 @@ class Activation(_Answer):
     idempotency_key: str | None = Field(default=None, description="the Idempotency-Key that opened it")
 
 
-class ActivationList(_Answer):
+class ActivationList(BaseModel):
     activations: list[Activation]
 
 
-class Actor(_Answer):
+class Actor(BaseModel):
     role: Role
     credential_id: str
     authority_id: str | None = None
 
 
-class AuditEntry(_Answer):
+class AuditEntry(BaseModel):
     """Who changed what, when."""
 
     subject: str = Field(description="what changed: activation#<id>")
@@ -171,17 +167,17 @@ class AuditEntry(_Answer):
                     "with its before and after; close: closed_at and the number released")
 
 
-class AuditEntries(_Answer):
+class AuditEntries(BaseModel):
     entries: list[AuditEntry]
 
 
 # ---------------------------------------------------------------------- tariffs
-class RatesPerKind(_Answer):
+class RatesPerKind(BaseModel):
     did: str
     toll_free: str
 
 
-class TariffVersion(_Answer):
+class TariffVersion(BaseModel):
     """One version of the tariffs, in force from effective_from until the next version's."""
 
     effective_from: str
@@ -197,13 +193,13 @@ class TariffVersion(_Answer):
     created_at: str | None = Field(default=None, description="when it was added (absent on the defaults)")
 
 
-class Tariffs(_Answer):
+class Tariffs(BaseModel):
     tariffs: list[TariffVersion] = Field(description="every version, oldest first")
     in_force: TariffVersion
 
 
 # ---------------------------------------------------------------------- the export
-class _Sums(_Answer):
+class _Sums(BaseModel):
     lines: int
     voided_lines: int
     live_seconds: int
@@ -228,7 +224,7 @@ class AuthorityTotal(_Sums):
     authority_name: str
 
 
-class ExportLine(_Answer):
+class ExportLine(BaseModel):
     """One activation in one month, or one adjustment for a late contact record. The fields after total_eur
     may be absent from a month frozen before they existed."""
 
@@ -258,18 +254,18 @@ class ExportLine(_Answer):
     billing: str | None = Field(default=None, description='"billed", or "voided: <why>" with every amount 0.00')
 
 
-class FrozenFiles(_Answer):
+class FrozenFiles(BaseModel):
     csv: str
     xlsx: str
     json_: str = Field(alias="json")
 
 
-class Downloads(_Answer):
+class Downloads(BaseModel):
     csv: str
     xlsx: str
 
 
-class Export(_Answer):
+class Export(BaseModel):
     """A month's cost export: provisional while the month runs or a line is live, frozen once it is closed."""
 
     month: str
@@ -288,7 +284,7 @@ class Export(_Answer):
 
 
 # ---------------------------------------------------------------------- unattributed contact records
-class UnattributedContact(_Answer):
+class UnattributedContact(BaseModel):
     """A contact record that matched no activation, or was set aside for review: kept, never billed."""
 
     # A record kept for review carries what it carried when it was set aside, which may be more than this.
@@ -315,6 +311,6 @@ class UnattributedContact(_Answer):
     queue_seconds: int | None = None
 
 
-class UnattributedContacts(_Answer):
+class UnattributedContacts(BaseModel):
     month: str
     contacts: list[UnattributedContact]
