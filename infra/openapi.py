@@ -2,7 +2,8 @@
 
 Two functions answer the API (ActivateFunction and ExportFunction), each with its own Powertools resolver, so
 neither resolver alone knows the whole API. This merges the resolvers of every function that has API events in
-template.yaml, marks the routes behind the token authorizer as needing a bearer token, and writes the result to
+template.yaml, adds the models of the answers the routes name (crisisline.responses), marks the routes behind
+the token authorizer as needing a bearer token, and writes the result to
 functions/activate/openapi.json, which ActivateFunction serves at `GET /docs` (Swagger UI) and
 `GET /docs?format=json`. tests/test_openapi.py regenerates it and fails when the committed copy differs."""
 

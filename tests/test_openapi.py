@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from infra import openapi
 from infra.local import template
 from tests.billing_support import finance, finance_env
@@ -124,11 +126,14 @@ class _Described:
 
 
 def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
-        api: Api, admin: str, finance: str) -> None:
+        api: Api, admin: str, finance: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.local.stack import forget_cached_state
     from tests.billing_support import put_activation, put_usage
     from tests.test_meter_ingest import Stream, record
     from tests.test_month_close import CLOSING, close, deliver_records
 
+    monkeypatch.setenv("NUMBER_COOLDOWN_SECONDS", "900")  # a released number cools down, as deployed
+    forget_cached_state()
     described = _Described()
     assert described("GET", "/health", api.get("/health"), 200) == {"status": "ok"}
     enrolled = described("POST", "/authorities", api.post("/authorities", admin, authority_body(number_kind="did")),
@@ -156,6 +161,8 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", admin), 200)
     described("GET", "/activations", api.get("/activations", admin), 200)
+    numbers = described("GET", "/numbers", api.get("/numbers", admin), 200)["numbers"]
+    assert sorted(number["state"] for number in numbers) == ["cooling_down", "free"]
     entries = described("GET", "/activations/{activation_id}/audit", api.get(f"{line}/audit", gent), 200)
     assert [entry["action"] for entry in entries["entries"]] == ["open", "update", "close"]
 
