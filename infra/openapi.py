@@ -2,7 +2,8 @@
 
 Two functions answer the API (ActivateFunction and ExportFunction), each with its own Powertools resolver, so
 neither resolver alone knows the whole API. This merges the resolvers of every function that has API events in
-template.yaml, marks the routes behind the token authorizer as needing a bearer token, and writes the result to
+template.yaml, adds the models of the answers the routes name (crisisline.responses), marks the routes behind
+the token authorizer as needing a bearer token, and writes the result to
 functions/activate/openapi.json, which ActivateFunction serves at `GET /docs` (Swagger UI) and
 `GET /docs?format=json`. tests/test_openapi.py regenerates it and fails when the committed copy differs."""
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,8 +70,39 @@ def document() -> dict[str, Any]:
         operation["responses"] = dict(sorted(operation["responses"].items()))
         if route.authorized:
             operation["security"] = [{"bearer": []}]
+    _add_answer_schemas(data)
     _drop_unused_schemas(data)
     return data
+
+
+def answer_schemas() -> dict[str, Any]:
+    """The JSON schema of every model in crisisline.responses, by its name, as the routes name them
+    (`rest.responses(..., model="Activation")`); nested models by reference, within the document."""
+    from pydantic import BaseModel
+    from pydantic.json_schema import models_json_schema
+
+    from crisisline import responses, rest
+
+    models = [value for name, value in vars(responses).items()
+              if isinstance(value, type) and issubclass(value, BaseModel) and not name.startswith("_")
+              and value.__module__ == responses.__name__]
+    _, schemas = models_json_schema([(model, "serialization") for model in models],
+                                    ref_template=rest.SCHEMAS + "{model}")
+    return dict(schemas.get("$defs", {}))
+
+
+def _add_answer_schemas(data: dict[str, Any]) -> None:
+    """The answers' models beside the request bodies' (a name used by both for different shapes is an error),
+    and an error for an answer that names no model."""
+    schemas = data.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in answer_schemas().items():
+        if schemas.setdefault(name, schema) != schema:
+            raise ValueError(f"{name} names both a request body and an answer of another shape")
+    data["components"]["schemas"] = dict(sorted(schemas.items()))
+    text = json.dumps(data["paths"])
+    missing = sorted({name for name in re.findall(r'"#/components/schemas/([^"]+)"', text) if name not in schemas})
+    if missing:
+        raise ValueError(f"No model in crisisline.responses named {', '.join(missing)}")
 
 
 def _drop_unused_schemas(data: dict[str, Any]) -> None:

@@ -4,10 +4,17 @@ whole at /docs, and declaring the errors each operation really answers."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from infra import openapi
 from infra.local import template
-from tests.conftest import Api
+from tests.billing_support import finance, finance_env
+from tests.conftest import Api, activation_body, authority_body
+
+__all__ = ["finance", "finance_env"]  # fixtures
 
 
 def test_the_committed_document_is_the_one_the_routes_generate() -> None:
@@ -51,3 +58,153 @@ def test_docs_serve_the_whole_apis_document(api: Api) -> None:
     page = api.get("/docs")
     assert page.headers["Content-Type"] == "text/html"
     assert b"/exports/{month}" in page.raw
+
+
+# ---------------------------------------------------------------------- what the API answers on success
+JSON = "application/json"
+
+
+def _component(data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    reference = schema.get("$ref", "")
+    prefix = "#/components/schemas/"
+    return data["components"]["schemas"][reference[len(prefix):]] if reference.startswith(prefix) else schema
+
+
+def test_every_success_answer_is_described_field_by_field() -> None:
+    data = json.loads(openapi.DOCUMENT.read_text(encoding="utf-8"))
+    untyped = []
+    for path, item in data["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if not 200 <= int(status) < 300:
+                    continue
+                content = response.get("content") or {}
+                if JSON not in content:
+                    untyped.append(f"{method.upper()} {path} {status}: no JSON answer described")
+                for media_type, described in content.items():
+                    schema = described.get("schema") or {}
+                    if media_type != JSON:  # the export's CSV and XLSX: text and bytes
+                        if schema.get("type") != "string":
+                            untyped.append(f"{method.upper()} {path} {status} {media_type}: {schema}")
+                    elif not _component(data, schema).get("properties"):
+                        untyped.append(f"{method.upper()} {path} {status}: {schema or 'no schema'}")
+    assert untyped == []
+
+
+def _closed(schema: Any) -> Any:
+    """`schema` with no property beyond those it names, wherever it names any and allows no others itself."""
+    if isinstance(schema, dict):
+        closed = {key: _closed(value) for key, value in schema.items()}
+        if "properties" in schema and "additionalProperties" not in schema:
+            closed["additionalProperties"] = False
+        return closed
+    if isinstance(schema, list):
+        return [_closed(value) for value in schema]
+    return schema
+
+
+class _Described:
+    """Checks each answer against what the committed document says the operation answers with its status:
+    every field it holds is described, of the type described, and every required field is there."""
+
+    def __init__(self) -> None:
+        from jsonschema import Draft202012Validator
+
+        self.validator = Draft202012Validator
+        self.data = json.loads(openapi.DOCUMENT.read_text(encoding="utf-8"))
+        self.checked: set[tuple[str, str]] = set()
+
+    def __call__(self, method: str, path: str, answer: Any, expected: int) -> Any:
+        assert answer.status == expected, (method, path, answer.body)
+        response = self.data["paths"][path][method.lower()]["responses"][str(answer.status)]
+        schema = {**response["content"][JSON]["schema"], "components": _closed(self.data["components"])}
+        problems = [f"{'.'.join(map(str, problem.path)) or 'body'}: {problem.message}"
+                    for problem in self.validator(schema).iter_errors(answer.body)]
+        assert problems == [], (method, path)
+        self.checked.add((method, path))
+        return answer.body
+
+
+def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
+        api: Api, admin: str, finance: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.local.stack import forget_cached_state
+    from tests.billing_support import put_activation, put_usage
+    from tests.test_meter_ingest import Stream, record
+    from tests.test_month_close import CLOSING, close, deliver_records
+
+    monkeypatch.setenv("NUMBER_COOLDOWN_SECONDS", "900")  # a released number cools down, as deployed
+    forget_cached_state()
+    described = _Described()
+    assert described("GET", "/health", api.get("/health"), 200) == {"status": "ok"}
+    enrolled = described("POST", "/authorities", api.post("/authorities", admin, authority_body(number_kind="did")),
+                         201)
+    gent = enrolled["token"]
+    described("POST", "/authorities", api.post("/authorities", admin, authority_body("21004", "Brussel")), 201)
+    described("GET", "/authorities", api.get("/authorities", admin), 200)
+    described("GET", "/authorities/{authority_id}", api.get("/authorities/44021", gent), 200)
+    staff = described("POST", "/credentials", api.post("/credentials", admin, {"role": "admin", "label": "Night"}),
+                      201)
+    described("GET", "/credentials", api.get("/credentials", admin), 200)
+    for number, kind in (("+3280012345", "toll_free"), ("+3225550100", "did"), ("+3225550101", "did")):
+        described("POST", "/numbers", api.post("/numbers", admin, {"number": number, "kind": kind}), 201)
+    described("PATCH", "/numbers/{number}", api.patch("/numbers/+3225550101", admin, {"kind": "did"}), 200)
+    described("DELETE", "/numbers/{number}", api.call("DELETE", "/numbers/+3280012345", admin), 200)
+
+    key = {"Idempotency-Key": "fire-1"}
+    opened = described("POST", "/activations", api.post("/activations", gent, activation_body(), headers=key), 201)
+    described("POST", "/activations", api.post("/activations", gent, activation_body(), headers=key), 201)
+    line = f"/activations/{opened['id']}"
+    described("GET", "/numbers", api.get("/numbers", admin), 200)  # one live, one free
+    described("GET", "/activations/{activation_id}", api.get(line, gent), 200)
+    described("PATCH", "/activations/{activation_id}", api.patch(line, gent, {"operators": 6}), 200)
+    described("GET", "/activations", api.get("/activations?status=live", gent), 200)
+    described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", gent), 200)
+    described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", admin), 200)
+    described("GET", "/activations", api.get("/activations", admin), 200)
+    numbers = described("GET", "/numbers", api.get("/numbers", admin), 200)["numbers"]
+    assert sorted(number["state"] for number in numbers) == ["cooling_down", "free"]
+    entries = described("GET", "/activations/{activation_id}/audit", api.get(f"{line}/audit", gent), 200)
+    assert [entry["action"] for entry in entries["entries"]] == ["open", "update", "close"]
+
+    described("POST", "/authorities/{authority_id}/token", api.post("/authorities/21004/token", admin), 201)
+    described("POST", "/authorities/{authority_id}/revoke", api.post("/authorities/21004/revoke", admin), 200)
+    described("POST", "/credentials/{credential_id}/revoke",
+              api.post(f"/credentials/{staff['id']}/revoke", admin), 200)
+    described("GET", "/credentials", api.get("/credentials", admin), 200)  # live and revoked ones
+
+    described("GET", "/tariffs", api.get("/tariffs", finance), 200)
+    tariff = {"effective_from": "2999-01-01", "operator_hour": "50.00", "number_day": {"did": "0.10",
+              "toll_free": "0.45"}, "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
+              "service_minute": "0.018", "personnel_minimum_hours": "4", "calls_per_operator_hour": 12}
+    described("PUT", "/tariffs", api.call("PUT", "/tariffs", admin, tariff), 201)
+    described("GET", "/tariffs", api.get("/tariffs", finance), 200)  # a version added by someone
+
+    put_activation("gent-oct", "2026-10-05T10:00", "2026-10-05T13:00", operators=2)
+    put_activation("accident", "2026-10-06T10:00", "2026-10-06T10:02")  # voided: opened by accident
+    put_usage("gent-oct", "2026-10", calls=20, answered_calls=18, abandoned_calls=2, call_seconds=3000)
+    stream = Stream()
+    assert deliver_records(stream, record("c-1", datetime(2026, 10, 5, 8, 30, tzinfo=UTC), activation=None,
+                                          number="+3299999999")) == []
+    described("GET", "/unattributed", api.get("/unattributed?month=2026-10", admin), 200)
+    described("GET", "/exports/{month}", api.get("/exports/2026-10", finance), 200)
+    close("2026-10", CLOSING)
+    frozen = described("GET", "/exports/{month}", api.get("/exports/2026-10", finance), 200)
+    assert frozen["frozen"] is True and set(frozen["download"]) == {"csv", "xlsx"}
+
+    operations = {(method.upper(), path) for path, item in described.data["paths"].items() for method in item}
+    assert operations - described.checked == set()  # every operation's answer was checked
+
+
+def test_the_functions_serving_the_api_never_create_the_answers_models() -> None:
+    # The routes name their models; creating the classes would add to every cold start for nothing.
+    import os
+    import subprocess
+    import sys
+
+    statement = ("import sys, activate.app, meter.exports; "
+                 "print(sorted(name for name in sys.modules if name.startswith('crisisline.')))")
+    env = {**os.environ, **template.environment(), **template.functions()["ExportFunction"].environment}
+    imported = subprocess.run([sys.executable, "-c", statement], cwd=template.FUNCTIONS_DIR, env=env, check=True,
+                              capture_output=True, text=True).stdout
+    assert "crisisline.models" in imported  # what was imported is what this reads
+    assert "crisisline.responses" not in imported

@@ -50,7 +50,7 @@ _json = rest.json_response
 
 
 # ---------------------------------------------------------------------- health and the API's document
-@app.get("/health", tags=["health"], responses=rest.responses(200, authorized=False))
+@app.get("/health", tags=["health"], responses=rest.responses(200, model="Health", authorized=False))
 @rest.anonymous
 def health() -> dict[str, str]:
     return {"status": "ok"}
@@ -102,47 +102,48 @@ def forget_docs() -> None:
 
 # ---------------------------------------------------------------------- authorities and credentials
 @app.post("/authorities", tags=["authorities"], summary="Enrol an authority (admin); its token is shown once",
-           responses=rest.responses(201, 400, 409, 413, 422))
+           responses=rest.responses(201, 400, 409, 413, 422, model="EnrolledAuthority"))
 @rest.roles("admin")
 def create_authority(authority: AuthorityIn) -> Response[dict[str, Any]]:
     return _json(201, logic.enrol_authority(caller(), authority, logic.default_store()))
 
 
-@app.get("/authorities", tags=["authorities"], responses=rest.responses(200))
+@app.get("/authorities", tags=["authorities"], responses=rest.responses(200, model="AuthorityList"))
 @rest.roles("admin", "finance", "authority")
 def list_authorities() -> Response[dict[str, Any]]:
     return _json(200, {"authorities": logic.list_authorities(caller(), logic.default_store())})
 
 
-@app.get("/authorities/<authority_id>", tags=["authorities"], responses=rest.responses(200, 404, 422))
+@app.get("/authorities/<authority_id>", tags=["authorities"],
+         responses=rest.responses(200, 404, 422, model="Authority"))
 @rest.roles("admin", "finance", "authority")
 def get_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(200, logic.get_authority(caller(), authority_id, logic.default_store()))
 
 
 @app.post("/authorities/<authority_id>/token", tags=["authorities"], summary="Rotate an authority's token (admin)",
-           responses=rest.responses(201, 404, 409, 422))
+           responses=rest.responses(201, 404, 409, 422, model="RotatedToken"))
 @rest.roles("admin")
 def rotate_token(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(201, logic.rotate_token(caller(), authority_id, logic.default_store()))
 
 
 @app.post("/authorities/<authority_id>/revoke", tags=["authorities"], summary="End an enrolment (admin)",
-           responses=rest.responses(200, 404, 409, 422))
+           responses=rest.responses(200, 404, 409, 422, model="Authority"))
 @rest.roles("admin")
 def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(200, logic.revoke_authority(caller(), authority_id, logic.default_store()))
 
 
 @app.post("/credentials", tags=["authorities"], summary="Issue a finance or admin token (admin)",
-           responses=rest.responses(201, 400, 413, 422))
+           responses=rest.responses(201, 400, 413, 422, model="IssuedCredential"))
 @rest.roles("admin")
 def create_credential(credential: CredentialIn) -> Response[dict[str, Any]]:
     return _json(201, logic.create_credential(caller(), credential, logic.default_store()))
 
 
 @app.get("/credentials", tags=["authorities"], summary="Every credential, live and revoked, never a token (admin)",
-         responses=rest.responses(200))
+         responses=rest.responses(200, model="CredentialList"))
 @rest.roles("admin")
 def list_credentials() -> Response[dict[str, Any]]:
     return _json(200, {"credentials": logic.list_credentials(caller(), logic.default_store())})
@@ -150,7 +151,7 @@ def list_credentials() -> Response[dict[str, Any]]:
 
 @app.post("/credentials/<credential_id>/revoke", tags=["authorities"],
           summary="Revoke an admin or finance credential (admin); never the last admin's",
-          responses=rest.responses(200, 404, 409, 422))
+          responses=rest.responses(200, 404, 409, 422, model="Credential"))
 @rest.roles("admin")
 def revoke_credential(credential_id: CredentialId) -> Response[dict[str, Any]]:
     return _json(200, logic.revoke_credential(caller(), credential_id, logic.default_store()))
@@ -158,27 +159,27 @@ def revoke_credential(credential_id: CredentialId) -> Response[dict[str, Any]]:
 
 # ---------------------------------------------------------------------- pool numbers
 @app.post("/numbers", tags=["numbers"], summary="Add a pre-provisioned Connect number to the pool (admin)",
-          responses=rest.responses(201, 400, 409, 413, 422))
+          responses=rest.responses(201, 400, 409, 413, 422, model="PoolNumber"))
 @rest.roles("admin")
 def add_number(number: NumberIn) -> Response[dict[str, Any]]:
     return _json(201, logic.add_number(caller(), number, logic.default_store()))
 
 
-@app.get("/numbers", tags=["numbers"], responses=rest.responses(200))
+@app.get("/numbers", tags=["numbers"], responses=rest.responses(200, model="NumberList"))
 @rest.roles("admin")
 def list_numbers() -> Response[dict[str, Any]]:
     return _json(200, {"numbers": logic.list_numbers(caller(), logic.default_store())})
 
 
 @app.patch("/numbers/<number>", tags=["numbers"], summary="Correct a free number's kind (admin)",
-           responses=rest.responses(200, 400, 404, 409, 413, 422))
+           responses=rest.responses(200, 400, 404, 409, 413, 422, model="PoolNumber"))
 @rest.roles("admin")
 def change_number(number: PoolNumber, patch: NumberPatch) -> Response[dict[str, Any]]:
     return _json(200, logic.change_number(caller(), number, patch, logic.default_store()))
 
 
 @app.delete("/numbers/<number>", tags=["numbers"], summary="Remove a number nobody holds from the pool (admin)",
-            responses=rest.responses(200, 404, 409, 422))
+            responses=rest.responses(200, 404, 409, 422, model="RemovedNumber"))
 @rest.roles("admin")
 def remove_number(number: PoolNumber) -> Response[dict[str, Any]]:
     return _json(200, logic.remove_number(caller(), number, logic.default_store()))
@@ -192,7 +193,7 @@ _REPLAY_HEADER: dict[str, OpenAPIResponseHeader] = {"Idempotent-Replayed": {
 
 
 def _open_responses() -> dict[int, OpenAPIResponse]:
-    documented = rest.responses(201, 400, 409, 413, 422)
+    documented = rest.responses(201, 400, 409, 413, 422, model="Activation")
     documented[201]["headers"] = _REPLAY_HEADER
     documented[409]["headers"] = _REPLAY_HEADER
     documented[409]["description"] = (
@@ -224,7 +225,7 @@ def create_activation(
     return _json(201, opened, REPLAYED if replayed else None)
 
 
-@app.get("/activations", tags=["activations"], responses=rest.responses(200, 422))
+@app.get("/activations", tags=["activations"], responses=rest.responses(200, 422, model="ActivationList"))
 @rest.roles("admin", "authority")
 def list_activations(status: Annotated[Literal["live", "closed"] | None, Query()] = None) -> Response[dict[str, Any]]:
     return _json(200, {"activations": logic.list_activations(caller(), logic.default_store(), status)})
@@ -257,7 +258,8 @@ def _activation(status: int, activation: dict[str, Any]) -> Response[dict[str, A
     return _json(status, activation, {"ETag": f'"{logic.revision(activation)}"'})
 
 
-@app.get("/activations/<activation_id>", tags=["activations"], responses=_with_etag(rest.responses(200, 404, 422)))
+@app.get("/activations/<activation_id>", tags=["activations"],
+         responses=_with_etag(rest.responses(200, 404, 422, model="Activation")))
 @rest.roles("admin", "authority")
 def get_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _activation(200, logic.get_activation(caller(), activation_id, logic.default_store()))
@@ -269,7 +271,7 @@ def get_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
                        "`If-Match` (the `ETag` of the read the change was decided on), it applies only if nobody "
                        "changed the line since: otherwise 412 `precondition_failed` with `details.current_revision`"
                        ", and nothing changes.",
-           responses=_with_etag(rest.responses(200, 400, 404, 409, 412, 413, 422)))
+           responses=_with_etag(rest.responses(200, 400, 404, 409, 412, 413, 422, model="Activation")))
 @rest.roles("admin", "authority")
 def update_activation(activation_id: ActivationId, patch: ActivationPatch,
                       if_match: IfMatch = None) -> Response[dict[str, Any]]:
@@ -278,7 +280,7 @@ def update_activation(activation_id: ActivationId, patch: ActivationPatch,
 
 
 @app.post("/activations/<activation_id>/close", tags=["activations"], summary="Close the line; idempotent",
-          responses=rest.responses(200, 404, 422))
+          responses=rest.responses(200, 404, 422, model="Activation"))
 @rest.roles("admin", "authority")
 def close_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     closed, closed_now = logic.close_activation(caller(), activation_id, logic.default_store())
@@ -287,7 +289,8 @@ def close_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _json(200, closed)
 
 
-@app.get("/activations/<activation_id>/audit", tags=["activations"], responses=rest.responses(200, 404, 422))
+@app.get("/activations/<activation_id>/audit", tags=["activations"],
+         responses=rest.responses(200, 404, 422, model="AuditEntries"))
 @rest.roles("admin", "authority")
 def activation_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _json(200, {"entries": logic.activation_audit(caller(), activation_id, logic.default_store())})

@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseContentSchema
 from pydantic import BaseModel, ConfigDict
 
 from crisisline import errors, settings, tokens
@@ -59,20 +59,28 @@ ERROR_STATUSES = {
     429: "Too many requests: API Gateway's throttle (throttled).",
     503: "The state store or the authorizer did not answer in time; retry after Retry-After seconds (unavailable).",
 }
+SCHEMAS = "#/components/schemas/"  # where the API's document keeps the answers' models
 # Any route behind the authorizer: a bad token, the wrong role, the throttle, a store that does not answer.
 AUTHORIZED_ERRORS = (401, 403, 429, 503)
 # Any route, given a body: not JSON, too large, sent as another media type, not one JSON object.
 BODY_ERRORS = (400, 413, 415, 422)
 
 
-def responses(success: int, *error_statuses: int, authorized: bool = True,
+def responses(success: int, *error_statuses: int, model: str | None = None, authorized: bool = True,
               content: dict[str, Any] | None = None) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI responses of a route: its success status (content from the route's return type unless
-    given) and every error status it can answer, each with the error body, so that the document says what
-    the API really answers."""
+    """The OpenAPI responses of a route: its success status with the JSON body the model named `model`
+    describes (a class of crisisline.responses; `content` adds other media types, such as the export's CSV) and
+    every error status it can answer, each with the error body, so that the document says what the API really
+    answers.
+
+    The model is named, not imported: `python -m infra.openapi` adds the models to the document it generates,
+    and a function serving requests never creates their classes (a few dozen milliseconds of every cold start
+    for a document it serves as a file)."""
     documented: dict[int, OpenAPIResponse] = {success: {"description": "Success"}}
-    if content is not None:
-        documented[success]["content"] = content
+    described: dict[str, OpenAPIResponseContentSchema] = \
+        {content_types.APPLICATION_JSON: {"schema": {"$ref": f"{SCHEMAS}{model}"}}} if model is not None else {}
+    if described or content is not None:
+        documented[success]["content"] = {**described, **(content or {})}
     for status in sorted({*BODY_ERRORS, *error_statuses, *(AUTHORIZED_ERRORS if authorized else ())}):
         answer: OpenAPIResponse = {"description": ERROR_STATUSES[status],
                                    "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}}

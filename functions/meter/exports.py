@@ -32,8 +32,9 @@ Month = Annotated[str, Path(min_length=1, max_length=20)]
 # json, csv or xlsx in any case (`CSV` as well as `csv`), spelt out so the API's document says the same.
 FORMAT = "^(" + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in kind) for kind in ("json", "csv", "xlsx")) \
     + ")$"
-EXPORT_CONTENT = {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}},
-                  billing.CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}}}
+# Beside the JSON answer (model Export): the same lines as CSV text and as an XLSX workbook.
+SPREADSHEET_CONTENT = {"text/csv": {"schema": {"type": "string"}},
+                       billing.CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}}}
 
 
 def caller() -> Caller:
@@ -42,7 +43,7 @@ def caller() -> Caller:
 
 @app.get("/exports/<month>", tags=["exports"],
          summary="A month's cost export (finance, admin): json, csv or xlsx; frozen once the month is closed",
-         responses=rest.responses(200, 422, content=EXPORT_CONTENT))
+         responses=rest.responses(200, 422, model="Export", content=SPREADSHEET_CONTENT))
 @rest.roles("finance", "admin")
 def get_export(month: Month, written_format: Annotated[str, Query(alias="format", pattern=FORMAT)] = "json",
                ) -> Response[Any]:
@@ -61,21 +62,21 @@ def get_export(month: Month, written_format: Annotated[str, Query(alias="format"
 
 
 @app.get("/tariffs", tags=["tariffs"], summary="Every tariff version and the one in force (admin, finance)",
-         responses=rest.responses(200))
+         responses=rest.responses(200, model="Tariffs"))
 @rest.roles("finance", "admin")
 def list_tariffs() -> Response[dict[str, Any]]:
     return rest.json_response(200, billing.list_tariffs(caller(), BillingStore(), utc_now()))
 
 
 @app.put("/tariffs", tags=["tariffs"], summary="Add a tariff version from a date or instant, not in the past (admin)",
-         responses=rest.responses(201, 400, 409, 413, 422))
+         responses=rest.responses(201, 400, 409, 413, 422, model="TariffVersion"))
 @rest.roles("admin")
 def add_tariff(tariff: TariffIn) -> Response[dict[str, Any]]:
     return rest.json_response(201, billing.add_tariff(caller(), tariff, BillingStore(), utc_now()))
 
 
 @app.get("/unattributed", tags=["exports"], summary="Contact records that matched no activation (admin)",
-         responses=rest.responses(200, 422))
+         responses=rest.responses(200, 422, model="UnattributedContacts"))
 @rest.roles("admin")
 def list_unattributed(month: Annotated[str, Query(min_length=1, max_length=20)]) -> Response[dict[str, Any]]:
     return rest.json_response(200, {"month": month, "contacts": billing.unattributed(caller(), month, BillingStore(),

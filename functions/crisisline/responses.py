@@ -1,0 +1,316 @@
+"""What the API answers on success: the shape of each body, for the API's document. A route names its model
+(`rest.responses(200, model="Activation")`) and `python -m infra.openapi` puts the models in the document.
+
+The routes answer the plain dicts their logic returns, as they are: these models describe them and are never
+used to build or check an answer at run time, so a field is never dropped, reshaped or refused on its way out,
+and no function serving requests imports this module (creating the classes would add to every cold start).
+tests/test_openapi.py sends real requests and checks every answer against the document, so a field added to an
+answer without being described here fails a test.
+
+A field that some answers leave out has a default (`None`); one that is always there, if sometimes null, has
+none. Instants are ISO 8601 text in UTC; money is decimal text in euros, never a JSON number."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crisisline.models import Language, NumberKind, Role
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+# ---------------------------------------------------------------------- authorities and credentials
+class AgreementShown(BaseModel):
+    reference: str
+    signed_on: str = Field(description="YYYY-MM-DD", json_schema_extra={"format": "date"})
+
+
+class BillingShown(BaseModel):
+    reference: str
+    email: str
+
+
+class Authority(BaseModel):
+    """An authority as the API shows it: never its token nor the token's hash."""
+
+    id: str = Field(description="NIS code of the municipality or province")
+    name: str
+    languages: list[Language]
+    agreement: AgreementShown
+    billing: BillingShown
+    enrolled_at: str
+    number_kind: NumberKind | None = Field(default=None, description="its activations' kind of number unless "
+                                                                     "they ask otherwise; absent: toll_free")
+    live_activation_id: str | None = Field(default=None, description="its live activation, while one is live")
+    revoked_at: str | None = Field(default=None, description="when its enrolment ended")
+
+
+class EnrolledAuthority(Authority):
+    """The authority just enrolled, with its token: shown here once, and never again."""
+
+    token: str
+
+
+class AuthorityList(BaseModel):
+    authorities: list[Authority]
+
+
+class RotatedToken(BaseModel):
+    """An authority's new token, shown once; the old one no longer resolves."""
+
+    authority_id: str
+    token: str
+    rotated_at: str
+
+
+class Credential(BaseModel):
+    """A credential as the API lists it: never its token nor the token's hash."""
+
+    id: str
+    role: Role
+    label: str | None = Field(description="who holds it; an authority's is its name")
+    created_at: str | None
+    authority_id: str | None = Field(description="the authority it belongs to (role authority)")
+    revoked_at: str | None = Field(description="when its token stopped resolving; null while it works")
+
+
+class IssuedCredential(Credential):
+    """The credential just issued, with its token: shown here once, and never again."""
+
+    token: str
+    credential_id: str = Field(description="the same as id")
+
+
+class CredentialList(BaseModel):
+    credentials: list[Credential]
+
+
+# ---------------------------------------------------------------------- pool numbers
+class PoolNumber(BaseModel):
+    number: str = Field(description="E.164")
+    kind: NumberKind
+    state: Literal["free", "live", "cooling_down"] = Field(
+        description="live while an activation holds it; cooling_down after a release, until free_from")
+    activation_id: str | None = Field(default=None, description="the live activation holding it")
+    authority_id: str | None = Field(default=None, description="the authority of that activation")
+    free_from: str | None = Field(default=None, description="while cooling_down: when it may be claimed again")
+
+
+class RemovedNumber(BaseModel):
+    number: str
+    kind: NumberKind
+    state: Literal["removed"]
+    removed_at: str
+
+
+class NumberList(BaseModel):
+    numbers: list[PoolNumber]
+
+
+# ---------------------------------------------------------------------- activations
+class OperatorTimelineEntry(BaseModel):
+    at: str = Field(description="from when")
+    operators: int
+
+
+class Activation(BaseModel):
+    """An authority's crisis line, live or closed."""
+
+    id: str
+    authority_id: str
+    authority_name: str | None = None
+    status: Literal["live", "closed"]
+    revision: int | None = Field(default=None, description="0 when opened, one more with every change and with "
+                                                           "the close; sent as the ETag (absent on lines opened "
+                                                           "before activations carried one: read it as 0)")
+    reason: str
+    languages: list[Language]
+    message: dict[Language, str] = Field(description="what callers hear, per language the line offers")
+    victim_information: bool = Field(description="a D2 line for victims' relatives")
+    operators: int
+    operator_timeline: list[OperatorTimelineEntry] | None = Field(
+        default=None, description="every number of operators and from when, in time order: personnel is billed "
+                                  "from it")
+    number: str = Field(description="the pool number callers dial (E.164)")
+    number_kind: NumberKind | None = Field(default=None, description="absent on lines opened before it was "
+                                                                     "chosen: toll_free")
+    requested_at: str
+    opened_at: str
+    closed_at: str | None = None
+    idempotency_key: str | None = Field(default=None, description="the Idempotency-Key that opened it")
+
+
+class ActivationList(BaseModel):
+    activations: list[Activation]
+
+
+class Actor(BaseModel):
+    role: Role
+    credential_id: str
+    authority_id: str | None = None
+
+
+class AuditEntry(BaseModel):
+    """Who changed what, when."""
+
+    subject: str = Field(description="what changed: activation#<id>")
+    entry: str
+    at: str
+    action: str = Field(description="open, update, close")
+    actor: Actor
+    changes: dict[str, object] = Field(
+        description="open: the line as opened, with its number and number_kind; update: each field changed, "
+                    "with its before and after; close: closed_at and the number released")
+
+
+class AuditEntries(BaseModel):
+    entries: list[AuditEntry]
+
+
+# ---------------------------------------------------------------------- tariffs
+class RatesPerKind(BaseModel):
+    did: str
+    toll_free: str
+
+
+class TariffVersion(BaseModel):
+    """One version of the tariffs, in force from effective_from until the next version's."""
+
+    effective_from: str
+    currency: Literal["EUR"]
+    operator_hour: str
+    number_day: RatesPerKind
+    telephony_minute: RatesPerKind
+    service_minute: str
+    personnel_minimum_hours: str
+    calls_per_operator_hour: int
+    grace_minutes: int = Field(description="a line closed within this many minutes with no answered call is not "
+                                           "billed")
+    created_at: str | None = Field(default=None, description="when it was added (absent on the defaults)")
+
+
+class Tariffs(BaseModel):
+    tariffs: list[TariffVersion] = Field(description="every version, oldest first")
+    in_force: TariffVersion
+
+
+# ---------------------------------------------------------------------- the export
+class _Sums(BaseModel):
+    lines: int
+    voided_lines: int
+    live_seconds: int
+    calls: int
+    d2_calls: int
+    answered_calls: int
+    call_seconds: int
+    operator_seconds: int
+    minimum_top_up_seconds: int
+    personnel_eur: str
+    number_eur: str
+    telephony_eur: str
+    total_eur: str
+
+
+class GrandTotal(_Sums):
+    """Every line summed: the month's total."""
+
+
+class AuthorityTotal(_Sums):
+    authority_id: str
+    authority_name: str
+
+
+class ExportLine(BaseModel):
+    """One activation in one month, or one adjustment for a late contact record. The fields after total_eur
+    may be absent from a month frozen before they existed."""
+
+    month: str
+    authority_id: str
+    authority_name: str
+    activation_id: str
+    number: str
+    opened_at: str
+    closed_at: str | None
+    live_seconds: int
+    calls: int
+    d2_calls: int
+    answered_calls: int
+    call_seconds: int
+    operator_seconds: int
+    personnel_eur: str
+    number_eur: str
+    telephony_eur: str
+    total_eur: str
+    line: Literal["activation", "adjustment"] | None = None
+    adjusts_month: str | None = Field(default=None, description="the frozen month an adjustment line corrects")
+    minimum_top_up_seconds: int | None = None
+    number_kind: NumberKind | None = None
+    opened_at_brussels: str | None = None
+    closed_at_brussels: str | None = None
+    billing: str | None = Field(default=None, description='"billed", or "voided: <why>" with every amount 0.00')
+
+
+class FrozenFiles(BaseModel):
+    csv: str
+    xlsx: str
+    json_: str = Field(alias="json")
+
+
+class Downloads(BaseModel):
+    csv: str
+    xlsx: str
+
+
+class Export(BaseModel):
+    """A month's cost export: provisional while the month runs or a line is live, frozen once it is closed."""
+
+    month: str
+    currency: Literal["EUR"]
+    provisional: bool
+    frozen: bool
+    generated_at: str
+    columns: list[str] = Field(description="the lines' fields in the order of the CSV and XLSX columns")
+    lines: list[ExportLine]
+    totals: list[AuthorityTotal] = Field(description="per authority")
+    grand_total: GrandTotal
+    total_eur: str
+    frozen_at: str | None = Field(default=None, description="once frozen")
+    sha256: FrozenFiles | None = Field(default=None, description="once frozen: each frozen file's SHA-256")
+    download: Downloads | None = Field(default=None, description="once frozen: a short-lived link to each file")
+
+
+# ---------------------------------------------------------------------- unattributed contact records
+class UnattributedContact(BaseModel):
+    """A contact record that matched no activation, or was set aside for review: kept, never billed."""
+
+    # A record kept for review carries what it carried when it was set aside, which may be more than this.
+    model_config = ConfigDict(extra="allow")
+
+    contact_id: str
+    unattributed_month: str
+    reason: str = Field(description="why it was not billed (no_activation, unreadable, …)")
+    last_update: str | None = None
+    initiated_at: str | None = None
+    initiation_method: str | None = None
+    system_number: str | None = Field(default=None, description="the number dialled (never the caller's)")
+    activation_attribute: str | None = None
+    record: str | None = Field(default=None, description="the contact record as JSON, without the caller's number")
+    metered_at: str | None = None
+    arrived_at: str | None = None
+    problem: str | None = None
+    version_of: str | None = Field(default=None, description="the counted contact this version was kept beside")
+    calls: int | None = None
+    d2_calls: int | None = None
+    answered_calls: int | None = None
+    abandoned_calls: int | None = None
+    call_seconds: int | None = None
+    queue_seconds: int | None = None
+
+
+class UnattributedContacts(BaseModel):
+    month: str
+    contacts: list[UnattributedContact]
