@@ -66,9 +66,10 @@ def _live_line() -> Iterator[Any]:
             post("/activations", authority["token"], {
                 "reason": "bench", "languages": ["nl", "en"], "message": {"nl": "Blijf binnen.", "en": "Stay in."},
                 "victim_information": True, "operators": 200})
-            from route import app, settings, store
+            from crisisline import environment
+            from route import app, store
 
-            settings.route.cache_clear()
+            environment.forget_settings()
             store.forget_default_store()
             # Keep the decision log's formatting cost in the figures, but not on the bench's output.
             app.logger.setLevel("INFO")
@@ -77,7 +78,7 @@ def _live_line() -> Iterator[Any]:
                 yield app
             finally:
                 store.forget_default_store()
-                settings.route.cache_clear()
+                environment.forget_settings()
     finally:
         os.environ.clear()
         os.environ.update(saved)

@@ -154,9 +154,10 @@ def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8
     with _environment(), mock_aws(), serialised_moto(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "No application metrics to publish")  # the API's, not the route's
         _open_activation(operators, victim_information)
+        from crisisline import environment
         from route import app, settings, store
 
-        settings.route.cache_clear()
+        environment.forget_settings()
         store.forget_default_store()
         app.logger.setLevel("WARNING")
         capacity = operators * settings.route().calls_per_operator_hour
@@ -194,7 +195,7 @@ def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8
             report.seconds = time.perf_counter() - started
         report.aws_calls = len(counter.calls)
         store.forget_default_store()
-        settings.route.cache_clear()
+        environment.forget_settings()
     return report
 
 

@@ -333,9 +333,10 @@ def routing(monkeypatch: pytest.MonkeyPatch) -> Callable[[tuple[str, ...]], Any]
     """An invoker for the simulator: the real routing function over one live line."""
     for key, value in cfn.functions()["RouteFunction"].environment.items():
         monkeypatch.setenv(key, value)
-    from route import app, settings
+    from crisisline import environment
+    from route import app
 
-    settings.route.cache_clear()
+    environment.forget_settings()
 
     def invoker(languages: tuple[str, ...]) -> Any:
         data = OneLine(languages)

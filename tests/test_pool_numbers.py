@@ -291,17 +291,18 @@ def test_a_number_cooling_down_is_not_active_for_late_callers(
     for key, value in template.functions()["RouteFunction"].environment.items():
         if key != "POWERTOOLS_SERVICE_NAME":
             monkeypatch.setenv(key, value)
+    from crisisline import environment
     from route import app as route
-    from route import settings, store
+    from route import store
 
-    settings.route.cache_clear()
+    environment.forget_settings()
     store.forget_default_store()
     add_numbers("+3280012345")
     line = api.post("/activations", gent, activation_body()).body
     assert route.lambda_handler(connect_event("+3280012345"), None)["status"] == "live"
     api.post(f"/activations/{line['id']}/close", gent)
     assert route.lambda_handler(connect_event("+3280012345"), None)["status"] == "inactive"
-    settings.route.cache_clear()
+    environment.forget_settings()
     store.forget_default_store()
 
 

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from crisisline.months import BRUSSELS
-from crisisline.tariffs import DEFAULTS_FILE, Tariff, TariffIn, TariffSchedule, default_tariff
+from crisisline.tariffs import Tariff, TariffIn, TariffSchedule, default_tariff
 from meter.pricing import Usage, operator_seconds, price_adjustment, price_month
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,13 +39,6 @@ def activation(opened: str, closed: str | None, operators: int = 1, kind: str = 
 def tariff(effective: str, **changes: Any) -> Tariff:
     document = {**default_tariff().document(), **changes}
     return Tariff.from_document(document, datetime.fromisoformat(effective).replace(tzinfo=BRUSSELS).astimezone(UTC))
-
-
-# ---------------------------------------------------------------------- the tariffs' one source
-def test_the_packaged_tariffs_are_the_ones_in_infra() -> None:
-    # The Lambda package is functions/ only; its copy must be infra/tariffs.json byte for byte.
-    # Fix: cp infra/tariffs.json functions/crisisline/tariffs.json
-    assert DEFAULTS_FILE.read_bytes() == (ROOT / "infra" / "tariffs.json").read_bytes()
 
 
 def test_default_tariffs_are_the_agreed_amounts() -> None:

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crisisline import settings, tokens
 from crisisline.observability import logger, metrics
 
+settings.authorizer()  # fail the cold start, not the first token, when the environment is incomplete
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:

@@ -14,15 +14,10 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from crisisline.errors import StoreUnavailable
+from crisisline.facts import TRANSIENT_CODES
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-
-# Error codes that mean "try again later", never "your request was wrong".
-TRANSIENT_CODES = frozenset({
-    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-    "InternalServerError", "InternalFailure", "ServiceUnavailable", "TransactionInProgressException",
-})
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:

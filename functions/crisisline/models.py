@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import (
     AfterValidator,
@@ -24,8 +24,13 @@ from pydantic.json_schema import (
 )
 from pydantic_core import PydanticCustomError
 
+from crisisline import facts
+
+# The languages of crisisline.facts, spelt out for the type checker and the API's document.
 Language = Literal["nl", "fr", "de", "en"]
-LANGUAGES: tuple[Language, ...] = ("nl", "fr", "de", "en")
+LANGUAGES = cast(tuple[Language, ...], facts.LANGUAGES)
+if get_args(Language) != LANGUAGES:
+    raise ImportError("Language must name crisisline.facts.LANGUAGES, in their order")
 Role = Literal["admin", "authority", "finance"]
 NumberKind = Literal["did", "toll_free"]
 

@@ -1,13 +1,14 @@
-"""Each function validates its environment once, at start, with a pydantic model: a missing table name
-fails the cold start with a clear message instead of the first request with a KeyError."""
+"""The API functions' settings: each function validates its environment once, at start, with a pydantic model:
+a missing table name fails the cold start with a clear message instead of the first request with a KeyError.
+How every function reads its environment, and how tests make it read again: `crisisline.environment`."""
 
 from __future__ import annotations
 
-import os
-from functools import cache
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from crisisline import environment
 
 SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
@@ -17,11 +18,15 @@ class _Env(BaseModel):
 
 
 class AuthorizerSettings(_Env):
+    """The token authorizer's; also what every route that changes something reads to re-check its caller."""
+
     credentials_table: str = Field(min_length=3)
     token_key_parameter: str = Field(min_length=2)
 
 
 class ApiSettings(_Env):
+    """The activation API's (ActivateFunction)."""
+
     authorities_table: str = Field(min_length=3)
     credentials_table: str = Field(min_length=3)
     numbers_table: str = Field(min_length=3)
@@ -36,16 +41,15 @@ class ApiSettings(_Env):
 
 
 def load(model: type[SettingsT]) -> SettingsT:
-    """Read `model`'s fields from upper-case environment variables of the same names."""
-    return model.model_validate({name: os.environ.get(name.upper()) for name in model.model_fields
-                                 if os.environ.get(name.upper()) is not None})
+    """Validate `model`'s fields from the environment (see `crisisline.environment.variables`)."""
+    return model.model_validate(environment.values(model))
 
 
-@cache
+@environment.settings
 def api() -> ApiSettings:
     return load(ApiSettings)
 
 
-@cache
+@environment.settings
 def authorizer() -> AuthorizerSettings:
     return load(AuthorizerSettings)

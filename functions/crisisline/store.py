@@ -22,6 +22,7 @@ from crisisline.dynamo import (
     to_value,
     translated_errors,
 )
+from crisisline.facts import ROUTING_FIELDS
 from crisisline.settings import ApiSettings
 
 _shuffler = random.SystemRandom()
@@ -30,9 +31,6 @@ FREE = "free"
 # old crisis never hear the new one's message. It is claimable again once that instant has passed.
 COOLING = "cooling"
 REVOKED_PREFIX = "revoked#"  # revoked credentials are kept under this key: no token hashes to it
-# Fields of a live activation copied onto its pool number, so that routing a call is one read.
-ROUTING_FIELDS = ("activation_id", "authority_id", "authority_name", "languages", "message",
-                  "victim_information", "operators", "opened_at")
 _CLAIM_ROUNDS = 5
 _CANDIDATES_PER_ROUND = 25
 

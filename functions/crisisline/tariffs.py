@@ -2,26 +2,25 @@
 versioned: each version is in force from its `effective_from` instant until the next version's, so a period
 is priced with the tariffs in force during it and re-pricing an old month gives the same amounts.
 
-The defaults are `infra/tariffs.json`; the Lambda package holds a copy beside this module (the package is
-`functions/` only), and tests/test_pricing.py fails when the copy differs from the source."""
+The defaults are `tariffs.json` beside this module (`crisisline.facts.TARIFFS_FILE`), in every function's
+package."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from crisisline import facts
 from crisisline.clock import iso, parse_iso
 from crisisline.months import BRUSSELS
 
-DEFAULTS_FILE = Path(__file__).with_name("tariffs.json")
+DEFAULTS_FILE = facts.TARIFFS_FILE
 # The defaults are in force since before the first activation.
 BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 KINDS = ("did", "toll_free")
@@ -92,8 +91,8 @@ class Tariff:
 
 @cache
 def default_tariff() -> Tariff:
-    """The packaged defaults (infra/tariffs.json), in force from the beginning."""
-    return Tariff.from_document(json.loads(DEFAULTS_FILE.read_text(encoding="utf-8")), BEGINNING)
+    """The packaged defaults (crisisline/tariffs.json), in force from the beginning."""
+    return Tariff.from_document(facts.default_tariffs(), BEGINNING)
 
 
 class TariffSchedule:
@@ -107,12 +106,7 @@ class TariffSchedule:
 
     def at(self, instant: datetime) -> Tariff:
         """The version in force at `instant`."""
-        current = self.versions[0]
-        for version in self.versions[1:]:
-            if version.effective_from > instant:
-                break
-            current = version
-        return current
+        return facts.in_force(self.versions, instant, lambda version: version.effective_from) or self.versions[0]
 
     def pieces(self, start: datetime, end: datetime) -> Iterator[tuple[Tariff, datetime, datetime]]:
         """Cut [start, end) where a new version takes effect: (version, piece start, piece end)."""

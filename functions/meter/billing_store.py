@@ -14,10 +14,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pydantic import Field
 
-from crisisline import errors
+from crisisline import environment, errors
 from crisisline.aws import API_CLIENT_CONFIG, client
 from crisisline.dynamo import error_code, from_item, to_item, to_value, translated_errors
 from crisisline.settings import _Env, load
+from meter.settings import MeterSettings
 
 # SSE-KMS objects are read only with Signature Version 4, presigned URLs included (boto3 would presign with
 # Signature Version 2 in us-east-1), and through the regional endpoint (virtual-hosted style).
@@ -29,6 +30,8 @@ _ACTIVATION_FIELDS = ("id", "authority_id", "authority_name", "number", "number_
 
 
 class ExportSettings(_Env):
+    """The month close's (MonthCloseFunction), and the tables and bucket every export reads."""
+
     activations_table: str = Field(min_length=3)
     usage_table: str = Field(min_length=3)
     months_table: str = Field(min_length=3)
@@ -36,9 +39,23 @@ class ExportSettings(_Env):
     exports_bucket: str = Field(min_length=3)
 
 
+class FinanceApiSettings(ExportSettings):
+    """The finance API's (ExportFunction): an export's tables and bucket, the contact records that matched no
+    activation, and the credentials a write re-checks (see `crisisline.settings.AuthorizerSettings`)."""
+
+    contacts_table: str = Field(min_length=3)
+    credentials_table: str = Field(min_length=3)
+    token_key_parameter: str = Field(min_length=2)
+
+
+@environment.settings
 def export_settings() -> ExportSettings:
-    """Read afresh on each call (cheap), so nothing here outlives a change of environment in tests."""
     return load(ExportSettings)
+
+
+@environment.settings
+def finance_api_settings() -> FinanceApiSettings:
+    return load(FinanceApiSettings)
 
 
 @cache
@@ -90,11 +107,15 @@ class BillingStore:
         return found
 
     def _usage(self) -> Any:
-        # Metering owns the usage and contacts tables; their reads are its store's.
-        from meter.settings import MeterSettings
+        # Metering owns the usage and contacts tables; their reads are its store's, given this function's tables
+        # (already validated; the month close has no contacts table, and reads none).
         from meter.usage_store import UsageStore
 
-        return UsageStore(load(MeterSettings), self.ddb)
+        tables = MeterSettings.model_construct(contacts_table=getattr(self.tables, "contacts_table", ""),
+                                               usage_table=self.tables.usage_table,
+                                               months_table=self.tables.months_table,
+                                               activations_table=self.tables.activations_table)
+        return UsageStore(tables, self.ddb)
 
     def usage_for_month(self, month: str) -> list[dict[str, Any]]:
         """Every usage aggregate booked in `month`: the month's own (`period` = month) and adjustments for

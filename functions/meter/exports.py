@@ -21,9 +21,9 @@ from crisisline.models import Caller
 from crisisline.observability import logger, metrics
 from crisisline.tariffs import TariffIn
 from meter import billing
-from meter.billing_store import BillingStore, export_settings
+from meter.billing_store import BillingStore, finance_api_settings
 
-export_settings()  # fail the cold start, not the first request, when the environment is incomplete
+finance_api_settings()  # fail the cold start, not the first request, when the environment is incomplete
 
 app = rest.new_resolver()
 
@@ -41,6 +41,10 @@ def caller() -> Caller:
     return rest.caller(app)
 
 
+def store() -> BillingStore:
+    return BillingStore(finance_api_settings())
+
+
 @app.get("/exports/<month>", tags=["exports"],
          summary="A month's cost export (finance, admin): json, csv or xlsx; frozen once the month is closed",
          responses=rest.responses(200, 422, model="Export", content=SPREADSHEET_CONTENT))
@@ -48,7 +52,7 @@ def caller() -> Caller:
 def get_export(month: Month, written_format: Annotated[str, Query(alias="format", pattern=FORMAT)] = "json",
                ) -> Response[Any]:
     export_format = cast(billing.Format, written_format.lower())
-    content_type, body = billing.get_export(caller(), month, export_format, BillingStore(), utc_now())
+    content_type, body = billing.get_export(caller(), month, export_format, store(), utc_now())
     if isinstance(body, dict):
         return rest.json_response(200, body)
     headers = {"Content-Disposition": f'attachment; filename="crisisline-{month}.{export_format}"'}
@@ -65,22 +69,22 @@ def get_export(month: Month, written_format: Annotated[str, Query(alias="format"
          responses=rest.responses(200, model="Tariffs"))
 @rest.roles("finance", "admin")
 def list_tariffs() -> Response[dict[str, Any]]:
-    return rest.json_response(200, billing.list_tariffs(caller(), BillingStore(), utc_now()))
+    return rest.json_response(200, billing.list_tariffs(caller(), store(), utc_now()))
 
 
 @app.put("/tariffs", tags=["tariffs"], summary="Add a tariff version from a date or instant, not in the past (admin)",
          responses=rest.responses(201, 400, 409, 413, 422, model="TariffVersion"))
 @rest.roles("admin")
 def add_tariff(tariff: TariffIn) -> Response[dict[str, Any]]:
-    return rest.json_response(201, billing.add_tariff(caller(), tariff, BillingStore(), utc_now()))
+    return rest.json_response(201, billing.add_tariff(caller(), tariff, store(), utc_now()))
 
 
 @app.get("/unattributed", tags=["exports"], summary="Contact records that matched no activation (admin)",
          responses=rest.responses(200, 422, model="UnattributedContacts"))
 @rest.roles("admin")
 def list_unattributed(month: Annotated[str, Query(min_length=1, max_length=20)]) -> Response[dict[str, Any]]:
-    return rest.json_response(200, {"month": month, "contacts": billing.unattributed(caller(), month, BillingStore(),
-                                                                                     utc_now())})
+    contacts = billing.unattributed(caller(), month, store(), utc_now())
+    return rest.json_response(200, {"month": month, "contacts": contacts})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

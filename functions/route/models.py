@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ALL_LANGUAGES = ("nl", "fr", "de", "en")
+from crisisline.facts import LANGUAGES as ALL_LANGUAGES
+
 D5, D2 = "D5", "D2"  # D5: information for the public; D2: victim information for relatives
 
 

@@ -19,7 +19,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from crisisline.clock import iso
 from crisisline.errors import StoreUnavailable
+from crisisline.facts import ROUTING_FIELDS, SERVICE_FAULT_CODES, THROTTLING_CODES, in_force
 from route.models import LiveLine
 from route.settings import RouteSettings
 
@@ -39,10 +41,11 @@ ROUTE_CLIENT_CONFIG = Config(
 )
 
 # Refusals for load: nothing was written, the same request may succeed a moment later.
-_THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+_THROTTLED = THROTTLING_CODES
 # Service faults: a write may or may not have happened, so only reads retry them.
-_TRANSIENT = _THROTTLED | {"InternalServerError", "InternalFailure", "ServiceUnavailable"}
-_ROUTING_ATTRIBUTES = ("activation_id", "authority_name", "languages", "message", "victim_information", "operators")
+_TRANSIENT = THROTTLING_CODES | SERVICE_FAULT_CODES
+# The part of the routing copy a decision reads (what LiveLine holds).
+_ROUTING_ATTRIBUTES = tuple(name for name in ROUTING_FIELDS if name in LiveLine.__dataclass_fields__)
 _PROJECTION = ", ".join(f"#a{i}" for i in range(len(_ROUTING_ATTRIBUTES)))
 _PROJECTION_NAMES = {f"#a{i}": name for i, name in enumerate(_ROUTING_ATTRIBUTES)}
 
@@ -163,9 +166,8 @@ class TariffCapacity:
             finally:
                 self._lock.release()
         versions = self._versions
-        instant = now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        in_force = [calls for effective, calls in versions if effective <= instant]
-        return in_force[-1] if in_force else self.settings.calls_per_operator_hour
+        current = in_force(versions, iso(now), lambda version: version[0])
+        return current[1] if current else self.settings.calls_per_operator_hour
 
     def _read(self, deadline: float) -> list[tuple[str, int]]:
         answer = RoutingStore._attempt(self.ddb.scan, deadline, 1, _TRANSIENT, False,

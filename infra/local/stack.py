@@ -76,33 +76,27 @@ def configure_environment(endpoint_url: str) -> None:
         "AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_REGION": template.LOCAL_REGION,
         "POWERTOOLS_SERVICE_NAME": "crisisline", "POWERTOOLS_METRICS_NAMESPACE": "crisisline",
+        **template.environment(),
     })
-    for spec in template.functions().values():
-        for key, value in spec.environment.items():
-            if key != "POWERTOOLS_SERVICE_NAME":
-                os.environ[key] = value
 
 
 def forget_cached_state() -> None:
     """Drop the per-process caches (clients, settings, stores, hashing key) that Lambda keeps between
     invocations, so the next invocation reads the environment afresh, as a new execution environment would."""
     from activate import logic
-    from crisisline import aws, settings, tokens
+    from crisisline import aws, environment, tokens
 
     aws.reset_clients()
-    settings.api.cache_clear()
-    settings.authorizer.cache_clear()
+    environment.forget_settings()
     logic.default_store.cache_clear()
     logic._idempotency_store.cache_clear()
     tokens.forget_key()
     routing = sys.modules.get("route.store")
     if routing is not None:
         routing.forget_default_store()
-        sys.modules["route.settings"].route.cache_clear()
     metering = sys.modules.get("meter.app")  # only once imported: its import needs the tables' environment
     if metering is not None:
         metering.default_store.cache_clear()
-        sys.modules["meter.settings"].meter.cache_clear()
 
 
 # ---------------------------------------------------------------------- API Gateway, emulated

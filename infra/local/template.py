@@ -143,11 +143,12 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
 
 
 def environment(template: dict[str, Any] | None = None) -> dict[str, str]:
-    """The Globals environment every function shares, resolved for the local stack."""
-    template = template or load()
-    known = refs(template)
-    variables = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
-    return {key: str(resolve(value, known)) for key, value in variables.items()}
+    """Every function's variables together (each its own POWERTOOLS_SERVICE_NAME aside), resolved for the local
+    stack, which runs them all in one process. A variable two functions are given has the same value in both."""
+    merged: dict[str, str] = {}
+    for spec in functions(template).values():
+        merged.update({key: value for key, value in spec.environment.items() if key != "POWERTOOLS_SERVICE_NAME"})
+    return merged
 
 
 @dataclass(frozen=True)

@@ -423,6 +423,7 @@ ROUTE_NUMBER, INACTIVE = "+3280012345", "+3280012346"
 
 
 def _route_paths(injector: Injector, tally: Tally) -> None:
+    from crisisline import environment
     from route import app, settings
     from route.store import READ_TIMEOUT, RoutingStore, dynamodb_client
 
@@ -472,7 +473,7 @@ def _route_paths(injector: Injector, tally: Tally) -> None:
                     ok = ok and elapsed < ROUTE_LIMIT and (not read_failed or kind == "fallback")
                     tally.routing_kinds[kind] = tally.routing_kinds.get(kind, 0) + 1
                     tally.routing.append(tally.check(ok, f"{where}: {kind} in {elapsed:.2f} s: {answer}"))
-    settings.route.cache_clear()
+    environment.forget_settings()
 
 
 # ---------------------------------------------------------------------- metering
@@ -602,15 +603,15 @@ def _month_close(injector: Injector, tally: Tally) -> None:
 @pytest.fixture
 def function_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every function's own variables on top of Globals (they do not conflict)."""
-    from route import settings
+    from crisisline import environment
 
     for spec in template.functions().values():
         for key, value in spec.environment.items():
             if key != "POWERTOOLS_SERVICE_NAME":
                 monkeypatch.setenv(key, value)
-    settings.route.cache_clear()
+    environment.forget_settings()
     yield
-    settings.route.cache_clear()
+    environment.forget_settings()
 
 
 def test_dynamodb_failing_at_every_call_site_of_every_function_breaks_no_rule(function_environment: None) -> None:

@@ -82,9 +82,6 @@ def _function_environment(monkeypatch: pytest.MonkeyPatch, logical_id: str) -> N
     for key, value in template.functions()[logical_id].environment.items():
         if key != "POWERTOOLS_SERVICE_NAME":
             monkeypatch.setenv(key, value)
-    from route import settings
-
-    settings.route.cache_clear()
     forget_cached_state()
 
 

@@ -1,0 +1,59 @@
+"""Facts that more than one function relies on, each written once here.
+
+The standard library only: the routing function imports this module, and its cold start is on a caller's line
+(no pydantic, no boto3, no domain models)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+# The languages a line may speak, in the order the contact flow offers them (1 nl, 2 fr, 3 de, 4 en).
+LANGUAGES = ("nl", "fr", "de", "en")
+
+# DynamoDB refused for load: nothing was written, the same request may succeed a moment later.
+THROTTLING_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
+                              "RequestLimitExceeded"})
+# DynamoDB failed inside: a write may or may not have happened.
+SERVICE_FAULT_CODES = frozenset({"InternalServerError", "InternalFailure", "ServiceUnavailable"})
+# Error codes that mean "try again later", never "your request was wrong".
+TRANSIENT_CODES = THROTTLING_CODES | SERVICE_FAULT_CODES | {"TransactionInProgressException"}
+
+# Fields of a live activation copied onto its pool number, so that routing a call is one read. The activation's
+# own `id` is copied as `activation_id`.
+ROUTING_FIELDS = ("activation_id", "authority_id", "authority_name", "languages", "message",
+                  "victim_information", "operators", "opened_at")
+
+# The default tariffs, in force before the first version added with PUT /tariffs. Packaged beside the code,
+# since each function's package is `functions/` only.
+TARIFFS_FILE = Path(__file__).with_name("tariffs.json")
+
+Version = TypeVar("Version")
+Instant = TypeVar("Instant")
+
+
+@cache
+def default_tariffs() -> dict[str, object]:
+    """The default tariffs as written in TARIFFS_FILE (amounts as decimal text)."""
+    document: dict[str, object] = json.loads(TARIFFS_FILE.read_text(encoding="utf-8"))
+    return document
+
+
+def default_calls_per_operator_hour() -> int:
+    """The calls one operator answers per hour by the default tariffs."""
+    return int(str(default_tariffs()["calls_per_operator_hour"]))
+
+
+def in_force(versions: Iterable[Version], instant: Instant,
+             effective_from: Callable[[Version], Instant]) -> Version | None:
+    """The version in force at `instant`: of `versions` in time order, the last that took effect at or before it
+    (None when none had yet). A version takes effect at its `effective_from` and stays until the next one's."""
+    current = None
+    for version in versions:
+        if effective_from(version) > instant:  # type: ignore[operator]
+            break
+        current = version
+    return current
