@@ -159,7 +159,8 @@ def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8
         settings.route.cache_clear()
         store.forget_default_store()
         app.logger.setLevel("WARNING")
-        capacity = operators * settings.route().calls_per_operator_hour
+        per_hour = settings.route().calls_per_operator_hour  # the configured value: the replay sets no tariff
+        capacity = operators * per_hour
         hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         rng = random.Random(seed)  # a reproducible caller mix
         callers = [_caller(rng) for _ in range(calls)]
@@ -175,7 +176,7 @@ def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8
                 for parameters in steps:
                     event = _event(n, parameters)
                     started = time.perf_counter()
-                    answers.append(app.lambda_handler(event, None, data=data, clock=lambda: instant))
+                    answers.append(app.answer(event, data, per_hour, clock=lambda: instant))
                     timings.append((time.perf_counter() - started) * 1000)
                     if answers[-1].get("fallback") == "true" or answers[-1].get("status") != "live":
                         break  # the flow stops asking: D5 with its technical-problem prompt, or hang-up

@@ -74,6 +74,17 @@ class InjectedErrors:
                           "ResponseMetadata": {"HTTPStatusCode": self.status}}
 
 
+class Attempts:
+    """Counts the requests a client sends for `operation` (each attempt, retries included)."""
+
+    def __init__(self, client: Any, operation: str) -> None:
+        self.count = 0
+        client.meta.events.register(f"before-call.dynamodb.{operation}", self)
+
+    def __call__(self, **_: Any) -> None:
+        self.count += 1
+
+
 class SplitClient:
     """Reads from one DynamoDB client and counts through another (to make only the counter hang)."""
 

@@ -339,7 +339,7 @@ def routing(monkeypatch: pytest.MonkeyPatch) -> Callable[[tuple[str, ...]], Any]
 
     def invoker(languages: tuple[str, ...]) -> Any:
         data = OneLine(languages)
-        return lambda function, event: app.lambda_handler(event, None, data=data)
+        return lambda function, event: app.answer(event, data, settings.route().calls_per_operator_hour)
 
     return invoker
 

@@ -440,7 +440,7 @@ def _route_paths(injector: Injector, tally: Tally) -> None:
         for name, event in invocations.items():
             with As("RouteFunction"):
                 injector.watch("RouteFunction")
-                reference = app.lambda_handler(event, None, data=store)
+                reference = app.answer(event, store, settings.route().calls_per_operator_hour)
                 calls = list(injector.calls)
                 tables.restore(base)
                 for fault in _faults(calls, delay=READ_TIMEOUT):
@@ -450,7 +450,7 @@ def _route_paths(injector: Injector, tally: Tally) -> None:
                     injector.watch("RouteFunction", fault)
                     started = time.monotonic()
                     try:
-                        answer = app.lambda_handler(event, None, data=store)
+                        answer = app.answer(event, store, settings.route().calls_per_operator_hour)
                     except Exception as error:  # noqa: BLE001 - the point: it must not raise
                         tally.routing.append(tally.check(False, f"{where}: raised {error!r}"))
                         continue
