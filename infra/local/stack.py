@@ -49,8 +49,14 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+# Lambda hands each execution environment one event at a time, and its handlers may keep per-event state in
+# the process (Powertools keeps the current request on a class every API function's resolver shares, and the
+# correlation id on one Logger). This process runs every function: it invokes them one event at a time too.
+_ONE_EVENT_AT_A_TIME = threading.RLock()
+
+
 class Functions:
-    """The template's functions, imported on first use, invoked in this process."""
+    """The template's functions, imported on first use, invoked in this process one event at a time."""
 
     def __init__(self) -> None:
         if str(template.FUNCTIONS_DIR) not in sys.path:
@@ -67,7 +73,9 @@ class Functions:
             return self._handlers[logical_id]
 
     def invoke(self, logical_id: str, event: Any) -> Any:
-        return self.handler(logical_id)(event, LambdaContext(logical_id))
+        handler = self.handler(logical_id)
+        with _ONE_EVENT_AT_A_TIME:
+            return handler(event, LambdaContext(logical_id))
 
 
 def configure_environment(endpoint_url: str) -> None:
