@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -73,8 +74,8 @@ class Answer:
 class Api:
     """Calls the API through the emulated API Gateway in this process: authorizer, then handler."""
 
-    def __init__(self, cache_seconds: int = 0) -> None:
-        self.gateway = ApiGateway(Functions(), cache_seconds=cache_seconds)
+    def __init__(self, cache_seconds: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.gateway = ApiGateway(Functions(), cache_seconds=cache_seconds, clock=clock)
 
     def call(self, method: str, path: str, token: str | None = None, body: Any = None,
              headers: dict[str, str] | None = None, raw: bytes | None = None) -> Answer:

@@ -118,8 +118,11 @@ class ApiGateway:
     """Turns HTTP requests into API Gateway REST proxy events: route match, token authorizer with its
     validation expression and cache, then the route's function."""
 
-    def __init__(self, functions: Functions, cache_seconds: int | None = None) -> None:
+    def __init__(self, functions: Functions, cache_seconds: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock` (seconds, monotonic) ages the authorizer's cached answers."""
         self.functions = functions
+        self.clock = clock
         self.routes = template.api_routes()
         self.authorizer_id, validation, ttl = template.authorizer()
         self.validation = re.compile(validation)
@@ -160,7 +163,7 @@ class ApiGateway:
         token = _header(headers, "authorization")
         if not token or not self.validation.match(token):
             return _json_error(401, "unauthorized", "A valid bearer token is required.")
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             cached = self._cache.get(token)
         if cached and now - cached[0] < self.cache_seconds:
