@@ -48,6 +48,19 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
+def function_environment(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Gives this process the named functions' own environment from template.yaml (every function's when none
+    is named), and forgets what was cached under the previous one."""
+
+    def use(*logical_ids: str) -> None:
+        for key, value in template.function_environment(*logical_ids).items():
+            monkeypatch.setenv(key, value)
+        _clear_caches()
+
+    return use
+
+
+@pytest.fixture
 def aws() -> Iterator[None]:
     """A fresh moto backend with the template's tables and the token hashing key."""
     with mock_aws():

@@ -329,13 +329,10 @@ class OneLine:
 
 
 @pytest.fixture
-def routing(monkeypatch: pytest.MonkeyPatch) -> Callable[[tuple[str, ...]], Any]:
+def routing(function_environment: Callable[..., None]) -> Callable[[tuple[str, ...]], Any]:
     """An invoker for the simulator: the real routing function over one live line."""
-    for key, value in cfn.functions()["RouteFunction"].environment.items():
-        monkeypatch.setenv(key, value)
+    function_environment("RouteFunction")
     from route import app, settings
-
-    settings.route.cache_clear()
 
     def invoker(languages: tuple[str, ...]) -> Any:
         data = OneLine(languages)

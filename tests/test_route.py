@@ -8,7 +8,7 @@ import copy
 import io
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
@@ -28,18 +28,9 @@ FOUR_LANGUAGES = {"fr": "Restez chez vous.", "nl": "Blijf binnen.", "de": "Bleib
 
 
 @pytest.fixture(autouse=True)
-def route_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def route_environment(function_environment: Callable[..., None]) -> None:
     """RouteFunction's own environment from template.yaml, and no cached settings or client between tests."""
-    from route import settings, store
-
-    for key, value in template.functions()["RouteFunction"].environment.items():
-        if key != "POWERTOOLS_SERVICE_NAME":  # the API's loggers live in this process too
-            monkeypatch.setenv(key, value)
-    settings.route.cache_clear()
-    store.forget_default_store()
-    yield
-    settings.route.cache_clear()
-    store.forget_default_store()
+    function_environment("RouteFunction")
 
 
 @pytest.fixture

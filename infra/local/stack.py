@@ -59,8 +59,6 @@ class Functions:
     """The template's functions, imported on first use, invoked in this process one event at a time."""
 
     def __init__(self) -> None:
-        if str(template.FUNCTIONS_DIR) not in sys.path:
-            sys.path.insert(0, str(template.FUNCTIONS_DIR))
         self.specs = template.functions()
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._lock = threading.Lock()
@@ -84,11 +82,8 @@ def configure_environment(endpoint_url: str) -> None:
         "AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_REGION": template.LOCAL_REGION,
         "POWERTOOLS_SERVICE_NAME": "crisisline", "POWERTOOLS_METRICS_NAMESPACE": "crisisline",
+        **template.function_environment(),
     })
-    for spec in template.functions().values():
-        for key, value in spec.environment.items():
-            if key != "POWERTOOLS_SERVICE_NAME":
-                os.environ[key] = value
 
 
 def forget_cached_state() -> None:
@@ -100,16 +95,16 @@ def forget_cached_state() -> None:
     aws.reset_clients()
     settings.api.cache_clear()
     settings.authorizer.cache_clear()
-    logic.default_store.cache_clear()
-    logic._idempotency_store.cache_clear()
+    logic.forget_default_stores()
     tokens.forget_key()
-    routing = sys.modules.get("route.store")
-    if routing is not None:
-        routing.forget_default_store()
+    # The other functions' modules only once imported: importing them needs their environment.
+    if "route.store" in sys.modules:
+        sys.modules["route.store"].forget_default_store()
+    if "route.settings" in sys.modules:
         sys.modules["route.settings"].route.cache_clear()
-    metering = sys.modules.get("meter.app")  # only once imported: its import needs the tables' environment
-    if metering is not None:
-        metering.default_store.cache_clear()
+    if "meter.app" in sys.modules:
+        sys.modules["meter.app"].default_store.cache_clear()
+    if "meter.settings" in sys.modules:
         sys.modules["meter.settings"].meter.cache_clear()
 
 

@@ -600,20 +600,12 @@ def _month_close(injector: Injector, tally: Tally) -> None:
 
 # ---------------------------------------------------------------------- the figure
 @pytest.fixture
-def function_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def every_function_environment(function_environment: Callable[..., None]) -> None:
     """Every function's own variables on top of Globals (they do not conflict)."""
-    from route import settings
-
-    for spec in template.functions().values():
-        for key, value in spec.environment.items():
-            if key != "POWERTOOLS_SERVICE_NAME":
-                monkeypatch.setenv(key, value)
-    settings.route.cache_clear()
-    yield
-    settings.route.cache_clear()
+    function_environment()
 
 
-def test_dynamodb_failing_at_every_call_site_of_every_function_breaks_no_rule(function_environment: None) -> None:
+def test_dynamodb_failing_at_every_call_site_of_every_function_breaks_no_rule(every_function_environment: None) -> None:
     injector, tally = Injector(), Tally()
     started = time.monotonic()
     _month_close(injector, tally)
