@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 from moto import mock_aws
 
-from infra.local import seed, template
+from infra.local import atomic_moto, seed, template
 from infra.local.stack import ApiGateway, Functions, forget_cached_state
 
 EVENTS = Path(__file__).resolve().parent / "events"
@@ -277,25 +277,8 @@ def snapshot(aws: None) -> Any:
 
 @pytest.fixture
 def atomic_dynamodb(aws: None) -> Iterator[None]:
-    """Serialise moto's DynamoDB requests, as DynamoDB itself makes each request atomic.
-
-    moto 5.2 is not thread-safe: `transact_write_items` checks every condition and then writes without a lock,
-    and a cancelled transaction restores deep copies of whole tables, wiping out writes that other threads made
-    meanwhile (see tests/test_activation_races.py). Tests that race threads against the store use this fixture
-    so that they test crisisline's claim logic, not moto's missing isolation."""
-    import threading
-
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: DynamoHandler) -> Any:
-        with lock:
-            return original(self)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DynamoHandler, "call_action", call_action)
+    """moto's DynamoDB applies each request whole, as DynamoDB does (infra/local/atomic_moto.py says why)."""
+    with atomic_moto.dynamodb_in_process():
         yield
 
 

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from infra.local import template
+from infra.local import atomic_moto, template
 
 LOCAL_STAGE = "local"
 
@@ -311,32 +311,6 @@ def _lambda_handler(functions: Functions, quiet: bool, ready: threading.Event) -
     return Handler
 
 
-# ---------------------------------------------------------------------- the AWS backend
-def _atomic_moto_server(port: int) -> Any:
-    """moto's threaded server, with each AWS request handled whole before the next begins.
-
-    DynamoDB applies every request atomically; moto's backend does not (a cancelled transaction restores a
-    copy of whole tables, and concurrent conditional writes both pass). Serialising requests gives the local
-    stack DynamoDB's guarantees, so two activations racing for the last number behave as they do in AWS."""
-    from moto.server import DomainDispatcherApplication, MotoRequestHandler, ThreadedMotoServer, create_backend_app
-    from werkzeug.serving import make_server
-
-    class AtomicMotoServer(ThreadedMotoServer):
-        def _server_entry(self) -> None:
-            backend = DomainDispatcherApplication(create_backend_app)
-            one_request = threading.Lock()
-
-            def app(environ: dict[str, Any], start_response: Any) -> Any:
-                with one_request:
-                    return list(backend(environ, start_response))
-
-            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
-            self._server_ready_event.set()
-            self._server.serve_forever()
-
-    return AtomicMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-
-
 # ---------------------------------------------------------------------- the whole stack
 class _Server(ThreadingHTTPServer):
     # API Gateway takes a burst of simultaneous connections; socketserver's listen backlog of 5 would reset
@@ -374,7 +348,7 @@ class LocalStack:
             _claimable(role, port)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's own request log
         moto_port = self.moto_port or _free_port()
-        self._moto = _atomic_moto_server(moto_port)
+        self._moto = atomic_moto.server(moto_port)
         self._moto.start()
         self.backend_url = f"http://127.0.0.1:{moto_port}"
         configure_environment(self.backend_url)
