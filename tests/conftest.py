@@ -23,8 +23,10 @@ TOKEN_KEY = "test-hashing-key-0123456789abcdef"
 
 
 def load_event(name: str) -> dict[str, Any]:
-    """A real AWS payload from tests/events, as it is."""
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    """A real AWS payload from tests/events, as it is (its callers' numbers watched in the logs)."""
+    from tests.reliability import log_watch
+
+    return log_watch.register_callers(json.loads((EVENTS / name).read_text(encoding="utf-8")))  # type: ignore[no-any-return]
 
 
 def _clear_caches() -> None:

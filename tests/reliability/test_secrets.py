@@ -122,3 +122,13 @@ def test_metering_logs_a_bad_contact_record_without_the_callers_number(
     printed = _logged_since(start)
     assert printed.count("contact record set aside") == len(bad)
     assert CALLER not in printed
+
+
+def test_the_log_watch_wraps_the_token_functions_only_while_a_test_runs() -> None:
+    from crisisline import tokens
+
+    during = tokens.token_hash
+    assert during.__wrapped__ is not None  # type: ignore[attr-defined] - this test's own watch
+    with log_watch.watching():
+        assert tokens.token_hash is not during
+    assert tokens.token_hash is during
