@@ -11,10 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-from bench.common import FUNCTIONS, MISSED
-
-if str(FUNCTIONS) not in sys.path:
-    sys.path.insert(0, str(FUNCTIONS))
+import infra  # noqa: F401 - puts the functions' packages on the path
+from bench.common import MISSED
 
 AIMED = re.compile(r"\(aim [<>]=")
 

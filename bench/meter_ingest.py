@@ -143,9 +143,6 @@ def run() -> list[str]:
 
 
 if __name__ == "__main__":
-    import sys
+    import infra  # noqa: F401 - puts the functions' packages on the path
 
-    from bench.common import FUNCTIONS
-
-    sys.path.insert(0, str(FUNCTIONS))
     print("\n".join(run()))

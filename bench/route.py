@@ -139,5 +139,34 @@ def warm_decision() -> list[str]:
             f"ratio {choice_s / get:.2f} (two API calls)"]
 
 
+@contextmanager
+def _silent_endpoint() -> Iterator[str]:
+    """An endpoint that accepts connections and never answers: DynamoDB hanging."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.listen(16)  # connections wait in the backlog, unanswered
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def hanging_dynamodb() -> list[str]:
+    """How long a caller waits for the fallback when DynamoDB hangs: the reads the budget holds, then D5."""
+    from route import settings
+    from route.store import RoutingStore, dynamodb_client
+
+    with _live_line() as app, _silent_endpoint() as endpoint:
+        data = RoutingStore(settings.route(), dynamodb_client(endpoint_url=endpoint))
+        per_hour, budget = settings.route().calls_per_operator_hour, settings.route().budget_seconds
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            answer = app.answer(_event(language="en", choice="1"), data, per_hour)
+            timings.append(time.perf_counter() - started)
+            assert answer["fallback"] == "true", answer
+    slowest = max(timings)
+    return [f"fallback when DynamoDB hangs: slowest of 3 {slowest:.2f} s, routing budget {budget:g} s "
+            f"{aim(slowest, 1.2, note='Connect allows 8 s')}"]
+
+
 def run() -> list[str]:
-    return calls_per_decision() + cold_import() + warm_decision()
+    return calls_per_decision() + cold_import() + warm_decision() + hanging_dynamodb()

@@ -12,14 +12,10 @@ import sys
 import uuid
 from typing import Any
 
-from infra.local import template
-
-if str(template.FUNCTIONS_DIR) not in sys.path:
-    sys.path.insert(0, str(template.FUNCTIONS_DIR))
-
 from crisisline import tokens
 from crisisline.clock import iso, utc_now
 from crisisline.dynamo import to_item
+from infra.local import template
 
 
 def issue_admin_token(credentials_table: str, key_parameter: str, dynamodb: Any, ssm: Any) -> str:

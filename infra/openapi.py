@@ -42,8 +42,6 @@ def _function_environment(variables: dict[str, str]) -> Iterator[None]:
 
 def resolvers() -> dict[str, Any]:
     """The resolver (`app`) of every function with API events in the template, by function logical id."""
-    if str(template.FUNCTIONS_DIR) not in sys.path:
-        sys.path.insert(0, str(template.FUNCTIONS_DIR))
     specs = template.functions()
     found = {}
     for logical_id in sorted({route.function for route in template.api_routes()}):

@@ -71,37 +71,16 @@ class SurgeReport:
 
 
 @contextmanager
-def serialised_moto() -> Iterator[None]:
-    """One DynamoDB request at a time in moto, as DynamoDB applies each request atomically."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: DynamoHandler) -> Any:
-        with lock:
-            return original(self)
-
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        DynamoHandler.call_action = original  # type: ignore[method-assign]
-
-
-@contextmanager
 def _environment() -> Iterator[None]:
     """The functions' environment from template.yaml, on moto in this process; the previous one restored after."""
     from infra.local import template
 
     saved = dict(os.environ)
 
-    route_env = {k: v for k, v in template.functions()["RouteFunction"].environment.items()
-                 if k != "POWERTOOLS_SERVICE_NAME"}
     os.environ.update({"AWS_ACCESS_KEY_ID": "surge", "AWS_SECRET_ACCESS_KEY": "surge",
                        "AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_REGION": template.LOCAL_REGION,
                        "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
-                       **template.environment(), **route_env})
+                       **template.function_environment("RouteFunction")})
     os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
         yield
@@ -150,8 +129,9 @@ def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8
     from moto import mock_aws
 
     from bench.common import counting_calls
+    from infra.local import atomic_moto
 
-    with _environment(), mock_aws(), serialised_moto(), warnings.catch_warnings():
+    with _environment(), mock_aws(), atomic_moto.dynamodb_in_process(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "No application metrics to publish")  # the API's, not the route's
         _open_activation(operators, victim_information)
         from crisisline import environment
@@ -160,7 +140,8 @@ def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8
         environment.forget_settings()
         store.forget_default_store()
         app.logger.setLevel("WARNING")
-        capacity = operators * settings.route().calls_per_operator_hour
+        per_hour = settings.route().calls_per_operator_hour  # the configured value: the replay sets no tariff
+        capacity = operators * per_hour
         hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         rng = random.Random(seed)  # a reproducible caller mix
         callers = [_caller(rng) for _ in range(calls)]
@@ -176,7 +157,7 @@ def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8
                 for parameters in steps:
                     event = _event(n, parameters)
                     started = time.perf_counter()
-                    answers.append(app.lambda_handler(event, None, data=data, clock=lambda: instant))
+                    answers.append(app.answer(event, data, per_hour, clock=lambda: instant))
                     timings.append((time.perf_counter() - started) * 1000)
                     if answers[-1].get("fallback") == "true" or answers[-1].get("status") != "live":
                         break  # the flow stops asking: D5 with its technical-problem prompt, or hang-up

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 from moto import mock_aws
 
-from infra.local import seed, template
+from infra.local import atomic_moto, seed, template
 from infra.local.stack import ApiGateway, Functions, forget_cached_state
 
 EVENTS = Path(__file__).resolve().parent / "events"
@@ -22,8 +23,10 @@ TOKEN_KEY = "test-hashing-key-0123456789abcdef"
 
 
 def load_event(name: str) -> dict[str, Any]:
-    """A real AWS payload from tests/events, as it is."""
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    """A real AWS payload from tests/events, as it is (its callers' numbers watched in the logs)."""
+    from tests.reliability import log_watch
+
+    return log_watch.register_callers(json.loads((EVENTS / name).read_text(encoding="utf-8")))  # type: ignore[no-any-return]
 
 
 def _clear_caches() -> None:
@@ -44,6 +47,19 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     _clear_caches()
     yield
     _clear_caches()
+
+
+@pytest.fixture
+def function_environment(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Gives this process the named functions' own environment from template.yaml (every function's when none
+    is named), and forgets what was cached under the previous one."""
+
+    def use(*logical_ids: str) -> None:
+        for key, value in template.function_environment(*logical_ids).items():
+            monkeypatch.setenv(key, value)
+        _clear_caches()
+
+    return use
 
 
 @pytest.fixture
@@ -73,8 +89,8 @@ class Answer:
 class Api:
     """Calls the API through the emulated API Gateway in this process: authorizer, then handler."""
 
-    def __init__(self, cache_seconds: int = 0) -> None:
-        self.gateway = ApiGateway(Functions(), cache_seconds=cache_seconds)
+    def __init__(self, cache_seconds: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.gateway = ApiGateway(Functions(), cache_seconds=cache_seconds, clock=clock)
 
     def call(self, method: str, path: str, token: str | None = None, body: Any = None,
              headers: dict[str, str] | None = None, raw: bytes | None = None) -> Answer:
@@ -263,25 +279,8 @@ def snapshot(aws: None) -> Any:
 
 @pytest.fixture
 def atomic_dynamodb(aws: None) -> Iterator[None]:
-    """Serialise moto's DynamoDB requests, as DynamoDB itself makes each request atomic.
-
-    moto 5.2 is not thread-safe: `transact_write_items` checks every condition and then writes without a lock,
-    and a cancelled transaction restores deep copies of whole tables, wiping out writes that other threads made
-    meanwhile (see tests/test_activation_races.py). Tests that race threads against the store use this fixture
-    so that they test crisisline's claim logic, not moto's missing isolation."""
-    import threading
-
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: DynamoHandler) -> Any:
-        with lock:
-            return original(self)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DynamoHandler, "call_action", call_action)
+    """moto's DynamoDB applies each request whole, as DynamoDB does (infra/local/atomic_moto.py says why)."""
+    with atomic_moto.dynamodb_in_process():
         yield
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 
 from tests.conftest import load_event
+from tests.reliability import log_watch
 
 SAMPLE = "connect-lambda-event.json"
 
@@ -23,7 +24,7 @@ def connect_event(dialled: str, caller: str = "+32470123456", **parameters: str)
     event["Details"]["ContactData"]["SystemEndpoint"]["Address"] = dialled
     event["Details"]["ContactData"]["CustomerEndpoint"]["Address"] = caller
     event["Details"]["Parameters"] = dict(parameters)
-    return event
+    return log_watch.register_callers(event)  # type: ignore[no-any-return]
 
 
 @contextmanager
@@ -72,6 +73,17 @@ class InjectedErrors:
         response = AWSResponse("https://dynamodb.local", self.status, {}, None)
         return response, {"Error": {"Code": self.code, "Message": "injected"},
                           "ResponseMetadata": {"HTTPStatusCode": self.status}}
+
+
+class Attempts:
+    """Counts the requests a client sends for `operation` (each attempt, retries included)."""
+
+    def __init__(self, client: Any, operation: str) -> None:
+        self.count = 0
+        client.meta.events.register(f"before-call.dynamodb.{operation}", self)
+
+    def __call__(self, **_: Any) -> None:
+        self.count += 1
 
 
 class SplitClient:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from tests.conftest import Api, authority_body
+from tests.conftest import Api, at_once, authority_body
 
 
 def test_health_answers_without_a_token(api: Api) -> None:
@@ -199,3 +199,13 @@ def test_a_number_that_is_not_e164_is_refused(api: Api, admin: str, snapshot: An
     assert answer.status == 422
     assert answer.body["error"]["details"]["fields"][0]["field"] == "number"
     assert snapshot() == before
+
+
+def test_authorities_asking_at_the_same_moment_each_read_their_own_enrolment(
+        api: Api, enrol: Any, atomic_dynamodb: None) -> None:
+    # The local stack runs every function in one process, where Powertools keeps the current request on a class:
+    # it hands its functions one event at a time, as Lambda does, so no request is answered with another's.
+    tokens = {f"440{n:02d}": enrol(f"440{n:02d}", f"Gemeente {n}")[1] for n in range(8)}
+    asked = [authority_id for authority_id in tokens for _ in range(4)]
+    answers = at_once(len(asked), lambda n: api.get(f"/authorities/{asked[n]}", tokens[asked[n]]))
+    assert [(answer.status, (answer.body or {}).get("id")) for answer in answers] == [(200, id_) for id_ in asked]

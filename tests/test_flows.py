@@ -329,18 +329,14 @@ class OneLine:
 
 
 @pytest.fixture
-def routing(monkeypatch: pytest.MonkeyPatch) -> Callable[[tuple[str, ...]], Any]:
+def routing(function_environment: Callable[..., None]) -> Callable[[tuple[str, ...]], Any]:
     """An invoker for the simulator: the real routing function over one live line."""
-    for key, value in cfn.functions()["RouteFunction"].environment.items():
-        monkeypatch.setenv(key, value)
-    from crisisline import environment
-    from route import app
-
-    environment.forget_settings()
+    function_environment("RouteFunction")
+    from route import app, settings
 
     def invoker(languages: tuple[str, ...]) -> Any:
         data = OneLine(languages)
-        return lambda function, event: app.lambda_handler(event, None, data=data)
+        return lambda function, event: app.answer(event, data, settings.route().calls_per_operator_hour)
 
     return invoker
 

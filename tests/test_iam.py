@@ -272,12 +272,11 @@ def recorded() -> Iterator[Recorder]:
         patch.delenv("AWS_PROFILE", raising=False)
         for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-                           "POWERTOOLS_METRICS_DISABLED": "true", **template.environment()}.items():
-            patch.setenv(key, value)  # as conftest's `environment`, which runs per test, after this
-        for spec in template.functions().values():  # every function's own variables too (tariffs, bucket, …)
-            for key, value in spec.environment.items():
-                if key != "POWERTOOLS_SERVICE_NAME":
-                    patch.setenv(key, value)
+                           "POWERTOOLS_METRICS_DISABLED": "true",
+                           # as conftest's `environment`, which runs per test, after this, and every function's
+                           # own variables too (tariffs, bucket, …)
+                           **template.function_environment()}.items():
+            patch.setenv(key, value)
         patch.setattr(botocore.client.BaseClient, "_make_api_call", call)
         patch.setattr(botocore.signers, "generate_presigned_url", presign)
         with mock_aws():

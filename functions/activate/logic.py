@@ -373,6 +373,13 @@ def _idempotency_store() -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=settings.api().idempotency_table, boto3_client=client("dynamodb"))
 
 
+def forget_default_stores() -> None:
+    """Drop the store and idempotency records' layer made on first use: the next request makes them from the
+    environment as it is then, as a new execution environment would (the local stack and tests switch backends)."""
+    default_store.cache_clear()
+    _idempotency_store.cache_clear()
+
+
 def _idempotency_config() -> IdempotencyConfig:
     return IdempotencyConfig(event_key_jmespath="[authority_id, key]", payload_validation_jmespath="request",
                              raise_on_no_idempotency_key=True,

@@ -22,6 +22,7 @@ It never raises: whatever goes wrong, the caller reaches D5. Neither the caller'
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -30,6 +31,7 @@ from typing import Any
 from aws_lambda_powertools.logging import Logger
 
 from crisisline.clock import utc_now
+from crisisline.errors import StoreUnavailable
 from route import logic, settings
 from route.models import CallRequest, Decision
 from route.store import default_capacity, default_store
@@ -37,25 +39,51 @@ from route.store import default_capacity, default_store
 logger = Logger(service="route")
 settings.route()  # fail the cold start, not the first caller, when the environment is incomplete
 
+# Calls per operator-hour, or what gives them at an instant before a deadline (the tariffs in force).
+Capacity = int | Callable[[datetime, float], int]
 
-def lambda_handler(event: dict[str, Any], context: Any, data: logic.RoutingData | None = None,
-                   clock: Callable[[], datetime] = utc_now,
-                   capacity: Callable[[datetime, float], int] | None = None) -> dict[str, str]:
-    """Route one invocation from the contact flow; `data`, `clock` and `capacity` (calls per operator-hour at an
-    instant) are for tests and the surge replay. Without `data`, the tariffs say the capacity; with a test's
-    `data` and no `capacity`, CALLS_PER_OPERATOR_HOUR does. Never raises: whatever the event holds, the flow
-    gets a flat map of strings."""
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
+    """Route one invocation from the contact flow with the process's store, the tariffs' capacity and the UTC
+    clock. Never raises: whatever the event holds, the flow gets a flat map of strings."""
     try:
-        return _route(event, data, clock, capacity)
+        config = settings.route()
+        data: logic.RoutingData = default_store(config)
+        capacity: Capacity = default_capacity(config).calls_per_operator_hour
+    except Exception:  # no store could be made: every caller still reaches D5
+        logger.exception("routing store unavailable; fallback")
+        data, capacity = _NO_STORE, 1
+    return answer(event, data, capacity)
+
+
+def answer(event: Any, data: logic.RoutingData, capacity: Capacity,
+           clock: Callable[[], datetime] = utc_now) -> dict[str, str]:
+    """The flow's answer to one invocation, reading and counting with `data`; `capacity` is the calls per
+    operator-hour, or what gives them at an instant before a deadline (asked only when a call is counted).
+    The surge replay and the tests pass their own store and clock. Never raises."""
+    try:
+        return _route(event, data, capacity, clock)
     except Exception:  # the last guard: an event no check foresaw still sends the caller to D5
         logger.exception("routing failed outside a decision; fallback")  # logging reports its own failures
         return connect_answer(logic.fallback(CallRequest(dialled_number="")))
 
 
-def _route(event: Any, data: logic.RoutingData | None, clock: Callable[[], datetime],
-           capacity: Callable[[datetime, float], int] | None) -> dict[str, str]:
+class _NoStore:
+    """Stands in for a store the process could not make: every read fails, so every caller gets the fallback."""
+
+    def live_line(self, number: str, deadline: float) -> None:
+        raise StoreUnavailable("No routing store.")
+
+    def count_call(self, activation_id: str, now: datetime, deadline: float) -> int:
+        raise StoreUnavailable("No routing store.")
+
+
+_NO_STORE = _NoStore()
+
+
+def _route(event: Any, data: logic.RoutingData, capacity: Capacity,
+           clock: Callable[[], datetime]) -> dict[str, str]:
     started = time.monotonic()
-    config = settings.route()
     try:
         request = call_request(event)
     except (AttributeError, KeyError, TypeError) as error:
@@ -66,16 +94,10 @@ def _route(event: Any, data: logic.RoutingData | None, clock: Callable[[], datet
         decision = logic.fallback(CallRequest(dialled_number=""))
     else:
         try:
-            if data is None:
-                data = default_store(config)
-                capacity = capacity or default_capacity(config).calls_per_operator_hour
             # The budget is for waiting on DynamoDB; making the client (first call of a cold start) is not part of it.
-            deadline = time.monotonic() + config.budget_seconds
+            deadline = time.monotonic() + settings.route().budget_seconds
             now = clock()
-            per_hour: int | Callable[[], int] = config.calls_per_operator_hour
-            if capacity is not None:
-                source = capacity
-                per_hour = lambda: source(now, deadline)  # noqa: E731 - asked only when a call is counted
+            per_hour = capacity if isinstance(capacity, int) else functools.partial(capacity, now, deadline)
             decision = logic.decide(request, data, per_hour, now, deadline)
         except Exception:  # a caller must never reach the flow's error branch
             logger.exception("routing failed; fallback")

@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import uuid
 from typing import Any
-
-from infra.local import template
-
-if str(template.FUNCTIONS_DIR) not in sys.path:
-    sys.path.insert(0, str(template.FUNCTIONS_DIR))
 
 from crisisline import settings, tokens
 from crisisline.aws import client
 from crisisline.clock import iso, utc_now
 from crisisline.dynamo import to_item
 from crisisline.models import AuthorityIn, Caller, NumberIn
+from infra.local import template
 
 DEMO_AUTHORITY = {
     "id": "21004", "name": "Ville de Bruxelles / Stad Brussel", "languages": ["fr", "nl", "en"],

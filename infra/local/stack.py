@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from infra.local import template
+from infra.local import atomic_moto, template
 
 LOCAL_STAGE = "local"
 
@@ -49,12 +49,16 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+# Lambda hands each execution environment one event at a time, and its handlers may keep per-event state in
+# the process (Powertools keeps the current request on a class every API function's resolver shares, and the
+# correlation id on one Logger). This process runs every function: it invokes them one event at a time too.
+_ONE_EVENT_AT_A_TIME = threading.RLock()
+
+
 class Functions:
-    """The template's functions, imported on first use, invoked in this process."""
+    """The template's functions, imported on first use, invoked in this process one event at a time."""
 
     def __init__(self) -> None:
-        if str(template.FUNCTIONS_DIR) not in sys.path:
-            sys.path.insert(0, str(template.FUNCTIONS_DIR))
         self.specs = template.functions()
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._lock = threading.Lock()
@@ -67,7 +71,9 @@ class Functions:
             return self._handlers[logical_id]
 
     def invoke(self, logical_id: str, event: Any) -> Any:
-        return self.handler(logical_id)(event, LambdaContext(logical_id))
+        handler = self.handler(logical_id)
+        with _ONE_EVENT_AT_A_TIME:
+            return handler(event, LambdaContext(logical_id))
 
 
 def configure_environment(endpoint_url: str) -> None:
@@ -88,8 +94,7 @@ def forget_cached_state() -> None:
 
     aws.reset_clients()
     environment.forget_settings()
-    logic.default_store.cache_clear()
-    logic._idempotency_store.cache_clear()
+    logic.forget_default_stores()
     tokens.forget_key()
     routing = sys.modules.get("route.store")
     if routing is not None:
@@ -104,8 +109,11 @@ class ApiGateway:
     """Turns HTTP requests into API Gateway REST proxy events: route match, token authorizer with its
     validation expression and cache, then the route's function."""
 
-    def __init__(self, functions: Functions, cache_seconds: int | None = None) -> None:
+    def __init__(self, functions: Functions, cache_seconds: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock` (seconds, monotonic) ages the authorizer's cached answers."""
         self.functions = functions
+        self.clock = clock
         self.routes = template.api_routes()
         self.authorizer_id, validation, ttl = template.authorizer()
         self.validation = re.compile(validation)
@@ -146,7 +154,7 @@ class ApiGateway:
         token = _header(headers, "authorization")
         if not token or not self.validation.match(token):
             return _json_error(401, "unauthorized", "A valid bearer token is required.")
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             cached = self._cache.get(token)
         if cached and now - cached[0] < self.cache_seconds:
@@ -299,32 +307,6 @@ def _lambda_handler(functions: Functions, quiet: bool, ready: threading.Event) -
     return Handler
 
 
-# ---------------------------------------------------------------------- the AWS backend
-def _atomic_moto_server(port: int) -> Any:
-    """moto's threaded server, with each AWS request handled whole before the next begins.
-
-    DynamoDB applies every request atomically; moto's backend does not (a cancelled transaction restores a
-    copy of whole tables, and concurrent conditional writes both pass). Serialising requests gives the local
-    stack DynamoDB's guarantees, so two activations racing for the last number behave as they do in AWS."""
-    from moto.server import DomainDispatcherApplication, MotoRequestHandler, ThreadedMotoServer, create_backend_app
-    from werkzeug.serving import make_server
-
-    class AtomicMotoServer(ThreadedMotoServer):
-        def _server_entry(self) -> None:
-            backend = DomainDispatcherApplication(create_backend_app)
-            one_request = threading.Lock()
-
-            def app(environ: dict[str, Any], start_response: Any) -> Any:
-                with one_request:
-                    return list(backend(environ, start_response))
-
-            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
-            self._server_ready_event.set()
-            self._server.serve_forever()
-
-    return AtomicMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-
-
 # ---------------------------------------------------------------------- the whole stack
 class _Server(ThreadingHTTPServer):
     # API Gateway takes a burst of simultaneous connections; socketserver's listen backlog of 5 would reset
@@ -362,7 +344,7 @@ class LocalStack:
             _claimable(role, port)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's own request log
         moto_port = self.moto_port or _free_port()
-        self._moto = _atomic_moto_server(moto_port)
+        self._moto = atomic_moto.server(moto_port)
         self._moto.start()
         self.backend_url = f"http://127.0.0.1:{moto_port}"
         configure_environment(self.backend_url)

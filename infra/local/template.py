@@ -151,6 +151,18 @@ def environment(template: dict[str, Any] | None = None) -> dict[str, str]:
     return merged
 
 
+def function_environment(*logical_ids: str, template: dict[str, Any] | None = None) -> dict[str, str]:
+    """The environment of the named functions (every function when none is named) as one process that runs
+    them all sees it: Globals, then each one's own variables (they do not conflict), without the service name
+    that each function's loggers set for themselves."""
+    specs = functions(template)
+    merged = environment(template)
+    for logical_id in logical_ids or tuple(specs):
+        merged.update(specs[logical_id].environment)
+    merged.pop("POWERTOOLS_SERVICE_NAME", None)
+    return merged
+
+
 @dataclass(frozen=True)
 class ApiRoute:
     method: str

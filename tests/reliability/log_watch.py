@@ -3,11 +3,12 @@
 It collects every line the suite emits: each log record that reaches the root logger or a logger that does not
 propagate (message, extra fields and traceback), every line a test printed to stdout or stderr (Powertools'
 Logger and Metrics print their JSON there), and the output of the local stack's subprocess. It registers every
-secret the suite uses: each token that is hashed (`crisisline.tokens.token_hash` sees every token issued or
-checked) with its hashing key, the local stack's tokens and key, and each caller's number that a Connect event or
-contact record is built with. At the end of the session, after everything else, each pytest-xdist worker scans
-its own lines; a worker that finds a secret fails the run (the controller sets the exit status), and each worker
-records its figure line. A finding is reported masked, never as the secret itself."""
+secret the suite uses: while each test runs, each token that is hashed (`crisisline.tokens.token_hash` sees every
+token issued or checked) with its hashing key, and each caller's number that a contact record is built with; the
+local stack's tokens and key, and the callers of every Connect event the tests build. At the end of the session,
+after everything else, each pytest-xdist worker scans its own lines; a worker that finds a secret fails the run
+(the controller sets the exit status), and each worker records its figure line. A finding is reported masked,
+never as the secret itself."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,19 +95,41 @@ def add_output(where: str, lines: Iterable[str]) -> None:
         WATCH.add(where, line)
 
 
-def _wrap(module: Any, name: str, after: Callable[..., None]) -> None:
-    original = getattr(module, name)
-    if getattr(original, "_watched", False):
-        return
-
+def _watched(original: Callable[..., Any], after: Callable[..., None]) -> Callable[..., Any]:
     @functools.wraps(original)
     def watched(*args: Any, **kwargs: Any) -> Any:
         result = original(*args, **kwargs)
         after(result, *args, **kwargs)
         return result
 
-    watched._watched = True  # type: ignore[attr-defined]
-    setattr(module, name, watched)
+    return watched
+
+
+@contextmanager
+def watching() -> Iterator[None]:
+    """For one test (setup and teardown included): every token hashed or issued, every contact record built and
+    whatever the test reads of its own output is registered; after it, these functions are as they were.
+
+    A module that bound `contact_record` by name (`from … import contact_record`) gets the watched one too."""
+    import sys
+
+    from crisisline import tokens
+    from infra.connect import contact_record
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tokens, "token_hash", _watched(tokens.token_hash, _hashed))
+        patch.setattr(tokens, "new_token", _watched(tokens.new_token, lambda token, *_, **__: register_token(token)))
+        original = contact_record.contact_record
+        recorded = _watched(original, lambda record, *_, **__: register_callers(record))
+        for module in [contact_record, *(m for m in list(sys.modules.values())
+                                         if m is not None and vars(m).get("contact_record") is original)]:
+            patch.setattr(module, "contact_record", recorded)
+        # What a test reads itself through capsys or capfd never reaches its report: scan it here.
+        patch.setattr(pytest.CaptureFixture, "readouterr",
+                      _watched(pytest.CaptureFixture.readouterr,
+                               lambda result, *_, **__: (WATCH.add("captured by a test", result.out),
+                                                         WATCH.add("captured by a test", result.err))))
+        yield
 
 
 def _hashed(_: str, token: str, key: bytes, *rest: Any, **kw: Any) -> None:
@@ -153,26 +177,17 @@ class LogWatchPlugin:
         self.reports: list[dict[str, Any]] = []
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        from crisisline import tokens
-        from infra.connect import contact_record
+        from infra.connect import simulator
         from tests import conftest
 
-        # Before any module binds these names with `from … import`: test modules are collected after this.
-        _wrap(tokens, "token_hash", _hashed)
-        _wrap(tokens, "new_token", lambda token, *_, **__: register_token(token))
-        _wrap(contact_record, "contact_record", lambda record, *_, **__: register_callers(record))
-        _wrap(conftest, "load_event", lambda event, *_, **__: register_callers(event))
-        from infra.connect import simulator
-        from tests import route_support
-
-        _wrap(route_support, "connect_event", lambda event, *_, **__: register_callers(event))
-        # What a test reads itself through capsys or capfd never reaches its report: scan it here.
-        _wrap(pytest.CaptureFixture, "readouterr",
-              lambda result, *_, **__: (WATCH.add("captured by a test", result.out),
-                                        WATCH.add("captured by a test", result.err)))
         WATCH.keys.add(conftest.TOKEN_KEY)
         WATCH.callers.add(simulator.SIMULATED_CALLER)
         _attach()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+        with watching():
+            yield
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         WATCH.armed = any(item.nodeid.startswith(_SECRETS_TEST) for item in items)

@@ -441,7 +441,7 @@ def _route_paths(injector: Injector, tally: Tally) -> None:
         for name, event in invocations.items():
             with As("RouteFunction"):
                 injector.watch("RouteFunction")
-                reference = app.lambda_handler(event, None, data=store)
+                reference = app.answer(event, store, settings.route().calls_per_operator_hour)
                 calls = list(injector.calls)
                 tables.restore(base)
                 for fault in _faults(calls, delay=READ_TIMEOUT):
@@ -451,7 +451,7 @@ def _route_paths(injector: Injector, tally: Tally) -> None:
                     injector.watch("RouteFunction", fault)
                     started = time.monotonic()
                     try:
-                        answer = app.lambda_handler(event, None, data=store)
+                        answer = app.answer(event, store, settings.route().calls_per_operator_hour)
                     except Exception as error:  # noqa: BLE001 - the point: it must not raise
                         tally.routing.append(tally.check(False, f"{where}: raised {error!r}"))
                         continue
@@ -601,20 +601,12 @@ def _month_close(injector: Injector, tally: Tally) -> None:
 
 # ---------------------------------------------------------------------- the figure
 @pytest.fixture
-def function_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def every_function_environment(function_environment: Callable[..., None]) -> None:
     """Every function's own variables on top of Globals (they do not conflict)."""
-    from crisisline import environment
-
-    for spec in template.functions().values():
-        for key, value in spec.environment.items():
-            if key != "POWERTOOLS_SERVICE_NAME":
-                monkeypatch.setenv(key, value)
-    environment.forget_settings()
-    yield
-    environment.forget_settings()
+    function_environment()
 
 
-def test_dynamodb_failing_at_every_call_site_of_every_function_breaks_no_rule(function_environment: None) -> None:
+def test_dynamodb_failing_at_every_call_site_of_every_function_breaks_no_rule(every_function_environment: None) -> None:
     injector, tally = Injector(), Tally()
     started = time.monotonic()
     _month_close(injector, tally)

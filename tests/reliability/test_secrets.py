@@ -10,10 +10,10 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import boto3
-import pytest
 
 from infra.local import template
 from infra.local.stack import LambdaContext
@@ -75,16 +75,6 @@ def test_the_local_stacks_tokens_are_stored_only_as_keyed_hashes(local_stack: Ru
     assert all(re.fullmatch(r"[0-9a-f]{64}", item["token_hash"]["S"]) for item in credentials)
 
 
-def _function_environment(monkeypatch: pytest.MonkeyPatch, logical_id: str) -> None:
-    """A function's own environment from template.yaml, its cached settings forgotten."""
-    from infra.local.stack import forget_cached_state
-
-    for key, value in template.functions()[logical_id].environment.items():
-        if key != "POWERTOOLS_SERVICE_NAME":
-            monkeypatch.setenv(key, value)
-    forget_cached_state()
-
-
 def _logged_since(start: int) -> str:
     """The log lines the watch kept since `start` (records with their extra fields, whatever stream a
     Powertools Logger was bound to when its module was first imported)."""
@@ -92,8 +82,8 @@ def _logged_since(start: int) -> str:
 
 
 def test_a_malformed_connect_event_is_logged_with_the_callers_endpoint_erased(
-        aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    _function_environment(monkeypatch, "RouteFunction")
+        aws: None, function_environment: Callable[..., None]) -> None:
+    function_environment("RouteFunction")
     from route import app as route
 
     event = connect_event("+3280012345", caller=CALLER)
@@ -116,8 +106,8 @@ def _meter(event: dict[str, Any]) -> list[str]:
 
 
 def test_metering_logs_a_bad_contact_record_without_the_callers_number(
-        aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    _function_environment(monkeypatch, "MeterFunction")
+        aws: None, function_environment: Callable[..., None]) -> None:
+    function_environment("MeterFunction")
     bad = [{"CustomerEndpoint": {"Address": CALLER, "Type": "TELEPHONE_NUMBER"}, "InitiationTimestamp": "x"},
            {"ContactId": "c-1", "CustomerEndpoint": {"Address": CALLER}, "InitiationTimestamp": "not an instant"},
            f"{CALLER} is not JSON"]
@@ -132,3 +122,13 @@ def test_metering_logs_a_bad_contact_record_without_the_callers_number(
     printed = _logged_since(start)
     assert printed.count("contact record set aside") == len(bad)
     assert CALLER not in printed
+
+
+def test_the_log_watch_wraps_the_token_functions_only_while_a_test_runs() -> None:
+    from crisisline import tokens
+
+    during = tokens.token_hash
+    assert during.__wrapped__ is not None  # type: ignore[attr-defined] - this test's own watch
+    with log_watch.watching():
+        assert tokens.token_hash is not during
+    assert tokens.token_hash is during
