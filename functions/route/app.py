@@ -30,6 +30,7 @@ from typing import Any
 from aws_lambda_powertools.logging import Logger
 
 from crisisline.clock import utc_now
+from crisisline.observability import count_failure, publish_failures
 from route import logic, settings
 from route.models import CallRequest, Decision
 from route.store import default_capacity, default_store
@@ -49,7 +50,11 @@ def lambda_handler(event: dict[str, Any], context: Any, data: logic.RoutingData 
         return _route(event, data, clock, capacity)
     except Exception:  # the last guard: an event no check foresaw still sends the caller to D5
         logger.exception("routing failed outside a decision; fallback")  # logging reports its own failures
+        count_failure("RoutingErrors")
+        count_failure("RoutingFallbacks")
         return connect_answer(logic.fallback(CallRequest(dialled_number="")))
+    finally:
+        publish_failures()  # only a failure is counted: a routed call prints no metric line
 
 
 def _route(event: Any, data: logic.RoutingData | None, clock: Callable[[], datetime],
@@ -61,6 +66,7 @@ def _route(event: Any, data: logic.RoutingData | None, clock: Callable[[], datet
     except (AttributeError, KeyError, TypeError) as error:
         logger.warning("malformed Connect event; fallback",
                        extra={"problem": type(error).__name__, "event": _masked(event)})
+        count_failure("MalformedConnectEvents")
         request = None
     if request is None:
         decision = logic.fallback(CallRequest(dialled_number=""))
@@ -79,6 +85,7 @@ def _route(event: Any, data: logic.RoutingData | None, clock: Callable[[], datet
             decision = logic.decide(request, data, per_hour, now, deadline)
         except Exception:  # a caller must never reach the flow's error branch
             logger.exception("routing failed; fallback")
+            count_failure("RoutingErrors")
             decision = logic.fallback(request)
     _log(event, request, decision, started)
     return connect_answer(decision)
@@ -194,5 +201,9 @@ def _log(event: dict[str, Any], request: CallRequest | None, decision: Decision,
               "ms": round((time.monotonic() - started) * 1000, 1)}
     if decision.fallback or decision.capacity_checked is False:
         logger.warning("degraded routing", extra=fields)
+        if decision.fallback:
+            count_failure("RoutingFallbacks")
+        if decision.capacity_checked is False:
+            count_failure("RoutingCapacityUnchecked")
     else:
         logger.info("call routed", extra=fields)
