@@ -215,7 +215,7 @@ def _free_text(schema: dict[str, Any], sample: str) -> bool:
     return "pattern" not in schema or re.search(schema["pattern"], f"{sample[:1]}\u200b{sample[1:]}") is not None
 
 
-def _send_hostile(stack: RunningStack, session: requests.Session, tally: Hostile, kind: str, operation: Any,
+def _send_hostile(stack: RunningStack, session: requests.Session, tally: Hostile, kind: str, case: Any,
                   method: str, path: str, token: str, raw: bytes, content_type: str,
                   due: Any) -> None:
     """Send one hostile request; `due(response)` is None when it was refused as due, else what was wrong."""
@@ -225,10 +225,10 @@ def _send_hostile(stack: RunningStack, session: requests.Session, tally: Hostile
     what = f"{kind}: {method} {path} as {content_type} ({raw[:80]!r}): {response.status_code} {response.text[:200]}"
     if response.status_code >= 500:
         tally.server_errors.append(what)
-    if operation is not None:
+    if case is not None:  # None: /docs, which the document does not describe
         try:
-            operation.Case(media_type="application/json").validate_response(
-                response, checks=DOCUMENT_CHECKS[:-1])  # not negative_data_rejection: this case is not generated
+            # Not negative_data_rejection: a case made by hand has no generated data to judge.
+            case.validate_response(response, checks=DOCUMENT_CHECKS[:-1])
         except FailureGroup as group:
             tally.off_document.extend(f"{what}: {failure.title}" for failure in group.exceptions)
     problem = due(response)
@@ -272,10 +272,11 @@ def _refused_number(token: str, has_body_model: bool) -> Any:
     return due
 
 
-def _concrete(path: str, real: dict[str, str]) -> str:
-    parameters = {"authority_id": "44021", "credential_id": "no-such-credential", "number": "+3280099999",
-                  "month": time.strftime("%Y-%m"), **real}
-    return re.sub(r"\{(\w+)\}", lambda name: urllib.parse.quote(parameters[name.group(1)], safe=""), path)
+def _path_parameters(path: str, real: dict[str, str]) -> dict[str, str]:
+    """A value for each parameter of `path`: the real one when known, else one of the right form."""
+    known = {"authority_id": "44021", "credential_id": "no-such-credential", "number": "+3280099999",
+             "month": time.strftime("%Y-%m"), **real}
+    return {name: known[name] for name in re.findall(r"\{(\w+)\}", path)}
 
 
 def _hostile_input(stack: RunningStack, tokens: dict[str, str], operations: list[Any], document: dict[str, Any],
@@ -287,14 +288,18 @@ def _hostile_input(stack: RunningStack, tokens: dict[str, str], operations: list
         for operation, method, template_path in [*targets, (None, *openapi.DOCS_ROUTE)]:
             key = f"{method} {template_path}"
             token = tokens["authority" if key == "POST /activations" else "admin"]
-            path = _concrete(template_path, {"activation_id": activation_id})
+            parameters = _path_parameters(template_path, {"activation_id": activation_id})
+            path = template_path.format(**{name: urllib.parse.quote(value, safe="")
+                                           for name, value in parameters.items()})
             operation_document = document["paths"].get(template_path, {}).get(method.lower(), {})
             assert ("requestBody" in operation_document) == (key in BASE_BODIES), \
                 f"{key}: give it a valid body in BASE_BODIES"
 
-            def send(kind: str, raw: bytes, due: Any, content_type: str = "application/json",
-                     operation: Any = operation, method: str = method, path: str = path, token: str = token) -> None:
-                _send_hostile(stack, session, tally, kind, operation, method, path, token, raw, content_type, due)
+            case = operation.Case(path_parameters=parameters, media_type="application/json") if operation else None
+
+            def send(kind: str, raw: bytes, due: Any, content_type: str = "application/json", case: Any = case,
+                     method: str = method, path: str = path, token: str = token) -> None:
+                _send_hostile(stack, session, tally, kind, case, method, path, token, raw, content_type, due)
 
             _attack(send, BASE_BODIES.get(key), operation_document, document)
     return tally
