@@ -137,6 +137,19 @@ def test_a_failure_outside_any_decision_is_counted(route: Any, published: Publis
     assert published() == Counter({"RoutingErrors": 1, "RoutingFallbacks": 1})
 
 
+def test_a_metric_that_cannot_be_published_does_not_fail_the_call(route: Any, published: Published,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from crisisline.observability import metrics
+
+    def unpublishable(**_: Any) -> None:
+        raise ValueError("EMF refused")
+
+    monkeypatch.setattr(metrics, "flush_metrics", unpublishable)
+    answer = route.lambda_handler(connect_event(NUMBER, language="nl"), None, data=LineData(read_fails=True))
+    assert (answer["queue"], answer["fallback"]) == ("D5", "true")
+    metrics.clear_metrics()
+
+
 # ---------------------------------------------------------------------- the API and its authorizer
 def test_an_api_request_answered_503_is_counted(api: Api, gent: str, published: Published) -> None:
     from crisisline.aws import client

@@ -41,6 +41,11 @@ def count_failure(name: str) -> None:
 
 def publish_failures() -> None:
     """Publish what this invocation counted (one EMF line); nothing, not even a warning, when it counted
-    nothing. For functions that do not flush with `@metrics.log_metrics`, such as routing on its hot path."""
-    if metrics.metric_set:
+    nothing. For functions that do not flush with `@metrics.log_metrics`, such as routing on its hot path.
+    Never raises: a metric that cannot be published must not fail the call it counts."""
+    if not metrics.metric_set:
+        return
+    try:
         metrics.flush_metrics()
+    except Exception:  # the failure itself is in the log line already written
+        logger.warning("failure metrics not published", exc_info=True)
