@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisisline import settings, tokens
-from crisisline.observability import logger, metrics
+from crisisline.observability import count_failure, logger, metrics
 
 settings.authorizer()  # fail the cold start, not the first token, when the environment is incomplete
 
@@ -24,7 +24,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 def _authorize(event: dict[str, Any]) -> dict[str, Any]:
     config = settings.authorizer()
     token = tokens.bearer_token(event.get("authorizationToken"))
-    credential = tokens.credential(token, config.credentials_table, config.token_key_parameter) if token else None
+    try:
+        credential = tokens.credential(token, config.credentials_table, config.token_key_parameter) if token else None
+    except Exception as error:
+        # Neither allowed nor refused: API Gateway answers 503 (AUTHORIZER_FAILURE) with Retry-After.
+        logger.warning("token not checked", extra={"problem": type(error).__name__})
+        count_failure("AuthorizerErrors")
+        raise
     if credential is None:
         metrics.add_metric(name="AuthFailures", unit=MetricUnit.Count, value=1)
         logger.info("token refused")

@@ -36,7 +36,7 @@ from crisisline.models import (
     check_messages,
     check_number_kind,
 )
-from crisisline.observability import logger
+from crisisline.observability import count_failure, logger
 from crisisline.store import REVOKED_PREFIX, Store
 
 _CHANGE_ATTEMPTS = 20  # each lost attempt means another change was written: a few people, not a crowd
@@ -302,6 +302,7 @@ def open_activation(caller: Caller, request: ActivationIn, store: Store, idempot
             # 503 would say nothing happened); a retry once the record's in-progress window has passed finds
             # this activation by its key (see _open_once).
             logger.warning("idempotency record not completed", extra={"activation_id": opened[0][0]["id"]})
+            count_failure("IdempotencyRecordsNotCompleted")
             return opened[0]
         raise errors.StoreUnavailable("The state store did not answer in time; retry shortly.",
                                       retry_after=2) from error

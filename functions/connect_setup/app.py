@@ -12,6 +12,7 @@ from typing import Any
 
 from connect_setup.connect import BotoConnect, ConnectNumbers
 from connect_setup.pool import PoolRequest, ensure_pool
+from crisisline.observability import count_failure, publish_failures
 
 logger = logging.getLogger(__name__)
 Responder = Callable[[str, dict[str, Any]], None]
@@ -46,5 +47,7 @@ def lambda_handler(event: dict[str, Any], context: Any, connect: ConnectNumbers 
             body["Data"] = {"Numbers": ",".join(numbers), "Count": str(len(numbers))}
     except Exception as error:  # any failure must reach CloudFormation as FAILED
         logger.exception("pool numbers failed")
+        count_failure("PoolNumbersFailures")
+        publish_failures()
         body.update(Status="FAILED", Reason=f"{type(error).__name__}: {error}"[:500])
     respond(event["ResponseURL"], body)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from crisisline import errors, settings, tokens
 from crisisline.models import FIELD_FORMATS, FIELD_NAMES, Caller, Role
-from crisisline.observability import logger
+from crisisline.observability import count_failure, logger
 
 MAX_BODY_BYTES = 64 * 1024
 # No body of this API nests more than a few levels; Python's JSON parser recurses once per level and fails
@@ -309,6 +309,7 @@ def _domain_error(failure: errors.DomainError) -> Response[dict[str, Any]]:
     headers = {"Retry-After": str(failure.details["retry_after"])} if "retry_after" in failure.details else None
     if failure.status >= 500:
         logger.warning("store unavailable", extra={"code": failure.code})
+        count_failure("StoreUnavailable")
     return error(failure.status, failure.code, failure.message, failure.details, headers)
 
 

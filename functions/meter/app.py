@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import Ki
 
 from crisisline.clock import utc_now
 from crisisline.errors import StoreUnavailable
+from crisisline.observability import count_failure, publish_failures
 from meter import settings
 from meter.logic import StillContended, meter_contact_record, set_aside_unmeterable, set_aside_unreadable
 from meter.records import MalformedRecord, read_contact_record
@@ -46,6 +47,13 @@ def lambda_handler(event: dict[str, Any], context: Any, store: UsageStore | None
     processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
 
     def meter_one(record: KinesisStreamRecord) -> None:
+        try:
+            meter_or_set_aside(record)
+        except Exception:
+            count_failure("ContactRecordsRetried")  # reported: Lambda retries it, then the failure queue keeps it
+            raise
+
+    def meter_or_set_aside(record: KinesisStreamRecord) -> None:
         sequence = record.kinesis.sequence_number
         try:
             contact = read_contact_record(record.kinesis.data_as_bytes())
@@ -55,6 +63,7 @@ def lambda_handler(event: dict[str, Any], context: Any, store: UsageStore | None
             set_aside_unreadable(record.event_id, arrived, str(error), usage)
             logger.warning("contact record set aside", extra={"sequence_number": sequence, "reason": "unreadable",
                                                               "problem": str(error)})
+            count_failure("ContactRecordsSetAside")
             return
         try:
             outcome = meter_contact_record(contact, usage)
@@ -69,10 +78,15 @@ def lambda_handler(event: dict[str, Any], context: Any, store: UsageStore | None
             logger.warning("contact record set aside", extra={"sequence_number": sequence,
                                                               "contact_id": outcome.contact_id,
                                                               "reason": outcome.reason})
+            count_failure("ContactRecordsSetAside")
             return
         logger.info("contact record metered", extra={"contact_id": outcome.contact_id, "result": outcome.result,
                                                      "activation_id": outcome.activation_id,
                                                      "period": outcome.period})
 
-    answer = process_partial_response(event=event, record_handler=meter_one, processor=processor, context=context)
+    try:
+        answer = process_partial_response(event=event, record_handler=meter_one, processor=processor,
+                                          context=context)
+    finally:
+        publish_failures()
     return dict(answer)

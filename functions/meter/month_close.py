@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisisline.clock import utc_now
 from crisisline.months import month_of, previous_month
-from crisisline.observability import logger
+from crisisline.observability import count_failure, logger, publish_failures
 from meter import billing
 from meter.billing_store import BillingStore, export_settings
 
@@ -23,6 +23,14 @@ def lambda_handler(event: dict[str, Any] | None, context: LambdaContext, store: 
                    now: datetime | None = None) -> dict[str, Any]:
     now = now or utc_now()
     month = (event or {}).get("month") or previous_month(month_of(now))
-    result = billing.freeze_month(str(month), store or BillingStore(), now)
+    try:
+        result = billing.freeze_month(str(month), store or BillingStore(), now)
+    except Exception:
+        # The scheduler invokes it again (its retry policy); until a run succeeds, the month has no frozen export.
+        logger.exception("month close failed", extra={"month": month})
+        count_failure("MonthCloseFailures")
+        raise
+    finally:
+        publish_failures()
     logger.info("month closed", extra={"month": month, "frozen_now": result["frozen_now"]})
     return result

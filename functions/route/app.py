@@ -32,6 +32,7 @@ from aws_lambda_powertools.logging import Logger
 
 from crisisline.clock import utc_now
 from crisisline.errors import StoreUnavailable
+from crisisline.observability import count_failure, publish_failures
 from route import logic, settings
 from route.models import CallRequest, Decision
 from route.store import default_capacity, default_store
@@ -65,7 +66,11 @@ def answer(event: Any, data: logic.RoutingData, capacity: Capacity,
         return _route(event, data, capacity, clock)
     except Exception:  # the last guard: an event no check foresaw still sends the caller to D5
         logger.exception("routing failed outside a decision; fallback")  # logging reports its own failures
+        count_failure("RoutingErrors")
+        count_failure("RoutingFallbacks")
         return connect_answer(logic.fallback(CallRequest(dialled_number="")))
+    finally:
+        publish_failures()  # only a failure is counted: a routed call prints no metric line
 
 
 class _NoStore:
@@ -89,6 +94,7 @@ def _route(event: Any, data: logic.RoutingData, capacity: Capacity,
     except (AttributeError, KeyError, TypeError) as error:
         logger.warning("malformed Connect event; fallback",
                        extra={"problem": type(error).__name__, "event": _masked(event)})
+        count_failure("MalformedConnectEvents")
         request = None
     if request is None:
         decision = logic.fallback(CallRequest(dialled_number=""))
@@ -101,6 +107,7 @@ def _route(event: Any, data: logic.RoutingData, capacity: Capacity,
             decision = logic.decide(request, data, per_hour, now, deadline)
         except Exception:  # a caller must never reach the flow's error branch
             logger.exception("routing failed; fallback")
+            count_failure("RoutingErrors")
             decision = logic.fallback(request)
     _log(event, request, decision, started)
     return connect_answer(decision)
@@ -216,5 +223,9 @@ def _log(event: dict[str, Any], request: CallRequest | None, decision: Decision,
               "ms": round((time.monotonic() - started) * 1000, 1)}
     if decision.fallback or decision.capacity_checked is False:
         logger.warning("degraded routing", extra=fields)
+        if decision.fallback:
+            count_failure("RoutingFallbacks")
+        if decision.capacity_checked is False:
+            count_failure("RoutingCapacityUnchecked")
     else:
         logger.info("call routed", extra=fields)
