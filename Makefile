@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(PY) -m infra.connect.checker
 
 reliability: $(STAMP)
-	CRISISLINE_RELIABILITY=full $(PY) -m pytest -n 2 -q tests/reliability
+	CRISISLINE_RELIABILITY=full $(PY) -m pytest -n 2 -q tests/reliability tests/test_iam.py
 	$(PY) -m tests.reliability.figures
 
 bench: $(STAMP)
