@@ -24,6 +24,8 @@ from tests.conftest import Api, activation_body
 from tests.route_support import InjectedErrors, connect_event
 from tests.test_meter_ingest import Stream, deliver, record
 
+CAPACITY = 12  # calls per operator-hour: routing with a store of its own, as the surge replay does
+
 __all__ = ["finance_env"]  # fixtures
 
 NUMBER = "+3280012345"
@@ -92,26 +94,25 @@ class LineData:
 
 
 def test_a_call_routed_as_usual_publishes_no_metric_line(route: Any, published: Published) -> None:
-    answer = route.lambda_handler(connect_event(NUMBER, language="nl", choice="2"), None, data=LineData())
+    answer = route.answer(connect_event(NUMBER, language="nl", choice="2"), LineData(), CAPACITY)
     assert answer["queue"] == "D2"
     assert published() == Counter()
 
 
 def test_a_caller_sent_to_the_fallback_is_counted(route: Any, published: Published) -> None:
-    answer = route.lambda_handler(connect_event(NUMBER, language="nl"), None, data=LineData(read_fails=True))
+    answer = route.answer(connect_event(NUMBER, language="nl"), LineData(read_fails=True), CAPACITY)
     assert answer["fallback"] == "true"
     assert published() == Counter({"RoutingFallbacks": 1})
 
 
 def test_a_call_counted_without_its_capacity_check_is_counted(route: Any, published: Published) -> None:
-    answer = route.lambda_handler(connect_event(NUMBER, language="en", choice="1"), None,
-                                  data=LineData(count_fails=True))
+    answer = route.answer(connect_event(NUMBER, language="en", choice="1"), LineData(count_fails=True), CAPACITY)
     assert (answer["fallback"], answer["overflow"]) == ("false", "false")
     assert published() == Counter({"RoutingCapacityUnchecked": 1})
 
 
 def test_a_malformed_connect_event_is_counted_with_its_fallback(route: Any, published: Published) -> None:
-    answer = route.lambda_handler({"Details": "not a map"}, None, data=LineData())
+    answer = route.answer({"Details": "not a map"}, LineData(), CAPACITY)
     assert answer["fallback"] == "true"
     assert published() == Counter({"MalformedConnectEvents": 1, "RoutingFallbacks": 1})
 
@@ -121,7 +122,7 @@ def test_a_routing_error_nobody_foresaw_is_counted_with_its_fallback(route: Any,
         def live_line(self, number: str, deadline: float) -> LiveLine | None:
             raise RuntimeError("bug")
 
-    answer = route.lambda_handler(connect_event(NUMBER, language="en"), None, data=Broken())
+    answer = route.answer(connect_event(NUMBER, language="en"), Broken(), CAPACITY)
     assert answer["fallback"] == "true"
     assert published() == Counter({"RoutingErrors": 1, "RoutingFallbacks": 1})
 
@@ -132,7 +133,7 @@ def test_a_failure_outside_any_decision_is_counted(route: Any, published: Publis
         raise RuntimeError("bug")
 
     monkeypatch.setattr(route, "_log", broken_log)
-    answer = route.lambda_handler(connect_event(NUMBER, language="en"), None, data=LineData())
+    answer = route.answer(connect_event(NUMBER, language="en"), LineData(), CAPACITY)
     assert answer["fallback"] == "true"
     assert published() == Counter({"RoutingErrors": 1, "RoutingFallbacks": 1})
 
@@ -145,7 +146,7 @@ def test_a_metric_that_cannot_be_published_does_not_fail_the_call(route: Any, pu
         raise ValueError("EMF refused")
 
     monkeypatch.setattr(metrics, "flush_metrics", unpublishable)
-    answer = route.lambda_handler(connect_event(NUMBER, language="nl"), None, data=LineData(read_fails=True))
+    answer = route.answer(connect_event(NUMBER, language="nl"), LineData(read_fails=True), CAPACITY)
     assert (answer["queue"], answer["fallback"]) == ("D5", "true")
     metrics.clear_metrics()
 
