@@ -21,14 +21,19 @@ def summary(figures: dict[str, list[str]]) -> list[str]:
     """The closing lines: how many figures with an aim met it, and each one that MISSED it, by module."""
     aimed = [(name, line) for name, lines in figures.items() for line in lines if AIMED.search(line)]
     missed = [f"  {name}: {line}" for name, line in aimed if MISSED in line]
-    head = (f"{len(aimed) - len(missed)} of {len(aimed)} figures with an aim met it; "
-            f"{len(missed)} {MISSED}{':' if missed else ''}")
+    head = (
+        f"{len(aimed) - len(missed)} of {len(aimed)} figures with an aim met it; "
+        f"{len(missed)} {MISSED}{':' if missed else ''}"
+    )
     return ["## summary", f"  {head}", *missed]
 
 
 def main() -> int:
-    names = sorted(info.name for info in pkgutil.iter_modules([str(Path(__file__).parent)])
-                   if info.name not in ("common",) and not info.name.startswith("_"))
+    names = sorted(
+        info.name
+        for info in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if info.name not in ("common",) and not info.name.startswith("_")
+    )
     figures: dict[str, list[str]] = {}
     for name in names:
         module = importlib.import_module(f"bench.{name}")

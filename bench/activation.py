@@ -15,14 +15,23 @@ REQUESTS = 200
 
 
 def _activation(n: int) -> dict[str, Any]:
-    return {"reason": f"bench {n}", "languages": ["nl", "fr"], "message": {"nl": "Blijf binnen.", "fr": "Restez."},
-            "victim_information": n % 2 == 0, "operators": 4}
+    return {
+        "reason": f"bench {n}",
+        "languages": ["nl", "fr"],
+        "message": {"nl": "Blijf binnen.", "fr": "Restez."},
+        "victim_information": n % 2 == 0,
+        "operators": 4,
+    }
 
 
 def _authority(n: int) -> dict[str, Any]:
-    return {"id": f"{10000 + n:05d}", "name": f"Gemeente {n}", "languages": ["nl", "fr"],
-            "agreement": {"reference": f"A-{n}", "signed_on": "2026-01-01"},
-            "billing": {"reference": f"B-{n}", "email": "b@example.be"}}
+    return {
+        "id": f"{10000 + n:05d}",
+        "name": f"Gemeente {n}",
+        "languages": ["nl", "fr"],
+        "agreement": {"reference": f"A-{n}", "signed_on": "2026-01-01"},
+        "billing": {"reference": f"B-{n}", "email": "b@example.be"},
+    }
 
 
 def calls_per_activation() -> list[str]:
@@ -32,9 +41,15 @@ def calls_per_activation() -> list[str]:
     from infra.local import seed, template
     from infra.local.stack import ApiGateway, Functions
 
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": template.LOCAL_REGION, **template.environment(),
-                       "POWERTOOLS_LOG_LEVEL": "ERROR"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": template.LOCAL_REGION,
+            **template.environment(),
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+        }
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     lines = []
     with mock_aws(), counting_calls() as counter:
@@ -55,13 +70,17 @@ def calls_per_activation() -> list[str]:
             call("POST", "/numbers", admin, {"number": f"+3280055{n:03d}", "kind": "toll_free"})
         for token in tokens:  # warm the authorizer cache and the handler
             call("GET", "/activations", token, None)
-        for label, token, headers in (("with Idempotency-Key", tokens[0], {"Idempotency-Key": "bench-1"}),
-                                      ("without Idempotency-Key", tokens[1], None)):
+        for label, token, headers in (
+            ("with Idempotency-Key", tokens[0], {"Idempotency-Key": "bench-1"}),
+            ("without Idempotency-Key", tokens[1], None),
+        ):
             counter.reset()
             status, _ = call("POST", "/activations", token, _activation(1), headers)
             assert status == 201
-            lines.append(f"AWS calls per activation {label}: {len(counter.calls)} ({', '.join(counter.calls)}) "
-                         f"{aim(len(counter.calls), 4)}")
+            lines.append(
+                f"AWS calls per activation {label}: {len(counter.calls)} ({', '.join(counter.calls)}) "
+                f"{aim(len(counter.calls), 4)}"
+            )
     return lines
 
 
@@ -70,8 +89,10 @@ def cold_import() -> list[str]:
 
     env = {**os.environ, "AWS_DEFAULT_REGION": template.LOCAL_REGION, **template.environment()}
     module_s, boto_s, ratio = cold_import_ratio("activate.app", env)
-    return [f"cold import activate.app {module_s * 1000:.0f} ms vs import boto3 {boto_s * 1000:.0f} ms: "
-            f"ratio {ratio:.2f} {aim(ratio, 1.6)}"]
+    return [
+        f"cold import activate.app {module_s * 1000:.0f} ms vs import boto3 {boto_s * 1000:.0f} ms: "
+        f"ratio {ratio:.2f} {aim(ratio, 1.6)}"
+    ]
 
 
 def http_latency() -> list[str]:
@@ -83,10 +104,12 @@ def http_latency() -> list[str]:
         admin = seed.admin_credential()
 
         def send(method: str, path: str, token: str | None = None, body: Any = None) -> tuple[Any, float]:
-            request = urllib.request.Request(f"{stack.api_url}{path}", method=method,
-                                             data=None if body is None else json.dumps(body).encode(),
-                                             headers={"Authorization": f"Bearer {token}",
-                                                      "Content-Type": "application/json"} if token else {})
+            request = urllib.request.Request(
+                f"{stack.api_url}{path}",
+                method=method,
+                data=None if body is None else json.dumps(body).encode(),
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"} if token else {},
+            )
             started = time.perf_counter()
             with urllib.request.urlopen(request, timeout=30) as answer:
                 answer_body = json.loads(answer.read())
@@ -103,8 +126,10 @@ def http_latency() -> list[str]:
             assert opened["status"] == "live"
             times.append(seconds)
     p50, p99, h50 = percentile(times, 0.5), percentile(times, 0.99), percentile(health, 0.5)
-    return [f"local POST /activations over HTTP, {REQUESTS} requests: p50 {p50 * 1000:.1f} ms, "
-            f"p99 {p99 * 1000:.1f} ms (p50 {p50 / h50:.1f}x GET /health's {h50 * 1000:.1f} ms, same run)"]
+    return [
+        f"local POST /activations over HTTP, {REQUESTS} requests: p50 {p50 * 1000:.1f} ms, "
+        f"p99 {p99 * 1000:.1f} ms (p50 {p50 / h50:.1f}x GET /health's {h50 * 1000:.1f} ms, same run)"
+    ]
 
 
 def run() -> list[str]:

@@ -38,23 +38,49 @@ def _seed(month: str, contacts: int, activations: int, prefix: str) -> None:
     share = contacts // activations
     for n in range(activations):
         activation_id = f"{prefix}-{n:04d}"
-        dynamodb.put_item(TableName=template.physical_table_name("ActivationsTable"), Item=to_item({
-            "id": activation_id, "authority_id": f"{10000 + n % 50:05d}", "authority_name": f"Gemeente {n % 50}",
-            "number": f"+3280{n:07d}", "number_kind": "toll_free" if n % 3 else "did", "status": "closed",
-            "requested_at": opened, "opened_at": opened, "closed_at": closed, "operators": 4,
-            "operator_timeline": [{"at": opened, "operators": 4}]}))
-        dynamodb.put_item(TableName=template.physical_table_name("UsageTable"), Item=to_item({
-            "activation_id": activation_id, "period": month, "month": month, "calls": share,
-            "d2_calls": share // 5, "answered_calls": share * 3 // 4, "abandoned_calls": share // 4,
-            "call_seconds": share * 130, "queue_seconds": share * 30}))
+        dynamodb.put_item(
+            TableName=template.physical_table_name("ActivationsTable"),
+            Item=to_item(
+                {
+                    "id": activation_id,
+                    "authority_id": f"{10000 + n % 50:05d}",
+                    "authority_name": f"Gemeente {n % 50}",
+                    "number": f"+3280{n:07d}",
+                    "number_kind": "toll_free" if n % 3 else "did",
+                    "status": "closed",
+                    "requested_at": opened,
+                    "opened_at": opened,
+                    "closed_at": closed,
+                    "operators": 4,
+                    "operator_timeline": [{"at": opened, "operators": 4}],
+                }
+            ),
+        )
+        dynamodb.put_item(
+            TableName=template.physical_table_name("UsageTable"),
+            Item=to_item(
+                {
+                    "activation_id": activation_id,
+                    "period": month,
+                    "month": month,
+                    "calls": share,
+                    "d2_calls": share // 5,
+                    "answered_calls": share * 3 // 4,
+                    "abandoned_calls": share // 4,
+                    "call_seconds": share * 130,
+                    "queue_seconds": share * 30,
+                }
+            ),
+        )
 
 
 def _export_seconds(gateway: Any, token: str, month: str, export_format: str) -> float:
     times = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        status, _, raw = gateway.handle("GET", f"/exports/{month}?format={export_format}",
-                                        {"Authorization": f"Bearer {token}"}, b"")
+        status, _, raw = gateway.handle(
+            "GET", f"/exports/{month}?format={export_format}", {"Authorization": f"Bearer {token}"}, b""
+        )
         times.append(time.perf_counter() - started)
         assert status == 200, raw[:300]
     return statistics.median(times)
@@ -66,9 +92,15 @@ def run() -> list[str]:
     from infra.local import seed, template
     from infra.local.stack import ApiGateway, Functions, forget_cached_state
 
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": template.LOCAL_REGION, "POWERTOOLS_LOG_LEVEL": "ERROR",
-                       **template.functions()["ExportFunction"].environment})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": template.LOCAL_REGION,
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            **template.functions()["ExportFunction"].environment,
+        }
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     forget_cached_state()
     lines = []
@@ -76,18 +108,23 @@ def run() -> list[str]:
         seed.provision("bench-key")
         admin = seed.admin_credential()
         gateway = ApiGateway(Functions(), cache_seconds=300)
-        _, _, raw = gateway.handle("POST", "/credentials", {"Authorization": f"Bearer {admin}",
-                                                                 "Content-Type": "application/json"},
-                                        json.dumps({"role": "finance", "label": "bench"}).encode())
+        _, _, raw = gateway.handle(
+            "POST",
+            "/credentials",
+            {"Authorization": f"Bearer {admin}", "Content-Type": "application/json"},
+            json.dumps({"role": "finance", "label": "bench"}).encode(),
+        )
         finance = json.loads(raw)["token"]
         for (month, contacts), prefix in ((SMALL, "small"), (LARGE, "large")):
             _seed(month, contacts, ACTIVATIONS, prefix)
         for export_format in ("json", "csv", "xlsx"):
             small = _export_seconds(gateway, finance, SMALL[0], export_format)
             large = _export_seconds(gateway, finance, LARGE[0], export_format)
-            lines.append(f"export {export_format}: {LARGE[1]:,} contacts {large * 1000:.1f} ms, {SMALL[1]:,} "
-                         f"contacts {small * 1000:.1f} ms, ratio {large / small:.2f} "
-                         f"{aim(large / small, 1.3, note=f'{ACTIVATIONS} activations each')}")
+            lines.append(
+                f"export {export_format}: {LARGE[1]:,} contacts {large * 1000:.1f} ms, {SMALL[1]:,} "
+                f"contacts {small * 1000:.1f} ms, ratio {large / small:.2f} "
+                f"{aim(large / small, 1.3, note=f'{ACTIVATIONS} activations each')}"
+            )
         for activations, month in ((1, "2026-06"), (ACTIVATIONS, LARGE[0]), (200, "2026-07")):
             if month != LARGE[0]:
                 _seed(month, 1_000 * activations, activations, f"m{month}")
@@ -96,7 +133,8 @@ def run() -> list[str]:
             gateway.handle("GET", f"/exports/{month}", {"Authorization": f"Bearer {finance}"}, b"")
             calls = Counter(counter.calls)
             shown = ", ".join(f"{name} {count}" for name, count in sorted(calls.items()))
-            lines.append(f"AWS calls per export with {activations} activation(s) in the month: {sum(calls.values())} "
-                         f"({shown})")
+            lines.append(
+                f"AWS calls per export with {activations} activation(s) in the month: {sum(calls.values())} ({shown})"
+            )
     forget_cached_state()
     return lines

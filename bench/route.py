@@ -20,17 +20,31 @@ WARM_ROUNDS = 300
 
 
 def _event(**parameters: str) -> dict[str, Any]:
-    return {"Name": "ContactFlowEvent", "Details": {"Parameters": parameters, "ContactData": {
-        "ContactId": "bench", "Channel": "VOICE", "Queue": None, "Attributes": {},
-        "CustomerEndpoint": {"Address": "+32470000000", "Type": "TELEPHONE_NUMBER"},
-        "SystemEndpoint": {"Address": NUMBER, "Type": "TELEPHONE_NUMBER"}}}}
+    return {
+        "Name": "ContactFlowEvent",
+        "Details": {
+            "Parameters": parameters,
+            "ContactData": {
+                "ContactId": "bench",
+                "Channel": "VOICE",
+                "Queue": None,
+                "Attributes": {},
+                "CustomerEndpoint": {"Address": "+32470000000", "Type": "TELEPHONE_NUMBER"},
+                "SystemEndpoint": {"Address": NUMBER, "Type": "TELEPHONE_NUMBER"},
+            },
+        },
+    }
 
 
 def _route_environment() -> dict[str, str]:
     from infra.local import template
 
-    return {"AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench", **template.functions()["RouteFunction"].environment}
+    return {
+        "AWS_DEFAULT_REGION": template.LOCAL_REGION,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        **template.functions()["RouteFunction"].environment,
+    }
 
 
 @contextmanager
@@ -42,8 +56,14 @@ def _live_line() -> Iterator[Any]:
     from infra.local.stack import ApiGateway, Functions
 
     saved = dict(os.environ)
-    os.environ.update({**template.environment(), **_route_environment(), "POWERTOOLS_METRICS_DISABLED": "true",
-                       "POWERTOOLS_LOG_LEVEL": "ERROR"})
+    os.environ.update(
+        {
+            **template.environment(),
+            **_route_environment(),
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+        }
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
         with mock_aws(), warnings.catch_warnings():
@@ -53,19 +73,35 @@ def _live_line() -> Iterator[Any]:
             gateway = ApiGateway(Functions(), cache_seconds=300)
 
             def post(path: str, token: str, body: dict[str, Any]) -> Any:
-                status, _, raw = gateway.handle("POST", path, {"Authorization": f"Bearer {token}"},
-                                                json.dumps(body).encode())
+                status, _, raw = gateway.handle(
+                    "POST", path, {"Authorization": f"Bearer {token}"}, json.dumps(body).encode()
+                )
                 assert status == 201, raw
                 return json.loads(raw)
 
-            authority = post("/authorities", admin, {
-                "id": "44021", "name": "Stad Gent", "languages": ["nl", "en"],
-                "agreement": {"reference": "A-1", "signed_on": "2026-01-01"},
-                "billing": {"reference": "B-1", "email": "b@example.be"}})
+            authority = post(
+                "/authorities",
+                admin,
+                {
+                    "id": "44021",
+                    "name": "Stad Gent",
+                    "languages": ["nl", "en"],
+                    "agreement": {"reference": "A-1", "signed_on": "2026-01-01"},
+                    "billing": {"reference": "B-1", "email": "b@example.be"},
+                },
+            )
             post("/numbers", admin, {"number": NUMBER, "kind": "toll_free"})
-            post("/activations", authority["token"], {
-                "reason": "bench", "languages": ["nl", "en"], "message": {"nl": "Blijf binnen.", "en": "Stay in."},
-                "victim_information": True, "operators": 200})
+            post(
+                "/activations",
+                authority["token"],
+                {
+                    "reason": "bench",
+                    "languages": ["nl", "en"],
+                    "message": {"nl": "Blijf binnen.", "en": "Stay in."},
+                    "victim_information": True,
+                    "operators": 200,
+                },
+            )
             from crisisline import environment
             from route import app, store
 
@@ -92,14 +128,19 @@ def calls_per_decision() -> list[str]:
         app.lambda_handler(_event(language="en", choice="1"), None)
         first_counted = len(counter.calls)  # the environment's first counted call also reads the tariffs
         seen, most = [], 0
-        for label, parameters in (("greeting", {}), ("language", {"language": "en"}),
-                                  ("choice", {"language": "en", "choice": "2"})):
+        for label, parameters in (
+            ("greeting", {}),
+            ("language", {"language": "en"}),
+            ("choice", {"language": "en", "choice": "2"}),
+        ):
             counter.reset()
             app.lambda_handler(_event(**parameters), None)
             seen.append(f"{label} {len(counter.calls)} ({', '.join(counter.calls)})")
             most = max(most, len(counter.calls))
-    return [f"AWS calls per routing decision: {'; '.join(seen)} {aim(most, 2)}; the first counted call of an "
-            f"environment {first_counted} (tariffs read, then cached 5 minutes)"]
+    return [
+        f"AWS calls per routing decision: {'; '.join(seen)} {aim(most, 2)}; the first counted call of an "
+        f"environment {first_counted} (tariffs read, then cached 5 minutes)"
+    ]
 
 
 def cold_import() -> list[str]:
@@ -107,10 +148,12 @@ def cold_import() -> list[str]:
     module_s, boto_s, ratio = cold_import_ratio("route.app", env)
     # What the choice of a dataclass over pydantic settings (as crisisline.settings) saves at every cold start.
     pydantic_s, boto_again_s, pydantic_ratio = cold_import_ratio("boto3, crisisline.settings", env)
-    return [f"cold import route.app {module_s * 1000:.0f} ms vs import boto3 {boto_s * 1000:.0f} ms: "
-            f"ratio {ratio:.2f} {aim(ratio, 1.25)}",
-            f"for comparison, boto3 + crisisline.settings (pydantic) {pydantic_s * 1000:.0f} ms vs "
-            f"import boto3 {boto_again_s * 1000:.0f} ms: ratio {pydantic_ratio:.2f}"]
+    return [
+        f"cold import route.app {module_s * 1000:.0f} ms vs import boto3 {boto_s * 1000:.0f} ms: "
+        f"ratio {ratio:.2f} {aim(ratio, 1.25)}",
+        f"for comparison, boto3 + crisisline.settings (pydantic) {pydantic_s * 1000:.0f} ms vs "
+        f"import boto3 {boto_again_s * 1000:.0f} ms: ratio {pydantic_ratio:.2f}",
+    ]
 
 
 def warm_decision() -> list[str]:
@@ -125,18 +168,22 @@ def warm_decision() -> list[str]:
         greeting, choice = _event(), _event(language="en", choice="1")
         timings: dict[str, list[float]] = {"get": [], "greeting": [], "choice": []}
         for round_ in range(WARM_ROUNDS + 20):
-            for name, run in (("get", lambda: raw.get_item(TableName=table, Key={"number": {"S": NUMBER}})),
-                              ("greeting", lambda: app.lambda_handler(greeting, None)),
-                              ("choice", lambda: app.lambda_handler(choice, None))):
+            for name, run in (
+                ("get", lambda: raw.get_item(TableName=table, Key={"number": {"S": NUMBER}})),
+                ("greeting", lambda: app.lambda_handler(greeting, None)),
+                ("choice", lambda: app.lambda_handler(choice, None)),
+            ):
                 started = time.perf_counter()
                 run()
                 if round_ >= 20:  # the first rounds warm the clients and connections
                     timings[name].append(time.perf_counter() - started)
     get, greeting_s, choice_s = (statistics.median(timings[n]) for n in ("get", "greeting", "choice"))
-    return [f"warm decision without choice (1 GetItem) {greeting_s * 1000:.2f} ms vs raw GetItem "
-            f"{get * 1000:.2f} ms: ratio {greeting_s / get:.2f} {aim(greeting_s / get, 2)}",
-            f"warm decision with choice (GetItem + counter UpdateItem) {choice_s * 1000:.2f} ms: "
-            f"ratio {choice_s / get:.2f} (two API calls)"]
+    return [
+        f"warm decision without choice (1 GetItem) {greeting_s * 1000:.2f} ms vs raw GetItem "
+        f"{get * 1000:.2f} ms: ratio {greeting_s / get:.2f} {aim(greeting_s / get, 2)}",
+        f"warm decision with choice (GetItem + counter UpdateItem) {choice_s * 1000:.2f} ms: "
+        f"ratio {choice_s / get:.2f} (two API calls)",
+    ]
 
 
 @contextmanager
@@ -164,8 +211,10 @@ def hanging_dynamodb() -> list[str]:
             timings.append(time.perf_counter() - started)
             assert answer["fallback"] == "true", answer
     slowest = max(timings)
-    return [f"fallback when DynamoDB hangs: slowest of 3 {slowest:.2f} s, routing budget {budget:g} s "
-            f"{aim(slowest, 1.2, note='Connect allows 8 s')}"]
+    return [
+        f"fallback when DynamoDB hangs: slowest of 3 {slowest:.2f} s, routing budget {budget:g} s "
+        f"{aim(slowest, 1.2, note='Connect allows 8 s')}"
+    ]
 
 
 def run() -> list[str]:

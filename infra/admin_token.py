@@ -22,10 +22,16 @@ def issue_admin_token(credentials_table: str, key_parameter: str, dynamodb: Any,
     """Store a new admin credential (only its keyed hash) and return its token."""
     key = ssm.get_parameter(Name=key_parameter, WithDecryption=True)["Parameter"]["Value"].encode()
     token = tokens.new_token()
-    item = {"token_hash": tokens.token_hash(token, key), "credential_id": f"admin-{uuid.uuid4().hex[:8]}",
-            "role": "admin", "label": "first admin (infra.admin_token)", "created_at": iso(utc_now())}
-    dynamodb.put_item(TableName=credentials_table, Item=to_item(item),
-                      ConditionExpression="attribute_not_exists(token_hash)")
+    item = {
+        "token_hash": tokens.token_hash(token, key),
+        "credential_id": f"admin-{uuid.uuid4().hex[:8]}",
+        "role": "admin",
+        "label": "first admin (infra.admin_token)",
+        "created_at": iso(utc_now()),
+    }
+    dynamodb.put_item(
+        TableName=credentials_table, Item=to_item(item), ConditionExpression="attribute_not_exists(token_hash)"
+    )
     return token
 
 

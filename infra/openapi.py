@@ -55,8 +55,13 @@ def document() -> dict[str, Any]:
     """The merged OpenAPI document of the whole API, as JSON data."""
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
-    merged = OpenAPIMerge(title=TITLE, version=VERSION, description=DESCRIPTION, on_conflict="error",
-                          security_schemes={"bearer": {"type": "http", "scheme": "bearer"}})  # type: ignore[dict-item]
+    merged = OpenAPIMerge(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        on_conflict="error",
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},  # type: ignore[dict-item]
+    )
     for resolver in resolvers().values():
         merged.add_schema(resolver.get_openapi_schema(title=TITLE, version=VERSION))
     data: dict[str, Any] = json.loads(merged.get_openapi_json_schema())
@@ -81,11 +86,17 @@ def answer_schemas() -> dict[str, Any]:
 
     from crisisline import responses, rest
 
-    models = [value for name, value in vars(responses).items()
-              if isinstance(value, type) and issubclass(value, BaseModel) and not name.startswith("_")
-              and value.__module__ == responses.__name__]
-    _, schemas = models_json_schema([(model, "serialization") for model in models],
-                                    ref_template=rest.SCHEMAS + "{model}")
+    models = [
+        value
+        for name, value in vars(responses).items()
+        if isinstance(value, type)
+        and issubclass(value, BaseModel)
+        and not name.startswith("_")
+        and value.__module__ == responses.__name__
+    ]
+    _, schemas = models_json_schema(
+        [(model, "serialization") for model in models], ref_template=rest.SCHEMAS + "{model}"
+    )
     return dict(schemas.get("$defs", {}))
 
 
@@ -117,9 +128,12 @@ def _drop_unused_schemas(data: dict[str, Any]) -> None:
 
 def missing_operations(data: dict[str, Any]) -> list[str]:
     """Routes of the template's API that the document does not describe."""
-    return [f"{route.method} {route.path}" for route in template.api_routes()
-            if (route.method, route.path) != DOCS_ROUTE
-            and route.method.lower() not in data.get("paths", {}).get(route.path, {})]
+    return [
+        f"{route.method} {route.path}"
+        for route in template.api_routes()
+        if (route.method, route.path) != DOCS_ROUTE
+        and route.method.lower() not in data.get("paths", {}).get(route.path, {})
+    ]
 
 
 def rendered(data: dict[str, Any]) -> str:

@@ -77,10 +77,17 @@ def _environment() -> Iterator[None]:
 
     saved = dict(os.environ)
 
-    os.environ.update({"AWS_ACCESS_KEY_ID": "surge", "AWS_SECRET_ACCESS_KEY": "surge",
-                       "AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_REGION": template.LOCAL_REGION,
-                       "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING",
-                       **template.function_environment("RouteFunction")})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "surge",
+            "AWS_SECRET_ACCESS_KEY": "surge",
+            "AWS_DEFAULT_REGION": template.LOCAL_REGION,
+            "AWS_REGION": template.LOCAL_REGION,
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            **template.function_environment("RouteFunction"),
+        }
+    )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
         yield
@@ -99,22 +106,44 @@ def _open_activation(operators: int, victim_information: bool) -> str:
     gateway = ApiGateway(Functions(), cache_seconds=300)
 
     def post(path: str, token: str, body: dict[str, Any]) -> Any:
-        status, _, raw = gateway.handle("POST", path, {"Authorization": f"Bearer {token}",
-                                                       "Content-Type": "application/json"}, json.dumps(body).encode())
+        status, _, raw = gateway.handle(
+            "POST",
+            path,
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            json.dumps(body).encode(),
+        )
         if status != 201:
             raise RuntimeError(f"POST {path} answered {status}: {raw!r}")
         return json.loads(raw)
 
-    authority = post("/authorities", admin, {
-        "id": "21004", "name": "Ville de Bruxelles / Stad Brussel", "languages": ["nl", "fr", "de", "en"],
-        "agreement": {"reference": "NCCN-2015-11", "signed_on": "2015-11-01"},
-        "billing": {"reference": "BXL-FIN-7", "email": "finance@bruxelles.example"}})
+    authority = post(
+        "/authorities",
+        admin,
+        {
+            "id": "21004",
+            "name": "Ville de Bruxelles / Stad Brussel",
+            "languages": ["nl", "fr", "de", "en"],
+            "agreement": {"reference": "NCCN-2015-11", "signed_on": "2015-11-01"},
+            "billing": {"reference": "BXL-FIN-7", "email": "finance@bruxelles.example"},
+        },
+    )
     post("/numbers", admin, {"number": NUMBER, "kind": "toll_free"})
-    activation = post("/activations", authority["token"], {
-        "reason": "Terrorist threat level 4: information for the public", "languages": ["nl", "fr", "de", "en"],
-        "message": {"nl": "Blijf op de hoogte via de officiële kanalen.", "fr": "Suivez les canaux officiels.",
-                    "de": "Folgen Sie den offiziellen Kanälen.", "en": "Follow the official channels."},
-        "victim_information": victim_information, "operators": operators})
+    activation = post(
+        "/activations",
+        authority["token"],
+        {
+            "reason": "Terrorist threat level 4: information for the public",
+            "languages": ["nl", "fr", "de", "en"],
+            "message": {
+                "nl": "Blijf op de hoogte via de officiële kanalen.",
+                "fr": "Suivez les canaux officiels.",
+                "de": "Folgen Sie den offiziellen Kanälen.",
+                "en": "Follow the official channels.",
+            },
+            "victim_information": victim_information,
+            "operators": operators,
+        },
+    )
     return str(activation["id"])
 
 
@@ -123,8 +152,13 @@ def _caller(rng: random.Random) -> tuple[str, str]:
     return language, "2" if rng.random() < D2_SHARE else "1"
 
 
-def replay(calls: int = PEAK_CALLS, operators: int = OPERATORS, workers: int = 8, seed: int = 2015,
-           victim_information: bool = True) -> SurgeReport:
+def replay(
+    calls: int = PEAK_CALLS,
+    operators: int = OPERATORS,
+    workers: int = 8,
+    seed: int = 2015,
+    victim_information: bool = True,
+) -> SurgeReport:
     """Replay `calls` calls of one hour against a fresh in-process backend; where each caller ended up."""
     from moto import mock_aws
 
@@ -202,8 +236,18 @@ class _Observed:
 
 def outcome(answers: list[dict[str, str]]) -> str:
     """Where the flow sends a caller, given the routing function's three answers."""
-    expected = {"status", "activationId", "authorityName", "languages", "message", "victimInformation", "queue",
-                "d2Refused", "overflow", "fallback"}
+    expected = {
+        "status",
+        "activationId",
+        "authorityName",
+        "languages",
+        "message",
+        "victimInformation",
+        "queue",
+        "d2Refused",
+        "overflow",
+        "fallback",
+    }
     if any(set(a) != expected or not all(isinstance(v, str) for v in a.values()) for a in answers):
         return "error"
     if any(a["fallback"] == "true" for a in answers):
@@ -215,14 +259,24 @@ def outcome(answers: list[dict[str, str]]) -> str:
 
 
 def _event(n: int, parameters: dict[str, str]) -> dict[str, Any]:
-    return {"Name": "ContactFlowEvent", "Details": {
-        "ContactData": {"Attributes": {}, "Channel": "VOICE", "ContactId": f"surge-{n:05d}",
-                        "CustomerEndpoint": {"Address": f"+3247{n:07d}", "Type": "TELEPHONE_NUMBER"},
-                        "InitialContactId": f"surge-{n:05d}", "InitiationMethod": "INBOUND",
-                        "InstanceARN": "arn:aws:connect:eu-central-1:123456789012:instance/surge",
-                        "PreviousContactId": f"surge-{n:05d}", "Queue": None,
-                        "SystemEndpoint": {"Address": NUMBER, "Type": "TELEPHONE_NUMBER"}},
-        "Parameters": parameters}}
+    return {
+        "Name": "ContactFlowEvent",
+        "Details": {
+            "ContactData": {
+                "Attributes": {},
+                "Channel": "VOICE",
+                "ContactId": f"surge-{n:05d}",
+                "CustomerEndpoint": {"Address": f"+3247{n:07d}", "Type": "TELEPHONE_NUMBER"},
+                "InitialContactId": f"surge-{n:05d}",
+                "InitiationMethod": "INBOUND",
+                "InstanceARN": "arn:aws:connect:eu-central-1:123456789012:instance/surge",
+                "PreviousContactId": f"surge-{n:05d}",
+                "Queue": None,
+                "SystemEndpoint": {"Address": NUMBER, "Type": "TELEPHONE_NUMBER"},
+            },
+            "Parameters": parameters,
+        },
+    }
 
 
 @contextmanager

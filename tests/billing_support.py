@@ -48,15 +48,31 @@ def local(text: str) -> str:
     return instant.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def put_activation(activation_id: str, opened: str, closed: str | None, authority_id: str = "44021",
-                   authority_name: str = "Stad Gent", number: str = "+3280012345", kind: str = "toll_free",
-                   operators: int = 2) -> dict[str, Any]:
+def put_activation(
+    activation_id: str,
+    opened: str,
+    closed: str | None,
+    authority_id: str = "44021",
+    authority_name: str = "Stad Gent",
+    number: str = "+3280012345",
+    kind: str = "toll_free",
+    operators: int = 2,
+) -> dict[str, Any]:
     """An activation as the activation API stores it (times in Brussels wall clock)."""
     opened_at = local(opened)
-    item = {"id": activation_id, "authority_id": authority_id, "authority_name": authority_name,
-            "number": number, "number_kind": kind, "status": "closed" if closed else "live",
-            "requested_at": opened_at, "opened_at": opened_at, "closed_at": local(closed) if closed else None,
-            "operators": operators, "operator_timeline": [{"at": opened_at, "operators": operators}]}
+    item = {
+        "id": activation_id,
+        "authority_id": authority_id,
+        "authority_name": authority_name,
+        "number": number,
+        "number_kind": kind,
+        "status": "closed" if closed else "live",
+        "requested_at": opened_at,
+        "opened_at": opened_at,
+        "closed_at": local(closed) if closed else None,
+        "operators": operators,
+        "operator_timeline": [{"at": opened_at, "operators": operators}],
+    }
     boto3.client("dynamodb").put_item(TableName=table("ActivationsTable"), Item=to_item(item))
     return item
 
@@ -64,8 +80,12 @@ def put_activation(activation_id: str, opened: str, closed: str | None, authorit
 def put_usage(activation_id: str, month: str, adjusts: str | None = None, **counters: int) -> None:
     """A usage aggregate as metering books it: `period` the month, or `month#adjusts#frozen month`."""
     period = f"{month}#adjusts#{adjusts}" if adjusts else month
-    item: dict[str, Any] = {"activation_id": activation_id, "period": period, "month": month,
-                            **{name: counters.get(name, 0) for name in COUNTERS}}
+    item: dict[str, Any] = {
+        "activation_id": activation_id,
+        "period": period,
+        "month": month,
+        **{name: counters.get(name, 0) for name in COUNTERS},
+    }
     if adjusts:
         item["adjusts"] = adjusts
     boto3.client("dynamodb").put_item(TableName=table("UsageTable"), Item=to_item(item))

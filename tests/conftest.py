@@ -37,12 +37,17 @@ def _clear_caches() -> None:
 def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_REGION": template.LOCAL_REGION,
-                       "POWERTOOLS_METRICS_DISABLED": "true", **template.environment(),
-                       # A released number is claimable again at once, unless a test sets a cool-down
-                       # (tests/test_pool_numbers.py); the template's default is 15 minutes.
-                       "NUMBER_COOLDOWN_SECONDS": "0"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": template.LOCAL_REGION,
+        "AWS_REGION": template.LOCAL_REGION,
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        **template.environment(),
+        # A released number is claimable again at once, unless a test sets a cool-down
+        # (tests/test_pool_numbers.py); the template's default is 15 minutes.
+        "NUMBER_COOLDOWN_SECONDS": "0",
+    }.items():
         monkeypatch.setenv(key, value)
     _clear_caches()
     yield
@@ -92,8 +97,15 @@ class Api:
     def __init__(self, cache_seconds: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
         self.gateway = ApiGateway(Functions(), cache_seconds=cache_seconds, clock=clock)
 
-    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
-             headers: dict[str, str] | None = None, raw: bytes | None = None) -> Answer:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Answer:
         sent = dict(headers or {})
         if token:
             sent["Authorization"] = f"Bearer {token}"
@@ -124,15 +136,25 @@ def admin(aws: None) -> str:
 
 
 def authority_body(authority_id: str = "44021", name: str = "Stad Gent", **changes: Any) -> dict[str, Any]:
-    return {"id": authority_id, "name": name, "languages": ["nl", "en"],
-            "agreement": {"reference": f"NCCN-{authority_id}", "signed_on": "2026-02-01"},
-            "billing": {"reference": f"FIN-{authority_id}", "email": "facturen@gent.example"}, **changes}
+    return {
+        "id": authority_id,
+        "name": name,
+        "languages": ["nl", "en"],
+        "agreement": {"reference": f"NCCN-{authority_id}", "signed_on": "2026-02-01"},
+        "billing": {"reference": f"FIN-{authority_id}", "email": "facturen@gent.example"},
+        **changes,
+    }
 
 
 def activation_body(**changes: Any) -> dict[str, Any]:
-    return {"reason": "Chemical fire at the port; smoke over the city", "languages": ["nl", "en"],
-            "message": {"nl": "Blijf binnen en sluit ramen en deuren.", "en": "Stay inside; close windows and doors."},
-            "victim_information": True, "operators": 4, **changes}
+    return {
+        "reason": "Chemical fire at the port; smoke over the city",
+        "languages": ["nl", "en"],
+        "message": {"nl": "Blijf binnen en sluit ramen en deuren.", "en": "Stay inside; close windows and doors."},
+        "victim_information": True,
+        "operators": 4,
+        **changes,
+    }
 
 
 @pytest.fixture
@@ -212,14 +234,26 @@ def started_local_stack() -> Iterator[RunningStack]:
     api_port, lambda_port, moto_port = _free_port(), _free_port(), _free_port()
     admin_token = secrets.token_urlsafe(32)
     token_key = secrets.token_hex(32)  # known here, so the logs can be checked for it (reliability part 6)
-    env = {**env_without_aws(), "CRISISLINE_API_PORT": str(api_port), "CRISISLINE_LAMBDA_PORT": str(lambda_port),
-           "CRISISLINE_MOTO_PORT": str(moto_port),
-           "CRISISLINE_ADMIN_TOKEN": admin_token, "CRISISLINE_TOKEN_KEY": token_key, "PYTHONUNBUFFERED": "1",
-           "CRISISLINE_NUMBER_COOLDOWN_SECONDS": "0"}  # the tests on one stack give numbers back to each other
+    env = {
+        **env_without_aws(),
+        "CRISISLINE_API_PORT": str(api_port),
+        "CRISISLINE_LAMBDA_PORT": str(lambda_port),
+        "CRISISLINE_MOTO_PORT": str(moto_port),
+        "CRISISLINE_ADMIN_TOKEN": admin_token,
+        "CRISISLINE_TOKEN_KEY": token_key,
+        "PYTHONUNBUFFERED": "1",
+        "CRISISLINE_NUMBER_COOLDOWN_SECONDS": "0",
+    }  # the tests on one stack give numbers back to each other
     log_watch.register_token(admin_token)
     log_watch.register_key(token_key)
-    process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=Path(__file__).resolve().parents[1],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
     deadline = time.monotonic() + 60
     assert process.stdout is not None
@@ -241,8 +275,17 @@ def started_local_stack() -> Iterator[RunningStack]:
     # drained as it comes, so a full pipe never blocks the stack, and scanned at the end of the session.
     drained = log_watch.drain(process, "local stack")
     try:
-        yield RunningStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{lambda_port}", lambda_port,
-                           admin_token, found.group(2), found.group(1), numbers, output, moto_port)
+        yield RunningStack(
+            f"http://127.0.0.1:{api_port}",
+            f"http://127.0.0.1:{lambda_port}",
+            lambda_port,
+            admin_token,
+            found.group(2),
+            found.group(1),
+            numbers,
+            output,
+            moto_port,
+        )
     finally:
         process.terminate()
         try:
@@ -254,8 +297,10 @@ def started_local_stack() -> Iterator[RunningStack]:
 
 def table_names() -> dict[str, str]:
     """Logical id → local name of every DynamoDB table of the template."""
-    return {logical_id: template.physical_table_name(logical_id)
-            for logical_id in template.resources("AWS::DynamoDB::Table")}
+    return {
+        logical_id: template.physical_table_name(logical_id)
+        for logical_id in template.resources("AWS::DynamoDB::Table")
+    }
 
 
 def table_items(logical_id: str) -> list[dict[str, Any]]:
@@ -271,8 +316,10 @@ def snapshot(aws: None) -> Any:
     """A function that returns the content of every table, to show that a refused request wrote nothing."""
 
     def _snapshot() -> dict[str, list[str]]:
-        return {logical_id: sorted(json.dumps(item, sort_keys=True) for item in table_items(logical_id))
-                for logical_id in table_names()}
+        return {
+            logical_id: sorted(json.dumps(item, sort_keys=True) for item in table_items(logical_id))
+            for logical_id in table_names()
+        }
 
     return _snapshot
 
@@ -306,8 +353,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 # ---------------------------------------------------------------------- a client over real HTTP
-def http(method: str, url: str, token: str | None = None, body: Any = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+def http(
+    method: str, url: str, token: str | None = None, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
     """One request to a started stack: (status, headers, JSON body, or raw bytes for other content)."""
     import urllib.error
     import urllib.request

@@ -71,8 +71,10 @@ class InjectedErrors:
             return None
         self.left -= 1
         response = AWSResponse("https://dynamodb.local", self.status, {}, None)
-        return response, {"Error": {"Code": self.code, "Message": "injected"},
-                          "ResponseMetadata": {"HTTPStatusCode": self.status}}
+        return response, {
+            "Error": {"Code": self.code, "Message": "injected"},
+            "ResponseMetadata": {"HTTPStatusCode": self.status},
+        }
 
 
 class Attempts:

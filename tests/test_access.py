@@ -31,22 +31,32 @@ def gents_line(api: Api, gent: str, add_numbers: Any) -> dict[str, Any]:
 
 
 EVERY_PROTECTED_ROUTE = [
-    ("POST", "/authorities", authority_body()), ("GET", "/authorities", None), ("GET", "/authorities/44021", None),
-    ("POST", "/authorities/44021/token", None), ("POST", "/authorities/44021/revoke", None),
-    ("POST", "/credentials", {"role": "finance", "label": "Finance team"}), ("GET", "/credentials", None),
-    ("POST", "/credentials/x/revoke", None), ("POST", "/numbers", {"number": "+3280099999", "kind": "toll_free"}),
-    ("GET", "/numbers", None), ("PATCH", "/numbers/+3280099999", {"kind": "toll_free"}),
-    ("DELETE", "/numbers/+3280099999", None), ("POST", "/activations", activation_body()),
+    ("POST", "/authorities", authority_body()),
+    ("GET", "/authorities", None),
+    ("GET", "/authorities/44021", None),
+    ("POST", "/authorities/44021/token", None),
+    ("POST", "/authorities/44021/revoke", None),
+    ("POST", "/credentials", {"role": "finance", "label": "Finance team"}),
+    ("GET", "/credentials", None),
+    ("POST", "/credentials/x/revoke", None),
+    ("POST", "/numbers", {"number": "+3280099999", "kind": "toll_free"}),
+    ("GET", "/numbers", None),
+    ("PATCH", "/numbers/+3280099999", {"kind": "toll_free"}),
+    ("DELETE", "/numbers/+3280099999", None),
+    ("POST", "/activations", activation_body()),
     ("GET", "/activations", None),
-    ("GET", "/activations/x", None), ("PATCH", "/activations/x", {"operators": 2}),
-    ("POST", "/activations/x/close", None), ("GET", "/activations/x/audit", None),
+    ("GET", "/activations/x", None),
+    ("PATCH", "/activations/x", {"operators": 2}),
+    ("POST", "/activations/x/close", None),
+    ("GET", "/activations/x/audit", None),
 ]
 
 
 # ---------------------------------------------------------------------- 401
 @pytest.mark.parametrize(("method", "path", "body"), EVERY_PROTECTED_ROUTE)
-def test_every_route_but_health_and_docs_needs_a_token(api: Api, snapshot: Any, method: str, path: str,
-                                                       body: Any) -> None:
+def test_every_route_but_health_and_docs_needs_a_token(
+    api: Api, snapshot: Any, method: str, path: str, body: Any
+) -> None:
     before = snapshot()
     answer = api.call(method, path, None, body)
     assert answer.status == 401
@@ -54,8 +64,17 @@ def test_every_route_but_health_and_docs_needs_a_token(api: Api, snapshot: Any, 
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("header", [f"Bearer {UNKNOWN_TOKEN}", UNKNOWN_TOKEN, f"Basic {UNKNOWN_TOKEN}",
-                                    "Bearer short", "Bearer " + "A" * 201, "Bearer abc def ghi jkl mno pqr"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        f"Bearer {UNKNOWN_TOKEN}",
+        UNKNOWN_TOKEN,
+        f"Basic {UNKNOWN_TOKEN}",
+        "Bearer short",
+        "Bearer " + "A" * 201,
+        "Bearer abc def ghi jkl mno pqr",
+    ],
+)
 def test_a_bad_token_is_refused_with_401(api: Api, admin: str, snapshot: Any, header: str) -> None:
     before = snapshot()
     answer = api.post("/authorities", body=authority_body(), headers={"Authorization": header})
@@ -72,21 +91,29 @@ def test_a_valid_token_with_a_typo_is_refused(api: Api, admin: str) -> None:
 
 # ---------------------------------------------------------------------- 403
 AUTHORITY_MAY_NOT = [
-    ("POST", "/authorities", authority_body("11002")), ("POST", "/authorities/44021/token", None),
-    ("POST", "/authorities/44021/revoke", None), ("POST", "/credentials", {"role": "admin", "label": "Duty officer"}),
-    ("POST", "/numbers", {"number": "+3280099999", "kind": "toll_free"}), ("GET", "/numbers", None),
+    ("POST", "/authorities", authority_body("11002")),
+    ("POST", "/authorities/44021/token", None),
+    ("POST", "/authorities/44021/revoke", None),
+    ("POST", "/credentials", {"role": "admin", "label": "Duty officer"}),
+    ("POST", "/numbers", {"number": "+3280099999", "kind": "toll_free"}),
+    ("GET", "/numbers", None),
 ]
 FINANCE_MAY_NOT = [
-    ("POST", "/authorities", authority_body("11002")), ("POST", "/authorities/44021/token", None),
-    ("POST", "/authorities/44021/revoke", None), ("POST", "/credentials", {"role": "admin", "label": "Duty officer"}),
-    ("POST", "/numbers", {"number": "+3280099999", "kind": "toll_free"}), ("GET", "/numbers", None),
-    ("POST", "/activations", activation_body()), ("GET", "/activations", None),
+    ("POST", "/authorities", authority_body("11002")),
+    ("POST", "/authorities/44021/token", None),
+    ("POST", "/authorities/44021/revoke", None),
+    ("POST", "/credentials", {"role": "admin", "label": "Duty officer"}),
+    ("POST", "/numbers", {"number": "+3280099999", "kind": "toll_free"}),
+    ("GET", "/numbers", None),
+    ("POST", "/activations", activation_body()),
+    ("GET", "/activations", None),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), AUTHORITY_MAY_NOT)
-def test_an_authority_may_not_do_crisis_center_work(api: Api, gent: str, snapshot: Any, method: str, path: str,
-                                                    body: Any) -> None:
+def test_an_authority_may_not_do_crisis_center_work(
+    api: Api, gent: str, snapshot: Any, method: str, path: str, body: Any
+) -> None:
     before = snapshot()
     answer = api.call(method, path, gent, body)
     assert answer.status == 403
@@ -95,8 +122,9 @@ def test_an_authority_may_not_do_crisis_center_work(api: Api, gent: str, snapsho
 
 
 @pytest.mark.parametrize(("method", "path", "body"), FINANCE_MAY_NOT)
-def test_finance_may_only_read_authorities(api: Api, finance: str, enrol: Any, add_numbers: Any, snapshot: Any,
-                                           method: str, path: str, body: Any) -> None:
+def test_finance_may_only_read_authorities(
+    api: Api, finance: str, enrol: Any, add_numbers: Any, snapshot: Any, method: str, path: str, body: Any
+) -> None:
     enrol("44021", "Stad Gent")
     add_numbers("+3280012345")
     before = snapshot()
@@ -106,10 +134,13 @@ def test_finance_may_only_read_authorities(api: Api, finance: str, enrol: Any, a
     assert snapshot() == before
 
 
-@pytest.mark.parametrize(("method", "suffix", "body"), [("GET", "", None), ("PATCH", "", {"operators": 1}),
-                                                        ("POST", "/close", None), ("GET", "/audit", None)])
-def test_finance_may_not_touch_a_line(api: Api, finance: str, gents_line: dict[str, Any], snapshot: Any,
-                                      method: str, suffix: str, body: Any) -> None:
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [("GET", "", None), ("PATCH", "", {"operators": 1}), ("POST", "/close", None), ("GET", "/audit", None)],
+)
+def test_finance_may_not_touch_a_line(
+    api: Api, finance: str, gents_line: dict[str, Any], snapshot: Any, method: str, suffix: str, body: Any
+) -> None:
     before = snapshot()
     answer = api.call(method, f"/activations/{gents_line['id']}{suffix}", finance, body)
     assert answer.status == 403
@@ -126,11 +157,13 @@ def test_only_an_authority_opens_a_line(api: Api, admin: str, add_numbers: Any, 
 
 
 # ---------------------------------------------------------------------- cross-tenant: 404, never 403
-@pytest.mark.parametrize(("method", "suffix", "body"), [("GET", "", None), ("PATCH", "", {"operators": 50}),
-                                                        ("POST", "/close", None), ("GET", "/audit", None)])
-def test_another_authoritys_line_does_not_exist_for_me(api: Api, enrol: Any, gents_line: dict[str, Any],
-                                                       snapshot: Any, method: str, suffix: str,
-                                                       body: Any) -> None:
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [("GET", "", None), ("PATCH", "", {"operators": 50}), ("POST", "/close", None), ("GET", "/audit", None)],
+)
+def test_another_authoritys_line_does_not_exist_for_me(
+    api: Api, enrol: Any, gents_line: dict[str, Any], snapshot: Any, method: str, suffix: str, body: Any
+) -> None:
     _, antwerpen = enrol("11002", "Stad Antwerpen")
     before = snapshot()
     theirs = api.call(method, f"/activations/{gents_line['id']}{suffix}", antwerpen, body)
@@ -166,8 +199,7 @@ def test_after_rotation_the_new_token_works_and_the_old_one_stops(api: Api, admi
     assert api.get("/authorities/44021", old).status == 401
 
 
-def test_a_rotated_token_keeps_working_only_until_the_authorizer_cache_expires(
-        aws: None, admin: str) -> None:
+def test_a_rotated_token_keeps_working_only_until_the_authorizer_cache_expires(aws: None, admin: str) -> None:
     seconds = [100.0]  # the gateway's clock, moved by the test
     cached = Api(cache_seconds=1, clock=lambda: seconds[0])
     old = cached.post("/authorities", admin, authority_body()).body["token"]
@@ -191,7 +223,8 @@ def test_the_templates_cache_keeps_a_rotated_token_for_at_most_its_ttl(aws: None
 
 
 def test_rotation_leaves_the_live_line_in_the_authoritys_hands(
-        api: Api, admin: str, gents_line: dict[str, Any]) -> None:
+    api: Api, admin: str, gents_line: dict[str, Any]
+) -> None:
     new = api.post("/authorities/44021/token", admin).body["token"]
     assert api.get(f"/activations/{gents_line['id']}", new).status == 200
     assert api.post(f"/activations/{gents_line['id']}/close", new).body["status"] == "closed"
@@ -215,7 +248,8 @@ def test_a_revoked_authoritys_token_is_refused(api: Api, admin: str, enrol: Any)
 
 
 def test_a_revoked_authority_cannot_activate_even_with_a_cached_token(
-        aws: None, admin: str, add_numbers: Any, snapshot: Any) -> None:
+    aws: None, admin: str, add_numbers: Any, snapshot: Any
+) -> None:
     cached = Api(cache_seconds=30)
     token = cached.post("/authorities", admin, authority_body()).body["token"]
     assert cached.get("/authorities/44021", token).status == 200  # cached as a valid authority
@@ -229,7 +263,8 @@ def test_a_revoked_authority_cannot_activate_even_with_a_cached_token(
 
 
 def test_an_authority_with_a_live_line_cannot_be_revoked(
-        api: Api, admin: str, gent: str, gents_line: dict[str, Any], snapshot: Any) -> None:
+    api: Api, admin: str, gent: str, gents_line: dict[str, Any], snapshot: Any
+) -> None:
     before = snapshot()
     answer = api.post("/authorities/44021/revoke", admin)
     assert answer.status == 409
@@ -240,7 +275,8 @@ def test_an_authority_with_a_live_line_cannot_be_revoked(
 
 
 def test_a_revoked_authority_cannot_be_revoked_or_rotated_again(
-        api: Api, admin: str, enrol: Any, snapshot: Any) -> None:
+    api: Api, admin: str, enrol: Any, snapshot: Any
+) -> None:
     enrol("44021", "Stad Gent")
     api.post("/authorities/44021/revoke", admin)
     before = snapshot()
@@ -249,8 +285,7 @@ def test_a_revoked_authority_cannot_be_revoked_or_rotated_again(
     assert snapshot() == before
 
 
-def test_a_revoked_authority_is_not_enrolled_again_under_the_same_id(
-        api: Api, admin: str, enrol: Any) -> None:
+def test_a_revoked_authority_is_not_enrolled_again_under_the_same_id(api: Api, admin: str, enrol: Any) -> None:
     enrol("44021", "Stad Gent")
     api.post("/authorities/44021/revoke", admin)
     assert api.post("/authorities", admin, authority_body()).error_code == "authority_exists"
@@ -282,9 +317,14 @@ def test_tokens_are_never_stored_in_clear(api: Api, admin: str, enrol: Any, add_
         assert not any(token in stored for token in issued), logical_id
 
 
-def test_tokens_never_appear_in_the_logs(api: Api, admin: str, enrol: Any, add_numbers: Any,
-                                         capsys: pytest.CaptureFixture[str],
-                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_tokens_never_appear_in_the_logs(
+    api: Api,
+    admin: str,
+    enrol: Any,
+    add_numbers: Any,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG)
     issued = _every_token(api, admin, enrol)
     add_numbers("+3280012345")
@@ -307,9 +347,14 @@ def _authorize(header: Any) -> dict[str, Any]:
     from activate import authorizer
     from infra.local.stack import LambdaContext
 
-    return authorizer.lambda_handler({"type": "TOKEN", "authorizationToken": header,
-                                      "methodArn": "arn:aws:execute-api:eu-central-1:1:api/local/GET/numbers"},
-                                     LambdaContext("AuthorizerFunction"))  # type: ignore[arg-type]
+    return authorizer.lambda_handler(
+        {
+            "type": "TOKEN",
+            "authorizationToken": header,
+            "methodArn": "arn:aws:execute-api:eu-central-1:1:api/local/GET/numbers",
+        },
+        LambdaContext("AuthorizerFunction"),
+    )  # type: ignore[arg-type]
 
 
 def test_the_authorizer_accepts_exactly_bearer_and_the_token(admin: str) -> None:
@@ -318,13 +363,40 @@ def test_the_authorizer_accepts_exactly_bearer_and_the_token(admin: str) -> None
 
 def _near_misses(token: str) -> list[Any]:
     return [
-        f"Bearer {token}\u2003", f"Bearer {token}\u00a0", f"Bearer\u00a0{token}", f"Bearer \u3000{token}",
-        f"Bearer {token}\n", f"Bearer {token}\r\n", f"Bearer {token} ", f"Bearer  {token}", f" Bearer {token}",
-        f"Bearer {token}\t", f"Bearer {token}\u200b", f"\ufeffBearer {token}", f"bearer {token}", f"BEARER {token}",
-        f"Bearer {token[:-1]}\ud800", f"Bearer {token}\ud800", "Bearer \udfff" * 3, f"Bearer {token}\x00",
-        f"Bearer {token[:-1]}", f"Bearer {token}A", f"Bearer {token[:-1]}=", f"Bearer {token[:-1]}\uff21",
-        f"Bearer {token[:-1]}é", f"Bearer {token[:-1]}+", f"Bearer {token[:-1]}/", token, f"Bearer {token},x",
-        "Bearer ", "Bearer", "", None, 12345, ["Bearer", token], {"Bearer": token},
+        f"Bearer {token}\u2003",
+        f"Bearer {token}\u00a0",
+        f"Bearer\u00a0{token}",
+        f"Bearer \u3000{token}",
+        f"Bearer {token}\n",
+        f"Bearer {token}\r\n",
+        f"Bearer {token} ",
+        f"Bearer  {token}",
+        f" Bearer {token}",
+        f"Bearer {token}\t",
+        f"Bearer {token}\u200b",
+        f"\ufeffBearer {token}",
+        f"bearer {token}",
+        f"BEARER {token}",
+        f"Bearer {token[:-1]}\ud800",
+        f"Bearer {token}\ud800",
+        "Bearer \udfff" * 3,
+        f"Bearer {token}\x00",
+        f"Bearer {token[:-1]}",
+        f"Bearer {token}A",
+        f"Bearer {token[:-1]}=",
+        f"Bearer {token[:-1]}\uff21",
+        f"Bearer {token[:-1]}é",
+        f"Bearer {token[:-1]}+",
+        f"Bearer {token[:-1]}/",
+        token,
+        f"Bearer {token},x",
+        "Bearer ",
+        "Bearer",
+        "",
+        None,
+        12345,
+        ["Bearer", token],
+        {"Bearer": token},
     ]
 
 
@@ -353,20 +425,35 @@ def test_the_token_format_is_what_tokens_issue_and_what_the_gateway_checks() -> 
 
 # ---------------------------------------------------------------------- who may call, before what they sent
 WRONG_ROLE_BAD_BODY = [
-    ("authority", "POST", "/authorities", {"id": "1"}), ("finance", "POST", "/authorities", {}),
-    ("authority", "POST", "/credentials", {"role": "root"}), ("authority", "POST", "/numbers", {"number": 1}),
-    ("finance", "POST", "/activations", {"operators": "many"}), ("admin", "POST", "/activations", {}),
-    ("finance", "PATCH", "/activations/x", {"colour": "red"}), ("authority", "PUT", "/tariffs", {}),
-    ("finance", "PUT", "/tariffs", {"currency": "USD"}), ("authority", "POST", "/authorities/1/token", None),
-    ("finance", "GET", "/activations?status=maybe", None), ("authority", "GET", "/exports/not-a-month", None),
+    ("authority", "POST", "/authorities", {"id": "1"}),
+    ("finance", "POST", "/authorities", {}),
+    ("authority", "POST", "/credentials", {"role": "root"}),
+    ("authority", "POST", "/numbers", {"number": 1}),
+    ("finance", "POST", "/activations", {"operators": "many"}),
+    ("admin", "POST", "/activations", {}),
+    ("finance", "PATCH", "/activations/x", {"colour": "red"}),
+    ("authority", "PUT", "/tariffs", {}),
+    ("finance", "PUT", "/tariffs", {"currency": "USD"}),
+    ("authority", "POST", "/authorities/1/token", None),
+    ("finance", "GET", "/activations?status=maybe", None),
+    ("authority", "GET", "/exports/not-a-month", None),
     ("authority", "GET", "/unattributed", None),
 ]
 
 
 @pytest.mark.parametrize(("role", "method", "path", "body"), WRONG_ROLE_BAD_BODY)
 def test_the_wrong_role_is_told_so_before_anything_about_its_body(
-        api: Api, admin: str, gent: str, finance: str, finance_env: None, snapshot: Any, role: str, method: str,
-        path: str, body: Any) -> None:
+    api: Api,
+    admin: str,
+    gent: str,
+    finance: str,
+    finance_env: None,
+    snapshot: Any,
+    role: str,
+    method: str,
+    path: str,
+    body: Any,
+) -> None:
     token = {"admin": admin, "authority": gent, "finance": finance}[role]
     before = snapshot()
     answer = api.call(method, path, token, body)
@@ -394,8 +481,11 @@ def test_every_route_of_the_template_declares_who_may_call_it(finance_env: None)
     from crisisline import rest
     from infra.local import template
 
-    undeclared = [f"{route.method} {route.path}" for route in template.api_routes()
-                  if rest.declared_roles(_route_function(route.method, route.path, route.function)) is None]
+    undeclared = [
+        f"{route.method} {route.path}"
+        for route in template.api_routes()
+        if rest.declared_roles(_route_function(route.method, route.path, route.function)) is None
+    ]
     assert undeclared == [], "declare each route's roles with @rest.roles(...) or @rest.anonymous"
 
 
@@ -417,8 +507,14 @@ def test_a_route_without_a_declaration_lets_nobody_in(aws: None) -> None:
     def undeclared() -> dict[str, str]:
         return {"status": "reached"}
 
-    event = {"httpMethod": "GET", "path": "/undeclared", "resource": "/undeclared", "headers": {},
-             "requestContext": {"authorizer": {"role": "admin", "credential_id": "c"}}, "body": None}
+    event = {
+        "httpMethod": "GET",
+        "path": "/undeclared",
+        "resource": "/undeclared",
+        "headers": {},
+        "requestContext": {"authorizer": {"role": "admin", "credential_id": "c"}},
+        "body": None,
+    }
     answer = app.resolve(event, None)  # type: ignore[arg-type]
     assert answer["statusCode"] == 403, answer
     assert "reached" not in answer["body"]
@@ -426,7 +522,8 @@ def test_a_route_without_a_declaration_lets_nobody_in(aws: None) -> None:
 
 # ---------------------------------------------------------------------- writes re-check the credential
 def test_a_rotated_token_cannot_write_through_the_cached_authorizer_answer_but_still_reads(
-        aws: None, admin: str, add_numbers: Any, snapshot: Any) -> None:
+    aws: None, admin: str, add_numbers: Any, snapshot: Any
+) -> None:
     cached = Api(cache_seconds=30)
     old = cached.post("/authorities", admin, authority_body()).body["token"]
     add_numbers("+3280012345")
@@ -444,7 +541,8 @@ def test_a_rotated_token_cannot_write_through_the_cached_authorizer_answer_but_s
 
 
 def test_a_credential_gone_from_the_table_cannot_change_tariffs_through_the_cache(
-        aws: None, finance_env: None, snapshot: Any) -> None:
+    aws: None, finance_env: None, snapshot: Any
+) -> None:
     import boto3
 
     from infra.local import seed

@@ -36,7 +36,8 @@ def _live_numbers(api: Api, admin: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------------- the last numbers
 def test_ten_authorities_racing_for_two_numbers_get_exactly_two_lines(
-        atomic_dynamodb: None, api: Api, admin: str, enrol: Any, add_numbers: Any) -> None:
+    atomic_dynamodb: None, api: Api, admin: str, enrol: Any, add_numbers: Any
+) -> None:
     add_numbers("+3280012345", "+3280012346")
     tokens = list(_enrol_many(enrol, RACERS).items())
     answers = at_once(RACERS, lambda i: api.post("/activations", tokens[i][1], activation_body()))
@@ -49,15 +50,20 @@ def test_ten_authorities_racing_for_two_numbers_get_exactly_two_lines(
     assert sorted(body["number"] for _, body in won) == ["+3280012345", "+3280012346"]  # none held twice
     assert _live_numbers(api, admin) == {body["number"]: body["id"] for _, body in won}
     assert len(table_items("ActivationsTable")) == 2
-    assert sorted(item["subject"]["S"] for item in table_items("AuditTable") if item["action"]["S"] == "open") \
-        == sorted(f"activation#{body['id']}" for _, body in won)
-    live_markers = {item["id"]["S"]: item["live_activation_id"]["S"]
-                    for item in table_items("AuthoritiesTable") if "live_activation_id" in item}
+    assert sorted(
+        item["subject"]["S"] for item in table_items("AuditTable") if item["action"]["S"] == "open"
+    ) == sorted(f"activation#{body['id']}" for _, body in won)
+    live_markers = {
+        item["id"]["S"]: item["live_activation_id"]["S"]
+        for item in table_items("AuthoritiesTable")
+        if "live_activation_id" in item
+    }
     assert live_markers == {authority_id: body["id"] for authority_id, body in won}
 
 
 def test_racing_claims_in_the_store_never_hold_a_number_twice(
-        atomic_dynamodb: None, enrol: Any, add_numbers: Any) -> None:
+    atomic_dynamodb: None, enrol: Any, add_numbers: Any
+) -> None:
     """The same race one layer down, without the API around it: the threads interleave inside the claim loop."""
     add_numbers("+3280012345", "+3280012346", "+3280012347")
     authorities = list(_enrol_many(enrol, RACERS))
@@ -81,7 +87,8 @@ def test_racing_claims_in_the_store_never_hold_a_number_twice(
 
 
 def test_one_authority_sending_the_same_activation_five_times_at_once_opens_one_line(
-        atomic_dynamodb: None, api: Api, gent: str, add_numbers: Any) -> None:
+    atomic_dynamodb: None, api: Api, gent: str, add_numbers: Any
+) -> None:
     add_numbers(*(f"+328001234{i}" for i in range(5)))
     answers = at_once(5, lambda _: api.post("/activations", gent, activation_body()))
     won = [a.body for a in answers if a.status == 201]
@@ -103,18 +110,25 @@ class _CollidingDynamoDB:
     def transact_write_items(self, **request: Any) -> Any:
         if self.collisions:
             self.collisions -= 1
-            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "collided"},
-                               "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"},
-                                                       {"Code": "None"}, {"Code": "None"}]},
-                              "TransactWriteItems")
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "collided"},
+                    "CancellationReasons": [
+                        {"Code": "None"},
+                        {"Code": "TransactionConflict"},
+                        {"Code": "None"},
+                        {"Code": "None"},
+                    ],
+                },
+                "TransactWriteItems",
+            )
         return self.real.transact_write_items(**request)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
 
-def test_a_claim_that_collides_with_another_moves_on_instead_of_failing(
-        api: Api, gent: str, add_numbers: Any) -> None:
+def test_a_claim_that_collides_with_another_moves_on_instead_of_failing(api: Api, gent: str, add_numbers: Any) -> None:
     add_numbers("+3280012345", "+3280012346")
     dynamodb = _CollidingDynamoDB(client("dynamodb"))
     store = Store(settings.api(), dynamodb)
@@ -132,7 +146,8 @@ def _open(api: Api, token: str, key: str, **changes: Any) -> Answer:
 
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_same_activation(
-        api: Api, admin: str, gent: str, add_numbers: Any) -> None:
+    api: Api, admin: str, gent: str, add_numbers: Any
+) -> None:
     add_numbers("+3280012345", "+3280012346")
     first = _open(api, gent, "gent-2026-03-14-fire")
     again = _open(api, gent, "gent-2026-03-14-fire")
@@ -144,7 +159,8 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_same_activation(
 
 
 def test_the_same_idempotency_key_for_a_different_request_is_refused(
-        api: Api, gent: str, add_numbers: Any, snapshot: Any) -> None:
+    api: Api, gent: str, add_numbers: Any, snapshot: Any
+) -> None:
     add_numbers("+3280012345", "+3280012346")
     first = _open(api, gent, "gent-1")
     before = snapshot()
@@ -167,8 +183,7 @@ def test_idempotency_keys_belong_to_one_authority(api: Api, enrol: Any, add_numb
     assert mine.body["number"] != theirs.body["number"]
 
 
-def test_a_refused_request_does_not_use_up_its_idempotency_key(
-        api: Api, gent: str, add_numbers: Any) -> None:
+def test_a_refused_request_does_not_use_up_its_idempotency_key(api: Api, gent: str, add_numbers: Any) -> None:
     assert _open(api, gent, "gent-2").error_code == "no_number_available"
     assert table_items("IdempotencyTable") == []
     add_numbers("+3280012345")
@@ -187,14 +202,14 @@ def test_a_bad_idempotency_key_is_refused(api: Api, gent: str, add_numbers: Any,
 
 
 def test_retries_racing_with_the_same_key_open_one_line(
-        atomic_dynamodb: None, api: Api, gent: str, add_numbers: Any) -> None:
+    atomic_dynamodb: None, api: Api, gent: str, add_numbers: Any
+) -> None:
     add_numbers("+3280012345", "+3280012346")
     answers = at_once(5, lambda _: _open(api, gent, "gent-surge"))
     opened = {a.body["id"] for a in answers if a.status == 201}
     assert len(opened) == 1
     busy = [a for a in answers if a.status != 201]
-    assert all(a.status == 409 and a.error_code == "request_in_progress" and a.headers.get("Retry-After")
-               for a in busy)
+    assert all(a.status == 409 and a.error_code == "request_in_progress" and a.headers.get("Retry-After") for a in busy)
     assert len(table_items("ActivationsTable")) == 1
     assert _open(api, gent, "gent-surge").body["id"] in opened  # once done, a retry gets the same line
 
@@ -207,7 +222,8 @@ def line(api: Api, gent: str, add_numbers: Any) -> dict[str, Any]:
 
 
 def test_operator_changes_sent_at_once_are_all_kept_in_order(
-        atomic_dynamodb: None, api: Api, gent: str, line: dict[str, Any]) -> None:
+    atomic_dynamodb: None, api: Api, gent: str, line: dict[str, Any]
+) -> None:
     path = f"/activations/{line['id']}"
     answers = at_once(RACERS, lambda i: api.patch(path, gent, {"operators": 10 + i}))
     assert [a.status for a in answers] == [200] * RACERS
@@ -216,20 +232,23 @@ def test_operator_changes_sent_at_once_are_all_kept_in_order(
     assert sorted(entry["operators"] for entry in timeline[1:]) == [10 + i for i in range(RACERS)]
     assert timeline[-1]["operators"] == final["operators"]  # the line runs with the last change
     assert [entry["at"] for entry in timeline] == sorted(entry["at"] for entry in timeline)
-    audit = [e["changes"]["operators"] for e in api.get(f"{path}/audit", gent).body["entries"]
-             if e["action"] == "update"]
+    audit = [
+        e["changes"]["operators"] for e in api.get(f"{path}/audit", gent).body["entries"] if e["action"] == "update"
+    ]
     assert sorted(change["after"] for change in audit) == [10 + i for i in range(RACERS)]
     # Each change replaced what the one before it wrote: the befores are the opening value and every after
     # but the last.
-    assert Counter(change["before"] for change in audit) + Counter([final["operators"]]) == \
-        Counter([4] + [change["after"] for change in audit])
+    assert Counter(change["before"] for change in audit) + Counter([final["operators"]]) == Counter(
+        [4] + [change["after"] for change in audit]
+    )
 
 
 GENT = Caller(role="authority", credential_id="c-gent", authority_id="44021", authority_name="Stad Gent")
 
 
 def test_operator_changes_made_at_the_same_moment_are_all_kept_in_time_order(
-        atomic_dynamodb: None, line: dict[str, Any]) -> None:
+    atomic_dynamodb: None, line: dict[str, Any]
+) -> None:
     """One layer below the API, the changes interleave: each reads the line, and all of them write."""
     store = logic.default_store()
     at_once(RACERS, lambda i: logic.update_activation(GENT, line["id"], ActivationPatch(operators=10 + i), store))
@@ -244,12 +263,15 @@ def test_operator_changes_made_at_the_same_moment_are_all_kept_in_time_order(
 
 
 def test_languages_and_messages_changed_at_the_same_moment_stay_consistent(
-        atomic_dynamodb: None, line: dict[str, Any]) -> None:
+    atomic_dynamodb: None, line: dict[str, Any]
+) -> None:
     """Half the changes add French with its message; the others reword Dutch and English only. Whatever the
     order, the line never ends up offering a language without its message."""
     store = logic.default_store()
-    add_french = ActivationPatch(languages=["nl", "en", "fr"], message={
-        "nl": "Blijf binnen.", "en": "Stay inside.", "fr": "Restez à l'intérieur."})
+    add_french = ActivationPatch(
+        languages=["nl", "en", "fr"],
+        message={"nl": "Blijf binnen.", "en": "Stay inside.", "fr": "Restez à l'intérieur."},
+    )
     reword = ActivationPatch(message={"nl": "Sluit ramen en deuren.", "en": "Close windows and doors."})
 
     def change(i: int) -> dict[str, Any] | errors.DomainError:
@@ -268,7 +290,8 @@ def test_languages_and_messages_changed_at_the_same_moment_stay_consistent(
 
 
 def test_closing_at_the_same_time_from_two_places_closes_once(
-        atomic_dynamodb: None, api: Api, admin: str, gent: str, line: dict[str, Any]) -> None:
+    atomic_dynamodb: None, api: Api, admin: str, gent: str, line: dict[str, Any]
+) -> None:
     answers = at_once(4, lambda i: api.post(f"/activations/{line['id']}/close", gent if i % 2 else admin))
     assert [a.status for a in answers] == [200] * 4
     assert {a.body["closed_at"] for a in answers} == {answers[0].body["closed_at"]}
@@ -278,10 +301,12 @@ def test_closing_at_the_same_time_from_two_places_closes_once(
 
 
 def test_a_change_racing_a_close_never_reopens_the_line(
-        atomic_dynamodb: None, api: Api, admin: str, gent: str, line: dict[str, Any]) -> None:
+    atomic_dynamodb: None, api: Api, admin: str, gent: str, line: dict[str, Any]
+) -> None:
     path = f"/activations/{line['id']}"
-    answers = at_once(6, lambda i: api.post(f"{path}/close", gent) if i == 0 else
-                       api.patch(path, gent, {"operators": 20 + i}))
+    answers = at_once(
+        6, lambda i: api.post(f"{path}/close", gent) if i == 0 else api.patch(path, gent, {"operators": 20 + i})
+    )
     assert answers[0].status == 200
     assert {a.status for a in answers[1:]} <= {200, 409}
     assert api.get(path, gent).body == answers[0].body  # the close answered the line as it closed it

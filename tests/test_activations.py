@@ -43,8 +43,15 @@ def test_an_authority_opens_its_line_on_a_free_pool_number(api: Api, gent: str, 
 
 def test_the_claimed_number_shows_the_activation_holding_it(api: Api, admin: str, opened: dict[str, Any]) -> None:
     numbers = api.get("/numbers", admin).body["numbers"]
-    assert numbers == [{"number": "+3280012345", "kind": "toll_free", "state": "live",
-                        "activation_id": opened["id"], "authority_id": "44021"}]
+    assert numbers == [
+        {
+            "number": "+3280012345",
+            "kind": "toll_free",
+            "state": "live",
+            "activation_id": opened["id"],
+            "authority_id": "44021",
+        }
+    ]
 
 
 def test_the_authority_shows_its_live_activation(api: Api, gent: str, opened: dict[str, Any]) -> None:
@@ -61,7 +68,8 @@ def test_a_line_opened_without_victim_information_has_no_d2_line(api: Api, gent:
 
 
 def test_with_no_free_number_the_activation_is_refused_and_nothing_is_written(
-        api: Api, gent: str, snapshot: Any) -> None:
+    api: Api, gent: str, snapshot: Any
+) -> None:
     before = snapshot()
     answer = api.post("/activations", gent, activation_body())
     assert answer.status == 409
@@ -70,7 +78,8 @@ def test_with_no_free_number_the_activation_is_refused_and_nothing_is_written(
 
 
 def test_second_activation_for_the_last_number_is_refused(
-        api: Api, enrol: Any, add_numbers: Any, snapshot: Any) -> None:
+    api: Api, enrol: Any, add_numbers: Any, snapshot: Any
+) -> None:
     add_numbers("+3280012345")
     _, gent = enrol("44021", "Stad Gent")
     _, antwerpen = enrol("11002", "Stad Antwerpen")
@@ -84,7 +93,8 @@ def test_second_activation_for_the_last_number_is_refused(
 
 
 def test_an_authority_with_a_live_line_is_told_which_one(
-        api: Api, gent: str, add_numbers: Any, opened: dict[str, Any], snapshot: Any) -> None:
+    api: Api, gent: str, add_numbers: Any, opened: dict[str, Any], snapshot: Any
+) -> None:
     add_numbers("+3280012346")  # a number is free: the refusal is about the authority, not the pool
     before = snapshot()
     answer = api.post("/activations", gent, activation_body())
@@ -96,7 +106,8 @@ def test_an_authority_with_a_live_line_is_told_which_one(
 
 
 def test_an_authority_with_a_live_line_is_told_which_one_even_when_the_pool_is_empty(
-        api: Api, gent: str, opened: dict[str, Any]) -> None:
+    api: Api, gent: str, opened: dict[str, Any]
+) -> None:
     answer = api.post("/activations", gent, activation_body())
     assert answer.status == 409
     assert answer.error_code == "activation_already_live"
@@ -108,8 +119,7 @@ def _open_with_key(api: Api, token: str, key: str = "gent-night-1") -> Any:
     return api.post("/activations", token, activation_body(), headers={"Idempotency-Key": key})
 
 
-def test_a_first_open_with_an_idempotency_key_is_not_marked_as_replayed(
-        api: Api, gent: str, add_numbers: Any) -> None:
+def test_a_first_open_with_an_idempotency_key_is_not_marked_as_replayed(api: Api, gent: str, add_numbers: Any) -> None:
     add_numbers("+3280012345")
     answer = _open_with_key(api, gent)
     assert answer.status == 201
@@ -128,7 +138,8 @@ def test_a_replayed_open_answers_the_line_as_it_is_now(api: Api, gent: str, add_
 
 
 def test_a_replayed_open_after_close_says_the_key_opened_a_line_that_has_since_closed(
-        api: Api, gent: str, add_numbers: Any, snapshot: Any) -> None:
+    api: Api, gent: str, add_numbers: Any, snapshot: Any
+) -> None:
     add_numbers("+3280012345")
     first = _open_with_key(api, gent).body
     closed = api.post(f"/activations/{first['id']}/close", gent).body
@@ -147,9 +158,9 @@ def test_a_replayed_open_after_close_says_the_key_opened_a_line_that_has_since_c
     assert fresh.body["id"] != first["id"]
 
 
-def test_a_replay_is_not_counted_as_another_line_opened(api: Api, gent: str, add_numbers: Any,
-                                                        capsys: pytest.CaptureFixture[str],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_replay_is_not_counted_as_another_line_opened(
+    api: Api, gent: str, add_numbers: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     add_numbers("+3280012345")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
     metrics.clear_metrics()  # while disabled, earlier tests' metrics were kept, never flushed
@@ -168,8 +179,9 @@ def test_the_api_document_says_what_a_replayed_open_answers() -> None:
 
 
 # ---------------------------------------------------------------------- refused requests write nothing
-def _refused(api: Api, token: str, snapshot: Any, body: Any = None, raw: bytes | None = None,
-             status: int = 422) -> dict[str, Any]:
+def _refused(
+    api: Api, token: str, snapshot: Any, body: Any = None, raw: bytes | None = None, status: int = 422
+) -> dict[str, Any]:
     before = snapshot()
     answer = api.post("/activations", token, body, raw=raw)
     assert answer.status == status, answer.body
@@ -206,20 +218,21 @@ def test_an_activation_body_just_under_64_kib_is_not_413(api: Api, gent: str, po
     assert api.post("/activations", gent, raw=padded).status == 201
 
 
-def test_an_activation_in_an_unknown_language_is_refused(api: Api, gent: str, pool: list[str],
-                                                         snapshot: Any) -> None:
+def test_an_activation_in_an_unknown_language_is_refused(api: Api, gent: str, pool: list[str], snapshot: Any) -> None:
     body = activation_body(languages=["nl", "es"], message={"nl": "Blijf binnen.", "es": "Quédese en casa."})
     assert "languages.1" in _fields(_refused(api, gent, snapshot, body))
 
 
-def test_a_message_missing_for_an_offered_language_is_refused(api: Api, gent: str, pool: list[str],
-                                                              snapshot: Any) -> None:
+def test_a_message_missing_for_an_offered_language_is_refused(
+    api: Api, gent: str, pool: list[str], snapshot: Any
+) -> None:
     body = activation_body(languages=["nl", "fr"])
     assert _fields(_refused(api, gent, snapshot, body)) == ["message"]
 
 
-def test_a_message_in_a_language_the_line_does_not_offer_is_refused(api: Api, gent: str, pool: list[str],
-                                                                    snapshot: Any) -> None:
+def test_a_message_in_a_language_the_line_does_not_offer_is_refused(
+    api: Api, gent: str, pool: list[str], snapshot: Any
+) -> None:
     body = activation_body(languages=["nl"])
     assert _fields(_refused(api, gent, snapshot, body)) == ["message"]
 
@@ -230,8 +243,9 @@ def test_a_message_over_2000_characters_is_refused(api: Api, gent: str, pool: li
 
 
 @pytest.mark.parametrize("operators", [0, 201, -1])
-def test_operators_outside_1_to_200_are_refused(api: Api, gent: str, pool: list[str], snapshot: Any,
-                                                operators: int) -> None:
+def test_operators_outside_1_to_200_are_refused(
+    api: Api, gent: str, pool: list[str], snapshot: Any, operators: int
+) -> None:
     assert _fields(_refused(api, gent, snapshot, activation_body(operators=operators))) == ["operators"]
 
 
@@ -307,7 +321,8 @@ def test_an_unknown_activation_is_404(api: Api, gent: str) -> None:
 
 # ---------------------------------------------------------------------- changing a live line
 def test_operator_changes_are_kept_in_the_timeline_with_their_times(
-        api: Api, gent: str, opened: dict[str, Any]) -> None:
+    api: Api, gent: str, opened: dict[str, Any]
+) -> None:
     path = f"/activations/{opened['id']}"
     assert api.patch(path, gent, {"operators": 12}).status == 200
     changed = api.patch(path, gent, {"operators": 3}).body
@@ -320,7 +335,8 @@ def test_operator_changes_are_kept_in_the_timeline_with_their_times(
 
 
 def test_a_change_of_message_only_leaves_the_operator_timeline_alone(
-        api: Api, gent: str, opened: dict[str, Any]) -> None:
+    api: Api, gent: str, opened: dict[str, Any]
+) -> None:
     message = {"nl": "Het gevaar is voorbij.", "en": "The danger has passed."}
     changed = api.patch(f"/activations/{opened['id']}", gent, {"message": message}).body
     assert changed["message"] == message
@@ -328,7 +344,8 @@ def test_a_change_of_message_only_leaves_the_operator_timeline_alone(
 
 
 def test_a_change_of_languages_with_their_messages_is_accepted(
-        api: Api, admin: str, gent: str, opened: dict[str, Any]) -> None:
+    api: Api, admin: str, gent: str, opened: dict[str, Any]
+) -> None:
     patch = {"languages": ["nl", "fr"], "message": {"nl": "Blijf binnen.", "fr": "Restez à l'intérieur."}}
     changed = api.patch(f"/activations/{opened['id']}", gent, patch)
     assert changed.status == 200
@@ -344,8 +361,9 @@ def test_admin_changes_an_authoritys_line(api: Api, admin: str, opened: dict[str
     assert changed.body["victim_information"] is False
 
 
-def _refused_patch(api: Api, token: str, activation_id: str, body: Any, snapshot: Any,
-                   status: int = 422) -> dict[str, Any]:
+def _refused_patch(
+    api: Api, token: str, activation_id: str, body: Any, snapshot: Any, status: int = 422
+) -> dict[str, Any]:
     before = snapshot()
     answer = api.patch(f"/activations/{activation_id}", token, body)
     assert answer.status == status, answer.body
@@ -354,13 +372,15 @@ def _refused_patch(api: Api, token: str, activation_id: str, body: Any, snapshot
 
 
 def test_a_language_without_its_message_is_refused_on_change(
-        api: Api, gent: str, opened: dict[str, Any], snapshot: Any) -> None:
+    api: Api, gent: str, opened: dict[str, Any], snapshot: Any
+) -> None:
     error = _refused_patch(api, gent, opened["id"], {"languages": ["nl", "en", "fr"]}, snapshot)
     assert _fields(error) == ["message"]
 
 
 def test_a_message_for_a_language_not_offered_is_refused_on_change(
-        api: Api, gent: str, opened: dict[str, Any], snapshot: Any) -> None:
+    api: Api, gent: str, opened: dict[str, Any], snapshot: Any
+) -> None:
     message = {"nl": "Blijf binnen.", "en": "Stay inside.", "de": "Bleiben Sie drinnen."}
     error = _refused_patch(api, gent, opened["id"], {"message": message}, snapshot)
     assert _fields(error) == ["message"]
@@ -371,14 +391,14 @@ def test_an_empty_change_is_refused(api: Api, gent: str, opened: dict[str, Any],
 
 
 @pytest.mark.parametrize("field", ["operators", "languages", "message", "victim_information"])
-def test_a_change_to_null_is_refused(api: Api, gent: str, opened: dict[str, Any], snapshot: Any,
-                                     field: str) -> None:
+def test_a_change_to_null_is_refused(api: Api, gent: str, opened: dict[str, Any], snapshot: Any, field: str) -> None:
     assert _fields(_refused_patch(api, gent, opened["id"], {field: None}, snapshot)) == [field]
 
 
 @pytest.mark.parametrize("operators", [0, 201])
 def test_a_change_of_operators_outside_1_to_200_is_refused(
-        api: Api, gent: str, opened: dict[str, Any], snapshot: Any, operators: int) -> None:
+    api: Api, gent: str, opened: dict[str, Any], snapshot: Any, operators: int
+) -> None:
     assert _fields(_refused_patch(api, gent, opened["id"], {"operators": operators}, snapshot)) == ["operators"]
 
 
@@ -419,8 +439,9 @@ def test_a_change_sent_back_with_the_etag_it_read_is_made(api: Api, gent: str, o
 
 
 @pytest.mark.parametrize("if_match", ['"1"', "1", 'W/"1"', '"0", "1"', "*"])
-def test_if_match_takes_the_revision_quoted_bare_or_weak(api: Api, gent: str, opened: dict[str, Any],
-                                                         if_match: str) -> None:
+def test_if_match_takes_the_revision_quoted_bare_or_weak(
+    api: Api, gent: str, opened: dict[str, Any], if_match: str
+) -> None:
     path = f"/activations/{opened['id']}"
     assert api.patch(path, gent, {"operators": 9}).status == 200
     changed = api.patch(path, gent, {"operators": 12}, headers={"If-Match": if_match})
@@ -429,7 +450,8 @@ def test_if_match_takes_the_revision_quoted_bare_or_weak(api: Api, gent: str, op
 
 
 def test_a_change_made_against_a_revision_someone_else_changed_is_refused_and_changes_nothing(
-        api: Api, admin: str, gent: str, opened: dict[str, Any], snapshot: Any) -> None:
+    api: Api, admin: str, gent: str, opened: dict[str, Any], snapshot: Any
+) -> None:
     path = f"/activations/{opened['id']}"
     read = api.get(path, gent).headers["ETag"]
     assert api.patch(path, admin, {"operators": 20}).status == 200  # the crisis center, meanwhile
@@ -444,8 +466,9 @@ def test_a_change_made_against_a_revision_someone_else_changed_is_refused_and_ch
 
 
 @pytest.mark.parametrize("if_match", ["abc", '"1', "W/1x", ""])
-def test_an_if_match_that_is_no_revision_is_refused(api: Api, gent: str, opened: dict[str, Any], snapshot: Any,
-                                                    if_match: str) -> None:
+def test_an_if_match_that_is_no_revision_is_refused(
+    api: Api, gent: str, opened: dict[str, Any], snapshot: Any, if_match: str
+) -> None:
     before = snapshot()
     answer = api.patch(f"/activations/{opened['id']}", gent, {"operators": 6}, headers={"If-Match": if_match})
     assert answer.status == 422
@@ -454,7 +477,8 @@ def test_an_if_match_that_is_no_revision_is_refused(api: Api, gent: str, opened:
 
 
 def test_a_closed_line_with_the_revision_it_had_is_told_it_is_closed(
-        api: Api, gent: str, opened: dict[str, Any], snapshot: Any) -> None:
+    api: Api, gent: str, opened: dict[str, Any], snapshot: Any
+) -> None:
     api.post(f"/activations/{opened['id']}/close", gent)
     before = snapshot()
     answer = api.patch(f"/activations/{opened['id']}", gent, {"operators": 6}, headers={"If-Match": '"0"'})
@@ -479,13 +503,15 @@ def test_closing_returns_the_number_to_the_pool(api: Api, admin: str, gent: str,
     assert closed["status"] == "closed"
     assert parse_iso(closed["closed_at"]) >= parse_iso(closed["opened_at"])
     numbers = api.get("/numbers", admin).body["numbers"]
-    assert numbers == [{"number": "+3280012345", "kind": "toll_free", "state": "free",
-                        "activation_id": None, "authority_id": None}]
+    assert numbers == [
+        {"number": "+3280012345", "kind": "toll_free", "state": "free", "activation_id": None, "authority_id": None}
+    ]
     assert "live_activation_id" not in api.get("/authorities/44021", gent).body
 
 
 def test_a_closed_number_can_be_claimed_by_the_next_activation(
-        api: Api, enrol: Any, gent: str, opened: dict[str, Any]) -> None:
+    api: Api, enrol: Any, gent: str, opened: dict[str, Any]
+) -> None:
     _, antwerpen = enrol("11002", "Stad Antwerpen")
     assert api.post("/activations", antwerpen, activation_body()).error_code == "no_number_available"
     api.post(f"/activations/{opened['id']}/close", gent)
@@ -504,9 +530,11 @@ def test_closing_bumps_the_revision(api: Api, gent: str, opened: dict[str, Any])
 
 
 def test_a_line_opened_before_revisions_existed_closes_at_revision_1(
-        api: Api, gent: str, opened: dict[str, Any]) -> None:
-    boto3.client("dynamodb").update_item(TableName=table_names()["ActivationsTable"], Key={"id": {"S": opened["id"]}},
-                                         UpdateExpression="REMOVE revision")
+    api: Api, gent: str, opened: dict[str, Any]
+) -> None:
+    boto3.client("dynamodb").update_item(
+        TableName=table_names()["ActivationsTable"], Key={"id": {"S": opened["id"]}}, UpdateExpression="REMOVE revision"
+    )
     path = f"/activations/{opened['id']}"
     assert api.get(path, gent).headers["ETag"] == '"0"'
     assert api.post(f"{path}/close", gent).body["revision"] == 1
@@ -523,7 +551,8 @@ def test_closing_twice_is_harmless(api: Api, gent: str, opened: dict[str, Any], 
 
 
 def test_closing_a_line_once_another_claimed_its_number_leaves_that_line_alone(
-        api: Api, admin: str, enrol: Any, gent: str, opened: dict[str, Any]) -> None:
+    api: Api, admin: str, enrol: Any, gent: str, opened: dict[str, Any]
+) -> None:
     _, antwerpen = enrol("11002", "Stad Antwerpen")
     api.post(f"/activations/{opened['id']}/close", gent)
     theirs = api.post("/activations", antwerpen, activation_body()).body
@@ -540,7 +569,8 @@ def test_admin_closes_an_authoritys_line(api: Api, admin: str, opened: dict[str,
 
 # ---------------------------------------------------------------------- audit trail
 def test_the_audit_trail_says_who_changed_what_and_when(
-        api: Api, admin: str, gent: str, opened: dict[str, Any]) -> None:
+    api: Api, admin: str, gent: str, opened: dict[str, Any]
+) -> None:
     path = f"/activations/{opened['id']}"
     api.patch(path, gent, {"operators": 10})
     api.patch(path, admin, {"victim_information": False})
@@ -570,13 +600,20 @@ def test_admin_reads_the_audit_trail(api: Api, admin: str, opened: dict[str, Any
 def test_the_audit_trail_keeps_the_line_as_it_was_opened(api: Api, gent: str, opened: dict[str, Any]) -> None:
     entry = api.get(f"/activations/{opened['id']}/audit", gent).body["entries"][0]
     body = activation_body()
-    assert entry["changes"] == {"reason": body["reason"], "languages": body["languages"], "message": body["message"],
-                                "victim_information": body["victim_information"], "operators": body["operators"],
-                                "number": opened["number"], "number_kind": "toll_free"}
+    assert entry["changes"] == {
+        "reason": body["reason"],
+        "languages": body["languages"],
+        "message": body["message"],
+        "victim_information": body["victim_information"],
+        "operators": body["operators"],
+        "number": opened["number"],
+        "number_kind": "toll_free",
+    }
 
 
 def test_the_audit_trail_still_holds_the_first_message_callers_heard(
-        api: Api, gent: str, opened: dict[str, Any]) -> None:
+    api: Api, gent: str, opened: dict[str, Any]
+) -> None:
     first = opened["message"]
     reworded = {"nl": "Het gevaar is voorbij.", "en": "The danger has passed."}
     assert api.patch(f"/activations/{opened['id']}", gent, {"message": reworded}).status == 200
@@ -587,9 +624,12 @@ def test_the_audit_trail_still_holds_the_first_message_callers_heard(
 
 
 def test_the_audit_trail_records_what_a_change_of_languages_replaced(
-        api: Api, gent: str, opened: dict[str, Any]) -> None:
+    api: Api, gent: str, opened: dict[str, Any]
+) -> None:
     patch = {"languages": ["nl", "fr"], "message": {"nl": "Blijf binnen.", "fr": "Restez à l'intérieur."}}
     assert api.patch(f"/activations/{opened['id']}", gent, patch).status == 200
     update = api.get(f"/activations/{opened['id']}/audit", gent).body["entries"][1]
-    assert update["changes"] == {"languages": {"before": ["nl", "en"], "after": ["nl", "fr"]},
-                                 "message": {"before": opened["message"], "after": patch["message"]}}
+    assert update["changes"] == {
+        "languages": {"before": ["nl", "en"], "after": ["nl", "fr"]},
+        "message": {"before": opened["message"], "after": patch["message"]},
+    }

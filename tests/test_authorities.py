@@ -55,7 +55,8 @@ def test_enrolled_authority_can_use_its_token_at_once(api: Api, enrol: Any) -> N
 
 
 def test_the_same_authority_enrolled_twice_is_refused_and_the_first_enrolment_stands(
-        api: Api, admin: str, enrol: Any, snapshot: Any) -> None:
+    api: Api, admin: str, enrol: Any, snapshot: Any
+) -> None:
     _, token = enrol("44021", "Stad Gent")
     before = snapshot()
     answer = api.post("/authorities", admin, authority_body("44021", "Someone else"))
@@ -176,12 +177,17 @@ def test_a_credential_for_the_authority_role_is_refused(api: Api, admin: str, sn
 # ---------------------------------------------------------------------- pool numbers
 def test_admin_adds_numbers_to_the_pool_and_sees_them_free(api: Api, admin: str) -> None:
     assert api.post("/numbers", admin, {"number": "+3280012345", "kind": "toll_free"}).body == {
-        "number": "+3280012345", "kind": "toll_free", "state": "free"}
+        "number": "+3280012345",
+        "kind": "toll_free",
+        "state": "free",
+    }
     assert api.post("/numbers", admin, {"number": "+3225551001", "kind": "did"}).status == 201
     answer = api.get("/numbers", admin)
     assert answer.status == 200
     assert [(n["number"], n["kind"], n["state"]) for n in answer.body["numbers"]] == [
-        ("+3225551001", "did", "free"), ("+3280012345", "toll_free", "free")]
+        ("+3225551001", "did", "free"),
+        ("+3280012345", "toll_free", "free"),
+    ]
 
 
 def test_the_same_number_added_twice_is_refused(api: Api, admin: str, add_numbers: Any, snapshot: Any) -> None:
@@ -202,7 +208,8 @@ def test_a_number_that_is_not_e164_is_refused(api: Api, admin: str, snapshot: An
 
 
 def test_authorities_asking_at_the_same_moment_each_read_their_own_enrolment(
-        api: Api, enrol: Any, atomic_dynamodb: None) -> None:
+    api: Api, enrol: Any, atomic_dynamodb: None
+) -> None:
     # The local stack runs every function in one process, where Powertools keeps the current request on a class:
     # it hands its functions one event at a time, as Lambda does, so no request is answered with another's.
     tokens = {f"440{n:02d}": enrol(f"440{n:02d}", f"Gemeente {n}")[1] for n in range(8)}

@@ -28,15 +28,21 @@ def test_a_figure_that_misses_its_aim_is_marked_and_one_that_meets_it_is_not() -
 
 
 def test_the_bench_summary_counts_the_aims_met_and_names_each_one_missed() -> None:
-    figures = {"activation": ["AWS calls per activation: 2 (aim <= 4)",
-                              f"cold import activate.app ratio 2.00 (aim <= 1.6, {MISSED})",
-                              "local POST /activations p50 97.3 ms"],
-               "meter_ingest": [f"first batch ratio 0.12 (aim >= 0.4, {MISSED})", "raw moto put_item: 708/s"]}
+    figures = {
+        "activation": [
+            "AWS calls per activation: 2 (aim <= 4)",
+            f"cold import activate.app ratio 2.00 (aim <= 1.6, {MISSED})",
+            "local POST /activations p50 97.3 ms",
+        ],
+        "meter_ingest": [f"first batch ratio 0.12 (aim >= 0.4, {MISSED})", "raw moto put_item: 708/s"],
+    }
     lines = bench.summary(figures)
     assert lines[0] == "## summary"
     assert lines[1] == f"  1 of 3 figures with an aim met it; 2 {MISSED}:"
-    assert lines[2:] == [f"  activation: cold import activate.app ratio 2.00 (aim <= 1.6, {MISSED})",
-                         f"  meter_ingest: first batch ratio 0.12 (aim >= 0.4, {MISSED})"]
+    assert lines[2:] == [
+        f"  activation: cold import activate.app ratio 2.00 (aim <= 1.6, {MISSED})",
+        f"  meter_ingest: first batch ratio 0.12 (aim >= 0.4, {MISSED})",
+    ]
     met = bench.summary({"route": ["ratio 1.03 (aim <= 1.25)"]})
     assert met[1:] == [f"  1 of 1 figures with an aim met it; 0 {MISSED}"]
 
@@ -47,19 +53,33 @@ def test_every_bench_aim_goes_through_the_marking() -> None:
     for source in Path(bench.__file__).parent.glob("*.py"):
         tree = ast.parse(source.read_text(encoding="utf-8"))
         docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
-        written_by_hand += [f"{source.name}:{node.lineno}" for node in ast.walk(tree)
-                            if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                            and id(node) not in docstrings and re.search(r"aim [<>]=", node.value)]
+        written_by_hand += [
+            f"{source.name}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and re.search(r"aim [<>]=", node.value)
+        ]
     assert written_by_hand == []
 
 
 def report() -> surge.SurgeReport:
-    return surge.SurgeReport(calls=20, capacity=12, outcomes=Counter({"D5": 10, "D2": 2, "overflow": 8}),
-                             invocation_ms=[1.0, 2.0, 3.0], aws_calls=4, seconds=0.5, workers=2, operators=1)
+    return surge.SurgeReport(
+        calls=20,
+        capacity=12,
+        outcomes=Counter({"D5": 10, "D2": 2, "overflow": 8}),
+        invocation_ms=[1.0, 2.0, 3.0],
+        aws_calls=4,
+        seconds=0.5,
+        workers=2,
+        operators=1,
+    )
 
 
 def test_the_surge_summary_is_printed_in_one_piece_and_the_log_lines_go_to_a_file(
-        monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
     def noisy_replay() -> surge.SurgeReport:
         print('{"level":"INFO","message":"token accepted"}')
         sys.stderr.write("a warning\n")
@@ -76,8 +96,8 @@ def test_the_surge_summary_is_printed_in_one_piece_and_the_log_lines_go_to_a_fil
     lines = out.splitlines()
     summary = report().lines()
     assert lines[0].startswith("Replaying")
-    assert lines[1:1 + len(summary)] == summary
-    [log_note] = lines[1 + len(summary):]
+    assert lines[1 : 1 + len(summary)] == summary
+    [log_note] = lines[1 + len(summary) :]
     log = Path(re.search(r"(/\S+\.log)", log_note).group(1))  # type: ignore[union-attr]
     kept = log.read_text(encoding="utf-8")
     assert "token accepted" in kept and "a warning" in kept and "capacity_checked" in kept

@@ -57,8 +57,10 @@ def test_a_first_deploy_claims_the_pool_and_routes_every_number_to_the_flow() ->
 
 
 def test_a_second_deploy_claims_nothing_and_ignores_numbers_that_are_not_the_pools() -> None:
-    connect = FakeConnect(["+3280010009"], [ClaimedNumber("id-1", "+3280010001", POOL_DESCRIPTION),
-                                             ClaimedNumber("id-x", "+3225550000", "switchboard")])
+    connect = FakeConnect(
+        ["+3280010009"],
+        [ClaimedNumber("id-1", "+3280010001", POOL_DESCRIPTION), ClaimedNumber("id-x", "+3225550000", "switchboard")],
+    )
     assert ensure_pool(request(1), connect) == ["+3280010001"]
     assert connect.claims == 0 and "id-x" not in connect.associations
 
@@ -74,11 +76,22 @@ def test_too_few_numbers_for_sale_is_a_shortage() -> None:
 
 
 def event(kind: str = "Create", count: str = "2") -> dict[str, Any]:
-    return {"RequestType": kind, "ResponseURL": "https://cloudformation-custom-resource-response.example/x",
-            "StackId": "arn:aws:cloudformation:eu-central-1:123456789012:stack/crisisline/1", "RequestId": "r-1",
-            "LogicalResourceId": "PoolNumbers", "ResourceType": "Custom::PoolNumbers",
-            "ResourceProperties": {"ServiceToken": "arn:…", "InstanceArn": INSTANCE, "ContactFlowArn": FLOW,
-                                   "CountryCode": "BE", "NumberType": "TOLL_FREE", "Count": count}}
+    return {
+        "RequestType": kind,
+        "ResponseURL": "https://cloudformation-custom-resource-response.example/x",
+        "StackId": "arn:aws:cloudformation:eu-central-1:123456789012:stack/crisisline/1",
+        "RequestId": "r-1",
+        "LogicalResourceId": "PoolNumbers",
+        "ResourceType": "Custom::PoolNumbers",
+        "ResourceProperties": {
+            "ServiceToken": "arn:…",
+            "InstanceArn": INSTANCE,
+            "ContactFlowArn": FLOW,
+            "CountryCode": "BE",
+            "NumberType": "TOLL_FREE",
+            "Count": count,
+        },
+    }
 
 
 def test_the_custom_resource_answers_success_with_the_numbers() -> None:
@@ -100,27 +113,50 @@ def test_a_failure_still_answers_cloudformation_with_the_reason() -> None:
 def test_deleting_the_stack_releases_no_number() -> None:
     answers: list[dict[str, Any]] = []
     connect = FakeConnect([], [ClaimedNumber("id-1", "+3280010001", POOL_DESCRIPTION)])
-    app.lambda_handler({**event("Delete"), "PhysicalResourceId": "PoolNumbers-pool"}, None, connect,
-                       lambda url, body: answers.append(body))
+    app.lambda_handler(
+        {**event("Delete"), "PhysicalResourceId": "PoolNumbers-pool"},
+        None,
+        connect,
+        lambda url, body: answers.append(body),
+    )
     assert answers[0]["Status"] == "SUCCESS" and connect.numbers and not connect.associations
 
 
 def test_the_boto_adapter_sends_what_connects_api_expects() -> None:
     client = boto3.client("connect", region_name="eu-central-1", aws_access_key_id="x", aws_secret_access_key="x")
     with Stubber(client) as stub:
-        stub.add_response("list_phone_numbers_v2", {"ListPhoneNumbersSummaryList": [
-            {"PhoneNumberId": "id-1", "PhoneNumber": "+3280010001", "PhoneNumberDescription": POOL_DESCRIPTION}]},
-            {"TargetArn": INSTANCE, "MaxResults": 100})
-        stub.add_response("search_available_phone_numbers", {"AvailableNumbersList": [
-            {"PhoneNumber": "+3280010002", "PhoneNumberCountryCode": "BE", "PhoneNumberType": "TOLL_FREE"}]},
-            {"TargetArn": INSTANCE, "PhoneNumberCountryCode": "BE", "PhoneNumberType": "TOLL_FREE",
-             "MaxResults": 1})
-        stub.add_response("claim_phone_number", {"PhoneNumberId": "id-2", "PhoneNumberArn": "arn:…/id-2"},
-                          {"TargetArn": INSTANCE, "PhoneNumber": "+3280010002",
-                           "PhoneNumberDescription": POOL_DESCRIPTION})
+        stub.add_response(
+            "list_phone_numbers_v2",
+            {
+                "ListPhoneNumbersSummaryList": [
+                    {"PhoneNumberId": "id-1", "PhoneNumber": "+3280010001", "PhoneNumberDescription": POOL_DESCRIPTION}
+                ]
+            },
+            {"TargetArn": INSTANCE, "MaxResults": 100},
+        )
+        stub.add_response(
+            "search_available_phone_numbers",
+            {
+                "AvailableNumbersList": [
+                    {"PhoneNumber": "+3280010002", "PhoneNumberCountryCode": "BE", "PhoneNumberType": "TOLL_FREE"}
+                ]
+            },
+            {"TargetArn": INSTANCE, "PhoneNumberCountryCode": "BE", "PhoneNumberType": "TOLL_FREE", "MaxResults": 1},
+        )
+        stub.add_response(
+            "claim_phone_number",
+            {"PhoneNumberId": "id-2", "PhoneNumberArn": "arn:…/id-2"},
+            {"TargetArn": INSTANCE, "PhoneNumber": "+3280010002", "PhoneNumberDescription": POOL_DESCRIPTION},
+        )
         for number_id in ("id-1", "id-2"):
-            stub.add_response("associate_phone_number_contact_flow", {},
-                              {"PhoneNumberId": number_id, "InstanceId": "11111111-2222-3333-4444-555555555555",
-                               "ContactFlowId": "66666666-7777-8888-9999-000000000000"})
+            stub.add_response(
+                "associate_phone_number_contact_flow",
+                {},
+                {
+                    "PhoneNumberId": number_id,
+                    "InstanceId": "11111111-2222-3333-4444-555555555555",
+                    "ContactFlowId": "66666666-7777-8888-9999-000000000000",
+                },
+            )
         assert ensure_pool(request(2), BotoConnect(client)) == ["+3280010001", "+3280010002"]
         stub.assert_no_pending_responses()

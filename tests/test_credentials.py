@@ -54,9 +54,14 @@ def test_admin_lists_every_credential_and_never_a_token_or_its_hash(api: Api, ad
     listed = {c["label"]: c for c in answer.body["credentials"]}
     assert set(listed) == {"local stack admin", "Finance team, NCCN", "Stad Gent"}
     assert listed["local stack admin"]["role"] == "admin"
-    assert listed["Finance team, NCCN"] == {"id": finance["id"], "role": "finance", "label": "Finance team, NCCN",
-                                            "created_at": finance["created_at"], "authority_id": None,
-                                            "revoked_at": None}
+    assert listed["Finance team, NCCN"] == {
+        "id": finance["id"],
+        "role": "finance",
+        "label": "Finance team, NCCN",
+        "created_at": finance["created_at"],
+        "authority_id": None,
+        "revoked_at": None,
+    }
     assert listed["Stad Gent"]["role"] == "authority"
     assert listed["Stad Gent"]["authority_id"] == "44021"
     text = answer.raw.decode()
@@ -145,8 +150,10 @@ def test_two_admins_revoking_each_other_at_once_leave_one_admin(api: Api, admin:
             return found
 
     store = BothReadFirst(settings.api())
-    revocations = [(Caller(role="admin", credential_id=first_id), second["id"]),
-                   (Caller(role="admin", credential_id=second["id"]), first_id)]
+    revocations = [
+        (Caller(role="admin", credential_id=first_id), second["id"]),
+        (Caller(role="admin", credential_id=second["id"]), first_id),
+    ]
 
     def revoke(i: int) -> str:
         try:
@@ -160,8 +167,9 @@ def test_two_admins_revoking_each_other_at_once_leave_one_admin(api: Api, admin:
     assert [api.get("/numbers", token).status for token in (admin, second["token"])].count(200) == 1
 
 
-def test_an_authoritys_credential_is_ended_through_its_enrolment(api: Api, admin: str, gent: str,
-                                                                  snapshot: Any) -> None:
+def test_an_authoritys_credential_is_ended_through_its_enrolment(
+    api: Api, admin: str, gent: str, snapshot: Any
+) -> None:
     before = snapshot()
     answer = api.post(f"/credentials/{_id_of(api, admin, 'Stad Gent')}/revoke", admin)
     assert answer.status == 409
@@ -173,8 +181,9 @@ def test_an_authoritys_credential_is_ended_through_its_enrolment(api: Api, admin
 
 
 @pytest.mark.parametrize("action", ["token", "revoke"])
-def test_an_authority_token_replaced_or_ended_is_listed_as_revoked(api: Api, admin: str, gent: str,
-                                                                   action: str) -> None:
+def test_an_authority_token_replaced_or_ended_is_listed_as_revoked(
+    api: Api, admin: str, gent: str, action: str
+) -> None:
     old_id = _id_of(api, admin, "Stad Gent")
     assert api.post(f"/authorities/44021/{action}", admin).status in (200, 201)
     gents = {c["id"]: c for c in _credentials(api, admin) if c["authority_id"] == "44021"}

@@ -36,15 +36,24 @@ def _every_settings_variable() -> set[str]:
     from meter import settings as meter_settings
     from route import settings as route_settings
 
-    models = [settings.ApiSettings, settings.AuthorizerSettings, meter_settings.MeterSettings,
-              billing_store.ExportSettings, billing_store.FinanceApiSettings, route_settings.RouteSettings]
+    models = [
+        settings.ApiSettings,
+        settings.AuthorizerSettings,
+        meter_settings.MeterSettings,
+        billing_store.ExportSettings,
+        billing_store.FinanceApiSettings,
+        route_settings.RouteSettings,
+    ]
     return {variable for model in models for variable in environment.variables(model).values()}
 
 
 def _given(logical_id: str) -> dict[str, str]:
     """What template.yaml gives the function besides Powertools' own variables."""
-    return {key: value for key, value in template.functions()[logical_id].environment.items()
-            if not key.startswith("POWERTOOLS_")}
+    return {
+        key: value
+        for key, value in template.functions()[logical_id].environment.items()
+        if not key.startswith("POWERTOOLS_")
+    }
 
 
 def _model(qualified: str) -> type:
@@ -56,17 +65,31 @@ def _model(qualified: str) -> type:
 def cold_starts() -> dict[str, dict[str, Any]]:
     """Every function's cold start, each in its own process with only its own variables from template.yaml."""
     read_by_some = _every_settings_variable()
-    base = {key: value for key, value in os.environ.items()
-            if key not in read_by_some and not key.startswith(("AWS_", "POWERTOOLS_"))}
-    base.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": template.LOCAL_REGION, "POWERTOOLS_METRICS_DISABLED": "true",
-                 "PYTHONPATH": str(template.FUNCTIONS_DIR)})
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in read_by_some and not key.startswith(("AWS_", "POWERTOOLS_"))
+    }
+    base.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": template.LOCAL_REGION,
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "PYTHONPATH": str(template.FUNCTIONS_DIR),
+        }
+    )
     running = {}
     for logical_id, spec in template.functions().items():
         module = spec.handler.rpartition(".")[0]
-        running[logical_id] = subprocess.Popen([sys.executable, "-c", _COLD_START, module],
-                                               env={**base, **spec.environment}, cwd=template.FUNCTIONS_DIR,
-                                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        running[logical_id] = subprocess.Popen(
+            [sys.executable, "-c", _COLD_START, module],
+            env={**base, **spec.environment},
+            cwd=template.FUNCTIONS_DIR,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     found = {}
     for logical_id, process in running.items():
         out, err = process.communicate(timeout=120)
@@ -75,8 +98,7 @@ def cold_starts() -> dict[str, dict[str, Any]]:
     return found
 
 
-def test_each_function_is_given_exactly_the_variables_its_settings_read(
-        cold_starts: dict[str, dict[str, Any]]) -> None:
+def test_each_function_is_given_exactly_the_variables_its_settings_read(cold_starts: dict[str, dict[str, Any]]) -> None:
     writers = {route.function for route in template.api_routes() if route.method in _WRITES}
     for logical_id, cold_start in cold_starts.items():
         models = [_model(name) for name in cold_start["models"]]
@@ -106,8 +128,7 @@ def test_the_routing_function_starts_without_pydantic(cold_starts: dict[str, dic
     assert cold_starts["ActivateFunction"]["pydantic"] is True  # the check can see pydantic where it is
 
 
-def test_forgetting_settings_makes_every_function_read_its_environment_again(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forgetting_settings_makes_every_function_read_its_environment_again(monkeypatch: pytest.MonkeyPatch) -> None:
     from crisisline import settings
     from route import settings as route_settings
 
@@ -119,10 +140,18 @@ def test_forgetting_settings_makes_every_function_read_its_environment_again(
 
 
 def test_the_shared_facts_bring_no_dependency_onto_a_callers_line() -> None:
-    check = ("import sys, crisisline.facts, crisisline.environment, crisisline.clock; "
-             "print(sorted({n.split('.')[0] for n in sys.modules} & {'pydantic', 'boto3', 'botocore', 'yaml'}))")
-    out = subprocess.run([sys.executable, "-c", check], cwd=template.FUNCTIONS_DIR, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(template.FUNCTIONS_DIR)}, check=True).stdout
+    check = (
+        "import sys, crisisline.facts, crisisline.environment, crisisline.clock; "
+        "print(sorted({n.split('.')[0] for n in sys.modules} & {'pydantic', 'boto3', 'botocore', 'yaml'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=template.FUNCTIONS_DIR,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(template.FUNCTIONS_DIR)},
+        check=True,
+    ).stdout
     assert out.strip() == "[]"
 
 

@@ -32,22 +32,52 @@ from tests.conftest import Api, RunningStack, activation_body, table_items
 
 __all__ = ["finance", "finance_env"]  # fixtures
 
-COLUMNS = ["month", "authority_id", "authority_name", "activation_id", "number", "opened_at", "closed_at",
-           "live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
-           "personnel_eur", "number_eur", "telephony_eur", "total_eur"]
+COLUMNS = [
+    "month",
+    "authority_id",
+    "authority_name",
+    "activation_id",
+    "number",
+    "opened_at",
+    "closed_at",
+    "live_seconds",
+    "calls",
+    "d2_calls",
+    "answered_calls",
+    "call_seconds",
+    "operator_seconds",
+    "personnel_eur",
+    "number_eur",
+    "telephony_eur",
+    "total_eur",
+]
 
 
 @pytest.fixture
 def october(aws: None) -> None:
     """Two authorities' lines in October 2026, one of them across the month end."""
     put_activation("gent-fire", "2026-10-05T10:00", "2026-10-05T11:00", operators=2)  # the minimum applies
-    put_activation("gent-flood", "2026-10-20T08:00", "2026-10-20T18:48", kind="did", number="+3225551001",
-                   operators=1)
-    put_activation("brussels-night", "2026-10-31T22:00", "2026-11-01T03:00", authority_id="21004",
-                   authority_name="Ville de Bruxelles / Stad Brussel", number="+3280012346", operators=3)
+    put_activation("gent-flood", "2026-10-20T08:00", "2026-10-20T18:48", kind="did", number="+3225551001", operators=1)
+    put_activation(
+        "brussels-night",
+        "2026-10-31T22:00",
+        "2026-11-01T03:00",
+        authority_id="21004",
+        authority_name="Ville de Bruxelles / Stad Brussel",
+        number="+3280012346",
+        operators=3,
+    )
     put_activation("september", "2026-09-02T10:00", "2026-09-02T20:00")  # not in October
-    put_usage("gent-fire", "2026-10", calls=30, d2_calls=4, answered_calls=28, abandoned_calls=2,
-              call_seconds=5400, queue_seconds=900)
+    put_usage(
+        "gent-fire",
+        "2026-10",
+        calls=30,
+        d2_calls=4,
+        answered_calls=28,
+        abandoned_calls=2,
+        call_seconds=5400,
+        queue_seconds=900,
+    )
     put_usage("gent-flood", "2026-10", calls=3, answered_calls=3, call_seconds=1125)
     put_usage("brussels-night", "2026-10", calls=12, answered_calls=12, call_seconds=2400)
     put_usage("brussels-night", "2026-11", calls=7, answered_calls=6, abandoned_calls=1, call_seconds=1800)
@@ -88,8 +118,7 @@ def test_finance_gets_one_line_per_activation_and_month_with_totals(api: Api, fi
     assert all(isinstance(line[name], str) for line in export["lines"] for name in COLUMNS[13:])  # never float
 
 
-def test_the_next_month_carries_the_rest_of_a_night_across_the_month_end(api: Api, finance: str,
-                                                                          october: None) -> None:
+def test_the_next_month_carries_the_rest_of_a_night_across_the_month_end(api: Api, finance: str, october: None) -> None:
     november = _get(api, "/exports/2026-11", finance).body
     (night,) = november["lines"]
     assert (night["activation_id"], night["live_seconds"], night["calls"]) == ("brussels-night", 3 * 3600, 7)
@@ -107,22 +136,25 @@ def test_csv_and_xlsx_hold_the_same_lines_and_sum_to_the_json(api: Api, finance:
     assert xlsx.headers["Content-Type"] == XLSX and xlsx.raw[:2] == b"PK"
     from_xlsx = xlsx_rows(xlsx.raw)
     xlsx_totals = xlsx_rows(xlsx.raw, sheet_number=1)
-    for rows, totals in ((from_csv, [row for row in from_csv if row["line"] == "authority_total"]),
-                         (from_xlsx, [row for row in xlsx_totals if row["line"] == "authority_total"])):
+    for rows, totals in (
+        (from_csv, [row for row in from_csv if row["line"] == "authority_total"]),
+        (from_xlsx, [row for row in xlsx_totals if row["line"] == "authority_total"]),
+    ):
         assert list(rows[0])[:17] == COLUMNS
         lines = [row for row in rows if row["line"] in ("activation", "adjustment")]
-        assert sorted(str(row["activation_id"]) for row in lines) == sorted(line["activation_id"]
-                                                                           for line in export["lines"])
+        assert sorted(str(row["activation_id"]) for row in lines) == sorted(
+            line["activation_id"] for line in export["lines"]
+        )
         by_authority: dict[str, Decimal] = defaultdict(Decimal)
         for row in lines:
-            assert money(row["total_eur"]) == money(row["personnel_eur"]) + money(row["number_eur"]) \
-                + money(row["telephony_eur"])
+            assert money(row["total_eur"]) == money(row["personnel_eur"]) + money(row["number_eur"]) + money(
+                row["telephony_eur"]
+            )
             by_authority[str(row["authority_id"])] += money(row["total_eur"])
         assert {str(row["authority_id"]): money(row["total_eur"]) for row in totals} == dict(by_authority)
         assert {t["authority_id"]: Decimal(t["total_eur"]) for t in export["totals"]} == dict(by_authority)
         assert sum(by_authority.values()) == Decimal(export["total_eur"])
-        assert sum(int(row["call_seconds"]) for row in lines) == sum(line["call_seconds"]
-                                                                     for line in export["lines"])
+        assert sum(int(row["call_seconds"]) for row in lines) == sum(line["call_seconds"] for line in export["lines"])
 
 
 def test_xlsx_cells_are_numbers(api: Api, finance: str, october: None) -> None:
@@ -135,12 +167,25 @@ def test_xlsx_leaves_the_function_base64_encoded_for_api_gateway(api: Api, finan
     from infra.local.stack import LambdaContext
     from meter.exports import lambda_handler
 
-    event = {"resource": "/exports/{month}", "path": "/exports/2026-10", "httpMethod": "GET",
-             "headers": {"Accept": XLSX}, "multiValueHeaders": {"Accept": [XLSX]},
-             "queryStringParameters": {"format": "xlsx"}, "multiValueQueryStringParameters": {"format": ["xlsx"]},
-             "pathParameters": {"month": "2026-10"}, "body": None, "isBase64Encoded": False,
-             "requestContext": {"authorizer": {"role": "finance", "credential_id": "c"}, "requestId": "r",
-                                "stage": "local", "path": "/local/exports/2026-10", "httpMethod": "GET"}}
+    event = {
+        "resource": "/exports/{month}",
+        "path": "/exports/2026-10",
+        "httpMethod": "GET",
+        "headers": {"Accept": XLSX},
+        "multiValueHeaders": {"Accept": [XLSX]},
+        "queryStringParameters": {"format": "xlsx"},
+        "multiValueQueryStringParameters": {"format": ["xlsx"]},
+        "pathParameters": {"month": "2026-10"},
+        "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "authorizer": {"role": "finance", "credential_id": "c"},
+            "requestId": "r",
+            "stage": "local",
+            "path": "/local/exports/2026-10",
+            "httpMethod": "GET",
+        },
+    }
     answer = lambda_handler(event, LambdaContext("ExportFunction"))
     assert answer["statusCode"] == 200 and answer["isBase64Encoded"] is True
     assert base64.b64decode(answer["body"])[:2] == b"PK"
@@ -156,13 +201,17 @@ def test_a_month_with_a_live_activation_or_not_over_is_provisional(api: Api, fin
     assert [line["closed_at"] for line in september["lines"]] == [None]
 
 
-def test_an_adjustment_for_a_frozen_month_is_its_own_line_after_the_columns(api: Api, finance: str,
-                                                                             october: None) -> None:
+def test_an_adjustment_for_a_frozen_month_is_its_own_line_after_the_columns(
+    api: Api, finance: str, october: None
+) -> None:
     put_usage("gent-fire", "2026-11", adjusts="2026-10", calls=1, answered_calls=1, call_seconds=600)
     november = _get(api, "/exports/2026-11", finance).body
     adjustment = next(line for line in november["lines"] if line["line"] == "adjustment")
-    assert (adjustment["activation_id"], adjustment["month"], adjustment["adjusts_month"]) == \
-        ("gent-fire", "2026-11", "2026-10")
+    assert (adjustment["activation_id"], adjustment["month"], adjustment["adjusts_month"]) == (
+        "gent-fire",
+        "2026-11",
+        "2026-10",
+    )
     assert (adjustment["calls"], adjustment["live_seconds"], adjustment["telephony_eur"]) == (1, 0, "0.58")
     assert adjustment["total_eur"] == "0.58"
     assert list(adjustment).index("adjusts_month") > list(adjustment).index("total_eur")
@@ -178,17 +227,25 @@ def test_every_line_shows_its_number_kind_and_its_times_in_brussels(api: Api, fi
     assert (flood["opened_at"], flood["opened_at_brussels"]) == ("2026-10-20T06:00:00.000Z", "2026-10-20 08:00:00")
     assert lines["brussels-night"]["closed_at_brussels"] == "2026-11-01 03:00:00"  # winter time by then
     assert {"number_kind", "opened_at_brussels", "closed_at_brussels"} <= set(export["columns"])
-    row = next(row for row in csv_rows(_get(api, "/exports/2026-10?format=csv", finance).raw)
-               if row["activation_id"] == "gent-flood")
-    assert (row["number_kind"], row["opened_at_brussels"], row["opened_at"]) == \
-        ("did", "2026-10-20 08:00:00", "2026-10-20T06:00:00.000Z")
-    cells = next(row for row in xlsx_rows(_get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw)
-                 if row["activation_id"] == "gent-flood")
+    row = next(
+        row
+        for row in csv_rows(_get(api, "/exports/2026-10?format=csv", finance).raw)
+        if row["activation_id"] == "gent-flood"
+    )
+    assert (row["number_kind"], row["opened_at_brussels"], row["opened_at"]) == (
+        "did",
+        "2026-10-20 08:00:00",
+        "2026-10-20T06:00:00.000Z",
+    )
+    cells = next(
+        row
+        for row in xlsx_rows(_get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw)
+        if row["activation_id"] == "gent-flood"
+    )
     assert cells["opened_at_brussels"] == datetime(2026, 10, 20, 8, 0)  # a date cell
 
 
-def test_the_csv_lines_sum_to_the_grand_total_and_the_totals_stand_apart(api: Api, finance: str,
-                                                                       october: None) -> None:
+def test_the_csv_lines_sum_to_the_grand_total_and_the_totals_stand_apart(api: Api, finance: str, october: None) -> None:
     export = _get(api, "/exports/2026-10", finance).body
     raw = _get(api, "/exports/2026-10?format=csv", finance).raw
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte order mark: Excel keeps "Liège" as it is
@@ -198,14 +255,19 @@ def test_the_csv_lines_sum_to_the_grand_total_and_the_totals_stand_apart(api: Ap
     assert {row[header.index("line")] for row in lines} == {"activation"}
     assert [row["line"] for row in totals] == ["authority_total", "authority_total", "grand_total"]
     column = header.index("total_eur")
-    assert sum(Decimal(row[column]) for row in lines) == Decimal(totals[-1]["total_eur"]) \
-        == Decimal(export["total_eur"]) == Decimal(export["grand_total"]["total_eur"])
+    assert (
+        sum(Decimal(row[column]) for row in lines)
+        == Decimal(totals[-1]["total_eur"])
+        == Decimal(export["total_eur"])
+        == Decimal(export["grand_total"]["total_eur"])
+    )
     assert sum(Decimal(row["total_eur"]) for row in totals[:-1]) == Decimal(totals[-1]["total_eur"])
     assert len(lines) == export["grand_total"]["lines"]
 
 
 def test_the_xlsx_has_the_lines_and_grand_total_then_the_authorities_on_a_sheet_of_their_own(
-        api: Api, finance: str, october: None) -> None:
+    api: Api, finance: str, october: None
+) -> None:
     from openpyxl import load_workbook
 
     raw = _get(api, "/exports/2026-10?format=xlsx", finance, Accept=XLSX).raw
@@ -223,8 +285,7 @@ def test_the_xlsx_has_the_lines_and_grand_total_then_the_authorities_on_a_sheet_
 VOIDED = "voided: closed within 10 minutes with no answered call"
 
 
-def test_an_activation_opened_by_accident_is_billed_nothing_and_says_why(api: Api, finance: str,
-                                                                         october: None) -> None:
+def test_an_activation_opened_by_accident_is_billed_nothing_and_says_why(api: Api, finance: str, october: None) -> None:
     put_activation("oops", "2026-10-07T03:12", "2026-10-07T03:16")
     put_usage("oops", "2026-10", calls=1, abandoned_calls=1, call_seconds=40)
     export = _get(api, "/exports/2026-10", finance).body
@@ -237,7 +298,8 @@ def test_an_activation_opened_by_accident_is_billed_nothing_and_says_why(api: Ap
 
 
 def test_a_short_line_across_the_month_end_is_billed_when_a_call_was_answered_in_either_month(
-        api: Api, finance: str, aws: None) -> None:
+    api: Api, finance: str, aws: None
+) -> None:
     put_activation("midnight", "2026-10-31T23:55", "2026-11-01T00:03")
     put_activation("midnight-answered", "2026-10-31T23:56", "2026-11-01T00:04", number="+3280012346")
     put_usage("midnight", "2026-11", calls=1, abandoned_calls=1, call_seconds=20)
@@ -246,14 +308,19 @@ def test_a_short_line_across_the_month_end_is_billed_when_a_call_was_answered_in
         lines = {line["activation_id"]: line for line in _get(api, f"/exports/{month}", finance).body["lines"]}
         assert lines["midnight"]["billing"] == VOIDED, month
         assert lines["midnight-answered"]["billing"] == "billed", month
-    personnel = [next(line["personnel_eur"] for line in _get(api, f"/exports/{month}", finance).body["lines"]
-                      if line["activation_id"] == "midnight-answered") for month in ("2026-10", "2026-11")]
+    personnel = [
+        next(
+            line["personnel_eur"]
+            for line in _get(api, f"/exports/{month}", finance).body["lines"]
+            if line["activation_id"] == "midnight-answered"
+        )
+        for month in ("2026-10", "2026-11")
+    ]
     assert sum(map(Decimal, personnel)) == Decimal("180.00")  # the minimum, as for any line
 
 
 # ---------------------------------------------------------------------- text a person typed
-def test_an_authority_named_like_a_formula_is_plain_text_in_csv_and_xlsx(api: Api, finance: str,
-                                                                         aws: None) -> None:
+def test_an_authority_named_like_a_formula_is_plain_text_in_csv_and_xlsx(api: Api, finance: str, aws: None) -> None:
     from openpyxl import load_workbook
 
     name = '=HYPERLINK("http://example.org/invoice","click")'
@@ -274,8 +341,7 @@ def test_an_authority_named_like_a_formula_is_plain_text_in_csv_and_xlsx(api: Ap
 
 
 # ---------------------------------------------------------------------- refusals
-@pytest.mark.parametrize("month", ["2026-13", "abc", "2026-1", "2999-01", "0000-01", "0001-01", "1999-12",
-                                   "9999-12"])
+@pytest.mark.parametrize("month", ["2026-13", "abc", "2026-1", "2999-01", "0000-01", "0001-01", "1999-12", "9999-12"])
 def test_a_wrong_or_future_month_is_refused_with_a_clear_message(api: Api, finance: str, month: str) -> None:
     answer = _get(api, f"/exports/{month}", finance)
     assert answer.status == 422, answer.body
@@ -336,8 +402,14 @@ def test_admin_may_read_the_export_and_nobody_without_a_token(api: Api, admin: s
 
 
 def test_admin_lists_unattributed_contact_records_and_finance_may_not(api: Api, admin: str, finance: str) -> None:
-    record = {"contact_id": "c-1", "unattributed_month": "2026-10", "last_update": "2026-10-05T10:00:00Z",
-              "system_number": "+3280099999", "initiated_at": "2026-10-05T10:00:00Z", "calls": 1}
+    record = {
+        "contact_id": "c-1",
+        "unattributed_month": "2026-10",
+        "last_update": "2026-10-05T10:00:00Z",
+        "system_number": "+3280099999",
+        "initiated_at": "2026-10-05T10:00:00Z",
+        "calls": 1,
+    }
     from crisisline.dynamo import to_item
 
     boto3.client("dynamodb").put_item(TableName=table("ContactsTable"), Item=to_item(record))
@@ -350,10 +422,16 @@ def test_admin_lists_unattributed_contact_records_and_finance_may_not(api: Api, 
 
 # ---------------------------------------------------------------------- tariffs
 def _tariff_body(**changes: Any) -> dict[str, Any]:
-    return {"effective_from": "2999-01-01", "operator_hour": "50.00",
-            "number_day": {"did": "0.10", "toll_free": "0.45"},
-            "telephony_minute": {"did": "0.01", "toll_free": "0.04"}, "service_minute": "0.018",
-            "personnel_minimum_hours": "4", "calls_per_operator_hour": 12, **changes}
+    return {
+        "effective_from": "2999-01-01",
+        "operator_hour": "50.00",
+        "number_day": {"did": "0.10", "toll_free": "0.45"},
+        "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
+        "service_minute": "0.018",
+        "personnel_minimum_hours": "4",
+        "calls_per_operator_hour": 12,
+        **changes,
+    }
 
 
 def test_finance_reads_the_tariffs_and_the_defaults_come_from_infra(api: Api, finance: str) -> None:
@@ -375,14 +453,21 @@ def test_admin_adds_a_version_that_takes_effect_later(api: Api, admin: str, fina
     assert (again.status, again.error_code) == (409, "conflict")
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"operator_hour": 50.0}, "operator_hour"), ({"operator_hour": "-1"}, "operator_hour"),
-    ({"number_day": {"did": "0.1"}}, "number_day.toll_free"), ({"effective_from": "2020-01-01"}, "effective_from"),
-    ({"effective_from": "yesterday"}, "effective_from"), ({"calls_per_operator_hour": "12"}, "calls_per_operator_hour"),
-    ({"currency": "USD"}, "currency"),
-])
-def test_a_bad_tariff_version_is_refused_and_nothing_is_written(api: Api, admin: str, finance_env: None,
-                                                                changes: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"operator_hour": 50.0}, "operator_hour"),
+        ({"operator_hour": "-1"}, "operator_hour"),
+        ({"number_day": {"did": "0.1"}}, "number_day.toll_free"),
+        ({"effective_from": "2020-01-01"}, "effective_from"),
+        ({"effective_from": "yesterday"}, "effective_from"),
+        ({"calls_per_operator_hour": "12"}, "calls_per_operator_hour"),
+        ({"currency": "USD"}, "currency"),
+    ],
+)
+def test_a_bad_tariff_version_is_refused_and_nothing_is_written(
+    api: Api, admin: str, finance_env: None, changes: dict[str, Any], field: str
+) -> None:
     answer = api.call("PUT", "/tariffs", admin, _tariff_body(**changes))
     assert answer.status == 422, answer.body
     assert field in [problem["field"] for problem in answer.body["error"]["details"]["fields"]]
@@ -421,21 +506,29 @@ def test_a_simulated_call_on_the_local_stack_ends_up_as_an_export_line(local_sta
     from tests.test_meter_ingest import expected
 
     api, token = local_stack.api_url, local_stack.authority_token
-    status, _, credential = http("POST", f"{api}/credentials", local_stack.admin_token,
-                                 {"role": "finance", "label": "Finance team"})
+    status, _, credential = http(
+        "POST", f"{api}/credentials", local_stack.admin_token, {"role": "finance", "label": "Finance team"}
+    )
     assert status == 201
     finance_token = credential["token"]
-    body = activation_body(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."},
-                           victim_information=True)
+    body = activation_body(
+        languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."}, victim_information=True
+    )
     status, _, opened = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "export-e2e"})
     assert status == 201, opened
     backend = re.search(r"AWS backend \(moto\)\s+(\S+)", local_stack.output)
     assert backend is not None
     try:
-        call = simulate_call(opened["number"], language="fr", press="2",
-                             invoker=LambdaEndpoint(local_stack.lambda_port))
-        kinesis = boto3.client("kinesis", endpoint_url=backend.group(1), region_name=template.LOCAL_REGION,
-                               aws_access_key_id="local", aws_secret_access_key="local")
+        call = simulate_call(
+            opened["number"], language="fr", press="2", invoker=LambdaEndpoint(local_stack.lambda_port)
+        )
+        kinesis = boto3.client(
+            "kinesis",
+            endpoint_url=backend.group(1),
+            region_name=template.LOCAL_REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
         contact_record.put_on_stream(call.records(), physical_stream_name("ContactRecordStream"), kinesis)
         month = month_of(datetime.now(UTC))
         line: dict[str, Any] = {}
@@ -446,8 +539,9 @@ def test_a_simulated_call_on_the_local_stack_ends_up_as_an_export_line(local_sta
             line = next((item for item in export["lines"] if item["activation_id"] == opened["id"]), {})
             time.sleep(0.2)
         totals = expected(*call.records())
-        assert {name: line[name] for name in ("calls", "d2_calls", "answered_calls", "call_seconds")} == \
-            {name: totals[name] for name in ("calls", "d2_calls", "answered_calls", "call_seconds")}
+        assert {name: line[name] for name in ("calls", "d2_calls", "answered_calls", "call_seconds")} == {
+            name: totals[name] for name in ("calls", "d2_calls", "answered_calls", "call_seconds")
+        }
         rate = {"toll_free": Decimal("0.058"), "did": Decimal("0.028")}[opened["number_kind"]]
         assert line["telephony_eur"] == str(cents(Decimal(totals["call_seconds"]) * rate / 60))
         assert line["personnel_eur"] == "180.00"  # a few seconds live: the 4-hour minimum at 45.00

@@ -84,8 +84,14 @@ class LineData:
     def live_line(self, number: str, deadline: float) -> LiveLine | None:
         if self.read_fails:
             raise StoreUnavailable("throttled")
-        return LiveLine(activation_id="act-1", authority_name="Stad Gent", languages=("nl", "en"),
-                        message={"nl": "Blijf binnen.", "en": "Stay inside."}, victim_information=True, operators=2)
+        return LiveLine(
+            activation_id="act-1",
+            authority_name="Stad Gent",
+            languages=("nl", "en"),
+            message={"nl": "Blijf binnen.", "en": "Stay inside."},
+            victim_information=True,
+            operators=2,
+        )
 
     def count_call(self, activation_id: str, now: datetime, deadline: float) -> int:
         if self.count_fails:
@@ -127,8 +133,9 @@ def test_a_routing_error_nobody_foresaw_is_counted_with_its_fallback(route: Any,
     assert published() == Counter({"RoutingErrors": 1, "RoutingFallbacks": 1})
 
 
-def test_a_failure_outside_any_decision_is_counted(route: Any, published: Published,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_outside_any_decision_is_counted(
+    route: Any, published: Published, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken_log(*_: Any) -> None:
         raise RuntimeError("bug")
 
@@ -138,8 +145,9 @@ def test_a_failure_outside_any_decision_is_counted(route: Any, published: Publis
     assert published() == Counter({"RoutingErrors": 1, "RoutingFallbacks": 1})
 
 
-def test_a_metric_that_cannot_be_published_does_not_fail_the_call(route: Any, published: Published,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_metric_that_cannot_be_published_does_not_fail_the_call(
+    route: Any, published: Published, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from crisisline.observability import metrics
 
     def unpublishable(**_: Any) -> None:
@@ -171,7 +179,8 @@ def test_a_token_that_cannot_be_checked_is_counted(api: Api, gent: str, publishe
 
 
 def test_a_line_opened_whose_idempotency_record_was_not_completed_is_counted(
-        api: Api, gent: str, add_numbers: Any, published: Published) -> None:
+    api: Api, gent: str, add_numbers: Any, published: Published
+) -> None:
     from crisisline.aws import client
 
     add_numbers(NUMBER)
@@ -206,8 +215,7 @@ def test_a_contact_record_left_to_lambdas_retries_is_counted(aws: None, publishe
     assert published() == Counter({"ContactRecordsRetried": 2})
 
 
-def test_a_failed_month_close_is_counted_and_still_raises(aws: None, finance_env: None,
-                                                          published: Published) -> None:
+def test_a_failed_month_close_is_counted_and_still_raises(aws: None, finance_env: None, published: Published) -> None:
     from meter.month_close import lambda_handler
 
     class S3Down(BillingStore):
@@ -215,8 +223,9 @@ def test_a_failed_month_close_is_counted_and_still_raises(aws: None, finance_env
             raise StoreUnavailable("S3 did not answer")
 
     with pytest.raises(StoreUnavailable):
-        lambda_handler({}, LambdaContext("MonthCloseFunction"), store=S3Down(),
-                       now=datetime(2026, 11, 1, 5, tzinfo=UTC))
+        lambda_handler(
+            {}, LambdaContext("MonthCloseFunction"), store=S3Down(), now=datetime(2026, 11, 1, 5, tzinfo=UTC)
+        )
     assert published() == Counter({"MonthCloseFailures": 1})
 
 

@@ -49,8 +49,11 @@ def test_every_prompt_is_spoken_in_dutch_french_german_and_english() -> None:
     prompts = action(flows.load(), "prompts-nl")["Parameters"]["FlowAttributes"]
     for language in ("fr", "de", "en"):
         assert action(flows.load(), f"prompts-{language}")["Parameters"]["FlowAttributes"].keys() == prompts.keys()
-    voices = {a["Parameters"]["TextToSpeechVoice"] for a in flows.load()["Actions"]
-              if a["Type"] == "UpdateContactTextToSpeechVoice"}
+    voices = {
+        a["Parameters"]["TextToSpeechVoice"]
+        for a in flows.load()["Actions"]
+        if a["Type"] == "UpdateContactTextToSpeechVoice"
+    }
     assert voices == {"Lisa", "Isabelle", "Vicki", "Amy"}
 
 
@@ -72,36 +75,56 @@ def _bad_json() -> Any:
 
 BREAKAGES: dict[str, tuple[Callable[[Flow], None], str]] = {
     "a transition to a missing action": (
-        lambda f: action(f, "play-message")["Transitions"].update(NextAction="nowhere"), "transition"),
+        lambda f: action(f, "play-message")["Transitions"].update(NextAction="nowhere"),
+        "transition",
+    ),
     "an error branch to a missing action": (
-        lambda f: action(f, "route-greeting")["Transitions"]["Errors"][0].update(NextAction="gone"), "transition"),
+        lambda f: action(f, "route-greeting")["Transitions"]["Errors"][0].update(NextAction="gone"),
+        "transition",
+    ),
     "a condition to a missing action": (
         lambda f: action(f, "greeting-status")["Transitions"]["Conditions"][0].update(NextAction="gone"),
-        "transition"),
+        "transition",
+    ),
     "a StartAction that is not an action": (lambda f: f.update(StartAction="begin"), "transition"),
     "an unreachable action": (
-        lambda f: f["Actions"].append({"Identifier": "orphan", "Type": "DisconnectParticipant", "Parameters": {},
-                                       "Transitions": {}}), "unreachable"),
+        lambda f: f["Actions"].append(
+            {"Identifier": "orphan", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
+        ),
+        "unreachable",
+    ),
     "an action type off the allow-list": (
-        lambda f: action(f, "hold-on").update(Type="ConnectParticipantWithLexBot"), "type"),
+        lambda f: action(f, "hold-on").update(Type="ConnectParticipantWithLexBot"),
+        "type",
+    ),
     "a Lambda the template does not define": (
         lambda f: action(f, "route-choice")["Parameters"].update(LambdaFunctionARN="${RoutingFunction.Arn}"),
-        "reference"),
+        "reference",
+    ),
     "a Lambda ARN written out instead of referenced": (
         lambda f: action(f, "route-choice")["Parameters"].update(
-            LambdaFunctionARN="arn:aws:lambda:eu-central-1:123456789012:function:route"), "reference"),
+            LambdaFunctionARN="arn:aws:lambda:eu-central-1:123456789012:function:route"
+        ),
+        "reference",
+    ),
     "a queue that is a table": (
-        lambda f: action(f, "target-d2")["Parameters"].update(QueueId="${NumbersTable.Arn}"), "reference"),
+        lambda f: action(f, "target-d2")["Parameters"].update(QueueId="${NumbersTable.Arn}"),
+        "reference",
+    ),
     "a queue the template does not define": (
-        lambda f: action(f, "target-d2")["Parameters"].update(QueueId="${D3Queue.QueueArn}"), "reference"),
+        lambda f: action(f, "target-d2")["Parameters"].update(QueueId="${D3Queue.QueueArn}"),
+        "reference",
+    ),
     "a prompt the template does not define": (
-        lambda f: action(f, "hold-on")["Parameters"].update(PromptId="${HoldMusicPrompt.PromptArn}"), "reference"),
+        lambda f: action(f, "hold-on")["Parameters"].update(PromptId="${HoldMusicPrompt.PromptArn}"),
+        "reference",
+    ),
     "a Lambda call without an error branch": (
-        lambda f: action(f, "route-language")["Transitions"].pop("Errors"), "error-branch"),
-    "an action that leads nowhere": (
-        lambda f: action(f, "goodbye")["Transitions"].pop("NextAction"), "dead-end"),
-    "an identifier used twice": (
-        lambda f: f["Actions"].append(copy.deepcopy(action(f, "hang-up"))), "parse"),
+        lambda f: action(f, "route-language")["Transitions"].pop("Errors"),
+        "error-branch",
+    ),
+    "an action that leads nowhere": (lambda f: action(f, "goodbye")["Transitions"].pop("NextAction"), "dead-end"),
+    "an identifier used twice": (lambda f: f["Actions"].append(copy.deepcopy(action(f, "hang-up"))), "parse"),
     "a wrong Version": (lambda f: f.update(Version="2020-01-01"), "parse"),
     "an action without Parameters": (lambda f: action(f, "hang-up").pop("Parameters"), "parse"),
 }
@@ -188,7 +211,8 @@ def test_a_text_changed_in_the_flow_alone_is_a_prompt_defect(tmp_path: Path) -> 
     (tmp_path / "prompts").mkdir()
     for language in wording.LANGUAGES:
         (tmp_path / "prompts" / f"{language}.json").write_text(
-            (wording.PROMPT_DIR / f"{language}.json").read_text(encoding="utf-8"), encoding="utf-8")
+            (wording.PROMPT_DIR / f"{language}.json").read_text(encoding="utf-8"), encoding="utf-8"
+        )
     (tmp_path / "crisis-line.json").write_text(json.dumps(flow), encoding="utf-8")
     kinds_found = {d.kind for d in checker.check_prompts(flows.flow_files(tmp_path), tmp_path / "prompts")}
     assert kinds_found == {"prompt"}
@@ -203,22 +227,28 @@ def test_make_flows_writes_the_prompt_files_texts_into_the_flow_and_the_routing_
     (tmp_path / "crisis-line.json").write_text(json.dumps(flows.load()), encoding="utf-8")
     module = tmp_path / "prompts.py"
     assert build.write_prompts(tmp_path, module) == ["crisis-line.json", "prompts.py"]
-    assert action(flows.load(directory=tmp_path), "greeting-de")["Parameters"]["Text"] == \
-        "Hier ist das Krisentelefon. (reviewed)"
+    assert (
+        action(flows.load(directory=tmp_path), "greeting-de")["Parameters"]["Text"]
+        == "Hier ist das Krisentelefon. (reviewed)"
+    )
     assert build.write_prompts(tmp_path, module) == []
 
 
-LINE_NAMES_REPORTED = {"de": ("Infoline", "Hotline", "Krisen-Infoline", "Opferinformationslinie"),
-                       "fr": ("en ligne avec", "ligne d'information de crise"), "en": ("crisis information line",),
-                       "nl": ("informatielijn",)}
+LINE_NAMES_REPORTED = {
+    "de": ("Infoline", "Hotline", "Krisen-Infoline", "Opferinformationslinie"),
+    "fr": ("en ligne avec", "ligne d'information de crise"),
+    "en": ("crisis information line",),
+    "nl": ("informatielijn",),
+}
 
 
 def test_each_language_calls_the_line_by_one_name_everywhere() -> None:
     for language, key, text in every_text():
         names = PROMPTS[language].names.values()
         for found in wording.LINE_WORDS[language].finditer(text):
-            assert any(name in text and found.group(0).lower() in name.lower() for name in names), \
+            assert any(name in text and found.group(0).lower() in name.lower() for name in names), (
                 f"{language}/{key}: {found.group(0)!r} in {text!r} is not one of the line's names"
+            )
         assert not any(old in text for old in LINE_NAMES_REPORTED[language]), (language, key, text)
     for language, prompts in PROMPTS.items():
         for key in ("greeting", "generic", "languagesOffered"):
@@ -236,8 +266,11 @@ def test_the_wording_native_readers_found_is_gone() -> None:
 
 
 def test_every_text_is_short_sentences_in_the_formal_address() -> None:
-    formal = {"nl": re.compile(r"\b(jij|je|jou|jouw)\b", re.IGNORECASE), "fr": re.compile(r"\b(tu|toi|ton|ta|tes)\b"),
-              "de": re.compile(r"\b(du|dich|dir|dein\w*)\b")}
+    formal = {
+        "nl": re.compile(r"\b(jij|je|jou|jouw)\b", re.IGNORECASE),
+        "fr": re.compile(r"\b(tu|toi|ton|ta|tes)\b"),
+        "de": re.compile(r"\b(du|dich|dir|dein\w*)\b"),
+    }
     for language, key, text in every_text():
         pattern = formal.get(language)
         assert pattern is None or not pattern.search(text), (language, key, text)
@@ -263,9 +296,17 @@ def test_the_estimate_of_speaking_time_counts_characters_digits_and_pauses() -> 
     assert wording.speaking_seconds("x" * 17, "fr") < wording.speaking_seconds("x" * 17, "de")
 
 
-LIVE = {"status": "live", "fallback": "false", "activationId": "act-1", "authorityName": "Stad Gent",
-        "languages": "fr,nl", "message": "Restez chez vous.", "victimInformation": "true", "queue": "D5",
-        "d2Refused": "false"}
+LIVE = {
+    "status": "live",
+    "fallback": "false",
+    "activationId": "act-1",
+    "authorityName": "Stad Gent",
+    "languages": "fr,nl",
+    "message": "Restez chez vous.",
+    "victimInformation": "true",
+    "queue": "D5",
+    "d2Refused": "false",
+}
 
 
 @pytest.mark.parametrize("victim_information", ["true", "false"])
@@ -281,17 +322,23 @@ def test_the_authoritys_message_is_played_once_on_every_path(victim_information:
 
 # ---------------------------------------------------------------------- SSML
 SSML_BREAKAGES: dict[str, Callable[[Flow], None]] = {
-    "the routing function's message": lambda f: action(f, "play-message")["Parameters"].update(
-        {"SSML": "$.External.message"}) or action(f, "play-message")["Parameters"].pop("Text"),
+    "the routing function's message": lambda f: (
+        action(f, "play-message")["Parameters"].update({"SSML": "$.External.message"})
+        or action(f, "play-message")["Parameters"].pop("Text")
+    ),
     "the message inside written SSML": lambda f: action(f, "hold-on")["Parameters"].update(
-        {"SSML": "<speak>$.External.message</speak>"}),
+        {"SSML": "<speak>$.External.message</speak>"}
+    ),
     "the message through a contact attribute": lambda f: (
         action(f, "remember-activation")["Parameters"]["Attributes"].update(said="$.External.message"),
-        action(f, "hold-on")["Parameters"].update({"SSML": "$.Attributes.said"})),
+        action(f, "hold-on")["Parameters"].update({"SSML": "$.Attributes.said"}),
+    ),
     "a prompt through a flow attribute": lambda f: action(f, "offer-callback")["Parameters"].update(
-        {"SSML": "$.FlowAttributes.offerCallback"}),
+        {"SSML": "$.FlowAttributes.offerCallback"}
+    ),
     "a prompt written in the flow": lambda f: action(f, "greeting-en")["Parameters"].update(
-        {"SSML": "<speak>This is the crisis line.</speak>"}),
+        {"SSML": "<speak>This is the crisis line.</speak>"}
+    ),
     "the languages notice": lambda f: action(f, "notice-de")["Parameters"].update({"SSML": "$.External.noticeDe"}),
 }
 
@@ -318,8 +365,9 @@ class OneLine:
         from route.models import LiveLine
 
         messages = {"nl": "Blijf binnen.", "fr": "Restez chez vous.", "de": "Bleiben Sie drinnen.", "en": "Stay in."}
-        self.line = LiveLine("act-1", "Ville de Bruxelles", languages, {code: messages[code] for code in languages},
-                             True, 4)
+        self.line = LiveLine(
+            "act-1", "Ville de Bruxelles", languages, {code: messages[code] for code in languages}, True, 4
+        )
 
     def live_line(self, number: str, deadline: float) -> Any:
         return self.line
@@ -342,27 +390,34 @@ def routing(function_environment: Callable[..., None]) -> Callable[[tuple[str, .
 
 
 def test_a_german_caller_on_a_french_and_dutch_line_hears_its_languages_in_german_then_french(
-        routing: Callable[[tuple[str, ...]], Any]) -> None:
+    routing: Callable[[tuple[str, ...]], Any],
+) -> None:
     from infra.connect.simulator import simulate_call
 
     call = simulate_call("+3280012345", language="de", press="1", invoker=routing(("fr", "nl")))
     said = [(utterance.voice, utterance.text) for utterance in call.heard]
-    notice = said.index(("Vicki", "Das Krisentelefon ist auf Französisch und Niederländisch erreichbar. "
-                                  "Es geht auf Französisch weiter."))
+    notice = said.index(
+        (
+            "Vicki",
+            "Das Krisentelefon ist auf Französisch und Niederländisch erreichbar. Es geht auf Französisch weiter.",
+        )
+    )
     assert said[notice + 1] == ("Isabelle", "Restez chez vous.")
     assert call.invocations[1].parameters == {"language": "de"} and call.queue == "D5"
 
 
 def test_a_caller_who_keys_no_language_hears_the_lines_languages_in_each_then_its_first(
-        routing: Callable[[tuple[str, ...]], Any]) -> None:
+    routing: Callable[[tuple[str, ...]], Any],
+) -> None:
     from infra.connect.simulator import simulate_call
 
     call = simulate_call("+3280012345", press="1", invoker=routing(("nl", "fr")))
     said = [(utterance.voice, utterance.text) for utterance in call.heard]
     message = said.index(("Lisa", "Blijf binnen."))
-    assert said[message - 2:message] == [
+    assert said[message - 2 : message] == [
         ("Lisa", "De crisislijn is beschikbaar in het Nederlands en het Frans. Wij gaan verder in het Nederlands."),
-        ("Isabelle", "La ligne de crise est disponible en néerlandais et en français. Nous continuons en néerlandais.")]
+        ("Isabelle", "La ligne de crise est disponible en néerlandais et en français. Nous continuons en néerlandais."),
+    ]
 
 
 def test_a_caller_whose_language_is_offered_hears_no_notice(routing: Callable[[tuple[str, ...]], Any]) -> None:

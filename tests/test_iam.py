@@ -43,15 +43,33 @@ MANAGED = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": [],
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess": [],
     "arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole": [
-        (action, "*") for action in ("kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
-                                     "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams",
-                                     "kinesis:SubscribeToShard")],
+        (action, "*")
+        for action in (
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:ListShards",
+            "kinesis:ListStreams",
+            "kinesis:SubscribeToShard",
+        )
+    ],
 }
 # What Lambda's poller does with the function's role for a Kinesis trigger (no enhanced fan-out consumer).
-KINESIS_TRIGGER = ("kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
-                   "kinesis:GetShardIterator", "kinesis:ListShards")
-TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                    "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+KINESIS_TRIGGER = (
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+)
+TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
 _running = threading.local()
 
 
@@ -61,8 +79,11 @@ def _deployed() -> dict[str, Any]:
 
 
 def _known_refs() -> dict[str, str]:
-    return {**template.refs(), "AWS::Partition": PARTITION,
-            "ConnectInstanceArn": f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/00000000-0000-4000-8000-000000000000"}
+    return {
+        **template.refs(),
+        "AWS::Partition": PARTITION,
+        "ConnectInstanceArn": f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/00000000-0000-4000-8000-000000000000",
+    }
 
 
 def table_arn(name: str) -> str:
@@ -129,8 +150,11 @@ class Grant:
     resource: str  # an ARN pattern
 
     def covers(self, use: Use) -> bool:
-        return use.function == self.function and fnmatch.fnmatchcase(use.action.lower(), self.action.lower()) \
+        return (
+            use.function == self.function
+            and fnmatch.fnmatchcase(use.action.lower(), self.action.lower())
             and fnmatch.fnmatchcase(use.resource, self.resource)
+        )
 
     def __str__(self) -> str:
         return f"{self.function}: {self.action} on {short(self.resource)}"
@@ -156,17 +180,22 @@ def grants(resources: dict[str, Any] | None = None) -> tuple[list[Grant], list[s
                 unknown.append(f"{function}: managed policy {arn}")
             found += [Grant(function, action, resource) for action, resource in MANAGED.get(arn, [])]
         documents = [policy["PolicyDocument"] for policy in role.get("Policies", [])]
-        documents += [policy["Properties"]["PolicyDocument"] for policy in resources.values()
-                      if policy["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
-                      and {"Ref": role_id} in policy["Properties"].get("Roles", [])]
+        documents += [
+            policy["Properties"]["PolicyDocument"]
+            for policy in resources.values()
+            if policy["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+            and {"Ref": role_id} in policy["Properties"].get("Roles", [])
+        ]
         for document in documents:
             for statement in _listed(document["Statement"]):
                 if statement.get("Effect") != "Allow":
                     continue
                 for action in _listed(statement["Action"]):
                     if action.split(":")[0] in SERVICES:
-                        found += [Grant(function, action, resolve(resource, resources))
-                                  for resource in _listed(statement["Resource"])]
+                        found += [
+                            Grant(function, action, resolve(resource, resources))
+                            for resource in _listed(statement["Resource"])
+                        ]
     return found, unknown
 
 
@@ -215,7 +244,7 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> Iterator[tupl
     if service == "dynamodb":
         if operation in ("TransactWriteItems", "TransactGetItems"):
             for item in params["TransactItems"]:
-                (kind, body), = item.items()
+                ((kind, body),) = item.items()
                 yield f"dynamodb:{TRANSACT_ACTIONS[kind]}", table_arn(body["TableName"])
         elif operation in ("BatchGetItem", "BatchWriteItem"):
             for name in params["RequestItems"]:
@@ -261,8 +290,12 @@ def recorded() -> Iterator[Recorder]:
         recorder.note(client.meta.service_model.endpoint_prefix, operation, params)
         return original_call(client, operation, params)
 
-    def presign(client: Any, ClientMethod: str, Params: dict[str, Any] | None = None,  # noqa: N803 - boto3's
-                **kwargs: Any) -> Any:
+    def presign(
+        client: Any,
+        ClientMethod: str,  # noqa: N803 - boto3's names
+        Params: dict[str, Any] | None = None,  # noqa: N803 - boto3's
+        **kwargs: Any,
+    ) -> Any:
         operation = client.meta.method_to_api_mapping.get(ClientMethod, ClientMethod)
         recorder.note(client.meta.service_model.endpoint_prefix, operation, Params or {})
         return original_presign(client, ClientMethod, Params=Params, **kwargs)
@@ -270,12 +303,16 @@ def recorded() -> Iterator[Recorder]:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
         patch.delenv("AWS_PROFILE", raising=False)
-        for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                           "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-                           "POWERTOOLS_METRICS_DISABLED": "true",
-                           # as conftest's `environment`, which runs per test, after this, and every function's
-                           # own variables too (tariffs, bucket, …)
-                           **template.function_environment()}.items():
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            # as conftest's `environment`, which runs per test, after this, and every function's
+            # own variables too (tariffs, bucket, …)
+            **template.function_environment(),
+        }.items():
             patch.setenv(key, value)
         patch.setattr(botocore.client.BaseClient, "_make_api_call", call)
         patch.setattr(botocore.signers, "generate_presigned_url", presign)
@@ -318,17 +355,25 @@ class World:
     line: str  # Antwerp's live activation
 
 
-TARIFF = {"effective_from": "2999-01-01", "operator_hour": "50.00", "number_day": {"did": "0.10", "toll_free": "0.45"},
-          "telephony_minute": {"did": "0.01", "toll_free": "0.04"}, "service_minute": "0.018",
-          "personnel_minimum_hours": "4", "calls_per_operator_hour": 12}
+TARIFF = {
+    "effective_from": "2999-01-01",
+    "operator_hour": "50.00",
+    "number_day": {"did": "0.10", "toll_free": "0.45"},
+    "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
+    "service_minute": "0.018",
+    "personnel_minimum_hours": "4",
+    "calls_per_operator_hour": 12,
+}
 
 # Each route of the template's API (method, path as the template names it) with the requests that drive its
 # function through its paths. A route added to the template needs its requests here.
 REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("GET", "/health"): [lambda w: w.api.get("/health")],
     ("GET", "/docs"): [lambda w: w.api.get("/docs")],
-    ("POST", "/authorities"): [lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),
-                               lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel"))],
+    ("POST", "/authorities"): [
+        lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),
+        lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),
+    ],
     ("GET", "/authorities"): [lambda w: w.api.get("/authorities", w.admin)],
     ("GET", "/authorities/{authority_id}"): [lambda w: w.api.get("/authorities/44021", w.gent)],
     ("POST", "/authorities/{authority_id}/token"): [lambda w: w.api.post("/authorities/21004/token", w.admin)],
@@ -337,9 +382,12 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("GET", "/credentials"): [lambda w: w.api.get("/credentials", w.admin)],
     ("POST", "/credentials/{credential_id}/revoke"): [
         lambda w: w.api.post(f"/credentials/{_issued(w)}/revoke", w.admin),
-        lambda w: w.api.post(f"/credentials/{_admin_id(w)}/revoke", w.admin)],  # the last admin: refused
-    ("POST", "/numbers"): [lambda w: w.api.post("/numbers", w.admin, {"number": "+3225550199", "kind": "did"}),
-                           lambda w: w.api.post("/numbers", w.admin, {"number": "+3225550199", "kind": "did"})],
+        lambda w: w.api.post(f"/credentials/{_admin_id(w)}/revoke", w.admin),
+    ],  # the last admin: refused
+    ("POST", "/numbers"): [
+        lambda w: w.api.post("/numbers", w.admin, {"number": "+3225550199", "kind": "did"}),
+        lambda w: w.api.post("/numbers", w.admin, {"number": "+3225550199", "kind": "did"}),
+    ],
     ("GET", "/numbers"): [lambda w: w.api.get("/numbers", w.admin)],
     ("PATCH", "/numbers/{number}"): [lambda w: w.api.patch("/numbers/+442071234567", w.admin, {"kind": "toll_free"})],
     ("DELETE", "/numbers/{number}"): [lambda w: w.api.call("DELETE", "/numbers/+442071234567", w.admin)],
@@ -349,17 +397,24 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
         lambda w: w.api.post("/activations", w.gent, activation_body()),  # already live
         lambda w: w.api.post("/activations", w.gent, activation_body(), headers={"Idempotency-Key": "gent-2"}),
     ],
-    ("GET", "/activations"): [lambda w: w.api.get("/activations", w.antwerp),
-                              lambda w: w.api.get("/activations", w.admin)],
+    ("GET", "/activations"): [
+        lambda w: w.api.get("/activations", w.antwerp),
+        lambda w: w.api.get("/activations", w.admin),
+    ],
     ("GET", "/activations/{activation_id}"): [lambda w: w.api.get(f"/activations/{w.line}", w.antwerp)],
     ("PATCH", "/activations/{activation_id}"): [
-        lambda w: w.api.patch(f"/activations/{w.line}", w.antwerp, {"operators": 9})],
+        lambda w: w.api.patch(f"/activations/{w.line}", w.antwerp, {"operators": 9})
+    ],
     ("GET", "/activations/{activation_id}/audit"): [lambda w: w.api.get(f"/activations/{w.line}/audit", w.antwerp)],
-    ("POST", "/activations/{activation_id}/close"): [lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
-                                                     lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp)],
-    ("GET", "/exports/{month}"): [lambda w: w.api.get("/exports/2026-10", w.finance),
-                                  lambda w: w.api.get("/exports/2026-09", w.finance),  # frozen
-                                  lambda w: w.api.get("/exports/2026-09?format=xlsx", w.finance)],
+    ("POST", "/activations/{activation_id}/close"): [
+        lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
+        lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
+    ],
+    ("GET", "/exports/{month}"): [
+        lambda w: w.api.get("/exports/2026-10", w.finance),
+        lambda w: w.api.get("/exports/2026-09", w.finance),  # frozen
+        lambda w: w.api.get("/exports/2026-09?format=xlsx", w.finance),
+    ],
     ("GET", "/tariffs"): [lambda w: w.api.get("/tariffs", w.finance)],
     ("PUT", "/tariffs"): [lambda w: w.api.call("PUT", "/tariffs", w.admin, TARIFF)],
     ("GET", "/unattributed"): [lambda w: w.api.get("/unattributed?month=2026-10", w.admin)],
@@ -414,9 +469,12 @@ def _routing(recorder: Recorder, world: World) -> None:
 
     lines = world.api.get("/activations?status=live", world.admin).body
     live = next(line["number"] for line in lines["activations"])
-    for name, event in {"greeting": connect_event(live), "language": connect_event(live, language="en"),
-                        "choice": connect_event(live, language="en", choice="2"),
-                        "inactive number": connect_event("+3280012399", language="nl")}.items():
+    for name, event in {
+        "greeting": connect_event(live),
+        "language": connect_event(live, language="en"),
+        "choice": connect_event(live, language="en", choice="2"),
+        "inactive number": connect_event("+3280012399", language="nl"),
+    }.items():
         recorder.path = f"routing, {name}"
         with As("RouteFunction"):
             answer = app.lambda_handler(event, None)
@@ -435,11 +493,15 @@ def _metering(recorder: Recorder) -> None:
     stream = Stream()
     callback = record("c-callback", START + timedelta(minutes=4), method="CALLBACK", number=None)  # type: ignore[arg-type]
     callback["InitialContactId"] = "c-0"  # no dialled number: checked against its origin inside the booking
-    batch = [record("c-0"), record("c-new", START + timedelta(minutes=1)),
-             record("c-by-number", START + timedelta(minutes=2), activation=None),
-             record("c-0", talk_seconds=500, updated_after=60),
-             record("c-unknown", START + timedelta(minutes=3), activation="act-gone"),
-             record("c-late", START - timedelta(days=40)), callback]
+    batch = [
+        record("c-0"),
+        record("c-new", START + timedelta(minutes=1)),
+        record("c-by-number", START + timedelta(minutes=2), activation=None),
+        record("c-0", talk_seconds=500, updated_after=60),
+        record("c-unknown", START + timedelta(minutes=3), activation="act-gone"),
+        record("c-late", START - timedelta(days=40)),
+        callback,
+    ]
     recorder.path = "metering, a batch of every kind of record"
     with As("MeterFunction"):
         answer = app.lambda_handler(stream.event(*batch), LambdaContext("MeterFunction"))
@@ -459,8 +521,11 @@ def _metering(recorder: Recorder) -> None:
 
     recorder.path = "metering, a changed contact whose stored version is read"
     with As("MeterFunction"):
-        answer = app.lambda_handler(stream.event(record("c-0", talk_seconds=600, updated_after=90)),
-                                    LambdaContext("MeterFunction"), store=StoredItemNotReturned())
+        answer = app.lambda_handler(
+            stream.event(record("c-0", talk_seconds=600, updated_after=90)),
+            LambdaContext("MeterFunction"),
+            store=StoredItemNotReturned(),
+        )
     assert answer["batchItemFailures"] == []
 
 
@@ -488,10 +553,16 @@ def compare(recorder: Recorder) -> tuple[list[str], list[str], list[str]]:
     given, unknown = grants(resources)
     used = dict(recorder.uses)
     used.update({use: "its trigger" for use in trigger_uses(resources)})
-    unused = [f"{grant} granted but unused" + (" (every resource)" if grant.resource == "*" else "")
-              for grant in given if grant.resource == "*" or not any(grant.covers(use) for use in used)]
-    missing = [f"{use} used but not granted (on {path})" for use, path in used.items()
-               if not any(grant.covers(use) for grant in given)]
+    unused = [
+        f"{grant} granted but unused" + (" (every resource)" if grant.resource == "*" else "")
+        for grant in given
+        if grant.resource == "*" or not any(grant.covers(use) for use in used)
+    ]
+    missing = [
+        f"{use} used but not granted (on {path})"
+        for use, path in used.items()
+        if not any(grant.covers(use) for grant in given)
+    ]
     return sorted(set(unused)), sorted(missing), unknown
 
 
@@ -503,9 +574,12 @@ def test_every_route_of_the_api_is_driven_here() -> None:
 def test_each_function_is_granted_exactly_the_calls_its_code_makes(recorded: Recorder) -> None:
     unused, missing, unknown = compare(recorded)
     functions = {use.function for use in recorded.uses}
-    figures.record("7", f"least privilege: {len(recorded.uses)} action×resource uses of {len(functions)} functions "
-                        f"recorded; granted but unused {len(unused)}, used but not granted {len(missing)}",
-                   ok=not unused and not missing and not unknown)
+    figures.record(
+        "7",
+        f"least privilege: {len(recorded.uses)} action×resource uses of {len(functions)} functions "
+        f"recorded; granted but unused {len(unused)}, used but not granted {len(missing)}",
+        ok=not unused and not missing and not unknown,
+    )
     assert missing == [], "\n".join(missing)
     assert unused == [], "\n".join(unused)
     assert unknown == [], "\n".join(unknown)
@@ -514,18 +588,29 @@ def test_each_function_is_granted_exactly_the_calls_its_code_makes(recorded: Rec
 def test_the_audit_trail_is_append_only(recorded: Recorder) -> None:
     audit = template.physical_table_name("AuditTable")
     given, _ = grants()
-    writes = {f"{grant.function}: {grant.action}" for grant in given
-              if fnmatch.fnmatchcase(table_arn(audit), grant.resource)
-              and grant.action not in ("dynamodb:PutItem", "dynamodb:Query")}
+    writes = {
+        f"{grant.function}: {grant.action}"
+        for grant in given
+        if fnmatch.fnmatchcase(table_arn(audit), grant.resource)
+        and grant.action not in ("dynamodb:PutItem", "dynamodb:Query")
+    }
     assert writes == set(), "only new audit entries (PutItem) and reading them (Query) are granted"
-    puts = [item["Put"] for _, service, operation, params in recorded.calls
-            if service == "dynamodb" and operation == "TransactWriteItems"
-            for item in params["TransactItems"] if "Put" in item and item["Put"]["TableName"] == audit]
-    puts += [params for _, service, operation, params in recorded.calls
-             if service == "dynamodb" and operation == "PutItem" and params["TableName"] == audit]
+    puts = [
+        item["Put"]
+        for _, service, operation, params in recorded.calls
+        if service == "dynamodb" and operation == "TransactWriteItems"
+        for item in params["TransactItems"]
+        if "Put" in item and item["Put"]["TableName"] == audit
+    ]
+    puts += [
+        params
+        for _, service, operation, params in recorded.calls
+        if service == "dynamodb" and operation == "PutItem" and params["TableName"] == audit
+    ]
     assert puts, "no audit entry was written on the recorded paths"
-    assert all(put.get("ConditionExpression") == "attribute_not_exists(entry)" for put in puts), \
+    assert all(put.get("ConditionExpression") == "attribute_not_exists(entry)" for put in puts), (
         "an audit entry written without the condition that it is new would overwrite an existing one"
+    )
 
 
 def test_no_role_grants_a_checked_service_or_connect_on_every_resource() -> None:

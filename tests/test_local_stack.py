@@ -58,8 +58,9 @@ def test_requests_without_a_valid_token_are_refused_over_http(local_stack: Runni
     status, _, body = http("GET", f"{api}/activations")
     assert status == 401 and body["error"]["code"] == "unauthorized"
     assert http("GET", f"{api}/activations", "not-a-real-token-but-long-enough")[0] == 401
-    status, _, body = http("POST", f"{api}/numbers", local_stack.authority_token,
-                           {"number": "+3225559999", "kind": "did"})
+    status, _, body = http(
+        "POST", f"{api}/numbers", local_stack.authority_token, {"number": "+3225559999", "kind": "did"}
+    )
     assert status == 403 and body["error"]["code"] == "forbidden"
 
 
@@ -82,8 +83,9 @@ def test_swagger_uis_try_it_out_reaches_the_local_api(local_stack: RunningStack)
     assert http("GET", docs)[1]["Cache-Control"] == "public, max-age=3600"
 
 
-def test_the_docs_are_built_once_per_environment_not_on_every_request(api: Api,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_docs_are_built_once_per_environment_not_on_every_request(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from activate import app
 
     app.forget_docs()
@@ -97,19 +99,38 @@ def test_the_docs_are_built_once_per_environment_not_on_every_request(api: Api,
 
 
 def test_the_lambda_endpoint_invokes_template_functions_by_logical_id(local_stack: RunningStack) -> None:
-    client = boto3.client("lambda", endpoint_url=local_stack.lambda_url, region_name="eu-central-1",
-                          aws_access_key_id="local", aws_secret_access_key="local",
-                          config=Config(retries={"max_attempts": 1}))
-    answer = client.invoke(FunctionName="AuthorizerFunction", Payload=json.dumps({
-        "type": "TOKEN", "authorizationToken": f"Bearer {local_stack.admin_token}",
-        "methodArn": "arn:aws:execute-api:eu-central-1:123456789012:local/local/GET/numbers"}).encode())
+    client = boto3.client(
+        "lambda",
+        endpoint_url=local_stack.lambda_url,
+        region_name="eu-central-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1}),
+    )
+    answer = client.invoke(
+        FunctionName="AuthorizerFunction",
+        Payload=json.dumps(
+            {
+                "type": "TOKEN",
+                "authorizationToken": f"Bearer {local_stack.admin_token}",
+                "methodArn": "arn:aws:execute-api:eu-central-1:123456789012:local/local/GET/numbers",
+            }
+        ).encode(),
+    )
     policy = json.loads(answer["Payload"].read())
     assert answer["StatusCode"] == 200 and "FunctionError" not in answer
     assert policy["context"]["role"] == "admin"
 
-    refused = client.invoke(FunctionName="AuthorizerFunction", Payload=json.dumps({
-        "type": "TOKEN", "authorizationToken": "Bearer wrong-token-wrong-token-wrong",
-        "methodArn": "arn:aws:execute-api:eu-central-1:123456789012:local/local/GET/numbers"}).encode())
+    refused = client.invoke(
+        FunctionName="AuthorizerFunction",
+        Payload=json.dumps(
+            {
+                "type": "TOKEN",
+                "authorizationToken": "Bearer wrong-token-wrong-token-wrong",
+                "methodArn": "arn:aws:execute-api:eu-central-1:123456789012:local/local/GET/numbers",
+            }
+        ).encode(),
+    )
     assert refused["FunctionError"] == "Unhandled"
     assert json.loads(refused["Payload"].read())["errorMessage"] == "Unauthorized"
 
@@ -131,8 +152,11 @@ def test_authorities_racing_over_http_never_share_a_number(local_stack: RunningS
         added = http("POST", f"{api}/numbers", admin, {"number": f"+3280057{n:03d}", "kind": "toll_free"})
         assert added[0] in (201, 409)
     # Authorities without a preference get a toll-free number: those are the ones they race for.
-    free = [n["number"] for n in http("GET", f"{api}/numbers", admin)[2]["numbers"]
-            if n["state"] == "free" and n["kind"] == "toll_free"]
+    free = [
+        n["number"]
+        for n in http("GET", f"{api}/numbers", admin)[2]["numbers"]
+        if n["state"] == "free" and n["kind"] == "toll_free"
+    ]
     tokens = []
     for n in range(len(free) + 8):
         status, _, enrolled = http("POST", f"{api}/authorities", admin, authority_body(f"{93000 + n:05d}", f"R{n}"))
@@ -153,22 +177,35 @@ def test_authorities_racing_over_http_never_share_a_number(local_stack: RunningS
 
 # ---------------------------------------------------------------------- a fresh clone
 ROOT = Path(__file__).resolve().parents[1]
-NOT_THE_REPOSITORY = {".git", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", ".reliability",
-                      ".aws-sam", "__pycache__"}
+NOT_THE_REPOSITORY = {
+    ".git",
+    ".venv",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".reliability",
+    ".aws-sam",
+    "__pycache__",
+}
 
 
 def repository_files() -> list[Path]:
     """Every file of the checkout, without the venv, caches and git's own."""
-    return [path for path in ROOT.rglob("*")
-            if path.is_file() and not NOT_THE_REPOSITORY & set(path.relative_to(ROOT).parts)]
+    return [
+        path
+        for path in ROOT.rglob("*")
+        if path.is_file() and not NOT_THE_REPOSITORY & set(path.relative_to(ROOT).parts)
+    ]
 
 
 def test_a_fresh_clone_needs_nothing_that_lies_beside_it() -> None:
     beside = ".." + "/shared"  # spelled apart, so this file does not name it
     files = repository_files()
     assert ROOT / "tests" / "events" / "connect-lambda-event.json" in files
-    naming = [str(path.relative_to(ROOT)) for path in files
-              if beside in path.read_text(encoding="utf-8", errors="replace")]
+    naming = [
+        str(path.relative_to(ROOT)) for path in files if beside in path.read_text(encoding="utf-8", errors="replace")
+    ]
     assert naming == []
 
 
@@ -182,11 +219,18 @@ def free_port() -> int:
 @contextmanager
 def stack_process(tmp_path: Path, **variables: str) -> Iterator[subprocess.Popen[str]]:
     """`python -m infra.local` with these variables (free ports unless given); its output goes to files."""
-    env = {**env_without_aws(), "PYTHONUNBUFFERED": "1", "CRISISLINE_API_PORT": str(free_port()),
-           "CRISISLINE_LAMBDA_PORT": str(free_port()), "CRISISLINE_MOTO_PORT": str(free_port()), **variables}
+    env = {
+        **env_without_aws(),
+        "PYTHONUNBUFFERED": "1",
+        "CRISISLINE_API_PORT": str(free_port()),
+        "CRISISLINE_LAMBDA_PORT": str(free_port()),
+        "CRISISLINE_MOTO_PORT": str(free_port()),
+        **variables,
+    }
     with (tmp_path / "stdout").open("w") as out, (tmp_path / "stderr").open("w") as err:
-        process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=out,
-                                   stderr=err, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=out, stderr=err, text=True
+        )
         try:
             yield process
         finally:
@@ -242,9 +286,15 @@ def test_the_banners_idempotency_key_is_new_each_time_it_is_printed() -> None:
     from infra.local.__main__ import banner
 
     def key() -> str:
-        text = banner(api_url="http://127.0.0.1:3000", lambda_url="http://127.0.0.1:3001", lambda_port=3001,
-                      backend_url="http://127.0.0.1:3002", functions=["RouteFunction"], admin_token="a" * 43,
-                      demo={"authority_id": "21004", "authority_token": "b" * 43, "numbers": ["+3280012345"]})
+        text = banner(
+            api_url="http://127.0.0.1:3000",
+            lambda_url="http://127.0.0.1:3001",
+            lambda_port=3001,
+            backend_url="http://127.0.0.1:3002",
+            functions=["RouteFunction"],
+            admin_token="a" * 43,
+            demo={"authority_id": "21004", "authority_token": "b" * 43, "numbers": ["+3280012345"]},
+        )
         found = re.search(r"Idempotency-Key: ([^']+)'", text)
         assert found, text
         return found.group(1)
@@ -258,8 +308,15 @@ def test_the_printed_invoke_command_works_as_pasted(local_stack: RunningStack) -
     assert command[0] == ".venv/bin/python"
     assert [word for word in command if word in local_stack.numbers], "it dials a pool number"
     assert os.path.exists(ROOT / command[command.index("--event") + 1])
-    done = subprocess.run(line, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=60,  # noqa: S602
-                          env=env_without_aws())
+    done = subprocess.run(  # noqa: S602 - the printed line, run as a person pastes it
+        line,
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_without_aws(),
+    )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["status"] in ("inactive", "live") and answer["fallback"] == "false"

@@ -55,19 +55,30 @@ class Flaky:
 
         sequences = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
         self.batches.append(sequences)
-        failed = [r["kinesis"]["sequenceNumber"] for r in event["Records"]
-                  if self.bad in base64.b64decode(r["kinesis"]["data"]) and self.failures < self.times]
+        failed = [
+            r["kinesis"]["sequenceNumber"]
+            for r in event["Records"]
+            if self.bad in base64.b64decode(r["kinesis"]["data"]) and self.failures < self.times
+        ]
         self.failures += bool(failed)
         return {"batchItemFailures": [{"itemIdentifier": s} for s in failed]}
 
 
 def _poller(aws: None, invoke: Any, retries: int = 2, bisect: bool = True) -> tuple[StreamPoller, list[str]]:
     kinesis = boto3.client("kinesis")
-    mapping = StreamMapping("MeterFunction", "ContactRecordStream", batch_size=10, bisect=bisect,
-                            maximum_retries=retries, report_failures=True)
+    mapping = StreamMapping(
+        "MeterFunction",
+        "ContactRecordStream",
+        batch_size=10,
+        bisect=bisect,
+        maximum_retries=retries,
+        report_failures=True,
+    )
     poller = StreamPoller(invoke, kinesis, [mapping], retry_delay=0, quiet=True).create_streams()
-    sequences = [kinesis.put_record(StreamName=STREAM, Data=data, PartitionKey="p")["SequenceNumber"]
-                 for data in (b"a", b"b", b"bad", b"c", b"d")]
+    sequences = [
+        kinesis.put_record(StreamName=STREAM, Data=data, PartitionKey="p")["SequenceNumber"]
+        for data in (b"a", b"b", b"bad", b"c", b"d")
+    ]
     return poller, sequences
 
 
@@ -108,19 +119,25 @@ def test_a_call_simulated_against_the_local_stack_ends_up_metered(local_stack: R
     from tests.test_local_stack import http
 
     api, token = local_stack.api_url, local_stack.authority_token
-    body = activation_body(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."},
-                           victim_information=True)
+    body = activation_body(
+        languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."}, victim_information=True
+    )
     status, _, opened = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "meter-e2e"})
     assert status == 201, opened
     backend = re.search(r"AWS backend \(moto\)\s+(\S+)", local_stack.output)
     assert backend is not None
-    aws = {"endpoint_url": backend.group(1), "region_name": template.LOCAL_REGION,
-           "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    aws = {
+        "endpoint_url": backend.group(1),
+        "region_name": template.LOCAL_REGION,
+        "aws_access_key_id": "local",
+        "aws_secret_access_key": "local",
+    }
     try:
         # The call begins after the line opened, and its record is no further ahead than a call's length.
         timing = Timing(start=datetime.now(UTC).replace(microsecond=0))
-        call = simulate_call(opened["number"], language="fr", press="2",
-                             invoker=LambdaEndpoint(local_stack.lambda_port), timing=timing)
+        call = simulate_call(
+            opened["number"], language="fr", press="2", invoker=LambdaEndpoint(local_stack.lambda_port), timing=timing
+        )
         assert call.record["Attributes"]["activationId"] == opened["id"]
         contact_record.put_on_stream(call.records(), STREAM, boto3.client("kinesis", **aws))
         dynamodb = boto3.client("dynamodb", **aws)
@@ -129,9 +146,13 @@ def test_a_call_simulated_against_the_local_stack_ends_up_metered(local_stack: R
         deadline = time.monotonic() + 20
         # Wait for this activation's item: other tests on the same stack leave theirs in the month too.
         while not mine and time.monotonic() < deadline:
-            usage = dynamodb.query(TableName=template.physical_table_name("UsageTable"), IndexName="by-month",
-                                   KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
-                                   ExpressionAttributeValues={":m": {"S": month_of(timing.start)}})["Items"]
+            usage = dynamodb.query(
+                TableName=template.physical_table_name("UsageTable"),
+                IndexName="by-month",
+                KeyConditionExpression="#m = :m",
+                ExpressionAttributeNames={"#m": "month"},
+                ExpressionAttributeValues={":m": {"S": month_of(timing.start)}},
+            )["Items"]
             mine = [item for item in usage if item["activation_id"]["S"] == opened["id"]]
             time.sleep(0.2)
         assert len(mine) == 1, json.dumps(usage)

@@ -29,8 +29,14 @@ BUCKET = template.physical_bucket_name("ExportsBucket")
 @pytest.fixture
 def october(aws: None, finance_env: None) -> None:
     put_activation("gent-oct", "2026-10-05T10:00", "2026-10-05T13:00", operators=2)
-    put_activation("brussels-oct", "2026-10-31T22:00", "2026-11-01T03:00", authority_id="21004",
-                   authority_name="Ville de Bruxelles / Stad Brussel", number="+3280012346")
+    put_activation(
+        "brussels-oct",
+        "2026-10-31T22:00",
+        "2026-11-01T03:00",
+        authority_id="21004",
+        authority_name="Ville de Bruxelles / Stad Brussel",
+        number="+3280012346",
+    )
     put_usage("gent-oct", "2026-10", calls=20, answered_calls=18, abandoned_calls=2, call_seconds=3000)
     put_usage("brussels-oct", "2026-10", calls=5, answered_calls=5, call_seconds=600)
 
@@ -56,8 +62,10 @@ def test_closing_writes_the_months_files_with_their_checksums_and_records_them(o
         body = s3.get_object(Bucket=BUCKET, Key=item[f"{kind}_key"])["Body"].read()
         assert hashlib.sha256(body).hexdigest() == item[f"{kind}_sha256"]
     csv_file = s3.get_object(Bucket=BUCKET, Key=item["csv_key"])["Body"].read()
-    assert {row["activation_id"] for row in csv_rows(csv_file) if row["line"] == "activation"} == \
-        {"gent-oct", "brussels-oct"}
+    assert {row["activation_id"] for row in csv_rows(csv_file) if row["line"] == "activation"} == {
+        "gent-oct",
+        "brussels-oct",
+    }
     assert all(row["provisional"] == "no" for row in csv_rows(csv_file))
 
 
@@ -65,8 +73,9 @@ def test_closing_twice_changes_nothing(october: None) -> None:
     first = close("2026-10")
     second = close("2026-10", CLOSING + timedelta(hours=1))
     assert second["frozen_now"] is False
-    assert {k: v for k, v in second.items() if k.endswith("_sha256")} == \
-        {k: v for k, v in first.items() if k.endswith("_sha256")}
+    assert {k: v for k, v in second.items() if k.endswith("_sha256")} == {
+        k: v for k, v in first.items() if k.endswith("_sha256")
+    }
     objects = boto3.client("s3").list_objects_v2(Bucket=BUCKET).get("Contents", [])
     assert len(objects) == 3
 
@@ -124,7 +133,8 @@ def test_the_month_is_marked_frozen_before_its_usage_is_read(october: None) -> N
 
 
 def test_the_frozen_month_is_served_unchanged_and_a_late_record_lands_in_the_next_month(
-        api: Api, finance: str, aws: None) -> None:
+    api: Api, finance: str, aws: None
+) -> None:
     stream = Stream()
     put_activation("gent-oct", "2026-10-05T10:00", "2026-10-05T13:00", operators=2)
     on_time = record("c-1", datetime(2026, 10, 5, 8, 30, tzinfo=UTC), activation="gent-oct")
@@ -133,21 +143,28 @@ def test_the_frozen_month_is_served_unchanged_and_a_late_record_lands_in_the_nex
     close("2026-10")
     frozen = api.get("/exports/2026-10", finance).body
     assert frozen["frozen"] is True and frozen["lines"] == before["lines"]
-    assert frozen["download"]["csv"].startswith("http") and "X-Amz-Algorithm=AWS4-HMAC-SHA256" in \
-        frozen["download"]["xlsx"]
+    assert (
+        frozen["download"]["csv"].startswith("http")
+        and "X-Amz-Algorithm=AWS4-HMAC-SHA256" in frozen["download"]["xlsx"]
+    )
     csv_before = api.get("/exports/2026-10?format=csv", finance).raw
 
     # A record for 5 October arrives after the close; metering sees October frozen.
-    late = record("c-late", datetime(2026, 10, 5, 9, 0, tzinfo=UTC), activation="gent-oct", queue="D2",
-                  talk_seconds=300)
+    late = record(
+        "c-late", datetime(2026, 10, 5, 9, 0, tzinfo=UTC), activation="gent-oct", queue="D2", talk_seconds=300
+    )
     assert deliver_records(stream, late) == []
     after = api.get("/exports/2026-10", finance)
     assert after.body["lines"] == frozen["lines"] and after.body["totals"] == frozen["totals"]
     assert api.get("/exports/2026-10?format=csv", finance).raw == csv_before
     november = api.get("/exports/2026-11", finance).body
     (adjustment,) = [line for line in november["lines"] if line["line"] == "adjustment"]
-    assert (adjustment["activation_id"], adjustment["adjusts_month"], adjustment["calls"],
-            adjustment["d2_calls"]) == ("gent-oct", "2026-10", 1, 1)
+    assert (adjustment["activation_id"], adjustment["adjusts_month"], adjustment["calls"], adjustment["d2_calls"]) == (
+        "gent-oct",
+        "2026-10",
+        1,
+        1,
+    )
     assert adjustment["call_seconds"] == 30 + 300  # queue and talk: connected to system until disconnect
 
 
@@ -162,16 +179,18 @@ def test_the_frozen_xlsx_is_served_as_frozen(api: Api, finance: str, october: No
     item = month_item("2026-10")
     answer = api.get("/exports/2026-10?format=xlsx", finance, headers={"Accept": XLSX})
     assert hashlib.sha256(answer.raw).hexdigest() == item["xlsx_sha256"]
-    assert {row["activation_id"] for row in xlsx_rows(answer.raw) if row["line"] == "activation"} == \
-        {"gent-oct", "brussels-oct"}
+    assert {row["activation_id"] for row in xlsx_rows(answer.raw) if row["line"] == "activation"} == {
+        "gent-oct",
+        "brussels-oct",
+    }
 
 
-def test_a_frozen_file_that_no_longer_matches_its_checksum_is_not_served(api: Api, finance: str,
-                                                                         october: None) -> None:
+def test_a_frozen_file_that_no_longer_matches_its_checksum_is_not_served(api: Api, finance: str, october: None) -> None:
     close("2026-10")
     # Only someone who first changed the bucket's policy could: a new version over the locked one.
-    boto3.client("s3").put_object(Bucket=BUCKET, Key=month_item("2026-10")["json_key"], Body=b"{}",
-                                  ChecksumAlgorithm="SHA256")
+    boto3.client("s3").put_object(
+        Bucket=BUCKET, Key=month_item("2026-10")["json_key"], Body=b"{}", ChecksumAlgorithm="SHA256"
+    )
     answer = api.get("/exports/2026-10", finance)
     assert answer.status == 503
 
@@ -192,8 +211,9 @@ def test_frozen_exports_are_kms_encrypted_private_and_tls_only() -> None:
     assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {"Fn::GetAtt": ["ExportsKey", "Arn"]}
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     statements = resources["ExportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-               for s in statements)
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+    )
 
 
 @pytest.mark.parametrize("month", ["1999-12", "0000-01", "9999-12", "2026-10\n"])

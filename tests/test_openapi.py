@@ -20,7 +20,8 @@ __all__ = ["finance", "finance_env"]  # fixtures
 def test_the_committed_document_is_the_one_the_routes_generate() -> None:
     committed = openapi.DOCUMENT.read_text(encoding="utf-8")
     assert committed == openapi.rendered(openapi.document()), (
-        "functions/activate/openapi.json is stale: run `python -m infra.openapi` and commit it")
+        "functions/activate/openapi.json is stale: run `python -m infra.openapi` and commit it"
+    )
 
 
 def test_the_document_describes_every_route_of_the_templates_api() -> None:
@@ -67,7 +68,7 @@ JSON = "application/json"
 def _component(data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     reference = schema.get("$ref", "")
     prefix = "#/components/schemas/"
-    return data["components"]["schemas"][reference[len(prefix):]] if reference.startswith(prefix) else schema
+    return data["components"]["schemas"][reference[len(prefix) :]] if reference.startswith(prefix) else schema
 
 
 def test_every_success_answer_is_described_field_by_field() -> None:
@@ -118,15 +119,18 @@ class _Described:
         assert answer.status == expected, (method, path, answer.body)
         response = self.data["paths"][path][method.lower()]["responses"][str(answer.status)]
         schema = {**response["content"][JSON]["schema"], "components": _closed(self.data["components"])}
-        problems = [f"{'.'.join(map(str, problem.path)) or 'body'}: {problem.message}"
-                    for problem in self.validator(schema).iter_errors(answer.body)]
+        problems = [
+            f"{'.'.join(map(str, problem.path)) or 'body'}: {problem.message}"
+            for problem in self.validator(schema).iter_errors(answer.body)
+        ]
         assert problems == [], (method, path)
         self.checked.add((method, path))
         return answer.body
 
 
 def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
-        api: Api, admin: str, finance: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    api: Api, admin: str, finance: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from infra.local.stack import forget_cached_state
     from tests.billing_support import put_activation, put_usage
     from tests.test_meter_ingest import Stream, record
@@ -136,14 +140,14 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     forget_cached_state()
     described = _Described()
     assert described("GET", "/health", api.get("/health"), 200) == {"status": "ok"}
-    enrolled = described("POST", "/authorities", api.post("/authorities", admin, authority_body(number_kind="did")),
-                         201)
+    enrolled = described(
+        "POST", "/authorities", api.post("/authorities", admin, authority_body(number_kind="did")), 201
+    )
     gent = enrolled["token"]
     described("POST", "/authorities", api.post("/authorities", admin, authority_body("21004", "Brussel")), 201)
     described("GET", "/authorities", api.get("/authorities", admin), 200)
     described("GET", "/authorities/{authority_id}", api.get("/authorities/44021", gent), 200)
-    staff = described("POST", "/credentials", api.post("/credentials", admin, {"role": "admin", "label": "Night"}),
-                      201)
+    staff = described("POST", "/credentials", api.post("/credentials", admin, {"role": "admin", "label": "Night"}), 201)
     described("GET", "/credentials", api.get("/credentials", admin), 200)
     for number, kind in (("+3280012345", "toll_free"), ("+3225550100", "did"), ("+3225550101", "did")):
         described("POST", "/numbers", api.post("/numbers", admin, {"number": number, "kind": kind}), 201)
@@ -168,14 +172,19 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
 
     described("POST", "/authorities/{authority_id}/token", api.post("/authorities/21004/token", admin), 201)
     described("POST", "/authorities/{authority_id}/revoke", api.post("/authorities/21004/revoke", admin), 200)
-    described("POST", "/credentials/{credential_id}/revoke",
-              api.post(f"/credentials/{staff['id']}/revoke", admin), 200)
+    described("POST", "/credentials/{credential_id}/revoke", api.post(f"/credentials/{staff['id']}/revoke", admin), 200)
     described("GET", "/credentials", api.get("/credentials", admin), 200)  # live and revoked ones
 
     described("GET", "/tariffs", api.get("/tariffs", finance), 200)
-    tariff = {"effective_from": "2999-01-01", "operator_hour": "50.00", "number_day": {"did": "0.10",
-              "toll_free": "0.45"}, "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
-              "service_minute": "0.018", "personnel_minimum_hours": "4", "calls_per_operator_hour": 12}
+    tariff = {
+        "effective_from": "2999-01-01",
+        "operator_hour": "50.00",
+        "number_day": {"did": "0.10", "toll_free": "0.45"},
+        "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
+        "service_minute": "0.018",
+        "personnel_minimum_hours": "4",
+        "calls_per_operator_hour": 12,
+    }
     described("PUT", "/tariffs", api.call("PUT", "/tariffs", admin, tariff), 201)
     described("GET", "/tariffs", api.get("/tariffs", finance), 200)  # a version added by someone
 
@@ -183,8 +192,12 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     put_activation("accident", "2026-10-06T10:00", "2026-10-06T10:02")  # voided: opened by accident
     put_usage("gent-oct", "2026-10", calls=20, answered_calls=18, abandoned_calls=2, call_seconds=3000)
     stream = Stream()
-    assert deliver_records(stream, record("c-1", datetime(2026, 10, 5, 8, 30, tzinfo=UTC), activation=None,
-                                          number="+3299999999")) == []
+    assert (
+        deliver_records(
+            stream, record("c-1", datetime(2026, 10, 5, 8, 30, tzinfo=UTC), activation=None, number="+3299999999")
+        )
+        == []
+    )
     described("GET", "/unattributed", api.get("/unattributed?month=2026-10", admin), 200)
     described("GET", "/exports/{month}", api.get("/exports/2026-10", finance), 200)
     close("2026-10", CLOSING)
@@ -201,10 +214,18 @@ def test_the_functions_serving_the_api_never_create_the_answers_models() -> None
     import subprocess
     import sys
 
-    statement = ("import sys, activate.app, meter.exports; "
-                 "print(sorted(name for name in sys.modules if name.startswith('crisisline.')))")
+    statement = (
+        "import sys, activate.app, meter.exports; "
+        "print(sorted(name for name in sys.modules if name.startswith('crisisline.')))"
+    )
     env = {**os.environ, **template.environment(), **template.functions()["ExportFunction"].environment}
-    imported = subprocess.run([sys.executable, "-c", statement], cwd=template.FUNCTIONS_DIR, env=env, check=True,
-                              capture_output=True, text=True).stdout
+    imported = subprocess.run(
+        [sys.executable, "-c", statement],
+        cwd=template.FUNCTIONS_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "crisisline.models" in imported  # what was imported is what this reads
     assert "crisisline.responses" not in imported

@@ -44,8 +44,9 @@ def test_admin_removes_a_free_number_from_the_pool(api: Api, admin: str, add_num
     assert entry["actor"]["role"] == "admin"
 
 
-def test_a_number_held_by_a_live_activation_cannot_be_removed(api: Api, admin: str, gent: str,
-                                                               add_numbers: Any, snapshot: Any) -> None:
+def test_a_number_held_by_a_live_activation_cannot_be_removed(
+    api: Api, admin: str, gent: str, add_numbers: Any, snapshot: Any
+) -> None:
     add_numbers("+3280012345")
     line = api.post("/activations", gent, activation_body()).body
     before = snapshot()
@@ -81,8 +82,9 @@ def test_admin_corrects_the_kind_of_a_free_number(api: Api, admin: str, add_numb
     assert entry["changes"] == {"before": {"kind": "did"}, "after": {"kind": "toll_free"}}
 
 
-def test_the_kind_of_a_held_number_cannot_change(api: Api, admin: str, gent: str, add_numbers: Any,
-                                                 snapshot: Any) -> None:
+def test_the_kind_of_a_held_number_cannot_change(
+    api: Api, admin: str, gent: str, add_numbers: Any, snapshot: Any
+) -> None:
     add_numbers("+3278150000", kind="toll_free")
     assert api.post("/activations", gent, activation_body()).status == 201
     before = snapshot()
@@ -92,8 +94,9 @@ def test_the_kind_of_a_held_number_cannot_change(api: Api, admin: str, gent: str
     assert snapshot() == before
 
 
-def test_a_kind_that_contradicts_the_numbers_form_is_refused_on_correction(api: Api, admin: str, add_numbers: Any,
-                                                                          snapshot: Any) -> None:
+def test_a_kind_that_contradicts_the_numbers_form_is_refused_on_correction(
+    api: Api, admin: str, add_numbers: Any, snapshot: Any
+) -> None:
     add_numbers("+3280012345")
     before = snapshot()
     answer = api.patch("/numbers/+3280012345", admin, {"kind": "did"})
@@ -107,14 +110,17 @@ def test_a_belgian_toll_free_number_cannot_be_added_as_geographic(api: Api, admi
     before = snapshot()
     answer = api.post("/numbers", admin, {"number": "+3280012345", "kind": "did"})
     assert answer.status == 422
-    assert ("+3280012345 is a Belgian toll-free number (0800), so its kind is toll_free, not did"
-            in _problems(answer)["kind"])
+    assert (
+        "+3280012345 is a Belgian toll-free number (0800), so its kind is toll_free, not did"
+        in _problems(answer)["kind"]
+    )
     assert snapshot() == before
 
 
 @pytest.mark.parametrize("number", ["+3292345678", "+3242123456", "+3280123456", "+3225551001"])
-def test_a_belgian_geographic_number_cannot_be_added_as_toll_free(api: Api, admin: str, snapshot: Any,
-                                                                   number: str) -> None:
+def test_a_belgian_geographic_number_cannot_be_added_as_toll_free(
+    api: Api, admin: str, snapshot: Any, number: str
+) -> None:
     # Gent (09), Liège (04, eight digits: not a mobile), Stavelot (080, not 0800), Brussels (02).
     before = snapshot()
     answer = api.post("/numbers", admin, {"number": number, "kind": "toll_free"})
@@ -125,8 +131,9 @@ def test_a_belgian_geographic_number_cannot_be_added_as_toll_free(api: Api, admi
 
 
 @pytest.mark.parametrize(("number", "why"), [("+3290012345", "premium-rate"), ("+32470123456", "mobile")])
-def test_premium_and_mobile_numbers_are_refused_as_pool_numbers(api: Api, admin: str, snapshot: Any,
-                                                                number: str, why: str) -> None:
+def test_premium_and_mobile_numbers_are_refused_as_pool_numbers(
+    api: Api, admin: str, snapshot: Any, number: str, why: str
+) -> None:
     before = snapshot()
     for kind in ("did", "toll_free"):
         answer = api.post("/numbers", admin, {"number": number, "kind": kind})
@@ -159,8 +166,9 @@ def test_without_a_choice_the_line_is_toll_free(api: Api, gent: str, add_numbers
         assert api.post(f"/activations/{opened['id']}/close", gent).status == 200
 
 
-def test_the_enrolment_preference_applies_when_the_activation_does_not_choose(api: Api, admin: str,
-                                                                             add_numbers: Any) -> None:
+def test_the_enrolment_preference_applies_when_the_activation_does_not_choose(
+    api: Api, admin: str, add_numbers: Any
+) -> None:
     enrolled = api.post("/authorities", admin, authority_body(number_kind="did")).body
     assert enrolled["number_kind"] == "did"
     assert api.get("/authorities/44021", admin).body["number_kind"] == "did"
@@ -191,7 +199,8 @@ def test_an_unknown_number_kind_is_refused(api: Api, gent: str, admin: str, snap
 
 
 def test_when_no_number_of_that_kind_is_free_the_refusal_says_which_and_what_else_is_free(
-        api: Api, gent: str, add_numbers: Any, snapshot: Any) -> None:
+    api: Api, gent: str, add_numbers: Any, snapshot: Any
+) -> None:
     add_numbers("+3280012345")
     before = snapshot()
     answer = api.post("/activations", gent, activation_body(number_kind="did"))
@@ -250,7 +259,8 @@ def test_the_cooldown_is_a_template_parameter_of_15_minutes_by_default() -> None
 
 
 def test_a_released_number_waits_its_cooldown_before_another_authority_gets_it(
-        api: Api, admin: str, gent: str, enrol: Any, add_numbers: Any, clock: Clock, cooldown: int) -> None:
+    api: Api, admin: str, gent: str, enrol: Any, add_numbers: Any, clock: Clock, cooldown: int
+) -> None:
     add_numbers("+3280012345")
     _, antwerpen = enrol("11002", "Stad Antwerpen")
     line = api.post("/activations", gent, activation_body()).body
@@ -277,7 +287,8 @@ def test_a_released_number_waits_its_cooldown_before_another_authority_gets_it(
 
 
 def test_the_claim_takes_a_free_number_rather_than_one_cooling_down(
-        api: Api, gent: str, enrol: Any, add_numbers: Any, clock: Clock, cooldown: int) -> None:
+    api: Api, gent: str, enrol: Any, add_numbers: Any, clock: Clock, cooldown: int
+) -> None:
     add_numbers("+3280012345")
     line = api.post("/activations", gent, activation_body()).body
     add_numbers("+3280012346")
@@ -287,7 +298,8 @@ def test_the_claim_takes_a_free_number_rather_than_one_cooling_down(
 
 
 def test_a_number_cooling_down_is_not_active_for_late_callers(
-        api: Api, gent: str, add_numbers: Any, monkeypatch: pytest.MonkeyPatch, cooldown: int) -> None:
+    api: Api, gent: str, add_numbers: Any, monkeypatch: pytest.MonkeyPatch, cooldown: int
+) -> None:
     for key, value in template.functions()["RouteFunction"].environment.items():
         if key != "POWERTOOLS_SERVICE_NAME":
             monkeypatch.setenv(key, value)
@@ -306,8 +318,9 @@ def test_a_number_cooling_down_is_not_active_for_late_callers(
     store.forget_default_store()
 
 
-def test_a_number_cooling_down_can_be_removed_or_corrected(api: Api, admin: str, gent: str, add_numbers: Any,
-                                                           cooldown: int) -> None:
+def test_a_number_cooling_down_can_be_removed_or_corrected(
+    api: Api, admin: str, gent: str, add_numbers: Any, cooldown: int
+) -> None:
     add_numbers("+3278150000", "+3278150001", kind="toll_free")
     first = api.post("/activations", gent, activation_body()).body
     api.post(f"/activations/{first['id']}/close", gent)

@@ -27,13 +27,25 @@ def local(text: str) -> str:
     return naive.replace(tzinfo=BRUSSELS).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def activation(opened: str, closed: str | None, operators: int = 1, kind: str = "toll_free",
-               timeline: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def activation(
+    opened: str,
+    closed: str | None,
+    operators: int = 1,
+    kind: str = "toll_free",
+    timeline: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     opened_at = local(opened)
-    return {"id": "act-1", "authority_id": "44021", "authority_name": "Stad Gent", "number": "+3280012345",
-            "number_kind": kind, "status": "closed" if closed else "live", "opened_at": opened_at,
-            "closed_at": local(closed) if closed else None,
-            "operator_timeline": timeline or [{"at": opened_at, "operators": operators}]}
+    return {
+        "id": "act-1",
+        "authority_id": "44021",
+        "authority_name": "Stad Gent",
+        "number": "+3280012345",
+        "number_kind": kind,
+        "status": "closed" if closed else "live",
+        "opened_at": opened_at,
+        "closed_at": local(closed) if closed else None,
+        "operator_timeline": timeline or [{"at": opened_at, "operators": operators}],
+    }
 
 
 def tariff(effective: str, **changes: Any) -> Tariff:
@@ -93,8 +105,9 @@ def test_the_day_summer_time_ends_has_25_hours() -> None:
 
 # ---------------------------------------------------------------------- the personnel minimum
 def test_a_short_activation_pays_the_personnel_minimum() -> None:
-    line = price_month(activation("2026-10-05T10:00", "2026-10-05T11:00", operators=2), "2026-10", Usage(),
-                       DEFAULTS, LATER)
+    line = price_month(
+        activation("2026-10-05T10:00", "2026-10-05T11:00", operators=2), "2026-10", Usage(), DEFAULTS, LATER
+    )
     assert line.operator_seconds == 7200
     assert line.minimum_top_up_seconds == 14400 - 7200
     assert line.personnel_eur == Decimal("180.00")  # max(7200, 14400) / 3600 × 45.00
@@ -111,15 +124,19 @@ def test_the_minimum_is_counted_once_and_settled_in_the_last_month() -> None:
 
 
 def test_a_long_activation_pays_its_operators_and_no_minimum() -> None:
-    line = price_month(activation("2026-10-05T08:00", "2026-10-05T18:00", operators=3), "2026-10", Usage(),
-                       DEFAULTS, LATER)
+    line = price_month(
+        activation("2026-10-05T08:00", "2026-10-05T18:00", operators=3), "2026-10", Usage(), DEFAULTS, LATER
+    )
     assert (line.operator_seconds, line.minimum_top_up_seconds) == (3 * 36000, 0)
     assert line.personnel_eur == Decimal("1350.00")
 
 
 def test_operators_are_integrated_over_the_timeline() -> None:
-    timeline = [{"at": local("2026-10-05T08:00"), "operators": 2}, {"at": local("2026-10-05T09:30"), "operators": 5},
-                {"at": local("2026-10-05T10:00"), "operators": 1}]
+    timeline = [
+        {"at": local("2026-10-05T08:00"), "operators": 2},
+        {"at": local("2026-10-05T09:30"), "operators": 5},
+        {"at": local("2026-10-05T10:00"), "operators": 1},
+    ]
     start = datetime.fromisoformat(local("2026-10-05T08:00"))
     end = datetime.fromisoformat(local("2026-10-05T12:00"))
     assert operator_seconds(timeline, start, end) == 2 * 5400 + 5 * 1800 + 1 * 7200
@@ -134,13 +151,20 @@ def test_a_live_activation_shows_the_minimum_in_the_current_month() -> None:
 
 # ---------------------------------------------------------------------- tariff versions
 def test_a_tariff_change_in_the_middle_of_a_month_prices_each_part_by_its_own_version() -> None:
-    schedule = TariffSchedule([tariff("2026-10-16T00:00", operator_hour="60.00",
-                                      number_day={"did": "0.10", "toll_free": "0.50"},
-                                      telephony_minute={"did": "0.01", "toll_free": "0.05"}, service_minute="0.02")])
+    schedule = TariffSchedule(
+        [
+            tariff(
+                "2026-10-16T00:00",
+                operator_hour="60.00",
+                number_day={"did": "0.10", "toll_free": "0.50"},
+                telephony_minute={"did": "0.01", "toll_free": "0.05"},
+                service_minute="0.02",
+            )
+        ]
+    )
     month = activation("2026-10-01T00:00", "2026-11-01T00:00", operators=2)
     # 50 minutes of calls on 10 October (old version), 50 minutes on 20 October (new version).
-    usage = Usage(calls=40, call_seconds=6000,
-                  call_seconds_by_day={"2026-10-10": 3000, "2026-10-20": 3000})
+    usage = Usage(calls=40, call_seconds=6000, call_seconds_by_day={"2026-10-10": 3000, "2026-10-20": 3000})
     line = price_month(month, "2026-10", usage, schedule, LATER)
     before, after = 15 * 86400, 16 * 86400 + 3600  # 16 October to 1 November holds the extra hour of 25 October
     assert line.live_seconds == before + after
@@ -154,8 +178,9 @@ def test_a_tariff_change_in_the_middle_of_a_month_prices_each_part_by_its_own_ve
 
 
 def test_call_seconds_without_their_days_are_priced_at_the_live_weighted_rates() -> None:
-    schedule = TariffSchedule([tariff("2026-10-16T00:00", telephony_minute={"did": "0.01", "toll_free": "0.05"},
-                                      service_minute="0.02")])
+    schedule = TariffSchedule(
+        [tariff("2026-10-16T00:00", telephony_minute={"did": "0.01", "toll_free": "0.05"}, service_minute="0.02")]
+    )
     month = activation("2026-10-01T00:00", "2026-11-01T00:00", operators=2)
     line = price_month(month, "2026-10", Usage(calls=40, call_seconds=6000), schedule, LATER)
     # 100 minutes at (1296000 × 0.058 + 1386000 × 0.07) / 2682000 per minute = 6.4201… → 6.42
@@ -163,11 +188,13 @@ def test_call_seconds_without_their_days_are_priced_at_the_live_weighted_rates()
 
 
 def test_a_day_on_which_a_version_starts_at_noon_weights_that_day_only() -> None:
-    schedule = TariffSchedule([tariff("2026-10-16T12:00", telephony_minute={"did": "0.01", "toll_free": "0.05"},
-                                      service_minute="0.02")])
+    schedule = TariffSchedule(
+        [tariff("2026-10-16T12:00", telephony_minute={"did": "0.01", "toll_free": "0.05"}, service_minute="0.02")]
+    )
     month = activation("2026-10-01T00:00", "2026-11-01T00:00")
-    usage = Usage(calls=3, call_seconds=9000,
-                  call_seconds_by_day={"2026-10-10": 3000, "2026-10-16": 3000, "2026-10-20": 3000})
+    usage = Usage(
+        calls=3, call_seconds=9000, call_seconds_by_day={"2026-10-10": 3000, "2026-10-16": 3000, "2026-10-20": 3000}
+    )
     line = price_month(month, "2026-10", usage, schedule, LATER)
     # 50 min × 0.058 + 50 min × (0.058 + 0.07) / 2 + 50 min × 0.07 = 2.90 + 3.20 + 3.50
     assert line.telephony_eur == Decimal("9.60")
@@ -175,16 +202,22 @@ def test_a_day_on_which_a_version_starts_at_noon_weights_that_day_only() -> None
 
 def test_a_version_that_takes_effect_later_does_not_change_an_earlier_month() -> None:
     schedule = TariffSchedule([tariff("2026-11-01T00:00", operator_hour="99.00")])
-    line = price_month(activation("2026-10-05T08:00", "2026-10-05T18:00", operators=3), "2026-10", Usage(),
-                       schedule, LATER)
+    line = price_month(
+        activation("2026-10-05T08:00", "2026-10-05T18:00", operators=3), "2026-10", Usage(), schedule, LATER
+    )
     assert line.personnel_eur == Decimal("1350.00")
 
 
 # ---------------------------------------------------------------------- rounding
 def test_each_component_is_rounded_half_up_once() -> None:
     # 10 h 48 min on a DID number with one operator; 1125 billable seconds (18.75 minutes).
-    line = price_month(activation("2026-10-05T08:00", "2026-10-05T18:48", kind="did"), "2026-10",
-                       Usage(calls=3, call_seconds=1125), DEFAULTS, LATER)
+    line = price_month(
+        activation("2026-10-05T08:00", "2026-10-05T18:48", kind="did"),
+        "2026-10",
+        Usage(calls=3, call_seconds=1125),
+        DEFAULTS,
+        LATER,
+    )
     assert line.personnel_eur == Decimal("486.00")  # 38880 / 3600 × 45.00
     assert line.number_eur == Decimal("0.05")  # 38880 / 86400 × 0.10 = 0.045 → 0.05 (half-up, not to even)
     assert line.telephony_eur == Decimal("0.53")  # 18.75 × (0.01 + 0.018) = 0.525 → 0.53
@@ -192,8 +225,14 @@ def test_each_component_is_rounded_half_up_once() -> None:
 
 
 def test_an_adjustment_prices_only_the_late_calls_at_their_own_month_rates() -> None:
-    line = price_adjustment(activation("2026-10-05T08:00", "2026-10-05T18:48"), "2026-11", "2026-10",
-                            Usage(calls=1, call_seconds=600), DEFAULTS, LATER)
+    line = price_adjustment(
+        activation("2026-10-05T08:00", "2026-10-05T18:48"),
+        "2026-11",
+        "2026-10",
+        Usage(calls=1, call_seconds=600),
+        DEFAULTS,
+        LATER,
+    )
     assert (line.line, line.month, line.adjusts_month) == ("adjustment", "2026-11", "2026-10")
     assert (line.live_seconds, line.operator_seconds, line.personnel_eur) == (0, 0, Decimal("0.00"))
     assert line.telephony_eur == line.total_eur == Decimal("0.58")  # 10 minutes × 0.058
@@ -234,8 +273,9 @@ def test_a_live_activation_is_never_voided() -> None:
 
 
 def test_the_grace_period_is_the_one_of_the_version_in_force_when_the_line_opened() -> None:
-    schedule = TariffSchedule([tariff("2026-10-01T00:00", grace_minutes=0),
-                               tariff("2026-11-01T00:00", grace_minutes=30)])
+    schedule = TariffSchedule(
+        [tariff("2026-10-01T00:00", grace_minutes=0), tariff("2026-11-01T00:00", grace_minutes=30)]
+    )
     october = price_month(activation("2026-10-05T10:00", "2026-10-05T10:05"), "2026-10", Usage(), schedule, LATER)
     november = price_month(activation("2026-11-05T10:00", "2026-11-05T10:25"), "2026-11", Usage(), schedule, LATER)
     assert (october.billing, october.total_eur) == ("billed", Decimal("180.00"))
@@ -245,7 +285,8 @@ def test_the_grace_period_is_the_one_of_the_version_in_force_when_the_line_opene
 def test_an_adjustment_of_a_voided_activation_with_no_answered_call_is_voided_too() -> None:
     short = activation("2026-10-05T10:00", "2026-10-05T10:05")
     late = price_adjustment(short, "2026-11", "2026-10", Usage(calls=1, call_seconds=30), DEFAULTS, LATER)
-    answered = price_adjustment(short, "2026-11", "2026-10", Usage(calls=1, answered_calls=1, call_seconds=30),
-                                DEFAULTS, LATER)
+    answered = price_adjustment(
+        short, "2026-11", "2026-10", Usage(calls=1, answered_calls=1, call_seconds=30), DEFAULTS, LATER
+    )
     assert (late.billing, late.total_eur) == (VOIDED, Decimal("0.00"))
     assert answered.billing == "billed" and answered.total_eur == Decimal("0.03")

@@ -14,15 +14,24 @@ from tests.conftest import Api
 
 __all__ = ["finance_env"]  # fixtures
 
-ROUTES = [(route.method, route.path.replace("{authority_id}", "44021").replace("{activation_id}", "x")
-           .replace("{month}", "2026-01")) for route in template.api_routes()]
+ROUTES = [
+    (
+        route.method,
+        route.path.replace("{authority_id}", "44021").replace("{activation_id}", "x").replace("{month}", "2026-01"),
+    )
+    for route in template.api_routes()
+]
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-@pytest.mark.parametrize("raw", [b"\xf4\x03", b'~\xe7\xe9\xb3\xe7', b'{"reason": ', b" "],
-                         ids=["not-utf8", "latin1", "truncated-json", "blank"])
-def test_a_body_that_is_not_json_is_400_on_every_route(api: Api, admin: str, finance_env: None, snapshot: Any,
-                                                       method: str, path: str, raw: bytes) -> None:
+@pytest.mark.parametrize(
+    "raw",
+    [b"\xf4\x03", b"~\xe7\xe9\xb3\xe7", b'{"reason": ', b" "],
+    ids=["not-utf8", "latin1", "truncated-json", "blank"],
+)
+def test_a_body_that_is_not_json_is_400_on_every_route(
+    api: Api, admin: str, finance_env: None, snapshot: Any, method: str, path: str, raw: bytes
+) -> None:
     before = snapshot()
     answer = api.call(method, path, admin, raw=raw)
     assert answer.status == 400, answer.raw
@@ -31,8 +40,9 @@ def test_a_body_that_is_not_json_is_400_on_every_route(api: Api, admin: str, fin
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_a_json_body_that_is_not_an_object_is_422_on_every_route(api: Api, admin: str, gent: str,
-                                                                finance_env: None, method: str, path: str) -> None:
+def test_a_json_body_that_is_not_an_object_is_422_on_every_route(
+    api: Api, admin: str, gent: str, finance_env: None, method: str, path: str
+) -> None:
     token = gent if (method, path) == ("POST", "/activations") else admin  # a role that may call the route
     answer = api.call(method, path, token, raw=b"[1]")
     assert answer.status == 422, answer.raw
@@ -68,8 +78,9 @@ def _send(api: Api, method: str, path: str, token: str, data: bytes, content_typ
 
 
 @pytest.mark.parametrize("content_type", [None, "text/plain", "text/plain; charset=utf-8", "TEXT/PLAIN"])
-def test_a_json_body_sent_without_a_type_or_as_text_is_read_as_json(api: Api, admin: str, finance_env: None,
-                                                                    content_type: str | None) -> None:
+def test_a_json_body_sent_without_a_type_or_as_text_is_read_as_json(
+    api: Api, admin: str, finance_env: None, content_type: str | None
+) -> None:
     answer = _send(api, "POST", "/credentials", admin, b'{"role": "finance", "label": "Finance team"}', content_type)
     assert answer.status == 201, answer.raw
     assert answer.body["role"] == "finance"
@@ -79,10 +90,13 @@ def test_a_json_body_sent_without_a_type_or_as_text_is_read_as_json(api: Api, ad
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-                                          "application/xml", "text/html"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "text/html"],
+)
 def test_a_body_sent_as_another_type_than_json_is_415_saying_what_to_send(
-        api: Api, admin: str, finance_env: None, snapshot: Any, method: str, path: str, content_type: str) -> None:
+    api: Api, admin: str, finance_env: None, snapshot: Any, method: str, path: str, content_type: str
+) -> None:
     before = snapshot()
     answer = _send(api, method, path, admin, b'{"role": "finance", "label": "Finance team"}', content_type)
     assert answer.status == 415, answer.raw
@@ -92,14 +106,19 @@ def test_a_body_sent_as_another_type_than_json_is_415_saying_what_to_send(
 
 
 # ---------------------------------------------------------------------- depth, numbers, control characters
-DEEP_BODIES = {"array": b"[" * 1000 + b"]" * 1000, "object": b'{"a":' * 400 + b"1" + b"}" * 400,
-               "unclosed": b"[" * 2000, "just-over": b"[" * 33 + b"]" * 33}
+DEEP_BODIES = {
+    "array": b"[" * 1000 + b"]" * 1000,
+    "object": b'{"a":' * 400 + b"1" + b"}" * 400,
+    "unclosed": b"[" * 2000,
+    "just-over": b"[" * 33 + b"]" * 33,
+}
 
 
 @pytest.mark.parametrize(("method", "path"), [*ROUTES, ("GET", "/health"), ("GET", "/docs")])
 @pytest.mark.parametrize("raw", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
-def test_a_body_nested_too_deep_is_400_on_every_route(api: Api, admin: str, finance_env: None, method: str,
-                                                      path: str, raw: bytes) -> None:
+def test_a_body_nested_too_deep_is_400_on_every_route(
+    api: Api, admin: str, finance_env: None, method: str, path: str, raw: bytes
+) -> None:
     answer = api.call(method, path, admin, raw=raw)
     assert answer.status == 400, answer.raw
     assert answer.error_code == "body_too_deep"
@@ -128,8 +147,9 @@ HOSTILE_BODIES = {
 
 @pytest.mark.parametrize(("method", "path"), [*ROUTES, ("GET", "/health")])
 @pytest.mark.parametrize("raw", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
-def test_huge_numbers_and_control_characters_are_never_a_server_error(api: Api, admin: str, finance_env: None,
-                                                                      method: str, path: str, raw: bytes) -> None:
+def test_huge_numbers_and_control_characters_are_never_a_server_error(
+    api: Api, admin: str, finance_env: None, method: str, path: str, raw: bytes
+) -> None:
     answer = api.call(method, path, admin, raw=raw)
     assert answer.status < 500, answer.raw
     if answer.status >= 400:
@@ -156,8 +176,10 @@ def test_a_text_for_a_language_the_line_does_not_offer_is_explained(api: Api, ge
     add_numbers("+3280012345")
     answer = api.post("/activations", gent, activation_body(languages=["fr"], message={"de": "Bleiben Sie drinnen."}))
     assert answer.status == 422
-    expected = ("The message needs a text in French (fr), because the line offers French; remove the text in "
-                "German (de), which the line does not offer.")
+    expected = (
+        "The message needs a text in French (fr), because the line offers French; remove the text in "
+        "German (de), which the line does not offer."
+    )
     assert answer.body["error"]["message"] == expected
     assert _field_problems(answer) == {"message": expected}
 
@@ -169,25 +191,39 @@ def test_a_patch_that_leaves_a_language_without_its_text_is_explained(api: Api, 
     line = api.post("/activations", gent, activation_body()).body
     answer = api.patch(f"/activations/{line['id']}", gent, {"languages": ["nl", "en", "fr"]})
     assert answer.status == 422
-    assert answer.body["error"]["message"] == ("The message needs a text in French (fr), because the line offers "
-                                               "French.")
+    assert answer.body["error"]["message"] == (
+        "The message needs a text in French (fr), because the line offers French."
+    )
 
 
 def test_the_message_combines_the_sentences_of_every_field(api: Api, admin: str) -> None:
-    answer = api.post("/authorities", admin, {"id": "1", "name": "x" * 201, "languages": ["nl", "xx"],
-                                              "colour": "red"})
+    answer = api.post("/authorities", admin, {"id": "1", "name": "x" * 201, "languages": ["nl", "xx"], "colour": "red"})
     assert answer.status == 422
     message = answer.body["error"]["message"]
-    for sentence in ["The NIS code is five digits, for example 11002.",
-                     "The name is too long: at most 200 characters.",
-                     "Each language is one of: nl, fr, de or en.", "The agreement is missing.",
-                     "The billing details is missing.", 'The request does not take a field "colour"; remove it.']:
+    for sentence in [
+        "The NIS code is five digits, for example 11002.",
+        "The name is too long: at most 200 characters.",
+        "Each language is one of: nl, fr, de or en.",
+        "The agreement is missing.",
+        "The billing details is missing.",
+        'The request does not take a field "colour"; remove it.',
+    ]:
         assert sentence in message
     assert set(_field_problems(answer)) == {"id", "name", "languages.1", "agreement", "billing", "colour"}
 
 
-JARGON = ["Input should", "String should", "Field required", "Value error", "Extra inputs", "Invalid field",
-          "[", "_type", "pattern", "'"]
+JARGON = [
+    "Input should",
+    "String should",
+    "Field required",
+    "Value error",
+    "Extra inputs",
+    "Invalid field",
+    "[",
+    "_type",
+    "pattern",
+    "'",
+]
 BAD_REQUESTS = [
     ("POST", "/credentials", {"role": "root"}, "role", "finance or admin"),
     ("POST", "/credentials", {}, "role", "missing"),
@@ -206,10 +242,20 @@ BAD_REQUESTS = [
     ("POST", "/activations", {"reason": ""}, "reason", "empty"),
     ("PATCH", "/activations/x", {"operators": None}, "operators", "null"),
     ("PATCH", "/activations/x", {}, "body", "nothing to change"),
-    ("POST", "/authorities", {"agreement": {"reference": "A", "signed_on": "01/02/2026"}}, "agreement.signed_on",
-     "YYYY-MM-DD"),
-    ("POST", "/authorities", {"agreement": {"reference": "A", "signed_on": "2099-01-01"}}, "agreement.signed_on",
-     "future"),
+    (
+        "POST",
+        "/authorities",
+        {"agreement": {"reference": "A", "signed_on": "01/02/2026"}},
+        "agreement.signed_on",
+        "YYYY-MM-DD",
+    ),
+    (
+        "POST",
+        "/authorities",
+        {"agreement": {"reference": "A", "signed_on": "2099-01-01"}},
+        "agreement.signed_on",
+        "future",
+    ),
     ("POST", "/authorities", {"billing": {"reference": "B", "email": "nobody"}}, "billing.email", "name@domain"),
     ("GET", "/authorities/12", None, "authority_id", "five digits"),
     ("GET", "/activations?status=maybe", None, "status", "live or closed"),
@@ -219,9 +265,9 @@ BAD_REQUESTS = [
 
 
 @pytest.mark.parametrize(("method", "path", "body", "field", "words"), BAD_REQUESTS)
-def test_every_validation_problem_reads_as_a_sentence(api: Api, admin: str, gent: str, finance_env: None,
-                                                      method: str, path: str, body: Any, field: str,
-                                                      words: str) -> None:
+def test_every_validation_problem_reads_as_a_sentence(
+    api: Api, admin: str, gent: str, finance_env: None, method: str, path: str, body: Any, field: str, words: str
+) -> None:
     token = gent if path.startswith("/activations") and method != "GET" else admin
     answer = api.call(method, path, token, body)
     assert answer.status == 422, answer.body
@@ -239,7 +285,8 @@ def test_an_idempotency_key_with_spaces_is_explained(api: Api, gent: str) -> Non
     answer = api.post("/activations", gent, activation_body(), headers={"Idempotency-Key": "a b"})
     assert answer.status == 422
     assert _field_problems(answer) == {
-        "idempotency-key": "The Idempotency-Key header is 1 to 100 visible ASCII characters, without spaces."}
+        "idempotency-key": "The Idempotency-Key header is 1 to 100 visible ASCII characters, without spaces."
+    }
 
 
 def test_every_field_of_the_api_has_a_name_an_official_knows() -> None:
@@ -277,37 +324,59 @@ def test_every_field_of_the_api_has_a_name_an_official_knows() -> None:
 # ---------------------------------------------------------------------- free text a person can read
 FREE_TEXT = {
     "name": lambda text: ("POST", "/authorities", "authority", {"name": f"Stad {text}Gent"}),
-    "agreement.reference": lambda text: ("POST", "/authorities", "authority",
-                                         {"agreement": {"reference": f"NCCN{text}1", "signed_on": "2026-02-01"}}),
-    "billing.reference": lambda text: ("POST", "/authorities", "authority",
-                                       {"billing": {"reference": f"F{text}1", "email": "facturen@gent.example"}}),
-    "billing.email": lambda text: ("POST", "/authorities", "authority",
-                                   {"billing": {"reference": "F1", "email": f"fact{text}uren@gent.example"}}),
+    "agreement.reference": lambda text: (
+        "POST",
+        "/authorities",
+        "authority",
+        {"agreement": {"reference": f"NCCN{text}1", "signed_on": "2026-02-01"}},
+    ),
+    "billing.reference": lambda text: (
+        "POST",
+        "/authorities",
+        "authority",
+        {"billing": {"reference": f"F{text}1", "email": "facturen@gent.example"}},
+    ),
+    "billing.email": lambda text: (
+        "POST",
+        "/authorities",
+        "authority",
+        {"billing": {"reference": "F1", "email": f"fact{text}uren@gent.example"}},
+    ),
     "reason": lambda text: ("POST", "/activations", "activation", {"reason": f"Fire{text} at the port"}),
-    "message.nl": lambda text: ("POST", "/activations", "activation",
-                                {"message": {"nl": f"Blijf{text} binnen.", "en": "Stay inside."}}),
+    "message.nl": lambda text: (
+        "POST",
+        "/activations",
+        "activation",
+        {"message": {"nl": f"Blijf{text} binnen.", "en": "Stay inside."}},
+    ),
 }
-HIDDEN = {"nul": ("\x00", "control character (U+0000)"), "bell": ("\x07", "control character (U+0007)"),
-          "escape": ("\x1b[31m", "control character (U+001B)"), "c1": ("\x85", "control character (U+0085)"),
-          "delete": ("\x7f", "control character (U+007F)"),
-          "override": ("\u202e", "changes the direction of the text (U+202E)"),
-          "isolate": ("\u2066", "changes the direction of the text (U+2066)"),
-          "zero-width-space": ("\u200b", "invisible character (U+200B)"),
-          "joiner": ("\u200d", "invisible character (U+200D)"), "bom": ("\ufeff", "invisible character (U+FEFF)"),
-          "lone-surrogate": ("\ud800", "half of a character (a lone surrogate)")}
+HIDDEN = {
+    "nul": ("\x00", "control character (U+0000)"),
+    "bell": ("\x07", "control character (U+0007)"),
+    "escape": ("\x1b[31m", "control character (U+001B)"),
+    "c1": ("\x85", "control character (U+0085)"),
+    "delete": ("\x7f", "control character (U+007F)"),
+    "override": ("\u202e", "changes the direction of the text (U+202E)"),
+    "isolate": ("\u2066", "changes the direction of the text (U+2066)"),
+    "zero-width-space": ("\u200b", "invisible character (U+200B)"),
+    "joiner": ("\u200d", "invisible character (U+200D)"),
+    "bom": ("\ufeff", "invisible character (U+FEFF)"),
+    "lone-surrogate": ("\ud800", "half of a character (a lone surrogate)"),
+}
 
 
 @pytest.mark.parametrize("field", FREE_TEXT)
 @pytest.mark.parametrize("hidden", HIDDEN.values(), ids=HIDDEN.keys())
-def test_free_text_with_a_hidden_character_is_refused_saying_why(api: Api, admin: str, gent: str, add_numbers: Any,
-                                                                 snapshot: Any, field: str,
-                                                                 hidden: tuple[str, str]) -> None:
+def test_free_text_with_a_hidden_character_is_refused_saying_why(
+    api: Api, admin: str, gent: str, add_numbers: Any, snapshot: Any, field: str, hidden: tuple[str, str]
+) -> None:
     from tests.conftest import activation_body, authority_body
 
     text, why = hidden
     method, path, kind, change = FREE_TEXT[field](text)
-    token, body = (admin, authority_body("11002", **change)) if kind == "authority" else (
-        gent, activation_body(**change))
+    token, body = (
+        (admin, authority_body("11002", **change)) if kind == "authority" else (gent, activation_body(**change))
+    )
     add_numbers("+3280012345")
     before = snapshot()
     answer = api.call(method, path, token, raw=json.dumps(body).encode())
@@ -333,8 +402,11 @@ def test_line_breaks_in_a_message_become_spaces_because_it_is_spoken(api: Api, g
     from tests.conftest import activation_body
 
     add_numbers("+3280012345")
-    answer = api.post("/activations", gent, activation_body(
-        message={"nl": "Blijf binnen.\r\n\r\n\tSluit ramen.\nBel 112.\u2028", "en": "Stay inside."}))
+    answer = api.post(
+        "/activations",
+        gent,
+        activation_body(message={"nl": "Blijf binnen.\r\n\r\n\tSluit ramen.\nBel 112.\u2028", "en": "Stay inside."}),
+    )
     assert answer.status == 201, answer.body
     assert answer.body["message"]["nl"] == "Blijf binnen. Sluit ramen. Bel 112."
     elsewhere = api.post("/activations", gent, activation_body(reason="Fire\nat the port"))

@@ -23,8 +23,12 @@ from tests.conftest import Api, activation_body, load_event
 from tests.route_support import SAMPLE, Attempts, InjectedErrors, SplitClient, connect_event, silent_server
 
 NUMBER = "+3280012345"
-FOUR_LANGUAGES = {"fr": "Restez chez vous.", "nl": "Blijf binnen.", "de": "Bleiben Sie zu Hause.",
-                  "en": "Stay at home."}
+FOUR_LANGUAGES = {
+    "fr": "Restez chez vous.",
+    "nl": "Blijf binnen.",
+    "de": "Bleiben Sie zu Hause.",
+    "en": "Stay at home.",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -69,19 +73,29 @@ def store_with(client: Any) -> Any:
 
 
 # ---------------------------------------------------------------------- live, inactive, unknown
-def test_a_caller_on_a_live_number_is_greeted_with_the_authoritys_first_language(route: ModuleType,
-                                                                                 open_line: Any) -> None:
+def test_a_caller_on_a_live_number_is_greeted_with_the_authoritys_first_language(
+    route: ModuleType, open_line: Any
+) -> None:
     activation = open_line()
     answer = route.lambda_handler(connect_event(NUMBER), None)
-    assert answer == {"status": "live", "activationId": activation["id"], "authorityName": "Stad Gent",
-                      "languages": "nl,en", "message": "Blijf binnen en sluit ramen en deuren.",
-                      "victimInformation": "true", "queue": "D5", "d2Refused": "false", "overflow": "false",
-                      "fallback": "false"}
+    assert answer == {
+        "status": "live",
+        "activationId": activation["id"],
+        "authorityName": "Stad Gent",
+        "languages": "nl,en",
+        "message": "Blijf binnen en sluit ramen en deuren.",
+        "victimInformation": "true",
+        "queue": "D5",
+        "d2Refused": "false",
+        "overflow": "false",
+        "fallback": "false",
+    }
 
 
 @pytest.mark.parametrize("language", ["nl", "fr", "de", "en"])
-def test_the_caller_hears_the_message_in_the_language_they_picked(route: ModuleType, open_line: Any,
-                                                                  language: str) -> None:
+def test_the_caller_hears_the_message_in_the_language_they_picked(
+    route: ModuleType, open_line: Any, language: str
+) -> None:
     open_line(languages=["fr", "nl", "de", "en"], message=FOUR_LANGUAGES)
     answer = route.lambda_handler(connect_event(NUMBER, language=language), None)
     assert answer["message"] == FOUR_LANGUAGES[language]
@@ -89,38 +103,43 @@ def test_the_caller_hears_the_message_in_the_language_they_picked(route: ModuleT
 
 
 @pytest.mark.parametrize("asked", ["de", "xx", ""])
-def test_a_language_the_line_does_not_offer_falls_back_to_its_first(route: ModuleType, open_line: Any,
-                                                                    asked: str) -> None:
+def test_a_language_the_line_does_not_offer_falls_back_to_its_first(
+    route: ModuleType, open_line: Any, asked: str
+) -> None:
     open_line(languages=["en", "nl"])
     answer = route.lambda_handler(connect_event(NUMBER, language=asked), None)
     assert answer["message"] == "Stay inside; close windows and doors."
 
 
-def test_a_german_caller_on_a_french_and_dutch_line_is_told_so_in_german(route: ModuleType,
-                                                                        open_line: Any) -> None:
+def test_a_german_caller_on_a_french_and_dutch_line_is_told_so_in_german(route: ModuleType, open_line: Any) -> None:
     open_line(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."})
     answer = route.lambda_handler(connect_event(NUMBER, language="de"), None)
     assert answer["message"] == "Restez chez vous."
     assert answer["noticeLanguages"] == "de"
-    assert answer["noticeDe"] == ("Das Krisentelefon ist auf Französisch und Niederländisch erreichbar. "
-                                  "Es geht auf Französisch weiter.")
+    assert answer["noticeDe"] == (
+        "Das Krisentelefon ist auf Französisch und Niederländisch erreichbar. Es geht auf Französisch weiter."
+    )
     assert not {"noticeNl", "noticeFr", "noticeEn"} & answer.keys()
 
 
 @pytest.mark.parametrize("keyed", ["none", "", "9"])
-def test_a_caller_who_picked_no_language_is_told_the_lines_languages_in_each_of_them(route: ModuleType,
-                                                                                    open_line: Any,
-                                                                                    keyed: str) -> None:
-    open_line(languages=["nl", "fr", "en"], message={"nl": "Blijf binnen.", "fr": "Restez chez vous.",
-                                                     "en": "Stay inside."})
+def test_a_caller_who_picked_no_language_is_told_the_lines_languages_in_each_of_them(
+    route: ModuleType, open_line: Any, keyed: str
+) -> None:
+    open_line(
+        languages=["nl", "fr", "en"], message={"nl": "Blijf binnen.", "fr": "Restez chez vous.", "en": "Stay inside."}
+    )
     answer = route.lambda_handler(connect_event(NUMBER, language=keyed), None)
     assert answer["noticeLanguages"] == "nl,fr,en" and answer["message"] == "Blijf binnen."
-    assert answer["noticeNl"] == "De crisislijn is beschikbaar in het Nederlands, het Frans en het Engels. " \
-                                 "Wij gaan verder in het Nederlands."
-    assert answer["noticeFr"] == "La ligne de crise est disponible en néerlandais, en français et en anglais. " \
-                                 "Nous continuons en néerlandais."
-    assert answer["noticeEn"] == "The crisis line is available in Dutch, French and English. " \
-                                 "We will continue in Dutch."
+    assert (
+        answer["noticeNl"] == "De crisislijn is beschikbaar in het Nederlands, het Frans en het Engels. "
+        "Wij gaan verder in het Nederlands."
+    )
+    assert (
+        answer["noticeFr"] == "La ligne de crise est disponible en néerlandais, en français et en anglais. "
+        "Nous continuons en néerlandais."
+    )
+    assert answer["noticeEn"] == "The crisis line is available in Dutch, French and English. We will continue in Dutch."
 
 
 def test_no_notice_when_the_pick_is_offered_or_there_is_nothing_to_pick(route: ModuleType, open_line: Any) -> None:
@@ -135,7 +154,9 @@ def test_a_one_language_line_tells_only_a_caller_who_picked_another(route: Modul
     assert "noticeLanguages" not in route.lambda_handler(connect_event(NUMBER, language="none"), None)
     answer = route.lambda_handler(connect_event(NUMBER, language="en"), None)
     assert (answer["noticeLanguages"], answer["noticeEn"]) == (
-        "en", "The crisis line is available in French. We will continue in French.")
+        "en",
+        "The crisis line is available in French. We will continue in French.",
+    )
 
 
 def test_the_language_code_is_read_whatever_its_case(route: ModuleType, open_line: Any) -> None:
@@ -162,8 +183,7 @@ def test_a_closed_line_is_inactive_at_once(route: ModuleType, api: Api, gent: st
     assert route.lambda_handler(connect_event(NUMBER), None)["status"] == "inactive"
 
 
-def test_a_change_of_message_reaches_the_next_caller(route: ModuleType, api: Api, gent: str,
-                                                     open_line: Any) -> None:
+def test_a_change_of_message_reaches_the_next_caller(route: ModuleType, api: Api, gent: str, open_line: Any) -> None:
     activation = open_line()
     changed = {"nl": "De brand is onder controle.", "en": "The fire is under control."}
     assert api.patch(f"/activations/{activation['id']}", gent, {"message": changed}).status == 200
@@ -178,10 +198,12 @@ def test_the_real_connect_sample_event_is_accepted_as_it_is(route: ModuleType, a
     assert all(isinstance(key, str) and isinstance(value, str) for key, value in answer.items())
 
 
-@pytest.mark.parametrize("variant", ["queue_null", "parameters_empty", "parameters_null", "parameters_absent",
-                                     "media_streams"])
-def test_the_sample_event_variants_that_connect_really_sends_are_routed(route: ModuleType, open_line: Any,
-                                                                        variant: str) -> None:
+@pytest.mark.parametrize(
+    "variant", ["queue_null", "parameters_empty", "parameters_null", "parameters_absent", "media_streams"]
+)
+def test_the_sample_event_variants_that_connect_really_sends_are_routed(
+    route: ModuleType, open_line: Any, variant: str
+) -> None:
     open_line()
     event = copy.deepcopy(load_event(SAMPLE))
     event["Details"]["ContactData"]["SystemEndpoint"]["Address"] = NUMBER
@@ -197,8 +219,12 @@ def test_the_sample_event_variants_that_connect_really_sends_are_routed(route: M
     else:
         contact["MediaStreams"] = {"Customer": {"Audio": {"StartFragmentNumber": "9134385", "StreamARN": "arn"}}}
     answer = route.lambda_handler(event, None)
-    assert (answer["status"], answer["message"], answer["queue"], answer["fallback"]) == \
-        ("live", "Blijf binnen en sluit ramen en deuren.", "D5", "false")
+    assert (answer["status"], answer["message"], answer["queue"], answer["fallback"]) == (
+        "live",
+        "Blijf binnen en sluit ramen en deuren.",
+        "D5",
+        "false",
+    )
 
 
 def test_the_sample_events_unknown_parameter_is_ignored(route: ModuleType, open_line: Any) -> None:
@@ -225,8 +251,14 @@ def _nested(depth: int, leaf: Any, make: str) -> Any:
 ODD_EVENTS = {
     "details nested 10,000 dicts deep": lambda: {"Details": _nested(10_000, {"Address": "+32470999888"}, "dict")},
     "details nested 10,000 lists deep": lambda: {"Details": _nested(10_000, "+32470999888", "list")},
-    "an endpoint nested 10,000 deep": lambda: {"Details": {"ContactData": {
-        "CustomerEndpoint": _nested(10_000, "+32470999888", "dict"), "SystemEndpoint": _nested(10_000, 1, "list")}}},
+    "an endpoint nested 10,000 deep": lambda: {
+        "Details": {
+            "ContactData": {
+                "CustomerEndpoint": _nested(10_000, "+32470999888", "dict"),
+                "SystemEndpoint": _nested(10_000, 1, "list"),
+            }
+        }
+    },
     "None": lambda: None,
     "a string": lambda: "Details",
     "a number": lambda: 3280012345,
@@ -236,14 +268,16 @@ ODD_EVENTS = {
     "the dialled number as a number": lambda: {"Details": {"ContactData": {"SystemEndpoint": {"Address": 3280012345}}}},
     "the dialled number as a list": lambda: {"Details": {"ContactData": {"SystemEndpoint": {"Address": [NUMBER]}}}},
     "contact data as a string": lambda: {"Details": {"ContactData": "SystemEndpoint"}},
-    "a contact id nested 10,000 deep": lambda: {"Details": {"ContactData": {"ContactId": _nested(10_000, 1, "list"),
-                                                                            "SystemEndpoint": None}}},
+    "a contact id nested 10,000 deep": lambda: {
+        "Details": {"ContactData": {"ContactId": _nested(10_000, 1, "list"), "SystemEndpoint": None}}
+    },
 }
 
 
 @pytest.mark.parametrize("name", sorted(ODD_EVENTS))
 def test_an_event_of_any_shape_or_depth_is_answered_with_the_fallback_and_never_raises(
-        route: ModuleType, aws: None, name: str) -> None:
+    route: ModuleType, aws: None, name: str
+) -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(route.logger.registered_formatter)
@@ -257,10 +291,18 @@ def test_an_event_of_any_shape_or_depth_is_answered_with_the_fallback_and_never_
     assert "degraded routing" in stream.getvalue() and "+32470999888" not in stream.getvalue()
 
 
-@pytest.mark.parametrize("parameters", [{"language": {"nl": "nl"}}, {"language": ["nl"], "choice": 2},
-                                        {"choice": {"2": "2"}}, {"language": None, "choice": None}])
-def test_parameters_of_odd_types_are_no_choice_and_the_line_still_answers(route: ModuleType, open_line: Any,
-                                                                          parameters: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"language": {"nl": "nl"}},
+        {"language": ["nl"], "choice": 2},
+        {"choice": {"2": "2"}},
+        {"language": None, "choice": None},
+    ],
+)
+def test_parameters_of_odd_types_are_no_choice_and_the_line_still_answers(
+    route: ModuleType, open_line: Any, parameters: dict[str, Any]
+) -> None:
     open_line(victim_information=True)
     event = connect_event(NUMBER)
     event["Details"]["Parameters"] = parameters
@@ -269,8 +311,7 @@ def test_parameters_of_odd_types_are_no_choice_and_the_line_still_answers(route:
     assert answer["message"] == "Blijf binnen en sluit ramen en deuren."
 
 
-def test_a_good_event_with_a_deeply_nested_extra_field_is_routed_as_usual(route: ModuleType,
-                                                                          open_line: Any) -> None:
+def test_a_good_event_with_a_deeply_nested_extra_field_is_routed_as_usual(route: ModuleType, open_line: Any) -> None:
     open_line()
     event = connect_event(NUMBER) | {"Extra": _nested(10_000, 1, "dict")}
     event["Details"]["ContactData"]["Attributes"] = {"deep": _nested(10_000, "x", "list")}
@@ -327,8 +368,7 @@ def test_a_2_with_whitespace_around_reaches_d2(route: ModuleType, open_line: Any
 
 
 @pytest.mark.parametrize("choice", ["\u0662", "\uff12", "\u00b2", "\u06f2", "2\u20e3", "2\u200b", "*", "02", "two"])
-def test_anything_but_ascii_digits_is_no_choice_and_reaches_d5(route: ModuleType, open_line: Any,
-                                                              choice: str) -> None:
+def test_anything_but_ascii_digits_is_no_choice_and_reaches_d5(route: ModuleType, open_line: Any, choice: str) -> None:
     """DTMF gives only ASCII 0-9, * and #: another script's 2 ('٢', '２', '۲'), a superscript or a keycap is no
     choice, even where str.isdigit() would say otherwise; it still counts as the call's one counted decision."""
     open_line(victim_information=False)
@@ -349,15 +389,15 @@ def test_the_choice_rule_is_one_rule_for_digits_and_language_codes() -> None:
     assert read() == (None, None)  # no choice parameter: this invocation does not count the call
 
 
-def test_pressing_2_where_there_is_no_d2_line_reaches_d5_and_is_told_why(route: ModuleType,
-                                                                         open_line: Any) -> None:
+def test_pressing_2_where_there_is_no_d2_line_reaches_d5_and_is_told_why(route: ModuleType, open_line: Any) -> None:
     open_line(victim_information=False)
     answer = route.lambda_handler(connect_event(NUMBER, language="nl", choice="2"), None)
     assert (answer["queue"], answer["d2Refused"], answer["victimInformation"]) == ("D5", "true", "false")
 
 
-def test_a_d2_line_opened_during_the_crisis_takes_the_next_caller(route: ModuleType, api: Api, gent: str,
-                                                                  open_line: Any) -> None:
+def test_a_d2_line_opened_during_the_crisis_takes_the_next_caller(
+    route: ModuleType, api: Api, gent: str, open_line: Any
+) -> None:
     activation = open_line(victim_information=False)
     assert api.patch(f"/activations/{activation['id']}", gent, {"victim_information": True}).status == 200
     assert route.lambda_handler(connect_event(NUMBER, language="nl", choice="2"), None)["queue"] == "D2"
@@ -371,12 +411,17 @@ def choose(route: ModuleType, choice: str = "1", at: datetime | None = None, num
     from route import settings, store
 
     config = settings.route()
-    return route.answer(event, store.default_store(config),  # type: ignore[no-any-return]
-                        store.default_capacity(config).calls_per_operator_hour, clock=lambda: at)
+    return route.answer(
+        event,
+        store.default_store(config),  # type: ignore[no-any-return]
+        store.default_capacity(config).calls_per_operator_hour,
+        clock=lambda: at,
+    )
 
 
-def test_overflow_starts_exactly_with_the_call_after_capacity(route: ModuleType, open_line: Any,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_overflow_starts_exactly_with_the_call_after_capacity(
+    route: ModuleType, open_line: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "3")
     open_line(operators=2)  # capacity 6 calls this hour
     answers = [choose(route, "2" if n % 2 else "1") for n in range(8)]
@@ -390,8 +435,9 @@ def test_the_default_capacity_is_twelve_calls_per_operator_hour(route: ModuleTyp
     assert [choose(route)["overflow"] for _ in range(13)] == ["false"] * 12 + ["true"]
 
 
-def test_only_the_invocation_with_the_callers_choice_counts(route: ModuleType, open_line: Any,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_invocation_with_the_callers_choice_counts(
+    route: ModuleType, open_line: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
     open_line(operators=1)
     for _ in range(5):
@@ -403,8 +449,7 @@ def test_only_the_invocation_with_the_callers_choice_counts(route: ModuleType, o
     assert route.lambda_handler(connect_event(NUMBER), None)["overflow"] == "false"
 
 
-def test_capacity_is_counted_per_utc_hour(route: ModuleType, open_line: Any,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_capacity_is_counted_per_utc_hour(route: ModuleType, open_line: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
     open_line(operators=1)
     nine = datetime(2026, 11, 28, 9, 0, 1, tzinfo=UTC)
@@ -413,8 +458,9 @@ def test_capacity_is_counted_per_utc_hour(route: ModuleType, open_line: Any,
     assert choose(route, at=nine + timedelta(hours=1))["overflow"] == "false"
 
 
-def test_more_operators_raise_the_capacity_at_once(route: ModuleType, api: Api, gent: str, open_line: Any,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_more_operators_raise_the_capacity_at_once(
+    route: ModuleType, api: Api, gent: str, open_line: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
     activation = open_line(operators=1)
     assert choose(route)["overflow"] == "false"
@@ -423,8 +469,9 @@ def test_more_operators_raise_the_capacity_at_once(route: ModuleType, api: Api, 
     assert choose(route)["overflow"] == "false"  # third call, capacity now 3
 
 
-def test_each_activation_has_its_own_capacity(route: ModuleType, api: Api, open_line: Any, enrol: Any,
-                                              add_numbers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_activation_has_its_own_capacity(
+    route: ModuleType, api: Api, open_line: Any, enrol: Any, add_numbers: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
     open_line(operators=1)
     _, antwerp = enrol("11002", "Stad Antwerpen")
@@ -434,8 +481,9 @@ def test_each_activation_has_its_own_capacity(route: ModuleType, api: Api, open_
     assert choose(route, number="+3280012399")["overflow"] == "false"
 
 
-def test_concurrent_callers_never_exceed_capacity(route: ModuleType, open_line: Any, atomic_dynamodb: None,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concurrent_callers_never_exceed_capacity(
+    route: ModuleType, open_line: Any, atomic_dynamodb: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from route import settings, store
 
     monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "5")
@@ -495,19 +543,30 @@ def test_an_inactive_number_costs_one_read(route: ModuleType, aws: None) -> None
 
 
 # ---------------------------------------------------------------------- fallback: DynamoDB failing or hanging
-@pytest.mark.parametrize(("code", "status"), [("ThrottlingException", 400),
-                                              ("ProvisionedThroughputExceededException", 400),
-                                              ("InternalServerError", 500), ("AccessDeniedException", 400)])
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("ThrottlingException", 400),
+        ("ProvisionedThroughputExceededException", 400),
+        ("InternalServerError", 500),
+        ("AccessDeniedException", 400),
+    ],
+)
 def test_when_the_store_fails_the_caller_still_reaches_d5_with_a_generic_message(
-        route: ModuleType, open_line: Any, code: str, status: int) -> None:
+    route: ModuleType, open_line: Any, code: str, status: int
+) -> None:
     from route.store import READ_ATTEMPTS, dynamodb_client
 
     open_line()
     client = dynamodb_client()
     errors = InjectedErrors(client, "GetItem", code, status=status)
     answer = route.answer(connect_event(NUMBER, language="fr", choice="2"), store_with(client), configured())
-    assert (answer["status"], answer["queue"], answer["fallback"], answer["overflow"]) == \
-        ("live", "D5", "true", "false")
+    assert (answer["status"], answer["queue"], answer["fallback"], answer["overflow"]) == (
+        "live",
+        "D5",
+        "true",
+        "false",
+    )
     assert "112" in answer["message"] and "ligne de crise" in answer["message"]
     assert answer["languages"] == "nl,fr,de,en"
     assert errors.attempts == (1 if code == "AccessDeniedException" else READ_ATTEMPTS)
@@ -523,8 +582,7 @@ def test_a_fallback_greeting_speaks_all_four_languages(route: ModuleType, open_l
     assert all(words in message for words in ("crisislijn", "ligne de crise", "Krisentelefon", "crisis line"))
 
 
-def test_one_throttled_read_is_retried_and_the_caller_hears_the_authority(route: ModuleType,
-                                                                          open_line: Any) -> None:
+def test_one_throttled_read_is_retried_and_the_caller_hears_the_authority(route: ModuleType, open_line: Any) -> None:
     from route.store import dynamodb_client
 
     open_line()
@@ -537,7 +595,8 @@ def test_one_throttled_read_is_retried_and_the_caller_hears_the_authority(route:
 
 @pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerError"])
 def test_when_only_the_counter_fails_the_call_keeps_its_message_and_queue_without_overflow(
-        route: ModuleType, open_line: Any, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    route: ModuleType, open_line: Any, monkeypatch: pytest.MonkeyPatch, code: str
+) -> None:
     from route.store import dynamodb_client
 
     monkeypatch.setenv("CALLS_PER_OPERATOR_HOUR", "1")
@@ -546,15 +605,20 @@ def test_when_only_the_counter_fails_the_call_keeps_its_message_and_queue_withou
     client = dynamodb_client()
     errors = InjectedErrors(client, "UpdateItem", code, status=500 if code == "InternalServerError" else 400)
     answer = route.answer(connect_event(NUMBER, language="en", choice="2"), store_with(client), configured())
-    assert (answer["status"], answer["queue"], answer["overflow"], answer["fallback"]) == \
-        ("live", "D2", "false", "false")
+    assert (answer["status"], answer["queue"], answer["overflow"], answer["fallback"]) == (
+        "live",
+        "D2",
+        "false",
+        "false",
+    )
     assert answer["message"] == "Stay inside; close windows and doors."
     # A throttled update wrote nothing and is retried once; a failed one may have counted, so it is not.
     assert errors.attempts == (2 if code == "ThrottlingException" else 1)
 
 
-def test_when_dynamodb_hangs_the_caller_gets_the_fallback_after_the_reads_the_budget_holds(route: ModuleType,
-                                                                                          aws: None) -> None:
+def test_when_dynamodb_hangs_the_caller_gets_the_fallback_after_the_reads_the_budget_holds(
+    route: ModuleType, aws: None
+) -> None:
     from route.store import READ_ATTEMPTS, dynamodb_client
 
     with silent_server() as endpoint:
@@ -600,8 +664,12 @@ def test_the_environment_is_checked_at_cold_start(monkeypatch: pytest.MonkeyPatc
 
     good = {"NUMBERS_TABLE": "numbers", "CALL_COUNTERS_TABLE": "counters"}
     assert RouteSettings.from_environment(good).calls_per_operator_hour == 12
-    for broken in ({"NUMBERS_TABLE": "numbers"}, {**good, "CALLS_PER_OPERATOR_HOUR": "many"},
-                   {**good, "CALLS_PER_OPERATOR_HOUR": "0"}, {**good, "ROUTE_BUDGET_SECONDS": "60"}):
+    for broken in (
+        {"NUMBERS_TABLE": "numbers"},
+        {**good, "CALLS_PER_OPERATOR_HOUR": "many"},
+        {**good, "CALLS_PER_OPERATOR_HOUR": "0"},
+        {**good, "ROUTE_BUDGET_SECONDS": "60"},
+    ):
         with pytest.raises(InvalidEnvironment):
             RouteSettings.from_environment(broken)
 
@@ -610,8 +678,11 @@ def test_the_routing_function_may_only_read_numbers_and_tariffs_and_count_calls(
     function = template.resources("AWS::Serverless::Function")["RouteFunction"]["Properties"]
     statements = [s for policy in function["Policies"] for s in policy["Statement"]]
     granted = {(s["Action"], s["Resource"]["Fn::GetAtt"][0]) for s in statements}
-    assert granted == {("dynamodb:GetItem", "NumbersTable"), ("dynamodb:UpdateItem", "CallCountersTable"),
-                       ("dynamodb:Scan", "TariffsTable")}
+    assert granted == {
+        ("dynamodb:GetItem", "NumbersTable"),
+        ("dynamodb:UpdateItem", "CallCountersTable"),
+        ("dynamodb:Scan", "TariffsTable"),
+    }
     assert function["Timeout"] <= 8  # Connect gives a Lambda at most 8 s
 
 
@@ -622,8 +693,10 @@ def test_call_counters_expire_by_ttl() -> None:
 
 # ---------------------------------------------------------------------- capacity from the tariffs
 def put_tariff_version(effective_from: str, calls_per_operator_hour: int) -> None:
-    boto3.client("dynamodb").put_item(TableName=template.physical_table_name("TariffsTable"), Item={
-        "effective_from": {"S": effective_from}, "calls_per_operator_hour": {"N": str(calls_per_operator_hour)}})
+    boto3.client("dynamodb").put_item(
+        TableName=template.physical_table_name("TariffsTable"),
+        Item={"effective_from": {"S": effective_from}, "calls_per_operator_hour": {"N": str(calls_per_operator_hour)}},
+    )
 
 
 def test_capacity_follows_the_tariff_version_in_force(route: ModuleType, open_line: Any) -> None:
@@ -638,8 +711,11 @@ def test_the_tariffs_are_read_once_per_process_and_cached(aws: None) -> None:
     from route.store import TariffCapacity, dynamodb_client
 
     put_tariff_version("2026-01-01T00:00:00.000Z", 7)
-    settings = RouteSettings(numbers_table="numbers", call_counters_table="counters",
-                             tariffs_table=template.physical_table_name("TariffsTable"))
+    settings = RouteSettings(
+        numbers_table="numbers",
+        call_counters_table="counters",
+        tariffs_table=template.physical_table_name("TariffsTable"),
+    )
     now = datetime(2026, 11, 28, 21, 30, tzinfo=UTC)
     with counting_calls() as counter:
         capacity = TariffCapacity(settings, dynamodb_client())
@@ -651,8 +727,12 @@ def test_unreadable_tariffs_leave_the_configured_capacity(aws: None) -> None:
     from route.settings import RouteSettings
     from route.store import TariffCapacity, dynamodb_client
 
-    settings = RouteSettings(numbers_table="numbers", call_counters_table="counters", calls_per_operator_hour=9,
-                             tariffs_table="no-such-table")
+    settings = RouteSettings(
+        numbers_table="numbers",
+        call_counters_table="counters",
+        calls_per_operator_hour=9,
+        tariffs_table="no-such-table",
+    )
     capacity = TariffCapacity(settings, dynamodb_client())
     now = datetime(2026, 11, 28, 21, 30, tzinfo=UTC)
     assert capacity.calls_per_operator_hour(now, float("inf")) == 9

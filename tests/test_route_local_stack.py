@@ -14,9 +14,14 @@ from tests.test_local_stack import http
 
 
 def invoke(stack: RunningStack, event: dict[str, Any]) -> dict[str, str]:
-    client = boto3.client("lambda", endpoint_url=stack.lambda_url, region_name="eu-central-1",
-                          aws_access_key_id="local", aws_secret_access_key="local",
-                          config=Config(retries={"max_attempts": 1}))
+    client = boto3.client(
+        "lambda",
+        endpoint_url=stack.lambda_url,
+        region_name="eu-central-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1}),
+    )
     answer = client.invoke(FunctionName="RouteFunction", Payload=json.dumps(event).encode())
     assert answer["StatusCode"] == 200 and "FunctionError" not in answer
     return json.loads(answer["Payload"].read())  # type: ignore[no-any-return]
@@ -34,8 +39,12 @@ def test_a_line_opened_over_http_is_live_for_the_next_caller(local_stack: Runnin
     assert status == 201, opened
     try:
         answer = invoke(local_stack, connect_event(opened["number"], language="en", choice="2"))
-        assert (answer["status"], answer["activationId"], answer["queue"], answer["overflow"]) == \
-            ("live", opened["id"], "D2", "false")
+        assert (answer["status"], answer["activationId"], answer["queue"], answer["overflow"]) == (
+            "live",
+            opened["id"],
+            "D2",
+            "false",
+        )
         assert answer["message"] == "Stay inside; close windows and doors."
     finally:
         closed = http("POST", f"{local_stack.api_url}/activations/{opened['id']}/close", token)

@@ -32,16 +32,26 @@ from tests.conftest import RunningStack, activation_body
 
 POOL_NUMBER = "+3280012345"
 START = datetime(2026, 11, 28, 21, 30, tzinfo=UTC)
-MESSAGES = {"fr": "Restez chez vous, fermez portes et fenêtres.", "nl": "Blijf binnen, sluit deuren en ramen.",
-            "en": "Stay inside; close windows and doors."}
+MESSAGES = {
+    "fr": "Restez chez vous, fermez portes et fenêtres.",
+    "nl": "Blijf binnen, sluit deuren en ramen.",
+    "en": "Stay inside; close windows and doors.",
+}
 
 
 class FakeRoute:
     """The routing function's contract, for one live activation (or none)."""
 
-    def __init__(self, live: bool = True, languages: str = "fr,nl,en", victim_information: bool = True,
-                 overflow: bool = False, fallback: bool = False, fail_on: int | None = None,
-                 answer: Any = None) -> None:
+    def __init__(
+        self,
+        live: bool = True,
+        languages: str = "fr,nl,en",
+        victim_information: bool = True,
+        overflow: bool = False,
+        fallback: bool = False,
+        fail_on: int | None = None,
+        answer: Any = None,
+    ) -> None:
         self.live, self.languages, self.victim_information = live, languages, victim_information
         self.overflow, self.fallback, self.fail_on, self.answer = overflow, fallback, fail_on, answer
         self.events: list[dict[str, Any]] = []
@@ -54,21 +64,35 @@ class FakeRoute:
         if self.answer is not None:
             return self.answer
         if self.fallback:
-            return {"status": "live", "fallback": "true", "queue": "D5", "overflow": "false",
-                    "message": "", "languages": "", "activationId": "", "authorityName": "",
-                    "victimInformation": "false"}
+            return {
+                "status": "live",
+                "fallback": "true",
+                "queue": "D5",
+                "overflow": "false",
+                "message": "",
+                "languages": "",
+                "activationId": "",
+                "authorityName": "",
+                "victimInformation": "false",
+            }
         if not self.live:
             return {"status": "inactive", "fallback": "false"}
         parameters = event["Details"]["Parameters"]
         languages = self.languages.split(",")
         language = parameters.get("language") if parameters.get("language") in languages else languages[0]
         wants_d2 = parameters.get("choice") == "2"
-        answer = {"status": "live", "activationId": "act-7f3a", "authorityName": "Ville de Bruxelles",
-                  "languages": self.languages, "message": MESSAGES[language],
-                  "victimInformation": "true" if self.victim_information else "false",
-                  "queue": "D2" if wants_d2 and self.victim_information else "D5",
-                  "d2Refused": "true" if wants_d2 and not self.victim_information else "false",
-                  "overflow": "true" if self.overflow and "choice" in parameters else "false", "fallback": "false"}
+        answer = {
+            "status": "live",
+            "activationId": "act-7f3a",
+            "authorityName": "Ville de Bruxelles",
+            "languages": self.languages,
+            "message": MESSAGES[language],
+            "victimInformation": "true" if self.victim_information else "false",
+            "queue": "D2" if wants_d2 and self.victim_information else "D5",
+            "d2Refused": "true" if wants_d2 and not self.victim_information else "false",
+            "overflow": "true" if self.overflow and "choice" in parameters else "false",
+            "fallback": "false",
+        }
         return answer
 
 
@@ -87,8 +111,11 @@ def test_a_french_caller_who_presses_2_hears_the_message_in_french_and_reaches_d
     assert (result.ending, result.queue) == ("queue", "D2")
     message = next(u for u in result.heard if u.text == MESSAGES["fr"])
     assert message.voice == "Isabelle"
-    assert [e["Details"]["Parameters"] for e in route.events] == [{}, {"language": "fr"},
-                                                                  {"language": "fr", "choice": "2"}]
+    assert [e["Details"]["Parameters"] for e in route.events] == [
+        {},
+        {"language": "fr"},
+        {"language": "fr", "choice": "2"},
+    ]
     assert result.attributes["activationId"] == "act-7f3a"
 
 
@@ -219,8 +246,9 @@ def test_the_contact_record_is_deterministic_for_a_given_start_and_durations() -
 
 
 def test_a_caller_who_gives_up_in_the_queue_has_no_agent_on_the_record() -> None:
-    record = call(FakeRoute(), language="fr", press="1",
-                  timing=Timing(start=START, queue_seconds=90, answered=False)).record
+    record = call(
+        FakeRoute(), language="fr", press="1", timing=Timing(start=START, queue_seconds=90, answered=False)
+    ).record
     assert record["Agent"] is None and record["Queue"]["Duration"] == 90
     assert record["DisconnectReason"] == "CUSTOMER_DISCONNECT"
 
@@ -238,8 +266,9 @@ def test_contact_records_go_on_a_kinesis_stream_as_json() -> None:
         kinesis.create_stream(StreamName="contact-records", ShardCount=1)
         assert contact_record.put_on_stream(result.records(), "contact-records", kinesis) == 2
         shard = kinesis.describe_stream(StreamName="contact-records")["StreamDescription"]["Shards"][0]["ShardId"]
-        iterator = kinesis.get_shard_iterator(StreamName="contact-records", ShardId=shard,
-                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        iterator = kinesis.get_shard_iterator(
+            StreamName="contact-records", ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
         records = [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
     assert [r["ContactId"] for r in records] == [r["ContactId"] for r in result.records()]
     assert records[0]["Attributes"]["activationId"] == "act-7f3a"
@@ -254,24 +283,27 @@ def test_the_menus_the_simulated_caller_answers_exist_and_announce_its_digits() 
     assert {LANGUAGE_MENU, QUEUE_MENU, CALLBACK_MENU} <= set(actions)
     for language, digit in LANGUAGE_DIGITS.items():
         assert actions[f"menu-{language}"]["Parameters"]["Text"].endswith(f"{digit}.")
-        assert {"Equals": [digit]} in [{c["Condition"]["Operator"]: c["Condition"]["Operands"]}
-                                      for c in actions[LANGUAGE_MENU]["Transitions"]["Conditions"]]
+        assert {"Equals": [digit]} in [
+            {c["Condition"]["Operator"]: c["Condition"]["Operands"]}
+            for c in actions[LANGUAGE_MENU]["Transitions"]["Conditions"]
+        ]
 
 
 # ---------------------------------------------------------------------- through a started local stack
 def test_a_caller_through_the_local_stack_reaches_d2_and_the_record_names_the_activation(
-        local_stack: RunningStack) -> None:
+    local_stack: RunningStack,
+) -> None:
     from tests.test_local_stack import http
 
     api, token = local_stack.api_url, local_stack.authority_token
-    body = activation_body(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."},
-                           victim_information=True)
+    body = activation_body(
+        languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."}, victim_information=True
+    )
     status, _, opened = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "simulator-e2e"})
     assert status == 201, opened
     endpoint = LambdaEndpoint(local_stack.lambda_port)
     try:
-        result = simulate_call(opened["number"], language="fr", press="2", invoker=endpoint,
-                               timing=Timing(start=START))
+        result = simulate_call(opened["number"], language="fr", press="2", invoker=endpoint, timing=Timing(start=START))
         assert (result.ending, result.queue) == ("queue", "D2"), result.transcript()
         assert "Restez chez vous." in texts(result)
         assert result.record["Attributes"]["activationId"] == opened["id"]
@@ -285,7 +317,8 @@ def test_a_caller_through_the_local_stack_reaches_d2_and_the_record_names_the_ac
 
 # ---------------------------------------------------------------------- `make call` against `make run`
 def test_make_call_books_the_call_through_the_stream_into_the_months_export(
-        local_stack: RunningStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    local_stack: RunningStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import time
 
     from crisisline.months import month_of
@@ -293,8 +326,9 @@ def test_make_call_books_the_call_through_the_stream_into_the_months_export(
     from tests.test_local_stack import http
 
     api, token, admin = local_stack.api_url, local_stack.authority_token, local_stack.admin_token
-    body = activation_body(languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."},
-                           victim_information=True)
+    body = activation_body(
+        languages=["fr", "nl"], message={"fr": "Restez chez vous.", "nl": "Blijf binnen."}, victim_information=True
+    )
     status, _, opened = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "make-call-e2e"})
     assert status == 201, opened
     monkeypatch.setenv("CRISISLINE_LAMBDA_PORT", str(local_stack.lambda_port))
@@ -316,8 +350,7 @@ def test_make_call_books_the_call_through_the_stream_into_the_months_export(
 
 
 @pytest.mark.parametrize("number", ["", "3280012345", "+32 800 12 345"])
-def test_make_call_without_a_pool_number_says_how_to_give_one(number: str,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_make_call_without_a_pool_number_says_how_to_give_one(number: str, capsys: pytest.CaptureFixture[str]) -> None:
     from infra.connect import simulator
 
     assert simulator.main(["--number", number]) == 2
@@ -325,8 +358,9 @@ def test_make_call_without_a_pool_number_says_how_to_give_one(number: str,
     assert "NUMBER" in said.err and "make call NUMBER=+" in said.err and said.out == ""
 
 
-def test_make_call_without_a_running_stack_says_so_and_fails(monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_make_call_without_a_running_stack_says_so_and_fails(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import socket
 
     from infra.connect import simulator

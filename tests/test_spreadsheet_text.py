@@ -19,8 +19,29 @@ from crisisline.spreadsheet_text import (
 )
 
 # Any text, and texts built to begin (or continue after `;` or a line break) the way formulas do.
-TRICKY = st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", "'=", "\"=", " =", ";=", "\n-", "\r\n+", "_x0041_",
-                          "_x005F_", "=HYPERLINK(\"http://example.org\",\"click\")", "+3280012345", "\x00", "\x1f"])
+TRICKY = st.sampled_from(
+    [
+        "=",
+        "+",
+        "-",
+        "@",
+        "\t",
+        "\r",
+        "'",
+        "'=",
+        '"=',
+        " =",
+        ";=",
+        "\n-",
+        "\r\n+",
+        "_x0041_",
+        "_x005F_",
+        '=HYPERLINK("http://example.org","click")',
+        "+3280012345",
+        "\x00",
+        "\x1f",
+    ]
+)
 TEXTS = st.text() | st.lists(st.one_of(TRICKY, st.text(max_size=5)), max_size=6).map("".join)
 
 
@@ -81,8 +102,7 @@ def test_a_belgian_name_with_an_apostrophe_is_left_as_it_is() -> None:
 def test_a_phone_number_is_text_and_amounts_stay_numbers() -> None:
     raw = csv_file([["+3280012345", Decimal("-12.50"), 3600]])
     assert csv_cells(raw) == [["'+3280012345", "-12.50", "3600"]]
-    assert xlsx_cells([["+3280012345", Decimal("-12.50"), 3600]]) == \
-        [[("+3280012345", "s"), (-12.5, "n"), (3600, "n")]]
+    assert xlsx_cells([["+3280012345", Decimal("-12.50"), 3600]]) == [[("+3280012345", "s"), (-12.5, "n"), (3600, "n")]]
 
 
 def test_the_csv_begins_with_a_byte_order_mark_and_keeps_accents() -> None:

@@ -42,21 +42,25 @@ def test_only_health_and_docs_are_open_without_a_token() -> None:
 
 
 # ---------------------------------------------------------------------- per-client limits in front of the API
-ACTIVATION_ROUTES = {("POST", "/activations"), ("PATCH", "/activations/{activation_id}"),
-                     ("POST", "/activations/{activation_id}/close")}
+ACTIVATION_ROUTES = {
+    ("POST", "/activations"),
+    ("PATCH", "/activations/{activation_id}"),
+    ("POST", "/activations/{activation_id}/close"),
+}
 
 
 def _rate_rules(web_acl: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {rule["Name"]: rule for rule in web_acl["Properties"]["Rules"]
-            if "RateBasedStatement" in rule["Statement"]}
+    return {rule["Name"]: rule for rule in web_acl["Properties"]["Rules"] if "RateBasedStatement" in rule["Statement"]}
 
 
 def _matched_paths(statement: dict[str, Any]) -> set[str]:
     """The URI paths a scope-down statement matches (byte matches on the path, alone or in an OR)."""
-    found = [statement] if "ByteMatchStatement" in statement else \
-        statement.get("OrStatement", {}).get("Statements", [])
-    return {match["ByteMatchStatement"]["SearchString"] for match in found
-            if "UriPath" in match.get("ByteMatchStatement", {}).get("FieldToMatch", {})}
+    found = [statement] if "ByteMatchStatement" in statement else statement.get("OrStatement", {}).get("Statements", [])
+    return {
+        match["ByteMatchStatement"]["SearchString"]
+        for match in found
+        if "UriPath" in match.get("ByteMatchStatement", {}).get("FieldToMatch", {})
+    }
 
 
 def test_each_client_address_is_rate_limited_by_a_web_acl_on_the_api_stage(transformed: dict[str, Any]) -> None:
@@ -65,11 +69,16 @@ def test_each_client_address_is_rate_limited_by_a_web_acl_on_the_api_stage(trans
     name, acl = next(iter(acls.items()))
     assert acl["Properties"]["Scope"] == "REGIONAL"
     rules = _rate_rules(acl)
-    per_address = [rule["Statement"]["RateBasedStatement"] for rule in rules.values()
-                   if "ScopeDownStatement" not in rule["Statement"]["RateBasedStatement"]]
-    anonymous = [rule["Statement"]["RateBasedStatement"] for rule in rules.values()
-                 if _matched_paths(rule["Statement"]["RateBasedStatement"].get("ScopeDownStatement", {}))
-                 == {"/health", "/docs"}]
+    per_address = [
+        rule["Statement"]["RateBasedStatement"]
+        for rule in rules.values()
+        if "ScopeDownStatement" not in rule["Statement"]["RateBasedStatement"]
+    ]
+    anonymous = [
+        rule["Statement"]["RateBasedStatement"]
+        for rule in rules.values()
+        if _matched_paths(rule["Statement"]["RateBasedStatement"].get("ScopeDownStatement", {})) == {"/health", "/docs"}
+    ]
     assert [statement["AggregateKeyType"] for statement in per_address] == ["IP"]
     assert [statement["AggregateKeyType"] for statement in anonymous] == ["IP"]
     assert anonymous[0]["Limit"] < per_address[0]["Limit"], "anonymous paths get the stricter limit"
@@ -78,22 +87,25 @@ def test_each_client_address_is_rate_limited_by_a_web_acl_on_the_api_stage(trans
     associations = _of_type(transformed["Resources"], "AWS::WAFv2::WebACLAssociation")
     assert [body["Properties"]["WebACLArn"] for body in associations.values()] == [{"Fn::GetAtt": [name, "Arn"]}]
     stage_arn = next(iter(associations.values()))["Properties"]["ResourceArn"]["Fn::Sub"]
-    assert stage_arn == ("arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${CrisisApi}"
-                         "/stages/${CrisisApiStage}")
+    assert stage_arn == (
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}::/restapis/${CrisisApi}/stages/${CrisisApiStage}"
+    )
 
 
 def _method_settings(transformed: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """(method, resource path as the template's routes name it) → the stage's method setting."""
     stage = next(iter(_of_type(transformed["Resources"], "AWS::ApiGateway::Stage").values()))
+
     def path(resource_path: str) -> str:  # "/~1activations" → "/activations"; "/*" is every path
         return resource_path if resource_path == "/*" else resource_path[1:].replace("~1", "/")
 
-    return {(setting["HttpMethod"], path(setting["ResourcePath"])): setting
-            for setting in stage["Properties"]["MethodSettings"]}
+    return {
+        (setting["HttpMethod"], path(setting["ResourcePath"])): setting
+        for setting in stage["Properties"]["MethodSettings"]
+    }
 
 
-def test_opening_changing_and_closing_a_line_have_a_throttling_budget_of_their_own(
-        transformed: dict[str, Any]) -> None:
+def test_opening_changing_and_closing_a_line_have_a_throttling_budget_of_their_own(transformed: dict[str, Any]) -> None:
     settings = _method_settings(transformed)
     served = {(route.method, route.path) for route in template.api_routes()}
     assert served >= ACTIVATION_ROUTES
@@ -123,8 +135,17 @@ def test_routing_has_concurrency_reserved_for_the_2015_peak_with_headroom() -> N
 
 # ---------------------------------------------------------------------- frozen exports are evidence
 INVOICE_YEARS = 10  # Belgian accounting keeps invoices' records ten years
-KEY_USE = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:ReEncryptFrom", "kms:ReEncryptTo",
-           "kms:GenerateDataKey", "kms:GenerateDataKey*", "kms:GenerateDataKeyWithoutPlaintext", "kms:*"}
+KEY_USE = {
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKey*",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:*",
+}
 
 
 def _bucket_policy() -> list[dict[str, Any]]:
@@ -136,35 +157,53 @@ def test_frozen_exports_are_locked_for_as_long_as_invoices_are_kept_and_nobody_d
     assert bucket.get("ObjectLockEnabled") is True, "a frozen export can be deleted"
     retention = bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
     assert retention["Mode"] == "GOVERNANCE" and retention["Years"] >= INVOICE_YEARS
-    denied = {action for statement in _bucket_policy() if statement["Effect"] == "Deny"
-              and statement["Principal"] == "*" and "Condition" not in statement
-              for action in _listed(statement["Action"])}
+    denied = {
+        action
+        for statement in _bucket_policy()
+        if statement["Effect"] == "Deny" and statement["Principal"] == "*" and "Condition" not in statement
+        for action in _listed(statement["Action"])
+    }
     assert {"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"} <= denied
     # An upload must be a new object (If-None-Match: *): one that would replace a frozen file is refused.
-    assert any(statement["Effect"] == "Deny" and statement["Action"] == "s3:PutObject"
-               and statement.get("Condition") == {"Null": {"s3:if-none-match": "true"}}
-               for statement in _bucket_policy())
+    assert any(
+        statement["Effect"] == "Deny"
+        and statement["Action"] == "s3:PutObject"
+        and statement.get("Condition") == {"Null": {"s3:if-none-match": "true"}}
+        for statement in _bucket_policy()
+    )
 
 
 def test_uploads_must_use_the_exports_key() -> None:
-    pinned = [statement for statement in _bucket_policy() if statement["Effect"] == "Deny"
-              and statement["Action"] == "s3:PutObject"
-              and "s3:x-amz-server-side-encryption-aws-kms-key-id" in
-              statement.get("Condition", {}).get("StringNotEqualsIfExists", {})]
-    assert [s["Condition"]["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"]
-            for s in pinned] == [{"Fn::GetAtt": ["ExportsKey", "Arn"]}]
+    pinned = [
+        statement
+        for statement in _bucket_policy()
+        if statement["Effect"] == "Deny"
+        and statement["Action"] == "s3:PutObject"
+        and "s3:x-amz-server-side-encryption-aws-kms-key-id"
+        in statement.get("Condition", {}).get("StringNotEqualsIfExists", {})
+    ]
+    assert [
+        s["Condition"]["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"] for s in pinned
+    ] == [{"Fn::GetAtt": ["ExportsKey", "Arn"]}]
 
 
 def test_the_account_administers_the_exports_key_and_only_month_close_and_exports_use_it() -> None:
     key = template.resources("AWS::KMS::Key")["ExportsKey"]["Properties"]["KeyPolicy"]["Statement"]
-    unconditional = {action for statement in key if "Condition" not in statement
-                     for action in _listed(statement["Action"])}
+    unconditional = {
+        action for statement in key if "Condition" not in statement for action in _listed(statement["Action"])
+    }
     assert {"kms:ScheduleKeyDeletion", "kms:Put*"} <= unconditional  # the key policy stays editable: never orphaned
     assert unconditional & KEY_USE == set(), "every principal of the account may use the key"
-    users = {action: statement["Condition"]["ArnLike"]["aws:PrincipalArn"]["Fn::Sub"].rsplit("/", 1)[1]
-             for statement in key if "Condition" in statement for action in _listed(statement["Action"])}
-    assert users == {"kms:GenerateDataKey": "${AWS::StackName}-MonthCloseFunctionRole-*",
-                     "kms:Decrypt": "${AWS::StackName}-ExportFunctionRole-*"}
+    users = {
+        action: statement["Condition"]["ArnLike"]["aws:PrincipalArn"]["Fn::Sub"].rsplit("/", 1)[1]
+        for statement in key
+        if "Condition" in statement
+        for action in _listed(statement["Action"])
+    }
+    assert users == {
+        "kms:GenerateDataKey": "${AWS::StackName}-MonthCloseFunctionRole-*",
+        "kms:Decrypt": "${AWS::StackName}-ExportFunctionRole-*",
+    }
     through_s3 = {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}
     assert all(statement["Condition"]["StringEquals"] == through_s3 for statement in key if "Condition" in statement)
 

@@ -70,8 +70,9 @@ def docs() -> Response[str]:
         body, content_type = _docs_json(server), content_types.APPLICATION_JSON
     else:
         body, content_type = _docs_page(server), content_types.TEXT_HTML
-    return Response(status_code=200, content_type=content_type, body=body,
-                    headers={"Cache-Control": "public, max-age=3600"})
+    return Response(
+        status_code=200, content_type=content_type, body=body, headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 @functools.cache
@@ -87,9 +88,13 @@ def _docs_page(server: str) -> str:
     from aws_lambda_powertools.event_handler.openapi import swagger_ui
 
     assets = pathlib.Path(swagger_ui.__file__).parent
-    return swagger_ui.generate_swagger_html(_docs_json(server).replace("</", "<\\/"),
-                                            (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
-                                            (assets / "swagger-ui.min.css").read_text(encoding="utf-8"), "", None)
+    return swagger_ui.generate_swagger_html(
+        _docs_json(server).replace("</", "<\\/"),
+        (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        (assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        "",
+        None,
+    )
 
 
 def forget_docs() -> None:
@@ -99,8 +104,12 @@ def forget_docs() -> None:
 
 
 # ---------------------------------------------------------------------- authorities and credentials
-@app.post("/authorities", tags=["authorities"], summary="Enrol an authority (admin); its token is shown once",
-           responses=rest.responses(201, 400, 409, 413, 422, model="EnrolledAuthority"))
+@app.post(
+    "/authorities",
+    tags=["authorities"],
+    summary="Enrol an authority (admin); its token is shown once",
+    responses=rest.responses(201, 400, 409, 413, 422, model="EnrolledAuthority"),
+)
 @rest.roles("admin")
 def create_authority(authority: AuthorityIn) -> Response[dict[str, Any]]:
     return _json(201, logic.enrol_authority(caller(), authority, logic.default_store()))
@@ -112,52 +121,76 @@ def list_authorities() -> Response[dict[str, Any]]:
     return _json(200, {"authorities": logic.list_authorities(caller(), logic.default_store())})
 
 
-@app.get("/authorities/<authority_id>", tags=["authorities"],
-         responses=rest.responses(200, 404, 422, model="Authority"))
+@app.get(
+    "/authorities/<authority_id>", tags=["authorities"], responses=rest.responses(200, 404, 422, model="Authority")
+)
 @rest.roles("admin", "finance", "authority")
 def get_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(200, logic.get_authority(caller(), authority_id, logic.default_store()))
 
 
-@app.post("/authorities/<authority_id>/token", tags=["authorities"], summary="Rotate an authority's token (admin)",
-           responses=rest.responses(201, 404, 409, 422, model="RotatedToken"))
+@app.post(
+    "/authorities/<authority_id>/token",
+    tags=["authorities"],
+    summary="Rotate an authority's token (admin)",
+    responses=rest.responses(201, 404, 409, 422, model="RotatedToken"),
+)
 @rest.roles("admin")
 def rotate_token(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(201, logic.rotate_token(caller(), authority_id, logic.default_store()))
 
 
-@app.post("/authorities/<authority_id>/revoke", tags=["authorities"], summary="End an enrolment (admin)",
-           responses=rest.responses(200, 404, 409, 422, model="Authority"))
+@app.post(
+    "/authorities/<authority_id>/revoke",
+    tags=["authorities"],
+    summary="End an enrolment (admin)",
+    responses=rest.responses(200, 404, 409, 422, model="Authority"),
+)
 @rest.roles("admin")
 def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(200, logic.revoke_authority(caller(), authority_id, logic.default_store()))
 
 
-@app.post("/credentials", tags=["authorities"], summary="Issue a finance or admin token (admin)",
-           responses=rest.responses(201, 400, 413, 422, model="IssuedCredential"))
+@app.post(
+    "/credentials",
+    tags=["authorities"],
+    summary="Issue a finance or admin token (admin)",
+    responses=rest.responses(201, 400, 413, 422, model="IssuedCredential"),
+)
 @rest.roles("admin")
 def create_credential(credential: CredentialIn) -> Response[dict[str, Any]]:
     return _json(201, logic.create_credential(caller(), credential, logic.default_store()))
 
 
-@app.get("/credentials", tags=["authorities"], summary="Every credential, live and revoked, never a token (admin)",
-         responses=rest.responses(200, model="CredentialList"))
+@app.get(
+    "/credentials",
+    tags=["authorities"],
+    summary="Every credential, live and revoked, never a token (admin)",
+    responses=rest.responses(200, model="CredentialList"),
+)
 @rest.roles("admin")
 def list_credentials() -> Response[dict[str, Any]]:
     return _json(200, {"credentials": logic.list_credentials(caller(), logic.default_store())})
 
 
-@app.post("/credentials/<credential_id>/revoke", tags=["authorities"],
-          summary="Revoke an admin or finance credential (admin); never the last admin's",
-          responses=rest.responses(200, 404, 409, 422, model="Credential"))
+@app.post(
+    "/credentials/<credential_id>/revoke",
+    tags=["authorities"],
+    summary="Revoke an admin or finance credential (admin); never the last admin's",
+    responses=rest.responses(200, 404, 409, 422, model="Credential"),
+)
 @rest.roles("admin")
 def revoke_credential(credential_id: CredentialId) -> Response[dict[str, Any]]:
     return _json(200, logic.revoke_credential(caller(), credential_id, logic.default_store()))
 
 
 # ---------------------------------------------------------------------- pool numbers
-@app.post("/numbers", tags=["numbers"], summary="Add a pre-provisioned Connect number to the pool (admin)",
-          responses=rest.responses(201, 400, 409, 413, 422, model="PoolNumber"))
+@app.post(
+    "/numbers",
+    tags=["numbers"],
+    summary="Add a pre-provisioned Connect number to the pool (admin)",
+    responses=rest.responses(201, 400, 409, 413, 422, model="PoolNumber"),
+)
 @rest.roles("admin")
 def add_number(number: NumberIn) -> Response[dict[str, Any]]:
     return _json(201, logic.add_number(caller(), number, logic.default_store()))
@@ -169,15 +202,23 @@ def list_numbers() -> Response[dict[str, Any]]:
     return _json(200, {"numbers": logic.list_numbers(caller(), logic.default_store())})
 
 
-@app.patch("/numbers/<number>", tags=["numbers"], summary="Correct a free number's kind (admin)",
-           responses=rest.responses(200, 400, 404, 409, 413, 422, model="PoolNumber"))
+@app.patch(
+    "/numbers/<number>",
+    tags=["numbers"],
+    summary="Correct a free number's kind (admin)",
+    responses=rest.responses(200, 400, 404, 409, 413, 422, model="PoolNumber"),
+)
 @rest.roles("admin")
 def change_number(number: PoolNumber, patch: NumberPatch) -> Response[dict[str, Any]]:
     return _json(200, logic.change_number(caller(), number, patch, logic.default_store()))
 
 
-@app.delete("/numbers/<number>", tags=["numbers"], summary="Remove a number nobody holds from the pool (admin)",
-            responses=rest.responses(200, 404, 409, 422, model="RemovedNumber"))
+@app.delete(
+    "/numbers/<number>",
+    tags=["numbers"],
+    summary="Remove a number nobody holds from the pool (admin)",
+    responses=rest.responses(200, 404, 409, 422, model="RemovedNumber"),
+)
 @rest.roles("admin")
 def remove_number(number: PoolNumber) -> Response[dict[str, Any]]:
     return _json(200, logic.remove_number(caller(), number, logic.default_store()))
@@ -185,9 +226,12 @@ def remove_number(number: PoolNumber) -> Response[dict[str, Any]]:
 
 # ---------------------------------------------------------------------- activations
 REPLAYED = {"Idempotent-Replayed": "true"}
-_REPLAY_HEADER: dict[str, OpenAPIResponseHeader] = {"Idempotent-Replayed": {
-    "description": "`true` when the answer replays an earlier request with the same Idempotency-Key",
-    "schema": {"type": "string", "enum": ["true"]}}}
+_REPLAY_HEADER: dict[str, OpenAPIResponseHeader] = {
+    "Idempotent-Replayed": {
+        "description": "`true` when the answer replays an earlier request with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 
 
 def _open_responses() -> dict[int, OpenAPIResponse]:
@@ -197,25 +241,32 @@ def _open_responses() -> dict[int, OpenAPIResponse]:
     documented[409]["description"] = (
         "no_number_available, activation_already_live, authority_revoked; request_in_progress (a request with "
         "this Idempotency-Key is still being handled; retry after Retry-After seconds); idempotency_key_used "
-        "(a replay whose activation has since closed: details.activation_id, details.closed_at; use a new key)")
+        "(a replay whose activation has since closed: details.activation_id, details.closed_at; use a new key)"
+    )
     return documented
 
 
-@app.post("/activations", tags=["activations"], summary="Open the authority's crisis line",
-          description="With an `Idempotency-Key`, a retry of the same request (within 24 hours) opens nothing: "
-                      "it answers with `Idempotent-Replayed: true` and the activation that key opened as it is "
-                      "now, 201 while it is live; once it has closed, 409 `idempotency_key_used` (a key opens "
-                      "one line: use a new key to open a new one). The same key with a different body is a 422.",
-          responses=_open_responses())
+@app.post(
+    "/activations",
+    tags=["activations"],
+    summary="Open the authority's crisis line",
+    description="With an `Idempotency-Key`, a retry of the same request (within 24 hours) opens nothing: "
+    "it answers with `Idempotent-Replayed: true` and the activation that key opened as it is "
+    "now, 201 while it is live; once it has closed, 409 `idempotency_key_used` (a key opens "
+    "one line: use a new key to open a new one). The same key with a different body is a 422.",
+    responses=_open_responses(),
+)
 @rest.roles("authority")
 def create_activation(
     activation: ActivationIn,
-    idempotency_key: Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=100,
-                                                  pattern=r"^[\x21-\x7e]+$")] = None,
+    idempotency_key: Annotated[
+        str | None, Header(alias="idempotency-key", min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
+    ] = None,
 ) -> Response[dict[str, Any]]:
     try:
-        opened, replayed = logic.open_activation(caller(), activation, logic.default_store(), idempotency_key,
-                                                 app.lambda_context)
+        opened, replayed = logic.open_activation(
+            caller(), activation, logic.default_store(), idempotency_key, app.lambda_context
+        )
     except errors.IdempotencyKeyUsed as used:
         return rest.error(used.status, used.code, used.message, used.details, REPLAYED)
     if not replayed:
@@ -229,15 +280,24 @@ def list_activations(status: Annotated[Literal["live", "closed"] | None, Query()
     return _json(200, {"activations": logic.list_activations(caller(), logic.default_store(), status)})
 
 
-_ETAG_HEADER: dict[str, OpenAPIResponseHeader] = {"ETag": {
-    "description": 'The activation\'s revision, quoted (`"3"`): send it back as `If-Match` with a change',
-    "schema": {"type": "string"}}}
+_ETAG_HEADER: dict[str, OpenAPIResponseHeader] = {
+    "ETag": {
+        "description": 'The activation\'s revision, quoted (`"3"`): send it back as `If-Match` with a change',
+        "schema": {"type": "string"},
+    }
+}
 # One or more revisions as ETag gives them, quoted or bare, weak or not, or `*` (any revision).
 _REVISIONS = r'(W/)?("[0-9]{1,15}"|[0-9]{1,15})'
-IfMatch = Annotated[str | None, Header(
-    alias="if-match", max_length=200, pattern=rf"^(\*|{_REVISIONS}(\s*,\s*{_REVISIONS})*)$",
-    description='The revision the change was decided on, as the ETag gave it (`"3"`; `3` and `W/"3"` too). When '
-                "someone else changed the line since, the change is refused with 412 and nothing changes.")]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="if-match",
+        max_length=200,
+        pattern=rf"^(\*|{_REVISIONS}(\s*,\s*{_REVISIONS})*)$",
+        description='The revision the change was decided on, as the ETag gave it (`"3"`; `3` and `W/"3"` too). When '
+        "someone else changed the line since, the change is refused with 412 and nothing changes.",
+    ),
+]
 
 
 def _with_etag(documented: dict[int, OpenAPIResponse]) -> dict[int, OpenAPIResponse]:
@@ -256,29 +316,41 @@ def _activation(status: int, activation: dict[str, Any]) -> Response[dict[str, A
     return _json(status, activation, {"ETag": f'"{logic.revision(activation)}"'})
 
 
-@app.get("/activations/<activation_id>", tags=["activations"],
-         responses=_with_etag(rest.responses(200, 404, 422, model="Activation")))
+@app.get(
+    "/activations/<activation_id>",
+    tags=["activations"],
+    responses=_with_etag(rest.responses(200, 404, 422, model="Activation")),
+)
 @rest.roles("admin", "authority")
 def get_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _activation(200, logic.get_activation(caller(), activation_id, logic.default_store()))
 
 
-@app.patch("/activations/<activation_id>", tags=["activations"],
-           summary="Change message, languages, D2 line or operators",
-           description="Without `If-Match`, the change applies to the line as it is when it is written. With "
-                       "`If-Match` (the `ETag` of the read the change was decided on), it applies only if nobody "
-                       "changed the line since: otherwise 412 `precondition_failed` with `details.current_revision`"
-                       ", and nothing changes.",
-           responses=_with_etag(rest.responses(200, 400, 404, 409, 412, 413, 422, model="Activation")))
+@app.patch(
+    "/activations/<activation_id>",
+    tags=["activations"],
+    summary="Change message, languages, D2 line or operators",
+    description="Without `If-Match`, the change applies to the line as it is when it is written. With "
+    "`If-Match` (the `ETag` of the read the change was decided on), it applies only if nobody "
+    "changed the line since: otherwise 412 `precondition_failed` with `details.current_revision`"
+    ", and nothing changes.",
+    responses=_with_etag(rest.responses(200, 400, 404, 409, 412, 413, 422, model="Activation")),
+)
 @rest.roles("admin", "authority")
-def update_activation(activation_id: ActivationId, patch: ActivationPatch,
-                      if_match: IfMatch = None) -> Response[dict[str, Any]]:
-    return _activation(200, logic.update_activation(caller(), activation_id, patch, logic.default_store(),
-                                                    _revisions(if_match)))
+def update_activation(
+    activation_id: ActivationId, patch: ActivationPatch, if_match: IfMatch = None
+) -> Response[dict[str, Any]]:
+    return _activation(
+        200, logic.update_activation(caller(), activation_id, patch, logic.default_store(), _revisions(if_match))
+    )
 
 
-@app.post("/activations/<activation_id>/close", tags=["activations"], summary="Close the line; idempotent",
-          responses=rest.responses(200, 404, 422, model="Activation"))
+@app.post(
+    "/activations/<activation_id>/close",
+    tags=["activations"],
+    summary="Close the line; idempotent",
+    responses=rest.responses(200, 404, 422, model="Activation"),
+)
 @rest.roles("admin", "authority")
 def close_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     closed, closed_now = logic.close_activation(caller(), activation_id, logic.default_store())
@@ -287,8 +359,11 @@ def close_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _json(200, closed)
 
 
-@app.get("/activations/<activation_id>/audit", tags=["activations"],
-         responses=rest.responses(200, 404, 422, model="AuditEntries"))
+@app.get(
+    "/activations/<activation_id>/audit",
+    tags=["activations"],
+    responses=rest.responses(200, 404, 422, model="AuditEntries"),
+)
 @rest.roles("admin", "authority")
 def activation_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _json(200, {"entries": logic.activation_audit(caller(), activation_id, logic.default_store())})

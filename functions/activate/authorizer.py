@@ -15,11 +15,13 @@ from crisisline.observability import count_failure, logger, metrics
 
 settings.authorizer()  # fail the cold start, not the first token, when the environment is incomplete
 
+
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
         return _authorize(event)
     finally:
         metrics.flush_metrics(raise_on_empty_metrics=False)
+
 
 def _authorize(event: dict[str, Any]) -> dict[str, Any]:
     config = settings.authorizer()
@@ -41,14 +43,20 @@ def _authorize(event: dict[str, Any]) -> dict[str, Any]:
         if credential.get(key):
             context[key] = credential[key]
     logger.info("token accepted", extra={"role": credential["role"], "credential_id": credential["credential_id"]})
-    return {"principalId": credential["credential_id"],
-            "policyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _whole_api(event["methodArn"])}]},
-            "context": context}
+    return {
+        "principalId": credential["credential_id"],
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _whole_api(event["methodArn"])}
+            ],
+        },
+        "context": context,
+    }
+
 
 def _whole_api(method_arn: str) -> str:
     """arn:aws:execute-api:region:account:api-id/stage/VERB/path → arn:...:api-id/stage/*"""
     arn, _, rest = method_arn.partition("/")
     stage = rest.split("/", 1)[0]
     return f"{arn}/{stage}/*"
-

@@ -54,22 +54,36 @@ def _require(caller: Caller, *roles: Role) -> None:
 
 
 def _audit(subject: str, caller: Caller, action: str, changes: dict[str, Any], at: str) -> dict[str, Any]:
-    return {"subject": subject, "entry": f"{at}#{uuid.uuid4().hex[:12]}", "at": at, "action": action,
-            "actor": {"role": caller.role, "credential_id": caller.credential_id,
-                      "authority_id": caller.authority_id},
-            "changes": changes}
+    return {
+        "subject": subject,
+        "entry": f"{at}#{uuid.uuid4().hex[:12]}",
+        "at": at,
+        "action": action,
+        "actor": {"role": caller.role, "credential_id": caller.credential_id, "authority_id": caller.authority_id},
+        "changes": changes,
+    }
 
 
-def _issue_credential(role: Role, at: str, authority: dict[str, Any] | None = None,
-                      label: str | None = None) -> tuple[str, dict[str, Any]]:
+def _issue_credential(
+    role: Role, at: str, authority: dict[str, Any] | None = None, label: str | None = None
+) -> tuple[str, dict[str, Any]]:
     """A new token and the credential item that stores only its keyed hash. An authority's credential is
     labelled with its name and carries its choice of number kind, which the authorizer passes on."""
     token = tokens.new_token()
-    credential = {"token_hash": tokens.token_hash(token, tokens.hashing_key(settings.api().token_key_parameter)),
-                  "credential_id": uuid.uuid4().hex, "role": role, "label": label, "created_at": at}
+    credential = {
+        "token_hash": tokens.token_hash(token, tokens.hashing_key(settings.api().token_key_parameter)),
+        "credential_id": uuid.uuid4().hex,
+        "role": role,
+        "label": label,
+        "created_at": at,
+    }
     if authority is not None:
-        credential.update(authority_id=authority["id"], authority_name=authority["name"], label=authority["name"],
-                          number_kind=authority.get("number_kind"))
+        credential.update(
+            authority_id=authority["id"],
+            authority_name=authority["name"],
+            label=authority["name"],
+            number_kind=authority.get("number_kind"),
+        )
     return token, credential
 
 
@@ -82,9 +96,21 @@ def _retired(credential: dict[str, Any] | None, at: str) -> dict[str, Any] | Non
 
 def public_authority(item: dict[str, Any]) -> dict[str, Any]:
     """An authority as the API shows it: never its token hash."""
-    return {key: item[key] for key in ("id", "name", "languages", "agreement", "billing", "number_kind",
-                                       "enrolled_at", "live_activation_id", "revoked_at")
-            if item.get(key) is not None}
+    return {
+        key: item[key]
+        for key in (
+            "id",
+            "name",
+            "languages",
+            "agreement",
+            "billing",
+            "number_kind",
+            "enrolled_at",
+            "live_activation_id",
+            "revoked_at",
+        )
+        if item.get(key) is not None
+    }
 
 
 # ---------------------------------------------------------------------- authorities and credentials
@@ -95,8 +121,9 @@ def enrol_authority(caller: Caller, request: AuthorityIn, store: Store) -> dict[
     authority = {**request.model_dump(mode="json", exclude_none=True), "enrolled_at": at}
     token, credential = _issue_credential("authority", at, authority)
     authority.update(token_hash=credential["token_hash"], credential_id=credential["credential_id"])
-    store.enrol_authority(authority, credential,
-                          _audit(f"authority#{request.id}", caller, "enrol", {"name": request.name}, at))
+    store.enrol_authority(
+        authority, credential, _audit(f"authority#{request.id}", caller, "enrol", {"name": request.name}, at)
+    )
     return {**public_authority(authority), "token": token}
 
 
@@ -125,10 +152,13 @@ def rotate_token(caller: Caller, authority_id: str, store: Store) -> dict[str, A
     at = iso(utc_now())
     token, credential = _issue_credential("authority", at, authority)
     store.replace_authority_credential(
-        authority_id, authority["token_hash"], credential,
+        authority_id,
+        authority["token_hash"],
+        credential,
         {"token_hash": credential["token_hash"], "credential_id": credential["credential_id"], "rotated_at": at},
         _audit(f"authority#{authority_id}", caller, "rotate_token", {}, at),
-        _retired(store.get_credential(authority["token_hash"]), at))
+        _retired(store.get_credential(authority["token_hash"]), at),
+    )
     return {"authority_id": authority_id, "token": token, "rotated_at": at}
 
 
@@ -137,12 +167,18 @@ def revoke_authority(caller: Caller, authority_id: str, store: Store) -> dict[st
     _require(caller, "admin")
     authority = _enrolled(authority_id, store)
     if authority.get("live_activation_id"):
-        raise errors.ActivationAlreadyLive("Close the authority's live activation before revoking it.",
-                                           activation_id=authority["live_activation_id"])
+        raise errors.ActivationAlreadyLive(
+            "Close the authority's live activation before revoking it.", activation_id=authority["live_activation_id"]
+        )
     at = iso(utc_now())
-    store.replace_authority_credential(authority_id, authority["token_hash"], {}, {"revoked_at": at},
-                                       _audit(f"authority#{authority_id}", caller, "revoke", {}, at),
-                                       _retired(store.get_credential(authority["token_hash"]), at))
+    store.replace_authority_credential(
+        authority_id,
+        authority["token_hash"],
+        {},
+        {"revoked_at": at},
+        _audit(f"authority#{authority_id}", caller, "revoke", {}, at),
+        _retired(store.get_credential(authority["token_hash"]), at),
+    )
     return {**public_authority(authority), "revoked_at": at}
 
 
@@ -160,16 +196,29 @@ def create_credential(caller: Caller, request: CredentialIn, store: Store) -> di
     _require(caller, "admin")
     at = iso(utc_now())
     token, credential = _issue_credential(request.role, at, label=request.label)
-    store.put_credential(credential, _audit(f"credential#{credential['credential_id']}", caller, "issue",
-                                            {"role": request.role, "label": request.label}, at))
+    store.put_credential(
+        credential,
+        _audit(
+            f"credential#{credential['credential_id']}",
+            caller,
+            "issue",
+            {"role": request.role, "label": request.label},
+            at,
+        ),
+    )
     return {**public_credential(credential), "token": token, "credential_id": credential["credential_id"]}
 
 
 def public_credential(item: dict[str, Any]) -> dict[str, Any]:
     """A credential as the API lists it: never its token nor the token's hash."""
-    return {"id": item["credential_id"], "role": item["role"],
-            "label": item.get("label") or item.get("authority_name"), "created_at": item.get("created_at"),
-            "authority_id": item.get("authority_id"), "revoked_at": item.get("revoked_at")}
+    return {
+        "id": item["credential_id"],
+        "role": item["role"],
+        "label": item.get("label") or item.get("authority_name"),
+        "created_at": item.get("created_at"),
+        "authority_id": item.get("authority_id"),
+        "revoked_at": item.get("revoked_at"),
+    }
 
 
 def list_credentials(caller: Caller, store: Store) -> list[dict[str, Any]]:
@@ -193,33 +242,43 @@ def revoke_credential(caller: Caller, credential_id: str, store: Store) -> dict[
             raise errors.AuthorityCredential(
                 f"This is authority {authority_id}'s credential: end its enrolment with POST /authorities/"
                 f"{authority_id}/revoke, or replace its token with POST /authorities/{authority_id}/token.",
-                authority_id=authority_id)
+                authority_id=authority_id,
+            )
         witness = None
         if credential["role"] == "admin":
             # Revoked only while another admin credential is live, checked in the same transaction: two admins
             # revoking the last two credentials at the same moment cannot both succeed.
             others = [key for key in store.live_admin_hashes() if key != credential["token_hash"]]
             if not others:
-                raise errors.LastAdmin("This is the last admin credential: issue another admin credential "
-                                       "before revoking it.", credential_id=credential_id)
+                raise errors.LastAdmin(
+                    "This is the last admin credential: issue another admin credential before revoking it.",
+                    credential_id=credential_id,
+                )
             witness = others[0]
         at = iso(utc_now())
         retired = _retired(credential, at)
         assert retired is not None
-        audit = _audit(f"credential#{credential_id}", caller, "revoke",
-                       {"before": {"revoked_at": None}, "after": {"revoked_at": at}}, at)
+        audit = _audit(
+            f"credential#{credential_id}",
+            caller,
+            "revoke",
+            {"before": {"revoked_at": None}, "after": {"revoked_at": at}},
+            at,
+        )
         if store.revoke_credential(credential, retired, audit, witness):
             return public_credential(retired)
-    raise errors.Conflict("This credential is being changed from several places at once; retry shortly.",
-                          credential_id=credential_id)
+    raise errors.Conflict(
+        "This credential is being changed from several places at once; retry shortly.", credential_id=credential_id
+    )
 
 
 # ---------------------------------------------------------------------- pool numbers
 def add_number(caller: Caller, request: NumberIn, store: Store) -> dict[str, Any]:
     _require(caller, "admin")
     at = iso(utc_now())
-    store.add_number(request.number, request.kind,
-                     _audit(f"number#{request.number}", caller, "add", {"kind": request.kind}, at))
+    store.add_number(
+        request.number, request.kind, _audit(f"number#{request.number}", caller, "add", {"kind": request.kind}, at)
+    )
     return {"number": request.number, "kind": request.kind, "state": "free"}
 
 
@@ -227,8 +286,13 @@ def public_number(item: dict[str, Any], now: str) -> dict[str, Any]:
     """A pool number as the API shows it: `live` while an activation holds it, `cooling_down` until its
     free_from after a release, else `free`."""
     state = "live" if not item.get("pool_state") else "free"
-    shown = {"number": item["number"], "kind": item["kind"], "state": state,
-             "activation_id": item.get("activation_id"), "authority_id": item.get("authority_id")}
+    shown = {
+        "number": item["number"],
+        "kind": item["kind"],
+        "state": state,
+        "activation_id": item.get("activation_id"),
+        "authority_id": item.get("authority_id"),
+    }
     if item.get("pool_state") and item.get("free_from", "") > now:
         shown.update(state="cooling_down", free_from=item["free_from"])
     return shown
@@ -245,8 +309,11 @@ def _pool_number(number: str, store: Store) -> dict[str, Any]:
     if item is None:
         raise errors.NotFound(f"{number} is not in the pool.", number=number)
     if item.get("activation_id"):
-        raise errors.NumberInUse(f"{number} is held by live activation {item['activation_id']}; close it first.",
-                                 number=number, activation_id=item["activation_id"])
+        raise errors.NumberInUse(
+            f"{number} is held by live activation {item['activation_id']}; close it first.",
+            number=number,
+            activation_id=item["activation_id"],
+        )
     return item
 
 
@@ -255,8 +322,9 @@ def remove_number(caller: Caller, number: str, store: Store) -> dict[str, Any]:
     _require(caller, "admin")
     item = _pool_number(number, store)
     at = iso(utc_now())
-    store.remove_number(number, _audit(f"number#{number}", caller, "remove",
-                                       {"before": {"kind": item["kind"]}, "after": None}, at))
+    store.remove_number(
+        number, _audit(f"number#{number}", caller, "remove", {"before": {"kind": item["kind"]}, "after": None}, at)
+    )
     return {"number": number, "kind": item["kind"], "state": "removed", "removed_at": at}
 
 
@@ -267,19 +335,34 @@ def change_number(caller: Caller, number: str, patch: NumberPatch, store: Store)
     try:
         check_number_kind(number, patch.kind)
     except ValueError as error:
-        raise errors.InvalidRequest(f"Invalid field(s): kind. {error}.",
-                                    fields=[{"field": "kind", "problem": str(error)}]) from error
+        raise errors.InvalidRequest(
+            f"Invalid field(s): kind. {error}.", fields=[{"field": "kind", "problem": str(error)}]
+        ) from error
     at = iso(utc_now())
     if patch.kind != item["kind"]:
-        store.change_number_kind(number, item["kind"], patch.kind, _audit(
-            f"number#{number}", caller, "change", {"before": {"kind": item["kind"]}, "after": {"kind": patch.kind}},
-            at))
+        store.change_number_kind(
+            number,
+            item["kind"],
+            patch.kind,
+            _audit(
+                f"number#{number}",
+                caller,
+                "change",
+                {"before": {"kind": item["kind"]}, "after": {"kind": patch.kind}},
+                at,
+            ),
+        )
     return public_number({**item, "kind": patch.kind}, at)
 
 
 # ---------------------------------------------------------------------- activations
-def open_activation(caller: Caller, request: ActivationIn, store: Store, idempotency_key: str | None = None,
-                    lambda_context: LambdaContext | None = None) -> tuple[dict[str, Any], bool]:
+def open_activation(
+    caller: Caller,
+    request: ActivationIn,
+    store: Store,
+    idempotency_key: str | None = None,
+    lambda_context: LambdaContext | None = None,
+) -> tuple[dict[str, Any], bool]:
     """Open the authority's line on a free pool number. Returns the activation and whether the answer is a
     replay. With an Idempotency-Key, a retry of the same request opens nothing: it answers the line that key
     opened as it is now, and once that line has closed, refuses (the key cannot open a new one)."""
@@ -289,13 +372,21 @@ def open_activation(caller: Caller, request: ActivationIn, store: Store, idempot
     config = _idempotency_config()
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
-    once = idempotent_function(data_keyword_argument="idempotency", config=config,
-                               persistence_store=_idempotency_store())(_open_once)
+    once = idempotent_function(
+        data_keyword_argument="idempotency", config=config, persistence_store=_idempotency_store()
+    )(_open_once)
     opened: list[tuple[dict[str, Any], bool]] = []  # what this request's own run answered, if it ran
     try:
-        result: dict[str, Any] = once(idempotency={"authority_id": caller.authority_id, "key": idempotency_key,
-                                                   "request": request.model_dump(mode="json")},
-                                      caller=caller, store=store, opened=opened)
+        result: dict[str, Any] = once(
+            idempotency={
+                "authority_id": caller.authority_id,
+                "key": idempotency_key,
+                "request": request.model_dump(mode="json"),
+            },
+            caller=caller,
+            store=store,
+            opened=opened,
+        )
     except IdempotencyPersistenceLayerError as error:
         if opened:
             # The line is open; only marking the idempotency record done failed. The caller gets its line (a
@@ -304,15 +395,18 @@ def open_activation(caller: Caller, request: ActivationIn, store: Store, idempot
             logger.warning("idempotency record not completed", extra={"activation_id": opened[0][0]["id"]})
             count_failure("IdempotencyRecordsNotCompleted")
             return opened[0]
-        raise errors.StoreUnavailable("The state store did not answer in time; retry shortly.",
-                                      retry_after=2) from error
+        raise errors.StoreUnavailable(
+            "The state store did not answer in time; retry shortly.", retry_after=2
+        ) from error
     except IdempotencyValidationError as error:
-        raise errors.InvalidRequest("This Idempotency-Key was used for a different request; use a new key.",
-                                    fields=[{"field": "Idempotency-Key",
-                                             "problem": "already used for a different request"}]) from error
+        raise errors.InvalidRequest(
+            "This Idempotency-Key was used for a different request; use a new key.",
+            fields=[{"field": "Idempotency-Key", "problem": "already used for a different request"}],
+        ) from error
     except IdempotencyAlreadyInProgressError as error:
-        raise errors.RequestInProgress("A request with this Idempotency-Key is still being handled; retry shortly.",
-                                       retry_after=1) from error
+        raise errors.RequestInProgress(
+            "A request with this Idempotency-Key is still being handled; retry shortly.", retry_after=1
+        ) from error
     if opened:
         return opened[0]
     # The idempotency record answered with the line as it was when opened; say what is true now instead.
@@ -327,12 +421,15 @@ def _as_it_is_now(activation_id: str, store: Store) -> dict[str, Any]:
         raise errors.IdempotencyKeyUsed(
             f"This Idempotency-Key opened activation {activation_id}, which has since closed; "
             "use a new key to open a new line.",
-            activation_id=activation_id, closed_at=activation.get("closed_at"))
+            activation_id=activation_id,
+            closed_at=activation.get("closed_at"),
+        )
     return activation
 
 
-def _open_once(idempotency: dict[str, Any], caller: Caller, store: Store,
-               opened: list[tuple[dict[str, Any], bool]]) -> dict[str, Any]:
+def _open_once(
+    idempotency: dict[str, Any], caller: Caller, store: Store, opened: list[tuple[dict[str, Any], bool]]
+) -> dict[str, Any]:
     key = idempotency["key"]
     try:
         activation = _open(caller=caller, store=store, request=idempotency["request"], idempotency_key=key)
@@ -352,9 +449,15 @@ def _open(caller: Caller, store: Store, request: dict[str, Any], idempotency_key
     requested_at = iso(utc_now())
     activation_id = str(uuid.uuid4())
     activation = {
-        "id": activation_id, "authority_id": caller.authority_id, "authority_name": caller.authority_name,
-        "status": "live", "revision": 0, "reason": request["reason"], "languages": request["languages"],
-        "message": request["message"], "victim_information": request["victim_information"],
+        "id": activation_id,
+        "authority_id": caller.authority_id,
+        "authority_name": caller.authority_name,
+        "status": "live",
+        "revision": 0,
+        "reason": request["reason"],
+        "languages": request["languages"],
+        "message": request["message"],
+        "victim_information": request["victim_information"],
         "operators": request["operators"],
         # Chosen by the authority, never left to chance: this request, else its enrolment, else toll-free.
         "number_kind": request.get("number_kind") or caller.number_kind or DEFAULT_NUMBER_KIND,
@@ -363,9 +466,13 @@ def _open(caller: Caller, store: Store, request: dict[str, Any], idempotency_key
     if idempotency_key is not None:
         activation["idempotency_key"] = idempotency_key  # finds the line again should its record be lost
     # The line as callers will first hear it; the store adds the number it claims.
-    audit = _audit(f"activation#{activation_id}", caller, "open",
-                   {key: request[key] for key in ("reason", "languages", "message", "victim_information", "operators")},
-                   requested_at)
+    audit = _audit(
+        f"activation#{activation_id}",
+        caller,
+        "open",
+        {key: request[key] for key in ("reason", "languages", "message", "victim_information", "operators")},
+        requested_at,
+    )
     return store.open_activation(activation, audit)
 
 
@@ -382,9 +489,12 @@ def forget_default_stores() -> None:
 
 
 def _idempotency_config() -> IdempotencyConfig:
-    return IdempotencyConfig(event_key_jmespath="[authority_id, key]", payload_validation_jmespath="request",
-                             raise_on_no_idempotency_key=True,
-                             expires_after_seconds=settings.api().idempotency_seconds)
+    return IdempotencyConfig(
+        event_key_jmespath="[authority_id, key]",
+        payload_validation_jmespath="request",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=settings.api().idempotency_seconds,
+    )
 
 
 def _visible_activation(caller: Caller, activation_id: str, store: Store) -> dict[str, Any]:
@@ -411,8 +521,9 @@ def revision(activation: dict[str, Any]) -> int:
     return int(activation.get("revision") or 0)  # none on lines opened before activations carried one
 
 
-def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch, store: Store,
-                      if_match: Collection[int] | None = None) -> dict[str, Any]:
+def update_activation(
+    caller: Caller, activation_id: str, patch: ActivationPatch, store: Store, if_match: Collection[int] | None = None
+) -> dict[str, Any]:
     """Change a live activation's message, languages, D2 line or operators. A change of operators is added to
     the operator timeline, from which personnel costs are billed, in time order.
 
@@ -424,20 +535,21 @@ def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch
     for _ in range(_CHANGE_ATTEMPTS):
         activation = _visible_activation(caller, activation_id, store)
         if activation["status"] != "live":
-            raise errors.ActivationClosed("This activation is closed; it can no longer change.",
-                                          activation_id=activation_id)
+            raise errors.ActivationClosed(
+                "This activation is closed; it can no longer change.", activation_id=activation_id
+            )
         if if_match is not None and revision(activation) not in if_match:
             raise errors.PreconditionFailed(
                 f"This line changed since you read it: someone else changed it meanwhile (it is now at revision "
                 f"{revision(activation)}). Read it again and send your change with its new ETag.",
-                current_revision=revision(activation))
+                current_revision=revision(activation),
+            )
         languages = changes.get("languages", activation["languages"])
         message = changes.get("message", activation["message"])
         try:
             check_messages(languages, message)
         except ValueError as error:
-            raise errors.InvalidRequest(str(error),
-                                        fields=[{"field": "message", "problem": str(error)}]) from error
+            raise errors.InvalidRequest(str(error), fields=[{"field": "message", "problem": str(error)}]) from error
         at = iso(utc_now())
         timeline_entry = None
         if "operators" in changes:
@@ -446,16 +558,18 @@ def update_activation(caller: Caller, activation_id: str, patch: ActivationPatch
             timeline_entry = {"at": max(at, previous), "operators": changes["operators"]}
         # Each field as it was and as it becomes: the trail alone tells what callers heard at any moment.
         audited = {field: {"before": activation.get(field), "after": value} for field, value in changes.items()}
-        if store.update_activation(activation, changes, timeline_entry,
-                                   _audit(f"activation#{activation_id}", caller, "update", audited, at)):
+        if store.update_activation(
+            activation, changes, timeline_entry, _audit(f"activation#{activation_id}", caller, "update", audited, at)
+        ):
             # The answer is what was written, not a read after it: a read failing then would answer 503 for a
             # change that was made, and a client retrying it would make it twice.
             updated = {**activation, **changes, "revision": revision(activation) + 1}
             if timeline_entry is not None:
                 updated["operator_timeline"] = [*activation.get("operator_timeline", []), timeline_entry]
             return updated
-    raise errors.Conflict("This activation is being changed from several places at once; retry shortly.",
-                          activation_id=activation_id)
+    raise errors.Conflict(
+        "This activation is being changed from several places at once; retry shortly.", activation_id=activation_id
+    )
 
 
 def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[dict[str, Any], bool]:
@@ -470,12 +584,12 @@ def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[
             return activation, False  # closed already, maybe meanwhile by someone else
         at = iso(utc_now())
         released = {"closed_at": at, "number": activation["number"]}
-        if store.close_activation(activation, at,
-                                  _audit(f"activation#{activation_id}", caller, "close", released, at)):
+        if store.close_activation(activation, at, _audit(f"activation#{activation_id}", caller, "close", released, at)):
             # what was written (see update_activation)
             return {**activation, "status": "closed", "closed_at": at, "revision": revision(activation) + 1}, True
-    raise errors.Conflict("This activation is being changed from several places at once; retry shortly.",
-                          activation_id=activation_id)
+    raise errors.Conflict(
+        "This activation is being changed from several places at once; retry shortly.", activation_id=activation_id
+    )
 
 
 def activation_audit(caller: Caller, activation_id: str, store: Store) -> list[dict[str, Any]]:

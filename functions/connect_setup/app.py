@@ -20,23 +20,35 @@ Responder = Callable[[str, dict[str, Any]], None]
 
 def _put(url: str, body: dict[str, Any]) -> None:
     data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method="PUT",  # noqa: S310 - CloudFormation's https URL
-                                     headers={"Content-Type": "", "Content-Length": str(len(data))})
+    request = urllib.request.Request(  # noqa: S310 - CloudFormation's https URL
+        url,
+        data=data,
+        method="PUT",
+        headers={"Content-Type": "", "Content-Length": str(len(data))},
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
         answer.read()
 
 
 def _request(properties: dict[str, Any]) -> PoolRequest:
-    return PoolRequest(instance_arn=properties["InstanceArn"], flow_arn=properties["ContactFlowArn"],
-                       country=properties["CountryCode"], number_type=properties.get("NumberType", "TOLL_FREE"),
-                       count=int(properties["Count"]))
+    return PoolRequest(
+        instance_arn=properties["InstanceArn"],
+        flow_arn=properties["ContactFlowArn"],
+        country=properties["CountryCode"],
+        number_type=properties.get("NumberType", "TOLL_FREE"),
+        count=int(properties["Count"]),
+    )
 
 
-def lambda_handler(event: dict[str, Any], context: Any, connect: ConnectNumbers | None = None,
-                   respond: Responder = _put) -> None:
+def lambda_handler(
+    event: dict[str, Any], context: Any, connect: ConnectNumbers | None = None, respond: Responder = _put
+) -> None:
     """Create and Update keep the pool; Delete leaves the numbers claimed (see connect_setup.pool)."""
     body: dict[str, Any] = {
-        "Status": "SUCCESS", "Reason": "", "StackId": event["StackId"], "RequestId": event["RequestId"],
+        "Status": "SUCCESS",
+        "Reason": "",
+        "StackId": event["StackId"],
+        "RequestId": event["RequestId"],
         "LogicalResourceId": event["LogicalResourceId"],
         "PhysicalResourceId": event.get("PhysicalResourceId") or f"{event['LogicalResourceId']}-pool",
         "Data": {},

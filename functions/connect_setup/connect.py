@@ -50,25 +50,33 @@ class BotoConnect:
     def claimed(self, instance_arn: str) -> list[ClaimedNumber]:
         found, token = [], None
         while True:
-            page = self.client.list_phone_numbers_v2(TargetArn=instance_arn, MaxResults=100,
-                                                     **({"NextToken": token} if token else {}))
-            found += [ClaimedNumber(item["PhoneNumberId"], item["PhoneNumber"], item.get("PhoneNumberDescription", ""))
-                      for item in page.get("ListPhoneNumbersSummaryList", [])]
+            page = self.client.list_phone_numbers_v2(
+                TargetArn=instance_arn, MaxResults=100, **({"NextToken": token} if token else {})
+            )
+            found += [
+                ClaimedNumber(item["PhoneNumberId"], item["PhoneNumber"], item.get("PhoneNumberDescription", ""))
+                for item in page.get("ListPhoneNumbersSummaryList", [])
+            ]
             token = page.get("NextToken")
             if not token:
                 return found
 
     def available(self, instance_arn: str, country: str, number_type: str, count: int) -> list[str]:
         page = self.client.search_available_phone_numbers(
-            TargetArn=instance_arn, PhoneNumberCountryCode=country, PhoneNumberType=number_type,
-            MaxResults=min(count, 10))
+            TargetArn=instance_arn,
+            PhoneNumberCountryCode=country,
+            PhoneNumberType=number_type,
+            MaxResults=min(count, 10),
+        )
         return [item["PhoneNumber"] for item in page.get("AvailableNumbersList", [])]
 
     def claim(self, instance_arn: str, number: str, description: str) -> ClaimedNumber:
-        answer = self.client.claim_phone_number(TargetArn=instance_arn, PhoneNumber=number,
-                                                PhoneNumberDescription=description)
+        answer = self.client.claim_phone_number(
+            TargetArn=instance_arn, PhoneNumber=number, PhoneNumberDescription=description
+        )
         return ClaimedNumber(answer["PhoneNumberId"], number, description)
 
     def associate(self, instance_arn: str, number_id: str, flow_arn: str) -> None:
-        self.client.associate_phone_number_contact_flow(PhoneNumberId=number_id, InstanceId=_id(instance_arn),
-                                                        ContactFlowId=_id(flow_arn))
+        self.client.associate_phone_number_contact_flow(
+            PhoneNumberId=number_id, InstanceId=_id(instance_arn), ContactFlowId=_id(flow_arn)
+        )

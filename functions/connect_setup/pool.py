@@ -31,8 +31,9 @@ def ensure_pool(request: PoolRequest, connect: ConnectNumbers) -> list[str]:
     while missing > 0:
         offered = connect.available(request.instance_arn, request.country, request.number_type, missing)
         if not offered:
-            raise PoolShortage(f"Connect offers no more {request.number_type} numbers in {request.country}; "
-                               f"{missing} still missing")
+            raise PoolShortage(
+                f"Connect offers no more {request.number_type} numbers in {request.country}; {missing} still missing"
+            )
         for candidate in offered[:missing]:
             pool.append(connect.claim(request.instance_arn, candidate, POOL_DESCRIPTION))
             missing -= 1

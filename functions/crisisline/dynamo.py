@@ -74,14 +74,16 @@ def transient(error: ClientError) -> bool:
     """Whether the same request may succeed a moment later: throttled, a service fault, or a transaction
     cancelled for load or a collision rather than for one of its conditions."""
     code = error_code(error)
-    return code in TRANSIENT_CODES or (code == "TransactionCanceledException"
-                                       and not TRANSIENT_CANCELLATIONS.isdisjoint(cancellation_codes(error)))
+    return code in TRANSIENT_CODES or (
+        code == "TransactionCanceledException" and not TRANSIENT_CANCELLATIONS.isdisjoint(cancellation_codes(error))
+    )
 
 
 def throttled_cancellation(error: ClientError) -> bool:
     """A transaction cancelled because DynamoDB throttled it (not for a condition, not for a collision)."""
-    return error_code(error) == "TransactionCanceledException" and \
-        not (TRANSIENT_CANCELLATIONS - {"TransactionConflict"}).isdisjoint(cancellation_codes(error))
+    return error_code(error) == "TransactionCanceledException" and not (
+        TRANSIENT_CANCELLATIONS - {"TransactionConflict"}
+    ).isdisjoint(cancellation_codes(error))
 
 
 @contextmanager

@@ -32,11 +32,17 @@ def variables(model: type) -> dict[str, str]:
 def required(model: type) -> set[str]:
     """The variables the model cannot do without (the others have a default)."""
     if dataclasses.is_dataclass(model):
-        optional = {field.name for field in dataclasses.fields(model)
-                    if field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING}
+        optional = {
+            field.name
+            for field in dataclasses.fields(model)
+            if field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+        }
     else:
-        optional = {name for name, field in model.model_fields.items()  # type: ignore[attr-defined]
-                    if not field.is_required()}
+        optional = {
+            name
+            for name, field in model.model_fields.items()  # type: ignore[attr-defined]
+            if not field.is_required()
+        }
     return {variable for name, variable in variables(model).items() if name not in optional}
 
 

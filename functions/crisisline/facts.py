@@ -15,8 +15,7 @@ from typing import TypeVar
 LANGUAGES = ("nl", "fr", "de", "en")
 
 # DynamoDB refused for load: nothing was written, the same request may succeed a moment later.
-THROTTLING_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException",
-                              "RequestLimitExceeded"})
+THROTTLING_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 # DynamoDB failed inside: a write may or may not have happened.
 SERVICE_FAULT_CODES = frozenset({"InternalServerError", "InternalFailure", "ServiceUnavailable"})
 # Error codes that mean "try again later", never "your request was wrong".
@@ -24,8 +23,16 @@ TRANSIENT_CODES = THROTTLING_CODES | SERVICE_FAULT_CODES | {"TransactionInProgre
 
 # Fields of a live activation copied onto its pool number, so that routing a call is one read. The activation's
 # own `id` is copied as `activation_id`.
-ROUTING_FIELDS = ("activation_id", "authority_id", "authority_name", "languages", "message",
-                  "victim_information", "operators", "opened_at")
+ROUTING_FIELDS = (
+    "activation_id",
+    "authority_id",
+    "authority_name",
+    "languages",
+    "message",
+    "victim_information",
+    "operators",
+    "opened_at",
+)
 
 # The default tariffs, in force before the first version added with PUT /tariffs. Packaged beside the code,
 # since each function's package is `functions/` only.
@@ -47,8 +54,9 @@ def default_calls_per_operator_hour() -> int:
     return int(str(default_tariffs()["calls_per_operator_hour"]))
 
 
-def in_force(versions: Iterable[Version], instant: Instant,
-             effective_from: Callable[[Version], Instant]) -> Version | None:
+def in_force(
+    versions: Iterable[Version], instant: Instant, effective_from: Callable[[Version], Instant]
+) -> Version | None:
     """The version in force at `instant`: of `versions` in time order, the last that took effect at or before it
     (None when none had yet). A version takes effect at its `effective_from` and stays until the next one's."""
     current = None

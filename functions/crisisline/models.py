@@ -56,17 +56,22 @@ def visible_text(text: str) -> str:
     for char in text:
         category = unicodedata.category(char)
         if category == "Cc":
-            raise PydanticCustomError("text_control_character", "contains a control character",
-                                      {"character": f"U+{ord(char):04X}"})
+            raise PydanticCustomError(
+                "text_control_character", "contains a control character", {"character": f"U+{ord(char):04X}"}
+            )
         if char in _DIRECTION_CONTROLS:
-            raise PydanticCustomError("text_direction_control", "contains a character that changes the direction of "
-                                      "the text", {"character": f"U+{ord(char):04X}"})
+            raise PydanticCustomError(
+                "text_direction_control",
+                "contains a character that changes the direction of the text",
+                {"character": f"U+{ord(char):04X}"},
+            )
     if not any(_visible(char) for char in text):
         raise PydanticCustomError("text_not_visible", "has no visible text")
     for char in text:
         if unicodedata.category(char) in ("Cf", "Cs", "Co", "Cn") or char in _BLANK_LETTERS:
-            raise PydanticCustomError("text_invisible_character", "contains an invisible character",
-                                      {"character": f"U+{ord(char):04X}"})
+            raise PydanticCustomError(
+                "text_invisible_character", "contains an invisible character", {"character": f"U+{ord(char):04X}"}
+            )
     return text
 
 
@@ -86,18 +91,27 @@ def _email_form(text: str) -> str:
 
 
 # Checked for hidden characters before its form, so that the caller learns about the character they cannot see.
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(visible_text), AfterValidator(_email_form),
-                  WithJsonSchema({"type": "string", "maxLength": 254, "pattern": _EMAIL})]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(visible_text),
+    AfterValidator(_email_form),
+    WithJsonSchema({"type": "string", "maxLength": 254, "pattern": _EMAIL}),
+]
 # Free text is checked as sent (its length), then for what a person cannot see, then trimmed: a check after
 # trimming would accept what the API's document says is too long.
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(visible_text),
-                      AfterValidator(str.strip)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(visible_text),
-                 AfterValidator(str.strip)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(visible_text),
-                   AfterValidator(str.strip)]
-Message = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(spoken_text),
-                    AfterValidator(str.strip)]
+Reference = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(visible_text), AfterValidator(str.strip)
+]
+Name = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(visible_text), AfterValidator(str.strip)
+]
+Reason = Annotated[
+    str, StringConstraints(min_length=1, max_length=500), AfterValidator(visible_text), AfterValidator(str.strip)
+]
+Message = Annotated[
+    str, StringConstraints(min_length=1, max_length=2000), AfterValidator(spoken_text), AfterValidator(str.strip)
+]
 
 
 @dataclass(frozen=True)
@@ -159,9 +173,11 @@ class AuthorityIn(_Body):
     agreement: Agreement
     billing: Billing
     number_kind: NumberKind | None = Field(
-        default=None, description="the kind of number its activations get unless they ask otherwise: toll_free "
-                                  "(citizens call free, the authority pays more per minute) or did (geographic); "
-                                  "toll_free when not given")
+        default=None,
+        description="the kind of number its activations get unless they ask otherwise: toll_free "
+        "(citizens call free, the authority pays more per minute) or did (geographic); "
+        "toll_free when not given",
+    )
 
     _unique = field_validator("languages")(_unique_languages)
 
@@ -193,11 +209,14 @@ def check_pool_number(number: str) -> None:
     """A number the pool may hold: never premium-rate nor mobile (ValueError saying why)."""
     form = belgian_number_form(number)
     if form == "premium":
-        raise ValueError(f"{number} is a Belgian premium-rate number (090x): citizens would pay to call the "
-                         "crisis line; use a toll-free (0800) or geographic number")
+        raise ValueError(
+            f"{number} is a Belgian premium-rate number (090x): citizens would pay to call the "
+            "crisis line; use a toll-free (0800) or geographic number"
+        )
     if form == "mobile":
-        raise ValueError(f"{number} is a Belgian mobile number (04xx): the pool holds toll-free (0800) or "
-                         "geographic numbers")
+        raise ValueError(
+            f"{number} is a Belgian mobile number (04xx): the pool holds toll-free (0800) or geographic numbers"
+        )
 
 
 def check_number_kind(number: str, kind: str) -> None:
@@ -207,15 +226,20 @@ def check_number_kind(number: str, kind: str) -> None:
     if form == "toll_free" and kind != "toll_free":
         raise ValueError(f"{number} is a Belgian toll-free number (0800), so its kind is toll_free, not {kind}")
     if form == "geographic" and kind == "toll_free":
-        raise ValueError(f"{number} is a Belgian geographic number, which callers pay for: its kind is did, "
-                         "not toll_free")
+        raise ValueError(
+            f"{number} is a Belgian geographic number, which callers pay for: its kind is did, not toll_free"
+        )
 
 
 class NumberIn(_Body):
-    number: E164 = Field(description="E.164 phone number already claimed in Amazon Connect; Belgian premium-rate "
-                                     "(+3290) and mobile (+324, nine digits) numbers are refused")
-    kind: NumberKind = Field(description="toll_free or did (geographic); must match a Belgian number's form "
-                                         "(+32800 is toll_free, a zone number is did)")
+    number: E164 = Field(
+        description="E.164 phone number already claimed in Amazon Connect; Belgian premium-rate "
+        "(+3290) and mobile (+324, nine digits) numbers are refused"
+    )
+    kind: NumberKind = Field(
+        description="toll_free or did (geographic); must match a Belgian number's form "
+        "(+32800 is toll_free, a zone number is did)"
+    )
 
     @field_validator("number")
     @classmethod
@@ -247,9 +271,11 @@ class ActivationIn(_Body):
     victim_information: bool = Field(default=False, description="open a D2 line for victims' relatives")
     operators: int = Field(ge=1, le=200)
     number_kind: NumberKind | None = Field(
-        default=None, description="toll_free (citizens call free, the authority pays more per minute) or did "
-                                  "(geographic); when not given, the authority's enrolment preference, else "
-                                  "toll_free")
+        default=None,
+        description="toll_free (citizens call free, the authority pays more per minute) or did "
+        "(geographic); when not given, the authority's enrolment preference, else "
+        "toll_free",
+    )
 
     _unique = field_validator("languages")(_unique_languages)
 
@@ -284,8 +310,10 @@ class ActivationPatch(_Body):
     @model_validator(mode="after")
     def _not_empty(self) -> ActivationPatch:
         if not self.model_fields_set:
-            raise ValueError("The change names nothing to change: give at least one of languages, message, "
-                             "victim_information, operators.")
+            raise ValueError(
+                "The change names nothing to change: give at least one of languages, message, "
+                "victim_information, operators."
+            )
         return self
 
 
@@ -305,13 +333,14 @@ def check_messages(languages: list[Language], message: dict[Language, str]) -> N
         return
     parts = []
     if missing:
-        parts.append(f"The message needs a text in {_listed([f'{LANGUAGE_NAMES[x]} ({x})' for x in missing])}, "
-                     f"because the line offers {_listed([LANGUAGE_NAMES[x] for x in missing])}")
+        parts.append(
+            f"The message needs a text in {_listed([f'{LANGUAGE_NAMES[x]} ({x})' for x in missing])}, "
+            f"because the line offers {_listed([LANGUAGE_NAMES[x] for x in missing])}"
+        )
     if extra:
         texts = "the text" if len(extra) == 1 else "the texts"
         which = f"{texts} in {_listed([f'{LANGUAGE_NAMES[x]} ({x})' for x in extra])}"
-        parts.append(f"{'remove' if missing else 'Remove'} {which}, which the line does not "
-                     "offer")
+        parts.append(f"{'remove' if missing else 'Remove'} {which}, which the line does not offer")
     raise ValueError("; ".join(parts) + ".")
 
 
@@ -320,30 +349,47 @@ def check_messages(languages: list[Language], message: dict[Language, str]) -> N
 # for each item of a list, `[key]` for each key of an object. The API's 422 sentences are made from these.
 FIELD_NAMES: dict[str, str] = {
     "body": "the request",
-    "id": "the NIS code", "authority_id": "the NIS code", "name": "the name",
-    "languages": "the list of languages", "languages[]": "each language",
-    "agreement": "the agreement", "agreement.reference": "the agreement's reference",
+    "id": "the NIS code",
+    "authority_id": "the NIS code",
+    "name": "the name",
+    "languages": "the list of languages",
+    "languages[]": "each language",
+    "agreement": "the agreement",
+    "agreement.reference": "the agreement's reference",
     "agreement.signed_on": "the date the agreement was signed",
-    "billing": "the billing details", "billing.reference": "the billing reference",
+    "billing": "the billing details",
+    "billing.reference": "the billing reference",
     "billing.email": "the billing e-mail address",
-    "role": "the role", "number": "the number", "kind": "the kind of number",
-    "reason": "the reason", "message": "the message", "message[key]": "each language of the message",
+    "role": "the role",
+    "number": "the number",
+    "kind": "the kind of number",
+    "reason": "the reason",
+    "message": "the message",
+    "message[key]": "each language of the message",
     "victim_information": "the D2 line for relatives of victims (victim_information)",
-    "operators": "the number of operators", "activation_id": "the activation id", "status": "the status",
+    "operators": "the number of operators",
+    "activation_id": "the activation id",
+    "status": "the status",
     "idempotency-key": "the Idempotency-Key header",
     "if-match": "the If-Match header (a revision, as the ETag gave it)",
-    "month": "the month", "format": "the format",
-    "effective_from": "the date the tariff takes effect", "currency": "the currency",
+    "month": "the month",
+    "format": "the format",
+    "effective_from": "the date the tariff takes effect",
+    "currency": "the currency",
     "operator_hour": "the price of an operator hour",
-    "number_day": "the price of a number per day", "number_day.did": "the price of a direct number per day",
+    "number_day": "the price of a number per day",
+    "number_day.did": "the price of a direct number per day",
     "number_day.toll_free": "the price of a toll-free number per day",
     "telephony_minute": "the price of a telephony minute",
     "telephony_minute.did": "the price of a telephony minute on a direct number",
     "telephony_minute.toll_free": "the price of a telephony minute on a toll-free number",
-    "service_minute": "the price of a service minute", "personnel_minimum_hours": "the minimum personnel hours",
+    "service_minute": "the price of a service minute",
+    "personnel_minimum_hours": "the minimum personnel hours",
     "calls_per_operator_hour": "the number of calls per operator hour",
-    "grace_minutes": "the grace period in minutes", "label": "the label (who holds the credential)",
-    "credential_id": "the credential id", "number_kind": "the kind of number (toll_free or did)",
+    "grace_minutes": "the grace period in minutes",
+    "label": "the label (who holds the credential)",
+    "credential_id": "the credential id",
+    "number_kind": "the kind of number (toll_free or did)",
 }
 for _code, _language in LANGUAGE_NAMES.items():
     FIELD_NAMES[f"message.{_code}"] = f"the message in {_language} ({_code})"
@@ -356,7 +402,16 @@ FIELD_FORMATS: dict[str, str] = {
     "billing.email": "The billing e-mail address is written as name@domain, for example facturen@gent.be.",
     "idempotency-key": "The Idempotency-Key header is 1 to 100 visible ASCII characters, without spaces.",
 }
-for _field in ("operator_hour", "number_day.did", "number_day.toll_free", "telephony_minute.did",
-               "telephony_minute.toll_free", "service_minute", "personnel_minimum_hours"):
-    FIELD_FORMATS[_field] = (f"{FIELD_NAMES[_field][0].upper()}{FIELD_NAMES[_field][1:]} is written as text, "
-                             "in euros with a dot for decimals, for example \"45.00\".")
+for _field in (
+    "operator_hour",
+    "number_day.did",
+    "number_day.toll_free",
+    "telephony_minute.did",
+    "telephony_minute.toll_free",
+    "service_minute",
+    "personnel_minimum_hours",
+):
+    FIELD_FORMATS[_field] = (
+        f"{FIELD_NAMES[_field][0].upper()}{FIELD_NAMES[_field][1:]} is written as text, "
+        'in euros with a dot for decimals, for example "45.00".'
+    )

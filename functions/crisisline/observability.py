@@ -18,15 +18,14 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "c
 FAILURES = {
     "StoreUnavailable": "an API request was answered 503: DynamoDB throttled or did not answer in time",
     "IdempotencyRecordsNotCompleted": "a line opened with an Idempotency-Key, but its idempotency record was "
-                                      "not marked done",
+    "not marked done",
     "AuthorizerErrors": "a token could not be checked: the credentials table or the hashing key did not answer",
     "RoutingFallbacks": "a caller was sent to D5 with the generic message: the line could not be read in time",
     "RoutingErrors": "routing failed on something no check foresaw (the caller still reached D5)",
     "MalformedConnectEvents": "the contact flow invoked routing with an event it could not read",
     "RoutingCapacityUnchecked": "a call was counted without the hour's capacity check (the counter failed open)",
     "ContactRecordsSetAside": "a contact record was set aside for review instead of being billed",
-    "ContactRecordsRetried": "a contact record was not metered and is left to Lambda's retries, then the "
-                             "failure queue",
+    "ContactRecordsRetried": "a contact record was not metered and is left to Lambda's retries, then the failure queue",
     "MonthCloseFailures": "month close failed; the scheduler retries it",
     "PoolNumbersFailures": "deploying the pool of numbers failed",
 }

@@ -43,8 +43,9 @@ class Authority(BaseModel):
     agreement: AgreementShown
     billing: BillingShown
     enrolled_at: str
-    number_kind: NumberKind | None = Field(default=None, description="its activations' kind of number unless "
-                                                                     "they ask otherwise; absent: toll_free")
+    number_kind: NumberKind | None = Field(
+        default=None, description="its activations' kind of number unless they ask otherwise; absent: toll_free"
+    )
     live_activation_id: str | None = Field(default=None, description="its live activation, while one is live")
     revoked_at: str | None = Field(default=None, description="when its enrolment ended")
 
@@ -94,7 +95,8 @@ class PoolNumber(BaseModel):
     number: str = Field(description="E.164")
     kind: NumberKind
     state: Literal["free", "live", "cooling_down"] = Field(
-        description="live while an activation holds it; cooling_down after a release, until free_from")
+        description="live while an activation holds it; cooling_down after a release, until free_from"
+    )
     activation_id: str | None = Field(default=None, description="the live activation holding it")
     authority_id: str | None = Field(default=None, description="the authority of that activation")
     free_from: str | None = Field(default=None, description="while cooling_down: when it may be claimed again")
@@ -124,20 +126,24 @@ class Activation(BaseModel):
     authority_id: str
     authority_name: str | None = None
     status: Literal["live", "closed"]
-    revision: int | None = Field(default=None, description="0 when opened, one more with every change and with "
-                                                           "the close; sent as the ETag (absent on lines opened "
-                                                           "before activations carried one: read it as 0)")
+    revision: int | None = Field(
+        default=None,
+        description="0 when opened, one more with every change and with "
+        "the close; sent as the ETag (absent on lines opened "
+        "before activations carried one: read it as 0)",
+    )
     reason: str
     languages: list[Language]
     message: dict[Language, str] = Field(description="what callers hear, per language the line offers")
     victim_information: bool = Field(description="a D2 line for victims' relatives")
     operators: int
     operator_timeline: list[OperatorTimelineEntry] | None = Field(
-        default=None, description="every number of operators and from when, in time order: personnel is billed "
-                                  "from it")
+        default=None, description="every number of operators and from when, in time order: personnel is billed from it"
+    )
     number: str = Field(description="the pool number callers dial (E.164)")
-    number_kind: NumberKind | None = Field(default=None, description="absent on lines opened before it was "
-                                                                     "chosen: toll_free")
+    number_kind: NumberKind | None = Field(
+        default=None, description="absent on lines opened before it was chosen: toll_free"
+    )
     requested_at: str
     opened_at: str
     closed_at: str | None = None
@@ -164,7 +170,8 @@ class AuditEntry(BaseModel):
     actor: Actor
     changes: dict[str, object] = Field(
         description="open: the line as opened, with its number and number_kind; update: each field changed, "
-                    "with its before and after; close: closed_at and the number released")
+        "with its before and after; close: closed_at and the number released"
+    )
 
 
 class AuditEntries(BaseModel):
@@ -188,8 +195,7 @@ class TariffVersion(BaseModel):
     service_minute: str
     personnel_minimum_hours: str
     calls_per_operator_hour: int
-    grace_minutes: int = Field(description="a line closed within this many minutes with no answered call is not "
-                                           "billed")
+    grace_minutes: int = Field(description="a line closed within this many minutes with no answered call is not billed")
     created_at: str | None = Field(default=None, description="when it was added (absent on the defaults)")
 
 

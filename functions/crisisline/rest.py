@@ -46,15 +46,14 @@ class ErrorBody(BaseModel):
 # What each error status means across the API; a route documents the ones it can answer.
 ERROR_STATUSES = {
     400: f"The body is not valid JSON (malformed_json), or nested more than {MAX_BODY_DEPTH} levels deep "
-         "(body_too_deep).",
+    "(body_too_deep).",
     401: "No token, or not a valid one (unauthorized).",
     403: "This role may not do this (forbidden).",
     404: "No such resource, or another authority's: its existence is not revealed (not_found).",
     409: "The request conflicts with the current state; the code says how.",
     412: "If-Match names a revision the activation no longer has: someone else changed it (precondition_failed).",
     413: f"The body is larger than {MAX_BODY_BYTES} bytes (payload_too_large).",
-    415: "The body is sent as another type than JSON; send Content-Type: application/json "
-         "(unsupported_media_type).",
+    415: "The body is sent as another type than JSON; send Content-Type: application/json (unsupported_media_type).",
     422: "A field is invalid; details.fields names it (validation_error).",
     429: "Too many requests: API Gateway's throttle (throttled).",
     503: "The state store or the authorizer did not answer in time; retry after Retry-After seconds (unavailable).",
@@ -66,8 +65,13 @@ AUTHORIZED_ERRORS = (401, 403, 429, 503)
 BODY_ERRORS = (400, 413, 415, 422)
 
 
-def responses(success: int, *error_statuses: int, model: str | None = None, authorized: bool = True,
-              content: dict[str, Any] | None = None) -> dict[int, OpenAPIResponse]:
+def responses(
+    success: int,
+    *error_statuses: int,
+    model: str | None = None,
+    authorized: bool = True,
+    content: dict[str, Any] | None = None,
+) -> dict[int, OpenAPIResponse]:
     """The OpenAPI responses of a route: its success status with the JSON body the model named `model`
     describes (a class of crisisline.responses; `content` adds other media types, such as the export's CSV) and
     every error status it can answer, each with the error body, so that the document says what the API really
@@ -77,16 +81,20 @@ def responses(success: int, *error_statuses: int, model: str | None = None, auth
     and a function serving requests never creates their classes (a few dozen milliseconds of every cold start
     for a document it serves as a file)."""
     documented: dict[int, OpenAPIResponse] = {success: {"description": "Success"}}
-    described: dict[str, OpenAPIResponseContentSchema] = \
+    described: dict[str, OpenAPIResponseContentSchema] = (
         {content_types.APPLICATION_JSON: {"schema": {"$ref": f"{SCHEMAS}{model}"}}} if model is not None else {}
+    )
     if described or content is not None:
         documented[success]["content"] = {**described, **(content or {})}
     for status in sorted({*BODY_ERRORS, *error_statuses, *(AUTHORIZED_ERRORS if authorized else ())}):
-        answer: OpenAPIResponse = {"description": ERROR_STATUSES[status],
-                                   "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}}}
+        answer: OpenAPIResponse = {
+            "description": ERROR_STATUSES[status],
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+        }
         if status == 503:
-            answer["headers"] = {"Retry-After": {"description": "Seconds to wait before retrying",
-                                                 "schema": {"type": "string"}}}
+            answer["headers"] = {
+                "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "string"}}
+            }
         documented[status] = answer
     return documented
 
@@ -95,10 +103,15 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-def error(status: int, code: str, message: str, details: dict[str, Any] | None = None,
-          headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, headers=headers,
-                    body=error_body(code, message, details))
+def error(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        headers=headers,
+        body=error_body(code, message, details),
+    )
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
@@ -121,8 +134,9 @@ def too_large(event: dict[str, Any]) -> dict[str, Any] | None:
     size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
     if size <= MAX_BODY_BYTES:
         return None
-    return _proxy_error(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.",
-                        {"limit_bytes": MAX_BODY_BYTES})
+    return _proxy_error(
+        413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.", {"limit_bytes": MAX_BODY_BYTES}
+    )
 
 
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -139,9 +153,12 @@ def too_deep(event: dict[str, Any]) -> dict[str, Any] | None:
     brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
     if max(accumulate(map(_NESTING.__getitem__, brackets)), default=0) <= MAX_BODY_DEPTH:
         return None
-    return _proxy_error(400, "body_too_deep",
-                        f"The body is nested more than {MAX_BODY_DEPTH} levels deep; no request of this API "
-                        "needs more than a few.", {"limit_depth": MAX_BODY_DEPTH})
+    return _proxy_error(
+        400,
+        "body_too_deep",
+        f"The body is nested more than {MAX_BODY_DEPTH} levels deep; no request of this API needs more than a few.",
+        {"limit_depth": MAX_BODY_DEPTH},
+    )
 
 
 # Read as JSON: many tools send a JSON body as text/plain or without a type (curl -d sends the form type).
@@ -161,9 +178,12 @@ def unsupported_media_type(event: dict[str, Any]) -> dict[str, Any] | None:
     if media_type in _READ_AS_JSON or (media_type.startswith("application/") and media_type.endswith("+json")):
         _mark_json(event)
         return None
-    return _proxy_error(415, "unsupported_media_type",
-                        "The body must be JSON, sent with the header Content-Type: application/json.",
-                        {"content_type": sent[:100]})
+    return _proxy_error(
+        415,
+        "unsupported_media_type",
+        "The body must be JSON, sent with the header Content-Type: application/json.",
+        {"content_type": sent[:100]},
+    )
 
 
 def _mark_json(event: dict[str, Any]) -> None:
@@ -206,8 +226,12 @@ def _body_bytes(event: dict[str, Any]) -> bytes | None:
 
 
 def _proxy_error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"Content-Type": content_types.APPLICATION_JSON},
-            "body": json.dumps(error_body(code, message, details)), "isBase64Encoded": False}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(error_body(code, message, details)),
+        "isBase64Encoded": False,
+    }
 
 
 def caller(app: APIGatewayRestResolver) -> Caller:
@@ -216,10 +240,13 @@ def caller(app: APIGatewayRestResolver) -> Caller:
     role = context.get("role")
     if role not in ("admin", "authority", "finance"):
         raise errors.Unauthorized("A valid bearer token is required.")
-    return Caller(role=role, credential_id=str(context.get("credential_id", "")),
-                  authority_id=context.get("authority_id"), authority_name=context.get("authority_name"),
-                  number_kind=context.get("number_kind") if context.get("number_kind") in ("did", "toll_free")
-                  else None)
+    return Caller(
+        role=role,
+        credential_id=str(context.get("credential_id", "")),
+        authority_id=context.get("authority_id"),
+        authority_name=context.get("authority_name"),
+        number_kind=context.get("number_kind") if context.get("number_kind") in ("did", "toll_free") else None,
+    )
 
 
 # ---------------------------------------------------------------------- who may call each route
@@ -270,8 +297,9 @@ def _who_may_call(app: APIGatewayRestResolver) -> None:
             raise errors.Forbidden("Nobody may do this: the route declares no roles.", allowed_roles=[])
         allowed = sorted(declared)
         needed = " or ".join(_ROLE_NAMES[role] for role in allowed)
-        raise errors.Forbidden(f"Only {needed} may do this; this token belongs to {_ROLE_NAMES[who.role]}.",
-                               allowed_roles=allowed)
+        raise errors.Forbidden(
+            f"Only {needed} may do this; this token belongs to {_ROLE_NAMES[who.role]}.", allowed_roles=allowed
+        )
     if app.current_event.http_method.upper() not in _READS:
         _still_current(app, who)
 
@@ -317,8 +345,7 @@ def _invalid_request(failure: RequestValidationError) -> Response[dict[str, Any]
     problems = failure.errors()
     if any(problem.get("type") == "json_invalid" for problem in problems):
         return error(400, "malformed_json", "The body is not valid JSON.")
-    fields = [{"field": _dotted(problem.get("loc", ())), "problem": problem_sentence(problem)}
-              for problem in problems]
+    fields = [{"field": _dotted(problem.get("loc", ())), "problem": problem_sentence(problem)} for problem in problems]
     sentences = list(dict.fromkeys(field["problem"] for field in fields))  # each once, in the order found
     return error(422, "validation_error", " ".join(sentences), {"fields": fields})
 
@@ -352,10 +379,17 @@ def _choices(expected: str) -> str:
 
 
 _TYPE_NAMES = {
-    "string_type": "text, in quotes", "int_type": "a whole number", "int_parsing": "a whole number",
-    "int_from_float": "a whole number", "bool_type": "true or false", "bool_parsing": "true or false",
-    "list_type": "a list", "dict_type": "an object", "model_type": "an object",
-    "model_attributes_type": "an object", "date_type": "a date written as text, YYYY-MM-DD",
+    "string_type": "text, in quotes",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "date_type": "a date written as text, YYYY-MM-DD",
 }
 
 
@@ -385,8 +419,12 @@ def problem_sentence(problem: dict[str, Any]) -> str:
     if kind == "literal_error":
         return f"{subject} is one of: {_choices(str(ctx.get('expected', '')))}."
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        bound = {"greater_than_equal": "at least", "greater_than": "more than", "less_than_equal": "at most",
-                 "less_than": "less than"}[kind]
+        bound = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }[kind]
         limit = next(value for name_, value in ctx.items() if name_ in ("ge", "gt", "le", "lt"))
         return f"{subject} must be {bound} {limit}."
     if kind in _TYPE_NAMES:

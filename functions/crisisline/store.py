@@ -47,17 +47,30 @@ class Store:
         """Create an authority with its first credential; the same id twice is refused."""
         try:
             with translated_errors():
-                self.ddb.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self.tables.authorities_table, "Item": to_item(authority),
-                             "ConditionExpression": "attribute_not_exists(id)"}},
-                    {"Put": {"TableName": self.tables.credentials_table, "Item": to_item(credential),
-                             "ConditionExpression": "attribute_not_exists(token_hash)"}},
-                    self._audit_put(audit),
-                ])
+                self.ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self.tables.authorities_table,
+                                "Item": to_item(authority),
+                                "ConditionExpression": "attribute_not_exists(id)",
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self.tables.credentials_table,
+                                "Item": to_item(credential),
+                                "ConditionExpression": "attribute_not_exists(token_hash)",
+                            }
+                        },
+                        self._audit_put(audit),
+                    ]
+                )
         except ClientError as error:
             if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
-                raise errors.AlreadyEnrolled(f"Authority {authority['id']} is already enrolled.",
-                                             authority_id=authority["id"]) from error
+                raise errors.AlreadyEnrolled(
+                    f"Authority {authority['id']} is already enrolled.", authority_id=authority["id"]
+                ) from error
             raise
 
     def get_authority(self, authority_id: str) -> dict[str, Any] | None:
@@ -66,9 +79,15 @@ class Store:
     def list_authorities(self) -> list[dict[str, Any]]:
         return sorted(self._scan(self.tables.authorities_table), key=lambda a: a["id"])
 
-    def replace_authority_credential(self, authority_id: str, old_hash: str, credential: dict[str, Any],
-                                     changes: dict[str, Any], audit: dict[str, Any],
-                                     retired: dict[str, Any] | None = None) -> None:
+    def replace_authority_credential(
+        self,
+        authority_id: str,
+        old_hash: str,
+        credential: dict[str, Any],
+        changes: dict[str, Any],
+        audit: dict[str, Any],
+        retired: dict[str, Any] | None = None,
+    ) -> None:
         """Swap an authority's credential (rotation, revocation): the old hash stops resolving at once.
 
         `credential` may be empty (revocation issues none). `changes` are attributes set on the authority.
@@ -77,17 +96,29 @@ class Store:
         values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
         sets = [f"#f{i} = :v{i}" for i in range(len(changes))]
         items: list[dict[str, Any]] = [
-            {"Update": {"TableName": self.tables.authorities_table, "Key": to_item({"id": authority_id}),
-                        "UpdateExpression": "SET " + ", ".join(sets),
-                        "ConditionExpression": "token_hash = :old AND attribute_not_exists(revoked_at)",
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": {**values, ":old": to_value(old_hash)}}},
+            {
+                "Update": {
+                    "TableName": self.tables.authorities_table,
+                    "Key": to_item({"id": authority_id}),
+                    "UpdateExpression": "SET " + ", ".join(sets),
+                    "ConditionExpression": "token_hash = :old AND attribute_not_exists(revoked_at)",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": {**values, ":old": to_value(old_hash)},
+                }
+            },
             {"Delete": {"TableName": self.tables.credentials_table, "Key": to_item({"token_hash": old_hash})}},
             self._audit_put(audit),
         ]
         if credential:
-            items.append({"Put": {"TableName": self.tables.credentials_table, "Item": to_item(credential),
-                                  "ConditionExpression": "attribute_not_exists(token_hash)"}})
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.tables.credentials_table,
+                        "Item": to_item(credential),
+                        "ConditionExpression": "attribute_not_exists(token_hash)",
+                    }
+                }
+            )
         if retired:
             items.append({"Put": {"TableName": self.tables.credentials_table, "Item": to_item(retired)}})
         try:
@@ -95,65 +126,106 @@ class Store:
                 self.ddb.transact_write_items(TransactItems=items)
         except ClientError as error:
             if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
-                raise errors.Conflict("The authority changed meanwhile (rotated or revoked); read it again.",
-                                      authority_id=authority_id) from error
+                raise errors.Conflict(
+                    "The authority changed meanwhile (rotated or revoked); read it again.", authority_id=authority_id
+                ) from error
             raise
 
     def put_credential(self, credential: dict[str, Any], audit: dict[str, Any]) -> None:
         with translated_errors():
-            self.ddb.transact_write_items(TransactItems=[
-                {"Put": {"TableName": self.tables.credentials_table, "Item": to_item(credential),
-                         "ConditionExpression": "attribute_not_exists(token_hash)"}},
-                self._audit_put(audit),
-            ])
+            self.ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.tables.credentials_table,
+                            "Item": to_item(credential),
+                            "ConditionExpression": "attribute_not_exists(token_hash)",
+                        }
+                    },
+                    self._audit_put(audit),
+                ]
+            )
 
     def get_credential(self, token_hash: str) -> dict[str, Any] | None:
         return self._get(self.tables.credentials_table, {"token_hash": token_hash})
 
     def list_credentials(self) -> list[dict[str, Any]]:
         """Every credential, live and revoked (items carry the token's keyed hash: never show them as they are)."""
-        return sorted(self._scan(self.tables.credentials_table), key=lambda c: (c.get("created_at", ""),
-                                                                                c["credential_id"]))
+        return sorted(
+            self._scan(self.tables.credentials_table), key=lambda c: (c.get("created_at", ""), c["credential_id"])
+        )
 
     def credential_by_id(self, credential_id: str) -> dict[str, Any] | None:
         """A credential by its id (the `by-id` index, then a consistent read of the item itself)."""
         with translated_errors():
-            answer = self.ddb.query(TableName=self.tables.credentials_table, IndexName="by-id",
-                                    KeyConditionExpression="credential_id = :c",
-                                    ExpressionAttributeValues={":c": to_value(credential_id)})
+            answer = self.ddb.query(
+                TableName=self.tables.credentials_table,
+                IndexName="by-id",
+                KeyConditionExpression="credential_id = :c",
+                ExpressionAttributeValues={":c": to_value(credential_id)},
+            )
         for key in answer.get("Items", []):
-            found = self._get(self.tables.credentials_table, {"token_hash": from_item(key)["token_hash"]},
-                              consistent=True)
+            found = self._get(
+                self.tables.credentials_table, {"token_hash": from_item(key)["token_hash"]}, consistent=True
+            )
             if found is not None and found["credential_id"] == credential_id:
                 return found
         return None
 
     def live_admin_hashes(self) -> list[str]:
         """The keys of every admin credential not revoked (a consistent read)."""
-        return [item["token_hash"] for item in self._pages(
-            "scan", TableName=self.tables.credentials_table, ConsistentRead=True,
-            FilterExpression="#role = :admin", ExpressionAttributeNames={"#role": "role"},
-            ExpressionAttributeValues={":admin": to_value("admin")})
-            if not item["token_hash"].startswith(REVOKED_PREFIX)]
+        return [
+            item["token_hash"]
+            for item in self._pages(
+                "scan",
+                TableName=self.tables.credentials_table,
+                ConsistentRead=True,
+                FilterExpression="#role = :admin",
+                ExpressionAttributeNames={"#role": "role"},
+                ExpressionAttributeValues={":admin": to_value("admin")},
+            )
+            if not item["token_hash"].startswith(REVOKED_PREFIX)
+        ]
 
-    def revoke_credential(self, credential: dict[str, Any], retired: dict[str, Any], audit: dict[str, Any],
-                          witness_hash: str | None = None) -> bool:
+    def revoke_credential(
+        self,
+        credential: dict[str, Any],
+        retired: dict[str, Any],
+        audit: dict[str, Any],
+        witness_hash: str | None = None,
+    ) -> bool:
         """Revoke a live credential: its item moves to the revoked key in one transaction, so its token stops
         resolving at once. With `witness_hash`, only while that other credential is live too: two admins revoking
         each other at the same moment cannot both succeed. False when the credential or the witness is no longer
         live (read again and decide again)."""
         key = {"token_hash": credential["token_hash"]}
         items: list[dict[str, Any]] = [
-            {"Delete": {"TableName": self.tables.credentials_table, "Key": to_item(key),
-                        "ConditionExpression": "attribute_exists(token_hash)"}},
-            {"Put": {"TableName": self.tables.credentials_table, "Item": to_item(retired),
-                     "ConditionExpression": "attribute_not_exists(token_hash)"}},
+            {
+                "Delete": {
+                    "TableName": self.tables.credentials_table,
+                    "Key": to_item(key),
+                    "ConditionExpression": "attribute_exists(token_hash)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.tables.credentials_table,
+                    "Item": to_item(retired),
+                    "ConditionExpression": "attribute_not_exists(token_hash)",
+                }
+            },
             self._audit_put(audit),
         ]
         if witness_hash is not None:
-            items.append({"ConditionCheck": {"TableName": self.tables.credentials_table,
-                                             "Key": to_item({"token_hash": witness_hash}),
-                                             "ConditionExpression": "attribute_exists(token_hash)"}})
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self.tables.credentials_table,
+                        "Key": to_item({"token_hash": witness_hash}),
+                        "ConditionExpression": "attribute_exists(token_hash)",
+                    }
+                }
+            )
         try:
             with translated_errors():
                 self.ddb.transact_write_items(TransactItems=items)
@@ -168,12 +240,19 @@ class Store:
         item = {"number": number, "kind": kind, "pool_state": FREE}
         try:
             with translated_errors():
-                self.ddb.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self.tables.numbers_table, "Item": to_item(item),
-                             "ConditionExpression": "attribute_not_exists(#n)",
-                             "ExpressionAttributeNames": {"#n": "number"}}},
-                    self._audit_put(audit),
-                ])
+                self.ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self.tables.numbers_table,
+                                "Item": to_item(item),
+                                "ConditionExpression": "attribute_not_exists(#n)",
+                                "ExpressionAttributeNames": {"#n": "number"},
+                            }
+                        },
+                        self._audit_put(audit),
+                    ]
+                )
         except ClientError as error:
             if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
                 raise errors.NumberExists(f"{number} is already in the pool.", number=number) from error
@@ -190,12 +269,19 @@ class Store:
         """Take a number out of the pool; refused while a live activation holds it."""
         try:
             with translated_errors():
-                self.ddb.transact_write_items(TransactItems=[
-                    {"Delete": {"TableName": self.tables.numbers_table, "Key": to_item({"number": number}),
+                self.ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Delete": {
+                                "TableName": self.tables.numbers_table,
+                                "Key": to_item({"number": number}),
                                 "ConditionExpression": "attribute_exists(#n) AND attribute_not_exists(activation_id)",
-                                "ExpressionAttributeNames": {"#n": "number"}}},
-                    self._audit_put(audit),
-                ])
+                                "ExpressionAttributeNames": {"#n": "number"},
+                            }
+                        },
+                        self._audit_put(audit),
+                    ]
+                )
         except ClientError as error:
             if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
                 self._explain_number_refusal(number)
@@ -206,15 +292,22 @@ class Store:
         """Correct the kind of a number nobody holds, provided it is still `kind`."""
         try:
             with translated_errors():
-                self.ddb.transact_write_items(TransactItems=[
-                    {"Update": {"TableName": self.tables.numbers_table, "Key": to_item({"number": number}),
+                self.ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": self.tables.numbers_table,
+                                "Key": to_item({"number": number}),
                                 "UpdateExpression": "SET kind = :new",
                                 "ConditionExpression": "attribute_exists(#n) AND attribute_not_exists(activation_id)"
-                                                       " AND kind = :old",
+                                " AND kind = :old",
                                 "ExpressionAttributeNames": {"#n": "number"},
-                                "ExpressionAttributeValues": {":new": to_value(new_kind), ":old": to_value(kind)}}},
-                    self._audit_put(audit),
-                ])
+                                "ExpressionAttributeValues": {":new": to_value(new_kind), ":old": to_value(kind)},
+                            }
+                        },
+                        self._audit_put(audit),
+                    ]
+                )
         except ClientError as error:
             if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
                 self._explain_number_refusal(number)
@@ -226,8 +319,11 @@ class Store:
         if item is None:
             raise errors.NotFound(f"{number} is not in the pool.", number=number)
         if item.get("activation_id"):
-            raise errors.NumberInUse(f"{number} is held by live activation {item['activation_id']}; close it "
-                                     "first.", number=number, activation_id=item["activation_id"])
+            raise errors.NumberInUse(
+                f"{number} is held by live activation {item['activation_id']}; close it first.",
+                number=number,
+                activation_id=item["activation_id"],
+            )
 
     def claimable_numbers(self, kind: str, now: str, limit: int = _CANDIDATES_PER_ROUND) -> list[dict[str, Any]]:
         """Pool numbers of `kind` that may be claimed at `now`: free ones from the sparse free-numbers index;
@@ -250,8 +346,11 @@ class Store:
 
     def _pool_partition(self, state: str, kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         request: dict[str, Any] = {
-            "TableName": self.tables.numbers_table, "IndexName": "free-numbers",
-            "KeyConditionExpression": "pool_state = :state", "ExpressionAttributeValues": {":state": to_value(state)}}
+            "TableName": self.tables.numbers_table,
+            "IndexName": "free-numbers",
+            "KeyConditionExpression": "pool_state = :state",
+            "ExpressionAttributeValues": {":state": to_value(state)},
+        }
         if kind is not None:
             request["FilterExpression"] = "kind = :kind"
             request["ExpressionAttributeValues"][":kind"] = to_value(kind)
@@ -267,15 +366,20 @@ class Store:
         keys = [{"number": item["number"]} for item in self._pool_partition(COOLING, kind)]
         found: list[dict[str, Any]] = []
         for start in range(0, len(keys), 100):
-            pending: dict[str, Any] = {self.tables.numbers_table: {
-                "Keys": [to_item(key) for key in keys[start:start + 100]], "ConsistentRead": True}}
+            pending: dict[str, Any] = {
+                self.tables.numbers_table: {
+                    "Keys": [to_item(key) for key in keys[start : start + 100]],
+                    "ConsistentRead": True,
+                }
+            }
             while pending:
                 with translated_errors():
                     answer = self.ddb.batch_get_item(RequestItems=pending)
                 found.extend(from_item(item) for item in answer.get("Responses", {}).get(self.tables.numbers_table, []))
                 pending = answer.get("UnprocessedKeys") or {}
-        return sorted((item for item in found if item.get("pool_state") == COOLING),
-                      key=lambda item: item.get("free_from", ""))
+        return sorted(
+            (item for item in found if item.get("pool_state") == COOLING), key=lambda item: item.get("free_from", "")
+        )
 
     # ------------------------------------------------------------------ activations
     def open_activation(self, activation: dict[str, Any], audit: dict[str, Any]) -> dict[str, Any]:
@@ -296,10 +400,16 @@ class Store:
             _shuffler.shuffle(candidates)
             for candidate in candidates:
                 opened_at = iso(utc_now())
-                opened = {**activation, "number": candidate["number"], "opened_at": opened_at,
-                          "operator_timeline": [{"at": opened_at, "operators": activation["operators"]}]}
-                claim_audit = {**audit, "changes": {**audit["changes"], "number": candidate["number"],
-                                                    "number_kind": candidate["kind"]}}
+                opened = {
+                    **activation,
+                    "number": candidate["number"],
+                    "opened_at": opened_at,
+                    "operator_timeline": [{"at": opened_at, "operators": activation["operators"]}],
+                }
+                claim_audit = {
+                    **audit,
+                    "changes": {**audit["changes"], "number": candidate["number"], "number_kind": candidate["kind"]},
+                }
                 reasons = self._try_claim(opened, claim_audit)
                 if reasons is None:
                     return opened
@@ -318,13 +428,20 @@ class Store:
         mine, others = pool.get(kind, {"free": 0, "cooling": []}), pool.get(other, {"free": 0, "cooling": []})
         message = f"No {names[kind]} ({kind}) pool number is free"
         if mine["cooling"]:
-            message += (f"; {len(mine['cooling'])} released recently, the first free again from "
-                        f"{mine['cooling'][0]}")
-        message += (f". {others['free']} {names[other]} ({other}) numbers are free: ask with number_kind "
-                     f"{other}, or call the crisis center's duty officer." if others["free"] else
-                     f". No {names[other]} ({other}) number is free either. Call the crisis center's duty officer.")
-        return errors.NoNumberAvailable(message, number_kind=kind, other_kind=other, other_kind_free=others["free"],
-                                        next_free_from=mine["cooling"][0] if mine["cooling"] else None)
+            message += f"; {len(mine['cooling'])} released recently, the first free again from {mine['cooling'][0]}"
+        message += (
+            f". {others['free']} {names[other]} ({other}) numbers are free: ask with number_kind "
+            f"{other}, or call the crisis center's duty officer."
+            if others["free"]
+            else f". No {names[other]} ({other}) number is free either. Call the crisis center's duty officer."
+        )
+        return errors.NoNumberAvailable(
+            message,
+            number_kind=kind,
+            other_kind=other,
+            other_kind_free=others["free"],
+            next_free_from=mine["cooling"][0] if mine["cooling"] else None,
+        )
 
     def _try_claim(self, activation: dict[str, Any], audit: dict[str, Any]) -> list[str] | None:
         routing = {field: activation[field if field != "activation_id" else "id"] for field in ROUTING_FIELDS}
@@ -334,35 +451,57 @@ class Store:
         # claim touched the same number at the same moment, and the caller moves on to another free number.
         with translated_errors():
             try:
-                self.ddb.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self.tables.activations_table, "Item": to_item(activation),
-                             "ConditionExpression": "attribute_not_exists(id)"}},
-                    {"Update": {"TableName": self.tables.numbers_table,
+                self.ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self.tables.activations_table,
+                                "Item": to_item(activation),
+                                "ConditionExpression": "attribute_not_exists(id)",
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": self.tables.numbers_table,
                                 "Key": to_item({"number": activation["number"]}),
-                                "UpdateExpression": "SET " + ", ".join(f"#r{i} = :r{i}" for i in range(len(names)))
-                                                    + " REMOVE pool_state, free_from",
+                                "UpdateExpression": "SET "
+                                + ", ".join(f"#r{i} = :r{i}" for i in range(len(names)))
+                                + " REMOVE pool_state, free_from",
                                 # Of the kind asked for, and free: never while its cool-down lasts.
                                 "ConditionExpression": "kind = :kind AND (pool_state = :free OR "
-                                                       "(pool_state = :cooling AND free_from <= :now))",
+                                "(pool_state = :cooling AND free_from <= :now))",
                                 "ExpressionAttributeNames": names,
-                                "ExpressionAttributeValues": {**values, ":free": to_value(FREE),
-                                                              ":cooling": to_value(COOLING),
-                                                              ":kind": to_value(activation["number_kind"]),
-                                                              ":now": to_value(activation["opened_at"])}}},
-                    {"Update": {"TableName": self.tables.authorities_table,
+                                "ExpressionAttributeValues": {
+                                    **values,
+                                    ":free": to_value(FREE),
+                                    ":cooling": to_value(COOLING),
+                                    ":kind": to_value(activation["number_kind"]),
+                                    ":now": to_value(activation["opened_at"]),
+                                },
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": self.tables.authorities_table,
                                 "Key": to_item({"id": activation["authority_id"]}),
                                 "UpdateExpression": "SET live_activation_id = :a",
                                 "ConditionExpression": "attribute_exists(id) AND attribute_not_exists(revoked_at)"
-                                                       " AND attribute_not_exists(live_activation_id)",
-                                "ExpressionAttributeValues": {":a": to_value(activation["id"])}}},
-                    self._audit_put(audit),
-                ])
+                                " AND attribute_not_exists(live_activation_id)",
+                                "ExpressionAttributeValues": {":a": to_value(activation["id"])},
+                            }
+                        },
+                        self._audit_put(audit),
+                    ]
+                )
             except ClientError as error:
                 codes = cancellation_codes(error)
                 # Throttled is not "taken": moving on to the next number would hammer a throttled table and
                 # end in no_number_available while numbers are free.
-                if error_code(error) == "TransactionCanceledException" and len(codes) >= 3 \
-                        and not throttled_cancellation(error):
+                if (
+                    error_code(error) == "TransactionCanceledException"
+                    and len(codes) >= 3
+                    and not throttled_cancellation(error)
+                ):
                     return codes
                 raise
         return None
@@ -372,8 +511,12 @@ class Store:
         quietly when there is none)."""
         # A strongly consistent read: the transaction that was just refused saw the latest state, so must we.
         authority = self._get(self.tables.authorities_table, {"id": authority_id}, consistent=True) or {}
-        if only_if_refused and authority and not authority.get("revoked_at") \
-                and not authority.get("live_activation_id"):
+        if (
+            only_if_refused
+            and authority
+            and not authority.get("revoked_at")
+            and not authority.get("live_activation_id")
+        ):
             return
         if not authority:
             raise errors.Forbidden("This authority is not enrolled.")
@@ -381,8 +524,8 @@ class Store:
             raise errors.AuthorityRevoked("This authority's enrolment was revoked.")
         live = authority.get("live_activation_id")
         raise errors.ActivationAlreadyLive(
-            f"Activation {live} of this authority is live already; change or close it instead.",
-            activation_id=live)
+            f"Activation {live} of this authority is live already; change or close it instead.", activation_id=live
+        )
 
     def get_activation(self, activation_id: str) -> dict[str, Any] | None:
         return self._get(self.tables.activations_table, {"id": activation_id}, consistent=True)
@@ -391,13 +534,24 @@ class Store:
         if authority_id is None:
             items = list(self._scan(self.tables.activations_table))
         else:
-            items = list(self._pages("query", TableName=self.tables.activations_table, IndexName="by-authority",
-                                     KeyConditionExpression="authority_id = :a",
-                                     ExpressionAttributeValues={":a": to_value(authority_id)}))
+            items = list(
+                self._pages(
+                    "query",
+                    TableName=self.tables.activations_table,
+                    IndexName="by-authority",
+                    KeyConditionExpression="authority_id = :a",
+                    ExpressionAttributeValues={":a": to_value(authority_id)},
+                )
+            )
         return sorted(items, key=lambda a: a["requested_at"], reverse=True)
 
-    def update_activation(self, activation: dict[str, Any], changes: dict[str, Any],
-                          timeline_entry: dict[str, Any] | None, audit: dict[str, Any]) -> bool:
+    def update_activation(
+        self,
+        activation: dict[str, Any],
+        changes: dict[str, Any],
+        timeline_entry: dict[str, Any] | None,
+        audit: dict[str, Any],
+    ) -> bool:
         """Change a live activation and its number's routing copy together, provided nobody changed it since
         `activation` was read (its revision). False when someone did: read it again, check again, retry.
 
@@ -419,20 +573,31 @@ class Store:
             activation_values[":entry"] = to_value([timeline_entry])
         try:
             with translated_errors():
-                self.ddb.transact_write_items(TransactItems=[
-                    {"Update": {"TableName": self.tables.activations_table, "Key": to_item({"id": activation["id"]}),
+                self.ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": self.tables.activations_table,
+                                "Key": to_item({"id": activation["id"]}),
                                 "UpdateExpression": "SET " + ", ".join(activation_sets),
                                 "ConditionExpression": condition,
                                 "ExpressionAttributeNames": {**names, "#status": "status"},
-                                "ExpressionAttributeValues": activation_values}},
-                    {"Update": {"TableName": self.tables.numbers_table,
+                                "ExpressionAttributeValues": activation_values,
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": self.tables.numbers_table,
                                 "Key": to_item({"number": activation["number"]}),
                                 "UpdateExpression": "SET " + ", ".join(sets),
                                 "ConditionExpression": "activation_id = :a",
                                 "ExpressionAttributeNames": names,
-                                "ExpressionAttributeValues": {**values, ":a": to_value(activation["id"])}}},
-                    self._audit_put(audit),
-                ])
+                                "ExpressionAttributeValues": {**values, ":a": to_value(activation["id"])},
+                            }
+                        },
+                        self._audit_put(audit),
+                    ]
+                )
         except ClientError as error:
             codes = cancellation_codes(error)
             if "ConditionalCheckFailed" not in codes:
@@ -440,8 +605,9 @@ class Store:
             current = self.get_activation(activation["id"])
             if codes[0] == "ConditionalCheckFailed" and current is not None and current["status"] == "live":
                 return False  # changed meanwhile, still live
-            raise errors.ActivationClosed("This activation is closed; it can no longer change.",
-                                          activation_id=activation["id"]) from error
+            raise errors.ActivationClosed(
+                "This activation is closed; it can no longer change.", activation_id=activation["id"]
+            ) from error
         return True
 
     def close_activation(self, activation: dict[str, Any], closed_at: str, audit: dict[str, Any]) -> bool:
@@ -451,8 +617,12 @@ class Store:
         key = {"id": activation["id"]}
         remove = ", ".join(f"#r{i}" for i, _ in enumerate(ROUTING_FIELDS))
         revision = activation.get("revision")
-        values = {":closed": to_value("closed"), ":live": to_value("live"), ":at": to_value(closed_at),
-                  ":next": to_value((revision or 0) + 1)}
+        values = {
+            ":closed": to_value("closed"),
+            ":live": to_value("live"),
+            ":at": to_value(closed_at),
+            ":next": to_value((revision or 0) + 1),
+        }
         if revision is None:  # opened before activations carried a revision
             condition = "#status = :live AND attribute_not_exists(revision)"
         else:
@@ -462,27 +632,44 @@ class Store:
         free_from = iso(parse_iso(closed_at) + timedelta(seconds=cooldown))
         try:
             with translated_errors():
-                self.ddb.transact_write_items(TransactItems=[
-                    {"Update": {"TableName": self.tables.activations_table, "Key": to_item(key),
+                self.ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": self.tables.activations_table,
+                                "Key": to_item(key),
                                 "UpdateExpression": "SET #status = :closed, closed_at = :at, revision = :next",
                                 "ConditionExpression": condition,
                                 "ExpressionAttributeNames": {"#status": "status"},
-                                "ExpressionAttributeValues": values}},
-                    {"Update": {"TableName": self.tables.numbers_table,
+                                "ExpressionAttributeValues": values,
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": self.tables.numbers_table,
                                 "Key": to_item({"number": activation["number"]}),
                                 "UpdateExpression": f"SET pool_state = :free, free_from = :from REMOVE {remove}",
                                 "ConditionExpression": "activation_id = :a",
                                 "ExpressionAttributeNames": {f"#r{i}": f for i, f in enumerate(ROUTING_FIELDS)},
-                                "ExpressionAttributeValues": {":free": to_value(COOLING if cooldown else FREE),
-                                                              ":from": to_value(free_from),
-                                                              ":a": to_value(activation["id"])}}},
-                    {"Update": {"TableName": self.tables.authorities_table,
+                                "ExpressionAttributeValues": {
+                                    ":free": to_value(COOLING if cooldown else FREE),
+                                    ":from": to_value(free_from),
+                                    ":a": to_value(activation["id"]),
+                                },
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": self.tables.authorities_table,
                                 "Key": to_item({"id": activation["authority_id"]}),
                                 "UpdateExpression": "REMOVE live_activation_id",
                                 "ConditionExpression": "live_activation_id = :a",
-                                "ExpressionAttributeValues": {":a": to_value(activation["id"])}}},
-                    self._audit_put(audit),
-                ])
+                                "ExpressionAttributeValues": {":a": to_value(activation["id"])},
+                            }
+                        },
+                        self._audit_put(audit),
+                    ]
+                )
         except ClientError as error:
             if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
                 return False
@@ -491,13 +678,23 @@ class Store:
 
     # ------------------------------------------------------------------ audit trail
     def audit_entries(self, subject: str) -> list[dict[str, Any]]:
-        return list(self._pages("query", TableName=self.tables.audit_table,
-                                KeyConditionExpression="subject = :s",
-                                ExpressionAttributeValues={":s": to_value(subject)}))
+        return list(
+            self._pages(
+                "query",
+                TableName=self.tables.audit_table,
+                KeyConditionExpression="subject = :s",
+                ExpressionAttributeValues={":s": to_value(subject)},
+            )
+        )
 
     def _audit_put(self, audit: dict[str, Any]) -> dict[str, Any]:
-        return {"Put": {"TableName": self.tables.audit_table, "Item": to_item(audit),
-                        "ConditionExpression": "attribute_not_exists(entry)"}}
+        return {
+            "Put": {
+                "TableName": self.tables.audit_table,
+                "Item": to_item(audit),
+                "ConditionExpression": "attribute_not_exists(entry)",
+            }
+        }
 
     # ------------------------------------------------------------------ plumbing
     def _get(self, table: str, key: dict[str, Any], consistent: bool = False) -> dict[str, Any] | None:

@@ -56,13 +56,15 @@ class Tariff:
     def document(self) -> dict[str, Any]:
         """The version as JSON-ready data, amounts as decimal text (never float)."""
         shown: dict[str, Any] = {
-            "effective_from": iso(self.effective_from), "currency": self.currency,
+            "effective_from": iso(self.effective_from),
+            "currency": self.currency,
             "operator_hour": str(self.operator_hour),
             "number_day": {kind: str(self.number_day[kind]) for kind in KINDS},
             "telephony_minute": {kind: str(self.telephony_minute[kind]) for kind in KINDS},
             "service_minute": str(self.service_minute),
             "personnel_minimum_hours": str(self.personnel_minimum_hours),
-            "calls_per_operator_hour": self.calls_per_operator_hour, "grace_minutes": self.grace_minutes,
+            "calls_per_operator_hour": self.calls_per_operator_hour,
+            "grace_minutes": self.grace_minutes,
         }
         if self.created_at:
             shown["created_at"] = self.created_at
@@ -72,21 +74,27 @@ class Tariff:
     def from_document(cls, document: Mapping[str, Any], effective_from: datetime | None = None) -> Tariff:
         """A version from its JSON or DynamoDB form (amounts as decimal text). A version stored before the grace
         period existed, or added without one, has the packaged defaults' grace period."""
+
         def amount(value: Any) -> Decimal:
             if isinstance(value, float):
                 raise TypeError("tariff amounts never pass through float")
             return Decimal(str(value))
 
         start = effective_from or parse_iso(str(document["effective_from"]))
-        return cls(effective_from=start, operator_hour=amount(document["operator_hour"]),
-                   number_day={kind: amount(document["number_day"][kind]) for kind in KINDS},
-                   telephony_minute={kind: amount(document["telephony_minute"][kind]) for kind in KINDS},
-                   service_minute=amount(document["service_minute"]),
-                   personnel_minimum_hours=amount(document["personnel_minimum_hours"]),
-                   calls_per_operator_hour=int(document["calls_per_operator_hour"]),
-                   grace_minutes=int(document["grace_minutes"]) if document.get("grace_minutes") is not None
-                   else default_tariff().grace_minutes,
-                   currency=str(document.get("currency", "EUR")), created_at=document.get("created_at"))
+        return cls(
+            effective_from=start,
+            operator_hour=amount(document["operator_hour"]),
+            number_day={kind: amount(document["number_day"][kind]) for kind in KINDS},
+            telephony_minute={kind: amount(document["telephony_minute"][kind]) for kind in KINDS},
+            service_minute=amount(document["service_minute"]),
+            personnel_minimum_hours=amount(document["personnel_minimum_hours"]),
+            calls_per_operator_hour=int(document["calls_per_operator_hour"]),
+            grace_minutes=int(document["grace_minutes"])
+            if document.get("grace_minutes") is not None
+            else default_tariff().grace_minutes,
+            currency=str(document.get("currency", "EUR")),
+            created_at=document.get("created_at"),
+        )
 
 
 @cache
@@ -160,8 +168,10 @@ def effective_instant(text: str) -> datetime:
             return datetime.combine(day, time(0), tzinfo=BRUSSELS).astimezone(UTC)
         return parse_iso(text)
     except ValueError as error:
-        raise ValueError("write a date (YYYY-MM-DD, from 00:00 Brussels time) or an ISO instant with its "
-                         "offset, e.g. 2026-07-01T00:00:00+02:00") from error
+        raise ValueError(
+            "write a date (YYYY-MM-DD, from 00:00 Brussels time) or an ISO instant with its "
+            "offset, e.g. 2026-07-01T00:00:00+02:00"
+        ) from error
 
 
 # A new version may start now or later, never earlier: a price already charged does not change. A little

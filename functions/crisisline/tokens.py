@@ -31,7 +31,7 @@ def bearer_token(header: object) -> str | None:
     other spacing, case or character, so that nothing else reaches the hash (a lone surrogate cannot even be
     encoded)."""
     if isinstance(header, str) and header.startswith(BEARER) and _TOKEN.fullmatch(header, len(BEARER)):
-        return header[len(BEARER):]
+        return header[len(BEARER) :]
     return None
 
 
@@ -39,8 +39,7 @@ def credential(token: str, credentials_table: str, key_parameter: str) -> dict[s
     """The credential a token stands for (one GetItem by its keyed hash), or None."""
     digest = token_hash(token, hashing_key(key_parameter))
     with translated_errors():
-        item = client("dynamodb").get_item(TableName=credentials_table,
-                                           Key=to_item({"token_hash": digest})).get("Item")
+        item = client("dynamodb").get_item(TableName=credentials_table, Key=to_item({"token_hash": digest})).get("Item")
     found = from_item(item) if item else None
     if found is None or not same_hash(str(found.get("token_hash", "")), digest):
         return None

@@ -61,32 +61,41 @@ def lambda_handler(event: dict[str, Any], context: Any, store: UsageStore | None
             stamp = record.kinesis.approximate_arrival_timestamp
             arrived = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) and stamp else utc_now()
             set_aside_unreadable(record.event_id, arrived, str(error), usage)
-            logger.warning("contact record set aside", extra={"sequence_number": sequence, "reason": "unreadable",
-                                                              "problem": str(error)})
+            logger.warning(
+                "contact record set aside",
+                extra={"sequence_number": sequence, "reason": "unreadable", "problem": str(error)},
+            )
             count_failure("ContactRecordsSetAside")
             return
         try:
             outcome = meter_contact_record(contact, usage)
         except TRANSIENT as error:
-            logger.warning("contact record not metered", extra={"sequence_number": sequence,
-                                                                 "contact_id": contact.contact_id,
-                                                                 "problem": type(error).__name__})
+            logger.warning(
+                "contact record not metered",
+                extra={"sequence_number": sequence, "contact_id": contact.contact_id, "problem": type(error).__name__},
+            )
             raise
         except Exception as error:  # noqa: BLE001 - anything else would fail every retry as well
             outcome = set_aside_unmeterable(contact, usage, type(error).__name__)
         if outcome.result == "set_aside":
-            logger.warning("contact record set aside", extra={"sequence_number": sequence,
-                                                              "contact_id": outcome.contact_id,
-                                                              "reason": outcome.reason})
+            logger.warning(
+                "contact record set aside",
+                extra={"sequence_number": sequence, "contact_id": outcome.contact_id, "reason": outcome.reason},
+            )
             count_failure("ContactRecordsSetAside")
             return
-        logger.info("contact record metered", extra={"contact_id": outcome.contact_id, "result": outcome.result,
-                                                     "activation_id": outcome.activation_id,
-                                                     "period": outcome.period})
+        logger.info(
+            "contact record metered",
+            extra={
+                "contact_id": outcome.contact_id,
+                "result": outcome.result,
+                "activation_id": outcome.activation_id,
+                "period": outcome.period,
+            },
+        )
 
     try:
-        answer = process_partial_response(event=event, record_handler=meter_one, processor=processor,
-                                          context=context)
+        answer = process_partial_response(event=event, record_handler=meter_one, processor=processor, context=context)
     finally:
         publish_failures()
     return dict(answer)

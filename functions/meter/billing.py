@@ -44,8 +44,7 @@ def _require(caller: Caller, *roles: Role) -> None:
 
 
 def _invalid(field: str, problem: str) -> errors.InvalidRequest:
-    return errors.InvalidRequest(f"Invalid field(s): {field}. {problem}", fields=[{"field": field,
-                                                                                    "problem": problem}])
+    return errors.InvalidRequest(f"Invalid field(s): {field}. {problem}", fields=[{"field": field, "problem": problem}])
 
 
 def checked_month(month: str, now: datetime) -> str:
@@ -55,8 +54,9 @@ def checked_month(month: str, now: datetime) -> str:
     except ValueError as error:
         raise _invalid("month", str(error)) from error
     current = month_of(now)
-    allowed = f"an export covers a month from {FIRST_MONTH} up to the current month, {current} " \
-              "(provisional until it is over)"
+    allowed = (
+        f"an export covers a month from {FIRST_MONTH} up to the current month, {current} (provisional until it is over)"
+    )
     if month > current:  # YYYY-MM texts sort as the months do
         raise _invalid("month", f"{month} has not begun yet; {allowed}")
     if month < FIRST_MONTH:
@@ -78,8 +78,10 @@ class Export:
         found: dict[str, list[Line]] = {}
         for line in self.lines:
             found.setdefault(line.authority_id, []).append(line)
-        return [{"authority_id": key, "authority_name": found[key][0].authority_name, **_sums(found[key])}
-                for key in sorted(found)]
+        return [
+            {"authority_id": key, "authority_name": found[key][0].authority_name, **_sums(found[key])}
+            for key in sorted(found)
+        ]
 
     def grand_total(self) -> dict[str, Any]:
         """Every line's counts and amounts summed: the month's total, equal to the sum of the authorities'."""
@@ -88,18 +90,27 @@ class Export:
     def document(self) -> dict[str, Any]:
         """The export as JSON-ready data: amounts as decimal text, never float."""
         totals = self.totals()
-        return {"month": self.month, "currency": "EUR", "provisional": self.provisional, "frozen": self.frozen,
-                "generated_at": self.generated_at, "columns": [*COLUMNS, *EXTRA_COLUMNS],
-                "lines": [_shown(asdict(line)) for line in self.lines],
-                "totals": [_shown(total) for total in totals],
-                "grand_total": _shown(self.grand_total()),
-                "total_eur": str(sum((t["total_eur"] for t in totals), Decimal("0.00")))}
+        return {
+            "month": self.month,
+            "currency": "EUR",
+            "provisional": self.provisional,
+            "frozen": self.frozen,
+            "generated_at": self.generated_at,
+            "columns": [*COLUMNS, *EXTRA_COLUMNS],
+            "lines": [_shown(asdict(line)) for line in self.lines],
+            "totals": [_shown(total) for total in totals],
+            "grand_total": _shown(self.grand_total()),
+            "total_eur": str(sum((t["total_eur"] for t in totals), Decimal("0.00"))),
+        }
 
 
 def _sums(lines: list[Line]) -> dict[str, Any]:
-    return {"lines": len(lines), "voided_lines": sum(line.billing != "billed" for line in lines),
-            **{name: sum(getattr(line, name) for line in lines) for name in COUNTS},
-            **{name: sum((getattr(line, name) for line in lines), Decimal("0.00")) for name in MONEY}}
+    return {
+        "lines": len(lines),
+        "voided_lines": sum(line.billing != "billed" for line in lines),
+        **{name: sum(getattr(line, name) for line in lines) for name in COUNTS},
+        **{name: sum((getattr(line, name) for line in lines), Decimal("0.00")) for name in MONEY},
+    }
 
 
 def _shown(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,41 +125,73 @@ def build_export(month: str, store: BillingStore, now: datetime, freezing: bool 
     """Price every activation live during `month`, and every adjustment booked in it, from the usage aggregates
     (never single contact records). While freezing, the usage is read strongly consistent, per activation."""
     month_start, month_end = month_bounds(month)
-    activations = {item["id"]: item for item in store.activations_overlapping(iso(month_start), iso(month_end))
-                   if overlaps(item, month, now)}
+    activations = {
+        item["id"]: item
+        for item in store.activations_overlapping(iso(month_start), iso(month_end))
+        if overlaps(item, month, now)
+    }
     rows = store.usage_for_month(month)
     missing = sorted({row["activation_id"] for row in rows} - activations.keys())
-    known = {**activations, **{item["id"]: item for item in store.activations(missing)}} if missing \
-        else activations
+    known = {**activations, **{item["id"]: item for item in store.activations(missing)}} if missing else activations
     if freezing:
         rows = store.usage_consistent(sorted(known), month)
     schedule = _schedule(store)
     own = {row["activation_id"]: row for row in rows if row["period"] == month}
-    answered = _answered_calls([activation for activation in known.values() if void_reason(activation, 0, schedule)],
-                               month, rows, store)
+    answered = _answered_calls(
+        [activation for activation in known.values() if void_reason(activation, 0, schedule)], month, rows, store
+    )
     lines = []
     for activation_id, activation in known.items():
         if activation_id in activations or activation_id in own:
             usage = Usage.of(own.get(activation_id))
-            lines.append(price_month(activation, month, usage, schedule, now,
-                                     answered_elsewhere=answered.get(activation_id, 0) - usage.answered_calls))
+            lines.append(
+                price_month(
+                    activation,
+                    month,
+                    usage,
+                    schedule,
+                    now,
+                    answered_elsewhere=answered.get(activation_id, 0) - usage.answered_calls,
+                )
+            )
     for row in rows:
         if ADJUSTS in row["period"]:
             activation = known.get(row["activation_id"]) or {"id": row["activation_id"]}
             usage = Usage.of(row)
-            lines.append(price_adjustment(
-                activation, month, row["period"].rsplit(ADJUSTS, 1)[-1], usage, schedule, now,
-                answered_elsewhere=answered.get(activation["id"], 0) - usage.answered_calls))
-    lines.sort(key=lambda line: (line.authority_id, line.line != "activation", line.opened_at,
-                                 line.activation_id, line.adjusts_month or ""))
+            lines.append(
+                price_adjustment(
+                    activation,
+                    month,
+                    row["period"].rsplit(ADJUSTS, 1)[-1],
+                    usage,
+                    schedule,
+                    now,
+                    answered_elsewhere=answered.get(activation["id"], 0) - usage.answered_calls,
+                )
+            )
+    lines.sort(
+        key=lambda line: (
+            line.authority_id,
+            line.line != "activation",
+            line.opened_at,
+            line.activation_id,
+            line.adjusts_month or "",
+        )
+    )
     live = any(activation.get("status") == "live" for activation in activations.values())
     over = month_end <= now
-    return Export(month=month, lines=lines, generated_at=iso(now), frozen=freezing,
-                  provisional=not freezing and (not over or live))
+    return Export(
+        month=month,
+        lines=lines,
+        generated_at=iso(now),
+        frozen=freezing,
+        provisional=not freezing and (not over or live),
+    )
 
 
-def _answered_calls(short: list[Mapping[str, Any]], month: str, rows: list[dict[str, Any]],
-                    store: BillingStore) -> dict[str, int]:
+def _answered_calls(
+    short: list[Mapping[str, Any]], month: str, rows: list[dict[str, Any]], store: BillingStore
+) -> dict[str, int]:
     """Answered calls of each activation that closed within its grace period, over every month it was live in:
     this month's usage, and the other months' (one read each, only for such a line across a month's end or
     adjusted late; the usual export makes no extra call)."""
@@ -166,16 +209,17 @@ def _answered_calls(short: list[Mapping[str, Any]], month: str, rows: list[dict[
 
 def rendered(export: Export, export_format: Format) -> bytes:
     if export_format == "csv":
-        return spreadsheet.to_csv(export.month, export.lines, export.totals(), export.grand_total(),
-                                  export.provisional)
+        return spreadsheet.to_csv(export.month, export.lines, export.totals(), export.grand_total(), export.provisional)
     if export_format == "xlsx":
-        return spreadsheet.to_xlsx(export.month, export.lines, export.totals(), export.grand_total(),
-                                   export.provisional)
+        return spreadsheet.to_xlsx(
+            export.month, export.lines, export.totals(), export.grand_total(), export.provisional
+        )
     return json.dumps(export.document(), ensure_ascii=False).encode()
 
 
-def get_export(caller: Caller, month: str, export_format: Format, store: BillingStore,
-               now: datetime) -> tuple[str, bytes | dict[str, Any]]:
+def get_export(
+    caller: Caller, month: str, export_format: Format, store: BillingStore, now: datetime
+) -> tuple[str, bytes | dict[str, Any]]:
     """(content type, body) of a month's export: the frozen copy once the month is closed, else computed now."""
     _require(caller, "finance", "admin")
     checked_month(month, now)
@@ -192,16 +236,21 @@ def _frozen(record: Mapping[str, Any], export_format: Format, store: BillingStor
     body = store.get_file(record[f"{export_format}_key"])
     if hashlib.sha256(body).hexdigest() != record[f"{export_format}_sha256"]:
         # Never serve a frozen export that is not byte for byte what was frozen.
-        raise errors.StoreUnavailable("The frozen export does not match its checksum; the crisis center is told.",
-                                      month=record["month"])
+        raise errors.StoreUnavailable(
+            "The frozen export does not match its checksum; the crisis center is told.", month=record["month"]
+        )
     if export_format != "json":
         return CONTENT_TYPES[export_format], body
     document: dict[str, Any] = json.loads(body)
     month = record["month"]
-    document.update(frozen=True, frozen_at=record["frozen_at"],
-                    sha256={kind: record[f"{kind}_sha256"] for kind in ("csv", "xlsx", "json")},
-                    download={kind: store.download_url(record[f"{kind}_key"], f"crisisline-{month}.{kind}")
-                              for kind in ("csv", "xlsx")})
+    document.update(
+        frozen=True,
+        frozen_at=record["frozen_at"],
+        sha256={kind: record[f"{kind}_sha256"] for kind in ("csv", "xlsx", "json")},
+        download={
+            kind: store.download_url(record[f"{kind}_key"], f"crisisline-{month}.{kind}") for kind in ("csv", "xlsx")
+        },
+    )
     return CONTENT_TYPES["json"], document
 
 
@@ -246,8 +295,7 @@ def list_tariffs(caller: Caller, store: BillingStore, now: datetime) -> dict[str
     """Every tariff version, oldest first (the packaged defaults first), and the one in force now."""
     _require(caller, "finance", "admin")
     schedule = _schedule(store)
-    return {"tariffs": [version.document() for version in schedule.versions],
-            "in_force": schedule.at(now).document()}
+    return {"tariffs": [version.document() for version in schedule.versions], "in_force": schedule.at(now).document()}
 
 
 def add_tariff(caller: Caller, request: TariffIn, store: BillingStore, now: datetime) -> dict[str, Any]:

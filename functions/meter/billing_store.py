@@ -25,8 +25,17 @@ from meter.settings import MeterSettings
 _S3_CONFIG = API_CLIENT_CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
 _LOCAL_S3_CONFIG = API_CLIENT_CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 DOWNLOAD_SECONDS = 900
-_ACTIVATION_FIELDS = ("id", "authority_id", "authority_name", "number", "number_kind", "status", "opened_at",
-                      "closed_at", "operator_timeline")
+_ACTIVATION_FIELDS = (
+    "id",
+    "authority_id",
+    "authority_name",
+    "number",
+    "number_kind",
+    "status",
+    "opened_at",
+    "closed_at",
+    "operator_timeline",
+)
 
 
 class ExportSettings(_Env):
@@ -84,21 +93,30 @@ class BillingStore:
         """Activations opened before `end` and not closed before `start` (ISO instants). A scan: activations
         are few (dozens a year) and their number, not the number of calls, is what it reads."""
         names = {f"#a{i}": name for i, name in enumerate(_ACTIVATION_FIELDS)}
-        return list(self._pages(
-            "scan", TableName=self.tables.activations_table,
-            ProjectionExpression=", ".join(names),
-            FilterExpression="attribute_exists(#a6) AND #a6 < :end AND (attribute_not_exists(#a7) OR #a7 >= :start)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={":start": to_value(start), ":end": to_value(end)}))
+        return list(
+            self._pages(
+                "scan",
+                TableName=self.tables.activations_table,
+                ProjectionExpression=", ".join(names),
+                FilterExpression="attribute_exists(#a6) AND #a6 < :end"
+                " AND (attribute_not_exists(#a7) OR #a7 >= :start)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={":start": to_value(start), ":end": to_value(end)},
+            )
+        )
 
     def activations(self, ids: list[str]) -> list[dict[str, Any]]:
         """Activations by id (for adjustment lines of activations no longer live in the month)."""
         found: list[dict[str, Any]] = []
         names = {f"#a{i}": name for i, name in enumerate(_ACTIVATION_FIELDS)}
         for first in range(0, len(ids), 100):
-            request: dict[str, Any] = {self.tables.activations_table: {
-                "Keys": [to_item({"id": i}) for i in ids[first:first + 100]],
-                "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}}
+            request: dict[str, Any] = {
+                self.tables.activations_table: {
+                    "Keys": [to_item({"id": i}) for i in ids[first : first + 100]],
+                    "ProjectionExpression": ", ".join(names),
+                    "ExpressionAttributeNames": names,
+                }
+            }
             while request:
                 with translated_errors():
                     answer = self.ddb.batch_get_item(RequestItems=request)
@@ -111,10 +129,12 @@ class BillingStore:
         # (already validated; the month close has no contacts table, and reads none).
         from meter.usage_store import UsageStore
 
-        tables = MeterSettings.model_construct(contacts_table=getattr(self.tables, "contacts_table", ""),
-                                               usage_table=self.tables.usage_table,
-                                               months_table=self.tables.months_table,
-                                               activations_table=self.tables.activations_table)
+        tables = MeterSettings.model_construct(
+            contacts_table=getattr(self.tables, "contacts_table", ""),
+            usage_table=self.tables.usage_table,
+            months_table=self.tables.months_table,
+            activations_table=self.tables.activations_table,
+        )
         return UsageStore(tables, self.ddb)
 
     def usage_for_month(self, month: str) -> list[dict[str, Any]]:
@@ -127,10 +147,15 @@ class BillingStore:
         uses it right after marking the month frozen, when the index may still lag a write by a moment."""
         rows: list[dict[str, Any]] = []
         for activation_id in activation_ids:
-            rows.extend(self._pages("query", TableName=self.tables.usage_table, ConsistentRead=True,
-                                    KeyConditionExpression="activation_id = :a AND begins_with(period, :m)",
-                                    ExpressionAttributeValues={":a": to_value(activation_id),
-                                                               ":m": to_value(month)}))
+            rows.extend(
+                self._pages(
+                    "query",
+                    TableName=self.tables.usage_table,
+                    ConsistentRead=True,
+                    KeyConditionExpression="activation_id = :a AND begins_with(period, :m)",
+                    ExpressionAttributeValues={":a": to_value(activation_id), ":m": to_value(month)},
+                )
+            )
         return rows
 
     def unattributed(self, month: str) -> list[dict[str, Any]]:
@@ -145,19 +170,25 @@ class BillingStore:
         """Store a version; a second version with the same effective_from is refused."""
         try:
             with translated_errors():
-                self.ddb.put_item(TableName=self.tables.tariffs_table, Item=to_item(version),
-                                  ConditionExpression="attribute_not_exists(effective_from)")
+                self.ddb.put_item(
+                    TableName=self.tables.tariffs_table,
+                    Item=to_item(version),
+                    ConditionExpression="attribute_not_exists(effective_from)",
+                )
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
-                raise errors.Conflict("A tariff version with this effective_from exists already.",
-                                      effective_from=version["effective_from"]) from error
+                raise errors.Conflict(
+                    "A tariff version with this effective_from exists already.",
+                    effective_from=version["effective_from"],
+                ) from error
             raise
 
     # ------------------------------------------------------------------ months
     def month_record(self, month: str) -> dict[str, Any] | None:
         with translated_errors():
-            answer = self.ddb.get_item(TableName=self.tables.months_table, Key=to_item({"month": month}),
-                                       ConsistentRead=True)
+            answer = self.ddb.get_item(
+                TableName=self.tables.months_table, Key=to_item({"month": month}), ConsistentRead=True
+            )
         item = answer.get("Item")
         return from_item(item) if item else None
 
@@ -166,10 +197,13 @@ class BillingStore:
         it was frozen already."""
         try:
             with translated_errors():
-                self.ddb.update_item(TableName=self.tables.months_table, Key=to_item({"month": month}),
-                                     UpdateExpression="SET frozen_at = :at",
-                                     ConditionExpression="attribute_not_exists(frozen_at)",
-                                     ExpressionAttributeValues={":at": to_value(frozen_at)})
+                self.ddb.update_item(
+                    TableName=self.tables.months_table,
+                    Key=to_item({"month": month}),
+                    UpdateExpression="SET frozen_at = :at",
+                    ConditionExpression="attribute_not_exists(frozen_at)",
+                    ExpressionAttributeValues={":at": to_value(frozen_at)},
+                )
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
                 return False
@@ -183,10 +217,13 @@ class BillingStore:
         try:
             with translated_errors():
                 self.ddb.update_item(
-                    TableName=self.tables.months_table, Key=to_item({"month": month}),
+                    TableName=self.tables.months_table,
+                    Key=to_item({"month": month}),
                     UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(files))),
                     ConditionExpression="attribute_exists(frozen_at) AND attribute_not_exists(csv_sha256)",
-                    ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                )
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
                 return False
@@ -199,10 +236,16 @@ class BillingStore:
         checks the SHA-256 on arrival (a checksum is also what Object Lock requires of an upload). The bucket
         encrypts it (SSE-KMS) and locks it."""
         with translated_errors():
-            self.s3.put_object(Bucket=self.tables.exports_bucket, Key=key, Body=body, ContentType=content_type,
-                               ChecksumAlgorithm="SHA256", IfNoneMatch="*",
-                               ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256_hex)).decode(),
-                               Metadata={"sha256": sha256_hex})
+            self.s3.put_object(
+                Bucket=self.tables.exports_bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                ChecksumAlgorithm="SHA256",
+                IfNoneMatch="*",
+                ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256_hex)).decode(),
+                Metadata={"sha256": sha256_hex},
+            )
 
     def get_file(self, key: str) -> bytes:
         with translated_errors():
@@ -212,9 +255,14 @@ class BillingStore:
     def download_url(self, key: str, filename: str) -> str:
         """A presigned GET URL (SigV4, valid DOWNLOAD_SECONDS) that saves the file under `filename`."""
         return self.s3.generate_presigned_url(  # type: ignore[no-any-return]
-            "get_object", ExpiresIn=DOWNLOAD_SECONDS,
-            Params={"Bucket": self.tables.exports_bucket, "Key": key,
-                    "ResponseContentDisposition": f'attachment; filename="{filename}"'})
+            "get_object",
+            ExpiresIn=DOWNLOAD_SECONDS,
+            Params={
+                "Bucket": self.tables.exports_bucket,
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            },
+        )
 
     # ------------------------------------------------------------------ plumbing
     def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:

@@ -30,11 +30,12 @@ app = rest.new_resolver()
 # Checked by the logic, which says what is wrong with it (not a month, or not begun yet).
 Month = Annotated[str, Path(min_length=1, max_length=20)]
 # json, csv or xlsx in any case (`CSV` as well as `csv`), spelt out so the API's document says the same.
-FORMAT = "^(" + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in kind) for kind in ("json", "csv", "xlsx")) \
-    + ")$"
+FORMAT = "^(" + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in kind) for kind in ("json", "csv", "xlsx")) + ")$"
 # Beside the JSON answer (model Export): the same lines as CSV text and as an XLSX workbook.
-SPREADSHEET_CONTENT = {"text/csv": {"schema": {"type": "string"}},
-                       billing.CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}}}
+SPREADSHEET_CONTENT = {
+    "text/csv": {"schema": {"type": "string"}},
+    billing.CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+}
 
 
 def caller() -> Caller:
@@ -45,12 +46,17 @@ def store() -> BillingStore:
     return BillingStore(finance_api_settings())
 
 
-@app.get("/exports/<month>", tags=["exports"],
-         summary="A month's cost export (finance, admin): json, csv or xlsx; frozen once the month is closed",
-         responses=rest.responses(200, 422, model="Export", content=SPREADSHEET_CONTENT))
+@app.get(
+    "/exports/<month>",
+    tags=["exports"],
+    summary="A month's cost export (finance, admin): json, csv or xlsx; frozen once the month is closed",
+    responses=rest.responses(200, 422, model="Export", content=SPREADSHEET_CONTENT),
+)
 @rest.roles("finance", "admin")
-def get_export(month: Month, written_format: Annotated[str, Query(alias="format", pattern=FORMAT)] = "json",
-               ) -> Response[Any]:
+def get_export(
+    month: Month,
+    written_format: Annotated[str, Query(alias="format", pattern=FORMAT)] = "json",
+) -> Response[Any]:
     export_format = cast(billing.Format, written_format.lower())
     content_type, body = billing.get_export(caller(), month, export_format, store(), utc_now())
     if isinstance(body, dict):
@@ -59,28 +65,39 @@ def get_export(month: Month, written_format: Annotated[str, Query(alias="format"
     if export_format == "csv":
         return Response(status_code=200, content_type=content_type, body=body.decode("utf-8"), headers=headers)
     # Encoded here, not by Powertools: its response validation would read raw bytes as UTF-8 text.
-    binary = Response(status_code=200, content_type=content_type, body=base64.b64encode(body).decode(),
-                      headers=headers)
+    binary = Response(status_code=200, content_type=content_type, body=base64.b64encode(body).decode(), headers=headers)
     binary.base64_encoded = True
     return binary
 
 
-@app.get("/tariffs", tags=["tariffs"], summary="Every tariff version and the one in force (admin, finance)",
-         responses=rest.responses(200, model="Tariffs"))
+@app.get(
+    "/tariffs",
+    tags=["tariffs"],
+    summary="Every tariff version and the one in force (admin, finance)",
+    responses=rest.responses(200, model="Tariffs"),
+)
 @rest.roles("finance", "admin")
 def list_tariffs() -> Response[dict[str, Any]]:
     return rest.json_response(200, billing.list_tariffs(caller(), store(), utc_now()))
 
 
-@app.put("/tariffs", tags=["tariffs"], summary="Add a tariff version from a date or instant, not in the past (admin)",
-         responses=rest.responses(201, 400, 409, 413, 422, model="TariffVersion"))
+@app.put(
+    "/tariffs",
+    tags=["tariffs"],
+    summary="Add a tariff version from a date or instant, not in the past (admin)",
+    responses=rest.responses(201, 400, 409, 413, 422, model="TariffVersion"),
+)
 @rest.roles("admin")
 def add_tariff(tariff: TariffIn) -> Response[dict[str, Any]]:
     return rest.json_response(201, billing.add_tariff(caller(), tariff, store(), utc_now()))
 
 
-@app.get("/unattributed", tags=["exports"], summary="Contact records that matched no activation (admin)",
-         responses=rest.responses(200, 422, model="UnattributedContacts"))
+@app.get(
+    "/unattributed",
+    tags=["exports"],
+    summary="Contact records that matched no activation (admin)",
+    responses=rest.responses(200, 422, model="UnattributedContacts"),
+)
 @rest.roles("admin")
 def list_unattributed(month: Annotated[str, Query(min_length=1, max_length=20)]) -> Response[dict[str, Any]]:
     contacts = billing.unattributed(caller(), month, store(), utc_now())

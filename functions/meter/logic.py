@@ -61,8 +61,13 @@ MAX_SECONDS = 86_400
 EARLIEST = datetime.fromisoformat("2017-03-10T00:00:00+00:00")  # contact record format 2017-03-10
 STORED_RECORD_CHARS = 100_000  # a set-aside record's JSON is cut here, well inside DynamoDB's 400 KB item
 
-MISMATCH, OUTSIDE, IMPLAUSIBLE, FUTURE, MOVED = ("attribute_number_mismatch", "outside_live_window",
-                                                "implausible_duration", "in_the_future", "moved_by_update")
+MISMATCH, OUTSIDE, IMPLAUSIBLE, FUTURE, MOVED = (
+    "attribute_number_mismatch",
+    "outside_live_window",
+    "implausible_duration",
+    "in_the_future",
+    "moved_by_update",
+)
 BAD_INSTANT, NO_ORIGIN, UNSTORABLE = "implausible_instant", "callback_origin_unknown", "unstorable"
 
 
@@ -82,8 +87,9 @@ class Outcome:
     reason: str | None = None  # why it was set aside
 
 
-def meter_contact_record(record: ContactRecord, store: UsageStore, attempts: int = ATTEMPTS,
-                         now: datetime | None = None) -> Outcome:
+def meter_contact_record(
+    record: ContactRecord, store: UsageStore, attempts: int = ATTEMPTS, now: datetime | None = None
+) -> Outcome:
     """Count `record` into its activation's usage, once, or set it aside; see the module's description."""
     counted: dict[str, Any] | None = None
     known = False  # whether `counted` is the stored version (else the contact is assumed new)
@@ -96,8 +102,14 @@ def meter_contact_record(record: ContactRecord, store: UsageStore, attempts: int
     for attempt in range(attempts):
         if known and counted is not None:
             if counted["last_update"] >= record.last_update:
-                return Outcome(record.contact_id, "unchanged", counted.get("activation_id"),
-                               counted.get("period"), {}, counted.get("reason"))
+                return Outcome(
+                    record.contact_id,
+                    "unchanged",
+                    counted.get("activation_id"),
+                    counted.get("period"),
+                    {},
+                    counted.get("reason"),
+                )
             if _moves(record, activation_id, counted):
                 reason = MOVED
             if reason is not None and counted.get("activation_id"):
@@ -109,17 +121,23 @@ def meter_contact_record(record: ContactRecord, store: UsageStore, attempts: int
         period = _period(record.month, frozen) if activation_id else None
         deltas = _deltas(counted, activation_id, period, record.usage, frozen)
         days = _day_seconds(counted, activation_id, period, record, frozen)
-        contact = _contact_item(record, activation_id, period, verify) if reason is None else \
-            _set_aside_item(record, reason, beside=False)
-        booking = Booking(contact=contact, replaces=counted["last_update"] if counted else None, deltas=deltas,
-                          verify_activation=_attribute_check(record, activation_id) if verify else None,
-                          day_seconds=days)
+        contact = (
+            _contact_item(record, activation_id, period, verify)
+            if reason is None
+            else _set_aside_item(record, reason, beside=False)
+        )
+        booking = Booking(
+            contact=contact,
+            replaces=counted["last_update"] if counted else None,
+            deltas=deltas,
+            verify_activation=_attribute_check(record, activation_id) if verify else None,
+            day_seconds=days,
+        )
         try:
             store.book(booking)
         except Refused as refused:
             if refused.contact_changed:
-                counted = refused.counted if refused.counted is not None else \
-                    store.counted_contact(record.contact_id)
+                counted = refused.counted if refused.counted is not None else store.counted_contact(record.contact_id)
                 known = True
             for booked_in in refused.frozen:
                 # Usage months booked in a month found frozen move on to the first open month after them.
@@ -128,8 +146,11 @@ def meter_contact_record(record: ContactRecord, store: UsageStore, attempts: int
             if refused.unknown_activation:
                 activation_id, verify = _by_number(record, store), False
             elif refused.disagreeing is not None:
-                reason = MISMATCH if record.system_number is not None and \
-                    refused.disagreeing.get("number") != record.system_number else OUTSIDE
+                reason = (
+                    MISMATCH
+                    if record.system_number is not None and refused.disagreeing.get("number") != record.system_number
+                    else OUTSIDE
+                )
             elif refused.origin_unknown:
                 reason = NO_ORIGIN
             if refused.conflict:
@@ -151,16 +172,24 @@ def set_aside_unreadable(key: str, arrived: datetime, problem: str, store: Usage
     """Keep a stream record that is no readable contact record (not JSON, no ContactId, unreadable fields) for
     review under `key` (its Kinesis event id). Its data is not kept: it may hold the caller's number, which
     cannot be told apart in what does not parse; the stream keeps it a week for replay."""
-    store.set_aside({"contact_id": f"unreadable#{key}", "unattributed_month": month_of(arrived),
-                     "reason": "unreadable", "problem": problem, "arrived_at": iso(arrived),
-                     "metered_at": iso(utc_now())})
+    store.set_aside(
+        {
+            "contact_id": f"unreadable#{key}",
+            "unattributed_month": month_of(arrived),
+            "reason": "unreadable",
+            "problem": problem,
+            "arrived_at": iso(arrived),
+            "metered_at": iso(utc_now()),
+        }
+    )
 
 
 def implausibility(record: ContactRecord, now: datetime) -> str | None:
     """Why the record cannot be billed whatever it names (a reason of the module's list), or None."""
     durations = [record.usage.call_seconds, record.usage.queue_seconds, record.agent_seconds]
-    if any(seconds < 0 or seconds > MAX_SECONDS for seconds in durations) or \
-            (record.connected is not None and record.connected < record.initiated - CLOCK_SKEW):
+    if any(seconds < 0 or seconds > MAX_SECONDS for seconds in durations) or (
+        record.connected is not None and record.connected < record.initiated - CLOCK_SKEW
+    ):
         return IMPLAUSIBLE
     instants = [record.initiated, parse_iso(record.last_update), record.connected, record.disconnected]
     if any(at is not None and at > now + CLOCK_SKEW for at in instants):
@@ -187,10 +216,18 @@ def _attribute_check(record: ContactRecord, activation_id: str | None) -> Attrib
         closed_after = placed - CALLBACK_GRACE
     origin = None
     if record.is_callback and record.system_number is None:
-        origin = record.initial_contact_id if record.initial_contact_id not in (None, record.contact_id) \
-            else f"{record.contact_id}#no-origin"  # a key no contact has: the check fails
-    return AttributeCheck(activation_id, record.system_number, opened_by=iso(record.initiated + CLOCK_SKEW),
-                          closed_after=iso(closed_after), origin=origin)
+        origin = (
+            record.initial_contact_id
+            if record.initial_contact_id not in (None, record.contact_id)
+            else f"{record.contact_id}#no-origin"
+        )  # a key no contact has: the check fails
+    return AttributeCheck(
+        activation_id,
+        record.system_number,
+        opened_by=iso(record.initiated + CLOCK_SKEW),
+        closed_after=iso(closed_after),
+        origin=origin,
+    )
 
 
 def _by_number(record: ContactRecord, store: UsageStore) -> str | None:
@@ -205,8 +242,9 @@ def _period(month: str, frozen: dict[str, str]) -> str:
     return adjustment_period(frozen[month], month) if month in frozen else month
 
 
-def _deltas(counted: dict[str, Any] | None, activation_id: str | None, period: str | None, usage: Usage,
-            frozen: dict[str, str]) -> dict[tuple[str, str], Usage]:
+def _deltas(
+    counted: dict[str, Any] | None, activation_id: str | None, period: str | None, usage: Usage, frozen: dict[str, str]
+) -> dict[tuple[str, str], Usage]:
     """Counters to ADD per (activation, period): take back what the stored version counted, add this one's."""
     deltas: dict[tuple[str, str], Usage] = {}
     if counted and counted.get("activation_id") and counted.get("period"):
@@ -219,8 +257,13 @@ def _deltas(counted: dict[str, Any] | None, activation_id: str | None, period: s
     return {key: delta for key, delta in deltas.items() if not delta.is_zero}
 
 
-def _day_seconds(counted: dict[str, Any] | None, activation_id: str | None, period: str | None,
-                 record: ContactRecord, frozen: dict[str, str]) -> dict[tuple[str, str], dict[str, int]]:
+def _day_seconds(
+    counted: dict[str, Any] | None,
+    activation_id: str | None,
+    period: str | None,
+    record: ContactRecord,
+    frozen: dict[str, str],
+) -> dict[tuple[str, str], dict[str, int]]:
     """Call seconds to ADD per (activation, period) and Brussels day, alongside `_deltas`, so that each day's
     calls can be priced with the tariff in force that day."""
     days: dict[tuple[str, str], dict[str, int]] = {}
@@ -234,20 +277,24 @@ def _day_seconds(counted: dict[str, Any] | None, activation_id: str | None, peri
         add(key, day_of(parse_iso(counted["initiated_at"])), -int(counted.get("call_seconds") or 0))
     if activation_id and period:
         add((activation_id, period), record.day, record.usage.call_seconds)
-    return {key: {day: n for day, n in per_day.items() if n} for key, per_day in days.items()
-            if any(per_day.values())}
+    return {key: {day: n for day, n in per_day.items() if n} for key, per_day in days.items() if any(per_day.values())}
 
 
-def _contact_item(record: ContactRecord, activation_id: str | None, period: str | None,
-                  verified: bool) -> dict[str, Any]:
+def _contact_item(
+    record: ContactRecord, activation_id: str | None, period: str | None, verified: bool
+) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "contact_id": record.contact_id, "last_update": record.last_update, "initiated_at": iso(record.initiated),
-        "initiation_method": record.initiation_method, "system_number": record.system_number,
-        "record": record.stored, "metered_at": iso(utc_now()), **record.usage.as_dict(),
+        "contact_id": record.contact_id,
+        "last_update": record.last_update,
+        "initiated_at": iso(record.initiated),
+        "initiation_method": record.initiation_method,
+        "system_number": record.system_number,
+        "record": record.stored,
+        "metered_at": iso(utc_now()),
+        **record.usage.as_dict(),
     }
     if activation_id and period:
-        item.update(activation_id=activation_id, period=period,
-                    attributed_by="attribute" if verified else "number")
+        item.update(activation_id=activation_id, period=period, attributed_by="attribute" if verified else "number")
     else:
         item.update(unattributed_month=record.month, reason=NO_ACTIVATION)
     return item
@@ -261,10 +308,15 @@ def _set_aside_item(record: ContactRecord, reason: str, beside: bool, counters: 
         stored = json.dumps({"truncated": stored[:STORED_RECORD_CHARS]})
     item: dict[str, Any] = {
         "contact_id": f"{record.contact_id}#set-aside#{record.last_update}" if beside else record.contact_id,
-        "last_update": record.last_update, "initiated_at": iso(record.initiated),
-        "initiation_method": record.initiation_method, "system_number": record.system_number,
-        "activation_attribute": record.activation_attribute, "record": stored, "metered_at": iso(utc_now()),
-        "unattributed_month": record.month, "reason": reason,
+        "last_update": record.last_update,
+        "initiated_at": iso(record.initiated),
+        "initiation_method": record.initiation_method,
+        "system_number": record.system_number,
+        "activation_attribute": record.activation_attribute,
+        "record": stored,
+        "metered_at": iso(utc_now()),
+        "unattributed_month": record.month,
+        "reason": reason,
     }
     if beside:
         item["version_of"] = record.contact_id

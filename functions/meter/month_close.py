@@ -19,8 +19,9 @@ export_settings()  # fail the cold start when the environment is incomplete
 
 
 @logger.inject_lambda_context(log_event=False)
-def lambda_handler(event: dict[str, Any] | None, context: LambdaContext, store: BillingStore | None = None,
-                   now: datetime | None = None) -> dict[str, Any]:
+def lambda_handler(
+    event: dict[str, Any] | None, context: LambdaContext, store: BillingStore | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     now = now or utc_now()
     month = (event or {}).get("month") or previous_month(month_of(now))
     try:

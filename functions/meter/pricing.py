@@ -45,8 +45,11 @@ class Usage(Counters):
     @classmethod
     def of(cls, row: Mapping[str, Any] | None) -> Usage:
         row = row or {}
-        by_day = {key[len(DAY_SECONDS):]: int(value) for key, value in row.items()
-                  if key.startswith(DAY_SECONDS) and int(value)}
+        by_day = {
+            key[len(DAY_SECONDS) :]: int(value)
+            for key, value in row.items()
+            if key.startswith(DAY_SECONDS) and int(value)
+        }
         return cls(**{name: int(row.get(name) or 0) for name in COUNTERS}, call_seconds_by_day=by_day)
 
 
@@ -81,14 +84,44 @@ class Line:
     billing: str = "billed"  # or "voided: <why>", with every amount 0.00
 
 
-COLUMNS = ("month", "authority_id", "authority_name", "activation_id", "number", "opened_at", "closed_at",
-           "live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
-           "personnel_eur", "number_eur", "telephony_eur", "total_eur")
-EXTRA_COLUMNS = ("line", "adjusts_month", "minimum_top_up_seconds", "number_kind", "opened_at_brussels",
-                 "closed_at_brussels", "billing")
+COLUMNS = (
+    "month",
+    "authority_id",
+    "authority_name",
+    "activation_id",
+    "number",
+    "opened_at",
+    "closed_at",
+    "live_seconds",
+    "calls",
+    "d2_calls",
+    "answered_calls",
+    "call_seconds",
+    "operator_seconds",
+    "personnel_eur",
+    "number_eur",
+    "telephony_eur",
+    "total_eur",
+)
+EXTRA_COLUMNS = (
+    "line",
+    "adjusts_month",
+    "minimum_top_up_seconds",
+    "number_kind",
+    "opened_at_brussels",
+    "closed_at_brussels",
+    "billing",
+)
 MONEY = ("personnel_eur", "number_eur", "telephony_eur", "total_eur")
-COUNTS = ("live_seconds", "calls", "d2_calls", "answered_calls", "call_seconds", "operator_seconds",
-          "minimum_top_up_seconds")
+COUNTS = (
+    "live_seconds",
+    "calls",
+    "d2_calls",
+    "answered_calls",
+    "call_seconds",
+    "operator_seconds",
+    "minimum_top_up_seconds",
+)
 
 
 def whole_second(text: str) -> datetime:
@@ -110,8 +143,9 @@ def live_window(activation: Mapping[str, Any], now: datetime) -> tuple[datetime,
 
 def operator_seconds(timeline: Sequence[Mapping[str, Any]], start: datetime, end: datetime) -> int:
     """Operator-seconds in [start, end): each timeline entry's operators times the seconds it lasted there."""
-    entries = sorted(((whole_second(entry["at"]), int(entry["operators"])) for entry in timeline),
-                     key=lambda entry: entry[0])
+    entries = sorted(
+        ((whole_second(entry["at"]), int(entry["operators"])) for entry in timeline), key=lambda entry: entry[0]
+    )
     total = 0
     for index, (at, operators) in enumerate(entries):
         until = entries[index + 1][0] if index + 1 < len(entries) else end
@@ -136,8 +170,9 @@ def _month_piece(activation: Mapping[str, Any], month: str, now: datetime) -> tu
     return start, max(start, min(end, month_end))
 
 
-def _weighted_telephony_rate(activation: Mapping[str, Any], month: str, schedule: TariffSchedule,
-                             now: datetime) -> tuple[Decimal, Decimal]:
+def _weighted_telephony_rate(
+    activation: Mapping[str, Any], month: str, schedule: TariffSchedule, now: datetime
+) -> tuple[Decimal, Decimal]:
     """(Σ live seconds × rate per minute, Σ live seconds) over the tariff parts of the activation's month."""
     kind = activation.get("number_kind", "toll_free")
     start, end = _month_piece(activation, month, now)
@@ -170,8 +205,9 @@ def _day_rate(activation: Mapping[str, Any], day: str, schedule: TariffSchedule,
     return weighted / live if live else _telephony_rate(schedule.at(day_start), kind)
 
 
-def _telephony_eur(activation: Mapping[str, Any], month: str, usage: Usage, schedule: TariffSchedule,
-                   now: datetime) -> Decimal:
+def _telephony_eur(
+    activation: Mapping[str, Any], month: str, usage: Usage, schedule: TariffSchedule, now: datetime
+) -> Decimal:
     """Each day's call seconds at that day's rate, rounded once. Seconds metered without a day (none in
     practice) are priced at the month's rates weighted by live seconds."""
     exact = Decimal(0)
@@ -198,8 +234,15 @@ def void_reason(activation: Mapping[str, Any], answered_calls: int, schedule: Ta
 
 def _voided(line: Line, reason: str) -> Line:
     zero = Decimal("0.00")
-    return replace(line, personnel_eur=zero, number_eur=zero, telephony_eur=zero, total_eur=zero,
-                   minimum_top_up_seconds=0, billing=reason)
+    return replace(
+        line,
+        personnel_eur=zero,
+        number_eur=zero,
+        telephony_eur=zero,
+        total_eur=zero,
+        minimum_top_up_seconds=0,
+        billing=reason,
+    )
 
 
 def brussels_time(instant: str | None) -> str | None:
@@ -211,17 +254,27 @@ def brussels_time(instant: str | None) -> str | None:
 
 
 def _identity(activation: Mapping[str, Any]) -> dict[str, Any]:
-    return {"authority_id": str(activation.get("authority_id", "")),
-            "authority_name": str(activation.get("authority_name", "")),
-            "activation_id": str(activation["id"]), "number": str(activation.get("number", "")),
-            "opened_at": activation.get("opened_at", ""), "closed_at": activation.get("closed_at"),
-            "number_kind": activation.get("number_kind", "toll_free"),
-            "opened_at_brussels": brussels_time(activation.get("opened_at")) or "",
-            "closed_at_brussels": brussels_time(activation.get("closed_at"))}
+    return {
+        "authority_id": str(activation.get("authority_id", "")),
+        "authority_name": str(activation.get("authority_name", "")),
+        "activation_id": str(activation["id"]),
+        "number": str(activation.get("number", "")),
+        "opened_at": activation.get("opened_at", ""),
+        "closed_at": activation.get("closed_at"),
+        "number_kind": activation.get("number_kind", "toll_free"),
+        "opened_at_brussels": brussels_time(activation.get("opened_at")) or "",
+        "closed_at_brussels": brussels_time(activation.get("closed_at")),
+    }
 
 
-def price_month(activation: Mapping[str, Any], month: str, usage: Usage, schedule: TariffSchedule,
-                now: datetime, answered_elsewhere: int = 0) -> Line:
+def price_month(
+    activation: Mapping[str, Any],
+    month: str,
+    usage: Usage,
+    schedule: TariffSchedule,
+    now: datetime,
+    answered_elsewhere: int = 0,
+) -> Line:
     """The activation's line for `month`: its live time, operators and calls within the month, priced by the
     tariff versions in force during it; nothing for an activation opened by accident (see `void_reason`;
     `answered_elsewhere`: its answered calls booked in its other months)."""
@@ -247,26 +300,55 @@ def price_month(activation: Mapping[str, Any], month: str, usage: Usage, schedul
         personnel += top_up_exact * final.operator_hour / 3600
     personnel_eur, number_eur = cents(personnel), cents(number)
     telephony_eur = _telephony_eur(activation, month, usage, schedule, now)
-    line = Line(month=month, **_identity(activation), live_seconds=live_total, calls=usage.calls,
-                d2_calls=usage.d2_calls, answered_calls=usage.answered_calls, call_seconds=usage.call_seconds,
-                operator_seconds=operators_total, personnel_eur=personnel_eur, number_eur=number_eur,
-                telephony_eur=telephony_eur, total_eur=personnel_eur + number_eur + telephony_eur,
-                minimum_top_up_seconds=top_up)
+    line = Line(
+        month=month,
+        **_identity(activation),
+        live_seconds=live_total,
+        calls=usage.calls,
+        d2_calls=usage.d2_calls,
+        answered_calls=usage.answered_calls,
+        call_seconds=usage.call_seconds,
+        operator_seconds=operators_total,
+        personnel_eur=personnel_eur,
+        number_eur=number_eur,
+        telephony_eur=telephony_eur,
+        total_eur=personnel_eur + number_eur + telephony_eur,
+        minimum_top_up_seconds=top_up,
+    )
     reason = void_reason(activation, usage.answered_calls + answered_elsewhere, schedule)
     return _voided(line, reason) if reason else line
 
 
-def price_adjustment(activation: Mapping[str, Any], month: str, adjusts_month: str, usage: Usage,
-                     schedule: TariffSchedule, now: datetime, answered_elsewhere: int = 0) -> Line:
+def price_adjustment(
+    activation: Mapping[str, Any],
+    month: str,
+    adjusts_month: str,
+    usage: Usage,
+    schedule: TariffSchedule,
+    now: datetime,
+    answered_elsewhere: int = 0,
+) -> Line:
     """A line booked in `month` for contact records that came after `adjusts_month` was frozen: only their
     calls (the differences), priced at the rates of the month they belong to; nothing for an activation opened
     by accident, like its own lines."""
     telephony_eur = _telephony_eur(activation, adjusts_month, usage, schedule, now)
     zero = Decimal("0.00")
-    line = Line(month=month, **_identity(activation), live_seconds=0, calls=usage.calls, d2_calls=usage.d2_calls,
-                answered_calls=usage.answered_calls, call_seconds=usage.call_seconds, operator_seconds=0,
-                personnel_eur=zero, number_eur=zero, telephony_eur=telephony_eur, total_eur=telephony_eur,
-                line="adjustment", adjusts_month=adjusts_month)
+    line = Line(
+        month=month,
+        **_identity(activation),
+        live_seconds=0,
+        calls=usage.calls,
+        d2_calls=usage.d2_calls,
+        answered_calls=usage.answered_calls,
+        call_seconds=usage.call_seconds,
+        operator_seconds=0,
+        personnel_eur=zero,
+        number_eur=zero,
+        telephony_eur=telephony_eur,
+        total_eur=telephony_eur,
+        line="adjustment",
+        adjusts_month=adjusts_month,
+    )
     reason = void_reason(activation, usage.answered_calls + answered_elsewhere, schedule)
     return _voided(line, reason) if reason else line
 

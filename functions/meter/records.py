@@ -122,26 +122,37 @@ def read_contact_record(data: bytes | str) -> ContactRecord:
     try:
         initiated = parse_iso(_text(record, "InitiationTimestamp"))
         last_update = parse_iso(_text(record, "LastUpdateTimestamp") or _text(record, "DisconnectTimestamp"))
-        connected, disconnected = _instant(record, "ConnectedToSystemTimestamp"), \
-            _instant(record, "DisconnectTimestamp")
+        connected, disconnected = (
+            _instant(record, "ConnectedToSystemTimestamp"),
+            _instant(record, "DisconnectTimestamp"),
+        )
         usage = _usage(record, connected, disconnected)
         agent_seconds = int(_mapping(record, "Agent").get("AgentInteractionDuration") or 0)
-        stored = json.dumps({key: value for key, value in record.items() if key not in CALLER_FIELDS},
-                            separators=(",", ":"), sort_keys=True)
+        stored = json.dumps(
+            {key: value for key, value in record.items() if key not in CALLER_FIELDS},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
     except (TypeError, ValueError, AttributeError, OverflowError) as error:
-        raise MalformedRecord(f"contact record {contact_id} has unreadable fields ({type(error).__name__})") \
-            from None
+        raise MalformedRecord(f"contact record {contact_id} has unreadable fields ({type(error).__name__})") from None
     activation = _mapping(record, "Attributes").get("activationId")
     # For a callback Connect may write "Softphone" (an agent's) rather than a number: no number then.
     number = _mapping(record, "SystemEndpoint").get("Address")
     initial = record.get("InitialContactId")
     return ContactRecord(
-        contact_id=contact_id, last_update=iso(last_update), initiated=initiated,
+        contact_id=contact_id,
+        last_update=iso(last_update),
+        initiated=initiated,
         initiation_method=str(record.get("InitiationMethod") or ""),
         system_number=number if isinstance(number, str) and number.startswith("+") else None,
         activation_attribute=activation.strip() if isinstance(activation, str) and activation.strip() else None,
-        usage=usage, stored=stored, connected=connected, disconnected=disconnected, agent_seconds=agent_seconds,
-        initial_contact_id=initial if isinstance(initial, str) and initial else None)
+        usage=usage,
+        stored=stored,
+        connected=connected,
+        disconnected=disconnected,
+        agent_seconds=agent_seconds,
+        initial_contact_id=initial if isinstance(initial, str) and initial else None,
+    )
 
 
 def _instant(record: dict[str, Any], name: str) -> datetime | None:
@@ -173,6 +184,11 @@ def _usage(record: dict[str, Any], connected: datetime | None, disconnected: dat
     # Negative or huge values are kept as they are: metering sets such a record aside (meter.logic).
     call_seconds = int((disconnected - connected).total_seconds()) if connected and disconnected else 0
     queue_seconds = int(queue.get("Duration") or 0) if queued else 0
-    return Usage(calls=1, d2_calls=int(on_d2), answered_calls=int(answered),
-                 abandoned_calls=int(queued and not answered), call_seconds=call_seconds,
-                 queue_seconds=queue_seconds)
+    return Usage(
+        calls=1,
+        d2_calls=int(on_d2),
+        answered_calls=int(answered),
+        abandoned_calls=int(queued and not answered),
+        call_seconds=call_seconds,
+        queue_seconds=queue_seconds,
+    )

@@ -22,8 +22,17 @@ from meter.pricing import COLUMNS, COUNTS, EXTRA_COLUMNS, MONEY, Line
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = (*COLUMNS, *EXTRA_COLUMNS, "provisional")
-TOTALS_HEADER = ("month", "line", "authority_id", "authority_name", "lines", "voided_lines", *COUNTS, *MONEY,
-                 "provisional")
+TOTALS_HEADER = (
+    "month",
+    "line",
+    "authority_id",
+    "authority_name",
+    "lines",
+    "voided_lines",
+    *COUNTS,
+    *MONEY,
+    "provisional",
+)
 BRUSSELS_TIMES = ("opened_at_brussels", "closed_at_brussels")
 
 
@@ -35,24 +44,43 @@ def line_rows(lines: Sequence[Line], provisional: bool) -> list[dict[str, Any]]:
     return [{**asdict(line), "provisional": _flag(provisional)} for line in lines]
 
 
-def total_rows(month: str, totals: Sequence[Mapping[str, Any]], grand_total: Mapping[str, Any],
-               provisional: bool) -> list[dict[str, Any]]:
+def total_rows(
+    month: str, totals: Sequence[Mapping[str, Any]], grand_total: Mapping[str, Any], provisional: bool
+) -> list[dict[str, Any]]:
     """The totals section: one row per authority, then the grand total, each with every column present."""
     shown = [{**total, "line": "authority_total"} for total in totals]
     shown.append({**grand_total, "line": "grand_total", "authority_name": "all authorities"})
-    return [{**dict.fromkeys((*HEADER, *TOTALS_HEADER)), **row, "month": month, "provisional": _flag(provisional)}
-            for row in shown]
+    return [
+        {**dict.fromkeys((*HEADER, *TOTALS_HEADER)), **row, "month": month, "provisional": _flag(provisional)}
+        for row in shown
+    ]
 
 
-def to_csv(month: str, lines: Sequence[Line], totals: Sequence[Mapping[str, Any]],
-           grand_total: Mapping[str, Any], provisional: bool) -> bytes:
+def to_csv(
+    month: str,
+    lines: Sequence[Line],
+    totals: Sequence[Mapping[str, Any]],
+    grand_total: Mapping[str, Any],
+    provisional: bool,
+) -> bytes:
     section = total_rows(month, totals, grand_total, provisional)
-    return csv_file([HEADER, *([row[name] for name in HEADER] for row in line_rows(lines, provisional)), None,
-                     *([row[name] for name in HEADER] for row in section)])
+    return csv_file(
+        [
+            HEADER,
+            *([row[name] for name in HEADER] for row in line_rows(lines, provisional)),
+            None,
+            *([row[name] for name in HEADER] for row in section),
+        ]
+    )
 
 
-def to_xlsx(month: str, lines: Sequence[Line], totals: Sequence[Mapping[str, Any]],
-            grand_total: Mapping[str, Any], provisional: bool) -> bytes:
+def to_xlsx(
+    month: str,
+    lines: Sequence[Line],
+    totals: Sequence[Mapping[str, Any]],
+    grand_total: Mapping[str, Any],
+    provisional: bool,
+) -> bytes:
     from openpyxl import Workbook  # only the export needs it, and it is slow to import
 
     workbook = Workbook()

@@ -88,9 +88,11 @@ class Refused(Exception):
     conflict: bool = False  # another transaction touched the same items: try again
 
     def __str__(self) -> str:
-        return (f"booking refused (contact_changed={self.contact_changed}, frozen={self.frozen}, "
-                f"unknown_activation={self.unknown_activation}, disagreeing={self.disagreeing is not None}, "
-                f"origin_unknown={self.origin_unknown}, conflict={self.conflict})")
+        return (
+            f"booking refused (contact_changed={self.contact_changed}, frozen={self.frozen}, "
+            f"unknown_activation={self.unknown_activation}, disagreeing={self.disagreeing is not None}, "
+            f"origin_unknown={self.origin_unknown}, conflict={self.conflict})"
+        )
 
 
 class UsageStore:
@@ -105,8 +107,11 @@ class UsageStore:
         """Write the contact item and ADD every delta in one transaction, provided the contact is still at the
         version `booking.replaces`, no booking month is frozen, and the named activation exists.
         Raises Refused (nothing written) otherwise."""
-        contact_put: dict[str, Any] = {"TableName": self.tables.contacts_table, "Item": to_item(booking.contact),
-                                       "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        contact_put: dict[str, Any] = {
+            "TableName": self.tables.contacts_table,
+            "Item": to_item(booking.contact),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
         if booking.replaces is None:
             contact_put["ConditionExpression"] = "attribute_not_exists(contact_id)"
         else:
@@ -121,17 +126,29 @@ class UsageStore:
                 months.append(booking_month(period))
         first_month = len(items)
         for month in months:
-            items.append({"ConditionCheck": {"TableName": self.tables.months_table,
-                                             "Key": to_item({"month": month}),
-                                             "ConditionExpression": "attribute_not_exists(frozen_at)"}})
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self.tables.months_table,
+                        "Key": to_item({"month": month}),
+                        "ConditionExpression": "attribute_not_exists(frozen_at)",
+                    }
+                }
+            )
         check = booking.verify_activation
         if check is not None:
             items.append({"ConditionCheck": self._attribute_check(check)})
             if check.origin is not None:
-                items.append({"ConditionCheck": {
-                    "TableName": self.tables.contacts_table, "Key": to_item({"contact_id": check.origin}),
-                    "ConditionExpression": "activation_id = :a",
-                    "ExpressionAttributeValues": {":a": to_value(check.activation_id)}}})
+                items.append(
+                    {
+                        "ConditionCheck": {
+                            "TableName": self.tables.contacts_table,
+                            "Key": to_item({"contact_id": check.origin}),
+                            "ConditionExpression": "activation_id = :a",
+                            "ExpressionAttributeValues": {":a": to_value(check.activation_id)},
+                        }
+                    }
+                )
         with translated_errors():
             try:
                 self.ddb.transact_write_items(TransactItems=items)
@@ -141,19 +158,25 @@ class UsageStore:
                 raise self._refusal(error, months, first_month, check) from None
 
     def _attribute_check(self, check: AttributeCheck) -> dict[str, Any]:
-        condition = ("attribute_exists(id) AND opened_at <= :opened_by"
-                     " AND (attribute_not_exists(closed_at) OR closed_at > :closed_after)")
+        condition = (
+            "attribute_exists(id) AND opened_at <= :opened_by"
+            " AND (attribute_not_exists(closed_at) OR closed_at > :closed_after)"
+        )
         values = {":opened_by": to_value(check.opened_by), ":closed_after": to_value(check.closed_after)}
         names = {}
         if check.number is not None:
             condition += " AND #number = :number"
             values[":number"] = to_value(check.number)
             names["#number"] = "number"
-        return {"TableName": self.tables.activations_table, "Key": to_item({"id": check.activation_id}),
-                "ConditionExpression": condition, "ExpressionAttributeValues": values,
-                **({"ExpressionAttributeNames": names} if names else {}),
-                # What the activation holds comes back only when the record disagrees with it: no extra read.
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        return {
+            "TableName": self.tables.activations_table,
+            "Key": to_item({"id": check.activation_id}),
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            **({"ExpressionAttributeNames": names} if names else {}),
+            # What the activation holds comes back only when the record disagrees with it: no extra read.
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
 
     def set_aside(self, item: dict[str, Any]) -> None:
         """Keep a record that is not billed for review (GET /unattributed): `item` carries its own key,
@@ -161,11 +184,14 @@ class UsageStore:
         with translated_errors():
             self.ddb.put_item(TableName=self.tables.contacts_table, Item=to_item(item))
 
-    def _usage_update(self, activation_id: str, period: str, delta: Usage,
-                      days: dict[str, int] | None = None) -> dict[str, Any]:
+    def _usage_update(
+        self, activation_id: str, period: str, delta: Usage, days: dict[str, int] | None = None
+    ) -> dict[str, Any]:
         names = {"#month": "month", **{f"#{name}": name for name in COUNTERS}}
-        values = {":month": to_value(booking_month(period)),
-                  **{f":{name}": to_value(value) for name, value in zip(COUNTERS, delta.values(), strict=True)}}
+        values = {
+            ":month": to_value(booking_month(period)),
+            **{f":{name}": to_value(value) for name, value in zip(COUNTERS, delta.values(), strict=True)},
+        }
         day_adds = []
         for index, (day, seconds) in enumerate(sorted((days or {}).items())):
             names[f"#day{index}"] = f"{DAY_SECONDS}{day}"
@@ -177,10 +203,13 @@ class UsageStore:
             names["#adjusts"] = "adjusts"
             values[":adjusts"] = to_value(usage_month(period))
         expression += " ADD " + ", ".join([f"#{name} :{name}" for name in COUNTERS] + day_adds)
-        return {"TableName": self.tables.usage_table, "Key": to_item({"activation_id": activation_id,
-                                                                       "period": period}),
-                "UpdateExpression": expression, "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values}
+        return {
+            "TableName": self.tables.usage_table,
+            "Key": to_item({"activation_id": activation_id, "period": period}),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
 
     @staticmethod
     def _refusal(error: ClientError, months: list[str], first_month: int, check: AttributeCheck | None) -> Refused:
@@ -207,8 +236,14 @@ class UsageStore:
             refused.unknown_activation = refused.disagreeing is None
         if check is not None and check.origin is not None and failed(activation_index + 1):
             refused.origin_unknown = True
-        if not (refused.conflict or refused.contact_changed or refused.frozen or refused.unknown_activation
-                or refused.disagreeing is not None or refused.origin_unknown):
+        if not (
+            refused.conflict
+            or refused.contact_changed
+            or refused.frozen
+            or refused.unknown_activation
+            or refused.disagreeing is not None
+            or refused.origin_unknown
+        ):
             # Validation or throughput reasons: not a race that another attempt would settle.
             raise error
         return refused
@@ -216,15 +251,20 @@ class UsageStore:
     def counted_contact(self, contact_id: str) -> dict[str, Any] | None:
         """The stored (newest counted) version of a contact, strongly consistent."""
         with translated_errors():
-            answer = self.ddb.get_item(TableName=self.tables.contacts_table,
-                                       Key=to_item({"contact_id": contact_id}), ConsistentRead=True)
+            answer = self.ddb.get_item(
+                TableName=self.tables.contacts_table, Key=to_item({"contact_id": contact_id}), ConsistentRead=True
+            )
         item = answer.get("Item")
         return from_item(item) if item else None
 
     def is_frozen(self, month: str) -> bool:
         with translated_errors():
-            answer = self.ddb.get_item(TableName=self.tables.months_table, Key=to_item({"month": month}),
-                                       ConsistentRead=True, ProjectionExpression="frozen_at")
+            answer = self.ddb.get_item(
+                TableName=self.tables.months_table,
+                Key=to_item({"month": month}),
+                ConsistentRead=True,
+                ProjectionExpression="frozen_at",
+            )
         return "frozen_at" in answer.get("Item", {})
 
     def first_open_month_after(self, month: str) -> str:
@@ -240,11 +280,15 @@ class UsageStore:
         """The activation whose live window [opened_at, closed_at + grace) on `number` holds the instant `at`."""
         with translated_errors():
             answer = self.ddb.query(
-                TableName=self.tables.activations_table, IndexName="by-number", Limit=1, ScanIndexForward=False,
+                TableName=self.tables.activations_table,
+                IndexName="by-number",
+                Limit=1,
+                ScanIndexForward=False,
                 KeyConditionExpression="#n = :n AND opened_at <= :at",
                 ProjectionExpression="id, opened_at, closed_at",
                 ExpressionAttributeNames={"#n": "number"},
-                ExpressionAttributeValues={":n": to_value(number), ":at": to_value(iso(at))})
+                ExpressionAttributeValues={":n": to_value(number), ":at": to_value(iso(at))},
+            )
         for item in (from_item(raw) for raw in answer.get("Items", [])):
             closed_at = item.get("closed_at")
             if closed_at is None or at < parse_iso(closed_at) + grace:
@@ -256,9 +300,16 @@ class UsageStore:
         """Every usage item booked in `month` (its own usage and adjustments for frozen months): dicts with
         activation_id, period, month, [adjusts,] calls, d2_calls, answered_calls, abandoned_calls,
         call_seconds, queue_seconds (ints). Ordered by activation id."""
-        return list(self._pages("query", TableName=self.tables.usage_table, IndexName="by-month",
-                                KeyConditionExpression="#m = :m", ExpressionAttributeNames={"#m": "month"},
-                                ExpressionAttributeValues={":m": to_value(month)}))
+        return list(
+            self._pages(
+                "query",
+                TableName=self.tables.usage_table,
+                IndexName="by-month",
+                KeyConditionExpression="#m = :m",
+                ExpressionAttributeNames={"#m": "month"},
+                ExpressionAttributeValues={":m": to_value(month)},
+            )
+        )
 
     def unattributed(self, month: str | None = None) -> list[dict[str, Any]]:
         """Contacts that matched no activation or were set aside for review (all months when `month` is None):
@@ -268,9 +319,13 @@ class UsageStore:
         if month is None:
             items = self._pages("scan", TableName=self.tables.contacts_table, IndexName="unattributed")
         else:
-            items = self._pages("query", TableName=self.tables.contacts_table, IndexName="unattributed",
-                                KeyConditionExpression="unattributed_month = :m",
-                                ExpressionAttributeValues={":m": to_value(month)})
+            items = self._pages(
+                "query",
+                TableName=self.tables.contacts_table,
+                IndexName="unattributed",
+                KeyConditionExpression="unattributed_month = :m",
+                ExpressionAttributeValues={":m": to_value(month)},
+            )
         listed = ({"reason": NO_ACTIVATION, **item} for item in items)  # kept before reasons were recorded
         return sorted(listed, key=lambda item: (item["unattributed_month"], item["contact_id"]))
 

@@ -57,8 +57,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     return answer(event, data, capacity)
 
 
-def answer(event: Any, data: logic.RoutingData, capacity: Capacity,
-           clock: Callable[[], datetime] = utc_now) -> dict[str, str]:
+def answer(
+    event: Any, data: logic.RoutingData, capacity: Capacity, clock: Callable[[], datetime] = utc_now
+) -> dict[str, str]:
     """The flow's answer to one invocation, reading and counting with `data`; `capacity` is the calls per
     operator-hour, or what gives them at an instant before a deadline (asked only when a call is counted).
     The surge replay and the tests pass their own store and clock. Never raises."""
@@ -86,14 +87,14 @@ class _NoStore:
 _NO_STORE = _NoStore()
 
 
-def _route(event: Any, data: logic.RoutingData, capacity: Capacity,
-           clock: Callable[[], datetime]) -> dict[str, str]:
+def _route(event: Any, data: logic.RoutingData, capacity: Capacity, clock: Callable[[], datetime]) -> dict[str, str]:
     started = time.monotonic()
     try:
         request = call_request(event)
     except (AttributeError, KeyError, TypeError) as error:
-        logger.warning("malformed Connect event; fallback",
-                       extra={"problem": type(error).__name__, "event": _masked(event)})
+        logger.warning(
+            "malformed Connect event; fallback", extra={"problem": type(error).__name__, "event": _masked(event)}
+        )
         count_failure("MalformedConnectEvents")
         request = None
     if request is None:
@@ -131,9 +132,12 @@ def call_request(event: dict[str, Any]) -> CallRequest:
         parameters = {}
     language = _keyed(parameters.get("language"), str.isalpha)
     choice = parameters.get("choice")
-    return CallRequest(dialled_number=dialled, language=language.lower() if language else None,
-                       choice=None if choice is None else _keyed(choice, str.isdigit) or "",
-                       after_language_menu="language" in parameters)
+    return CallRequest(
+        dialled_number=dialled,
+        language=language.lower() if language else None,
+        choice=None if choice is None else _keyed(choice, str.isdigit) or "",
+        after_language_menu="language" in parameters,
+    )
 
 
 def _keyed(value: Any, kind: Callable[[str], bool]) -> str | None:
@@ -216,11 +220,18 @@ def _log(event: dict[str, Any], request: CallRequest | None, decision: Decision,
         contact_id = None
     if not isinstance(contact_id, str):
         contact_id = None
-    fields = {"contact_id": contact_id, "activation_id": decision.activation_id or None,
-              "status": decision.status, "language": decision.language, "queue": decision.queue,
-              "counted": request is not None and request.choice is not None, "overflow": decision.overflow,
-              "fallback": decision.fallback, "capacity_checked": decision.capacity_checked,
-              "ms": round((time.monotonic() - started) * 1000, 1)}
+    fields = {
+        "contact_id": contact_id,
+        "activation_id": decision.activation_id or None,
+        "status": decision.status,
+        "language": decision.language,
+        "queue": decision.queue,
+        "counted": request is not None and request.choice is not None,
+        "overflow": decision.overflow,
+        "fallback": decision.fallback,
+        "capacity_checked": decision.capacity_checked,
+        "ms": round((time.monotonic() - started) * 1000, 1),
+    }
     if decision.fallback or decision.capacity_checked is False:
         logger.warning("degraded routing", extra=fields)
         if decision.fallback:

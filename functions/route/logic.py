@@ -34,8 +34,13 @@ class RoutingData(Protocol):
     def count_call(self, activation_id: str, now: datetime, deadline: float) -> int: ...
 
 
-def decide(request: CallRequest, data: RoutingData, calls_per_operator_hour: int | Callable[[], int],
-           now: datetime, deadline: float) -> Decision:
+def decide(
+    request: CallRequest,
+    data: RoutingData,
+    calls_per_operator_hour: int | Callable[[], int],
+    now: datetime,
+    deadline: float,
+) -> Decision:
     """The decision for one invocation of the contact flow. Never raises for an unavailable store.
     `calls_per_operator_hour` may be a callable: it is asked only when a call is counted against capacity."""
     try:
@@ -56,12 +61,22 @@ def decide(request: CallRequest, data: RoutingData, calls_per_operator_hour: int
         else:
             per_hour = calls_per_operator_hour() if callable(calls_per_operator_hour) else calls_per_operator_hour
             overflow, checked = count > line.operators * per_hour, True
-    return Decision(status="live", language=language, message=line.message.get(language, ""),
-                    languages=line.languages, activation_id=line.activation_id, authority_name=line.authority_name,
-                    victim_information=line.victim_information, queue=queue, overflow=overflow,
-                    d2_refused=asked_d2 and queue != D2, capacity_checked=checked,
-                    notices=_notices(request.language, line.languages)
-                    if request.after_language_menu and request.choice is None else ())
+    return Decision(
+        status="live",
+        language=language,
+        message=line.message.get(language, ""),
+        languages=line.languages,
+        activation_id=line.activation_id,
+        authority_name=line.authority_name,
+        victim_information=line.victim_information,
+        queue=queue,
+        overflow=overflow,
+        d2_refused=asked_d2 and queue != D2,
+        capacity_checked=checked,
+        notices=_notices(request.language, line.languages)
+        if request.after_language_menu and request.choice is None
+        else (),
+    )
 
 
 def fallback(request: CallRequest) -> Decision:

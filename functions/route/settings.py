@@ -53,9 +53,13 @@ class RouteSettings:
             budget = float(given.get("budget_seconds") or DEFAULT_BUDGET_SECONDS)
         except ValueError:
             raise InvalidEnvironment("ROUTE_BUDGET_SECONDS must be a number of seconds") from None
-        return cls(numbers_table=given.get("numbers_table", ""),
-                   call_counters_table=given.get("call_counters_table", ""), calls_per_operator_hour=calls,
-                   budget_seconds=budget, tariffs_table=given.get("tariffs_table", ""))
+        return cls(
+            numbers_table=given.get("numbers_table", ""),
+            call_counters_table=given.get("call_counters_table", ""),
+            calls_per_operator_hour=calls,
+            budget_seconds=budget,
+            tariffs_table=given.get("tariffs_table", ""),
+        )
 
 
 @environment.settings

@@ -64,10 +64,18 @@ class RoutingStore:
 
     def live_line(self, number: str, deadline: float) -> LiveLine | None:
         """The live activation behind `number`, or None when the number is free or unknown."""
-        answer = self._attempt(self.ddb.get_item, deadline, READ_ATTEMPTS, _TRANSIENT, True,
-                               TableName=self.settings.numbers_table, Key={"number": {"S": number}},
-                               ConsistentRead=True,  # a line is live the moment the API answers
-                               ProjectionExpression=_PROJECTION, ExpressionAttributeNames=_PROJECTION_NAMES)
+        answer = self._attempt(
+            self.ddb.get_item,
+            deadline,
+            READ_ATTEMPTS,
+            _TRANSIENT,
+            True,
+            TableName=self.settings.numbers_table,
+            Key={"number": {"S": number}},
+            ConsistentRead=True,  # a line is live the moment the API answers
+            ProjectionExpression=_PROJECTION,
+            ExpressionAttributeNames=_PROJECTION_NAMES,
+        )
         item = answer.get("Item")
         if not item or "activation_id" not in item:
             return None
@@ -94,19 +102,29 @@ class RoutingStore:
         caller twice would send another caller to the callback."""
         hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         expires = hour + timedelta(days=COUNTER_DAYS)
-        answer = self._attempt(self.ddb.update_item, deadline, COUNT_ATTEMPTS, _THROTTLED, False,
-                               TableName=self.settings.call_counters_table,
-                               Key={"activation_id": {"S": activation_id},
-                                    "hour": {"S": hour.strftime("%Y-%m-%dT%HZ")}},
-                               UpdateExpression="ADD calls :one SET expires_at = :expires",
-                               ExpressionAttributeValues={":one": {"N": "1"},
-                                                          ":expires": {"N": str(int(expires.timestamp()))}},
-                               ReturnValues="UPDATED_NEW")
+        answer = self._attempt(
+            self.ddb.update_item,
+            deadline,
+            COUNT_ATTEMPTS,
+            _THROTTLED,
+            False,
+            TableName=self.settings.call_counters_table,
+            Key={"activation_id": {"S": activation_id}, "hour": {"S": hour.strftime("%Y-%m-%dT%HZ")}},
+            UpdateExpression="ADD calls :one SET expires_at = :expires",
+            ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(int(expires.timestamp()))}},
+            ReturnValues="UPDATED_NEW",
+        )
         return int(answer["Attributes"]["calls"]["N"])
 
     @staticmethod
-    def _attempt(operation: Callable[..., Any], deadline: float, attempts: int, retry_codes: frozenset[str],
-                 retry_timeouts: bool, **request: Any) -> Any:
+    def _attempt(
+        operation: Callable[..., Any],
+        deadline: float,
+        attempts: int,
+        retry_codes: frozenset[str],
+        retry_timeouts: bool,
+        **request: Any,
+    ) -> Any:
         """Call `operation`, retrying transient failures while the deadline allows a whole attempt."""
         last: Exception | None = None
         for attempt in range(attempts):
@@ -170,12 +188,20 @@ class TariffCapacity:
         return current[1] if current else self.settings.calls_per_operator_hour
 
     def _read(self, deadline: float) -> list[tuple[str, int]]:
-        answer = RoutingStore._attempt(self.ddb.scan, deadline, 1, _TRANSIENT, False,
-                                       TableName=self.settings.tariffs_table,
-                                       ProjectionExpression="effective_from, calls_per_operator_hour")
+        answer = RoutingStore._attempt(
+            self.ddb.scan,
+            deadline,
+            1,
+            _TRANSIENT,
+            False,
+            TableName=self.settings.tariffs_table,
+            ProjectionExpression="effective_from, calls_per_operator_hour",
+        )
         try:
-            versions = [(item["effective_from"]["S"], int(item["calls_per_operator_hour"]["N"]))
-                        for item in answer.get("Items", [])]
+            versions = [
+                (item["effective_from"]["S"], int(item["calls_per_operator_hour"]["N"]))
+                for item in answer.get("Items", [])
+            ]
         except (KeyError, TypeError, ValueError) as error:
             raise StoreUnavailable("A tariff version is incomplete.") from error
         return sorted(version for version in versions if version[1] >= 1)

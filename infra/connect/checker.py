@@ -20,12 +20,24 @@ from infra.local import template as cfn
 
 # The action types this project's flows use (and the simulator interprets); anything else is a defect until
 # someone adds it here and to the simulator on purpose.
-ALLOWED_TYPES = frozenset({
-    "UpdateContactTextToSpeechVoice", "UpdateContactData", "UpdateContactAttributes", "UpdateFlowAttributes",
-    "MessageParticipant", "GetParticipantInput", "InvokeLambdaFunction", "Compare", "CheckMetricData",
-    "UpdateContactTargetQueue", "TransferContactToQueue", "UpdateContactCallbackNumber", "CreateCallbackContact",
-    "DisconnectParticipant",
-})
+ALLOWED_TYPES = frozenset(
+    {
+        "UpdateContactTextToSpeechVoice",
+        "UpdateContactData",
+        "UpdateContactAttributes",
+        "UpdateFlowAttributes",
+        "MessageParticipant",
+        "GetParticipantInput",
+        "InvokeLambdaFunction",
+        "Compare",
+        "CheckMetricData",
+        "UpdateContactTargetQueue",
+        "TransferContactToQueue",
+        "UpdateContactCallbackNumber",
+        "CreateCallbackContact",
+        "DisconnectParticipant",
+    }
+)
 # Actions after which the flow may stop: it hangs up, or the contact is in a queue.
 TERMINAL_TYPES = frozenset({"DisconnectParticipant", "TransferContactToQueue"})
 # Which template resource types each kind of reference may point at.
@@ -109,7 +121,8 @@ def check_flow(name: str, flow: Any, template: dict[str, Any]) -> list[Defect]:
         if kind not in TERMINAL_TYPES and "NextAction" not in transitions:
             defects.append(Defect(name, identifier, "dead-end", "no NextAction: the caller would hear silence"))
         if kind == "InvokeLambdaFunction" and not any(
-                error.get("ErrorType") == "NoMatchingError" for error in transitions.get("Errors") or []):
+            error.get("ErrorType") == "NoMatchingError" for error in transitions.get("Errors") or []
+        ):
             defects.append(Defect(name, identifier, "error-branch", "a Lambda call needs a NoMatchingError branch"))
         defects.extend(_references(name, identifier, action["Parameters"], template))
     defects.extend(_ssml(name, actions))
@@ -144,8 +157,7 @@ def _strings(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
             yield from _strings(inner, key)
 
 
-def _references(name: str, identifier: str, parameters: dict[str, Any],
-                template: dict[str, Any]) -> list[Defect]:
+def _references(name: str, identifier: str, parameters: dict[str, Any], template: dict[str, Any]) -> list[Defect]:
     resources = template.get("Resources", {})
     known_parameters = template.get("Parameters", {})
     defects = []
@@ -153,19 +165,32 @@ def _references(name: str, identifier: str, parameters: dict[str, Any],
         substitutions = list(flows.REFERENCE.finditer(text))
         wanted = REFERENCE_TYPES.get(key)
         if wanted and not substitutions and not text.startswith("$."):
-            defects.append(Defect(name, identifier, "reference",
-                                  f"{key} {text!r} is neither a template reference nor flow data"))
+            defects.append(
+                Defect(name, identifier, "reference", f"{key} {text!r} is neither a template reference nor flow data")
+            )
         for found in substitutions:
             logical_id = found.group(1)
             if logical_id in known_parameters and not found.group(2) and not wanted:
                 continue
             resource = resources.get(logical_id)
             if resource is None:
-                defects.append(Defect(name, identifier, "reference", f"{key} refers to {logical_id}, "
-                                                                     "which template.yaml does not define"))
+                defects.append(
+                    Defect(
+                        name,
+                        identifier,
+                        "reference",
+                        f"{key} refers to {logical_id}, which template.yaml does not define",
+                    )
+                )
             elif wanted and resource.get("Type") not in wanted:
-                defects.append(Defect(name, identifier, "reference",
-                                      f"{key} refers to {logical_id}, a {resource.get('Type')}, not {wanted[0]}"))
+                defects.append(
+                    Defect(
+                        name,
+                        identifier,
+                        "reference",
+                        f"{key} refers to {logical_id}, a {resource.get('Type')}, not {wanted[0]}",
+                    )
+                )
     return defects
 
 
@@ -187,15 +212,22 @@ def _ssml(name: str, actions: dict[str, dict[str, Any]]) -> list[Defect]:
         for action in actions.values():
             params = action["Parameters"]
             if action["Type"] == "UpdateContactAttributes":
-                carriers.update(f"$.Attributes.{key}" for key, value in (params.get("Attributes") or {}).items()
-                                if carries(value))
+                carriers.update(
+                    f"$.Attributes.{key}" for key, value in (params.get("Attributes") or {}).items() if carries(value)
+                )
             elif action["Type"] == "UpdateFlowAttributes":
-                carriers.update(f"$.FlowAttributes.{key}" for key, spec in (params.get("FlowAttributes") or {}).items()
-                                if isinstance(spec, dict) and carries(spec.get("Value")))
+                carriers.update(
+                    f"$.FlowAttributes.{key}"
+                    for key, spec in (params.get("FlowAttributes") or {}).items()
+                    if isinstance(spec, dict) and carries(spec.get("Value"))
+                )
         grew = len(carriers) > before
-    return [Defect(name, identifier, "ssml", f"{key} plays {value!r} as SSML; play it as Text")
-            for identifier, action in actions.items() for key, value in _strings(action["Parameters"])
-            if key == SSML_PARAMETER and carries(value)]
+    return [
+        Defect(name, identifier, "ssml", f"{key} plays {value!r} as SSML; play it as Text")
+        for identifier, action in actions.items()
+        for key, value in _strings(action["Parameters"])
+        if key == SSML_PARAMETER and carries(value)
+    ]
 
 
 def check_prompts(files: list[flows.FlowFile], prompt_dir: Path) -> list[Defect]:
@@ -223,8 +255,14 @@ def check_template(files: list[flows.FlowFile], template: dict[str, Any]) -> lis
     for flow_file in files:
         logical_id = by_file.get(flow_file.relative)
         if logical_id is None:
-            defects.append(Defect(flow_file.name, None, "template",
-                                  f"no AWS::Connect::ContactFlow has Metadata.FlowFile {flow_file.relative}"))
+            defects.append(
+                Defect(
+                    flow_file.name,
+                    None,
+                    "template",
+                    f"no AWS::Connect::ContactFlow has Metadata.FlowFile {flow_file.relative}",
+                )
+            )
             continue
         text = flows.content_text(held[logical_id][1])
         try:
@@ -232,8 +270,11 @@ def check_template(files: list[flows.FlowFile], template: dict[str, Any]) -> lis
         except json.JSONDecodeError:
             same = False
         if not same:
-            defects.append(Defect(flow_file.name, None, "template",
-                                  f"{logical_id}.Content differs from the file; run `make flows`"))
+            defects.append(
+                Defect(
+                    flow_file.name, None, "template", f"{logical_id}.Content differs from the file; run `make flows`"
+                )
+            )
     names = {flow_file.relative for flow_file in files}
     for logical_id, (held_file, _) in held.items():
         if held_file not in names:

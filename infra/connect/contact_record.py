@@ -68,17 +68,29 @@ def contact_record(contact: Contact) -> dict[str, Any]:
     """The contact record as Amazon Connect exports it (JSON-ready dict)."""
     queue = None
     if contact.queue is not None:
-        queue = {"ARN": contact.queue.arn, "Name": contact.queue.name,
-                 "EnqueueTimestamp": instant(contact.queue.enqueued),
-                 "DequeueTimestamp": instant(contact.queue.dequeued), "Duration": contact.queue.seconds}
+        queue = {
+            "ARN": contact.queue.arn,
+            "Name": contact.queue.name,
+            "EnqueueTimestamp": instant(contact.queue.enqueued),
+            "DequeueTimestamp": instant(contact.queue.dequeued),
+            "Duration": contact.queue.seconds,
+        }
     agent = None
     if contact.agent is not None:
-        agent = {"ARN": contact.agent.arn, "Username": contact.agent.username,
-                 "ConnectedToAgentTimestamp": instant(contact.agent.connected),
-                 "AgentInteractionDuration": contact.agent.interaction_seconds, "CustomerHoldDuration": 0,
-                 "LongestHoldDuration": 0, "NumberOfHolds": 0, "AfterContactWorkDuration": 0,
-                 "AfterContactWorkStartTimestamp": None, "AfterContactWorkEndTimestamp": None,
-                 "HierarchyGroups": None, "RoutingProfile": None}
+        agent = {
+            "ARN": contact.agent.arn,
+            "Username": contact.agent.username,
+            "ConnectedToAgentTimestamp": instant(contact.agent.connected),
+            "AgentInteractionDuration": contact.agent.interaction_seconds,
+            "CustomerHoldDuration": 0,
+            "LongestHoldDuration": 0,
+            "NumberOfHolds": 0,
+            "AfterContactWorkDuration": 0,
+            "AfterContactWorkStartTimestamp": None,
+            "AfterContactWorkEndTimestamp": None,
+            "HierarchyGroups": None,
+            "RoutingProfile": None,
+        }
     return {
         "AWSAccountId": contact.account_id,
         "AWSContactTraceRecordFormatVersion": FORMAT_VERSION,
@@ -117,6 +129,5 @@ def put_on_stream(records: list[dict[str, Any]], stream_name: str, kinesis: Any 
 
         kinesis = boto3.client("kinesis")
     for record in records:
-        kinesis.put_record(StreamName=stream_name, Data=json.dumps(record).encode(),
-                           PartitionKey=record["ContactId"])
+        kinesis.put_record(StreamName=stream_name, Data=json.dumps(record).encode(), PartitionKey=record["ContactId"])
     return len(records)

@@ -62,9 +62,13 @@ class LambdaEndpoint:
 
         port = port or int(os.environ.get("CRISISLINE_LAMBDA_PORT", "3001"))
         self.client = boto3.client(
-            "lambda", endpoint_url=f"http://127.0.0.1:{port}", region_name=cfn.LOCAL_REGION,
-            aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 - the local stack checks none
-            config=Config(connect_timeout=2, read_timeout=8, retries={"max_attempts": 0}))
+            "lambda",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name=cfn.LOCAL_REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the local stack checks none
+            config=Config(connect_timeout=2, read_timeout=8, retries={"max_attempts": 0}),
+        )
 
     def __call__(self, function: str, event: dict[str, Any]) -> Any:
         try:
@@ -156,11 +160,15 @@ class Call:
             elif step.startswith("route:"):
                 invocation = self.invocations[int(step.split(":")[1])]
                 shown = invocation.error or ", ".join(
-                    f"{key}={value}" for key, value in (invocation.answer or {}).items() if key != "message")
+                    f"{key}={value}" for key, value in (invocation.answer or {}).items() if key != "message"
+                )
                 sent = ", ".join(f"{k}={v}" for k, v in invocation.parameters.items()) or "no parameters"
                 lines.append(f"  routing function ({sent}): {shown}")
-        ending = {"queue": f"queued in {self.queue}", "callback": f"callback requested in {self.queue}",
-                  "hang-up": "hang-up"}.get(self.ending, self.ending)
+        ending = {
+            "queue": f"queued in {self.queue}",
+            "callback": f"callback requested in {self.queue}",
+            "hang-up": "hang-up",
+        }.get(self.ending, self.ending)
         lines.append(f"call ends: {ending}")
         inbound = self.contacts[0] if self.contacts else None
         if self.ending == "queue" and inbound and inbound.agent and inbound.queue:
@@ -180,8 +188,10 @@ class _Resources:
     @classmethod
     def from_template(cls, template: dict[str, Any] | None = None) -> _Resources:
         template = template or cfn.load()
-        names = {logical_id: str(body.get("Properties", {}).get("Name", logical_id))
-                 for logical_id, body in cfn.resources("AWS::Connect::Queue", template).items()}
+        names = {
+            logical_id: str(body.get("Properties", {}).get("Name", logical_id))
+            for logical_id, body in cfn.resources("AWS::Connect::Queue", template).items()
+        }
         return cls(f"arn:aws:connect:{cfn.LOCAL_REGION}:{cfn.LOCAL_ACCOUNT}:instance/{INSTANCE_ID}", names)
 
     def queue_arn(self, logical_id: str) -> str:
@@ -193,6 +203,7 @@ class _Resources:
             if logical_id in self.queue_names or (attribute or "").startswith("Queue"):
                 return self.queue_arn(logical_id)
             return logical_id  # a function: the local endpoint serves it by logical id
+
         return flows.REFERENCE.sub(one, text)
 
     def queue_name(self, arn: str) -> str:
@@ -217,15 +228,28 @@ def _matches(operator: str, operand: str, value: str) -> bool:
         number, limit = float(value), float(operand)
     except ValueError:
         return False
-    return {"NumberGreaterThan": number > limit, "NumberGreaterOrEqualTo": number >= limit,
-            "NumberLessThan": number < limit, "NumberLessOrEqualTo": number <= limit}.get(operator, False)
+    return {
+        "NumberGreaterThan": number > limit,
+        "NumberGreaterOrEqualTo": number >= limit,
+        "NumberLessThan": number < limit,
+        "NumberLessOrEqualTo": number <= limit,
+    }.get(operator, False)
 
 
 class _Run:
     """The interpreter: one contact going through one flow."""
 
-    def __init__(self, flow: dict[str, Any], number: str, caller: Caller, invoker: Invoker, timing: Timing,
-                 queues: dict[str, QueueState], resources: _Resources, contact_id: str) -> None:
+    def __init__(
+        self,
+        flow: dict[str, Any],
+        number: str,
+        caller: Caller,
+        invoker: Invoker,
+        timing: Timing,
+        queues: dict[str, QueueState],
+        resources: _Resources,
+        contact_id: str,
+    ) -> None:
         self.actions = {action["Identifier"]: action for action in flow["Actions"]}
         self.start_action = flow["StartAction"]
         self.caller, self.invoker, self.timing, self.queues = caller, invoker, timing, queues
@@ -235,10 +259,16 @@ class _Run:
         self.contact_id = contact_id
         self.voice = "Joanna"  # Connect's default until UpdateContactTextToSpeechVoice runs
         self.data: dict[str, Any] = {
-            "External": {}, "Attributes": self.call.attributes, "FlowAttributes": {}, "Channel": "VOICE",
-            "ContactId": contact_id, "InitialContactId": contact_id, "InstanceARN": resources.instance_arn,
+            "External": {},
+            "Attributes": self.call.attributes,
+            "FlowAttributes": {},
+            "Channel": "VOICE",
+            "ContactId": contact_id,
+            "InitialContactId": contact_id,
+            "InstanceARN": resources.instance_arn,
             "CustomerEndpoint": {"Address": caller.number, "Type": "TELEPHONE_NUMBER"},
-            "SystemEndpoint": {"Address": number, "Type": "TELEPHONE_NUMBER"}, "LanguageCode": "en-US",
+            "SystemEndpoint": {"Address": number, "Type": "TELEPHONE_NUMBER"},
+            "LanguageCode": "en-US",
         }
         self.target_queue: str | None = None
         self.callback_number = caller.number
@@ -343,10 +373,10 @@ class _Run:
 
     def invoke(self, action: dict[str, Any], params: dict[str, Any]) -> str:
         function = self.resources.resolve(str(params["LambdaFunctionARN"]))
-        parameters = {key: self.lookup(str(value)) or ""
-                      for key, value in params.get("LambdaInvocationAttributes", {}).items()}
-        event = {"Details": {"ContactData": self._contact_data(), "Parameters": parameters},
-                 "Name": "ContactFlowEvent"}
+        parameters = {
+            key: self.lookup(str(value)) or "" for key, value in params.get("LambdaInvocationAttributes", {}).items()
+        }
+        event = {"Details": {"ContactData": self._contact_data(), "Parameters": parameters}, "Name": "ContactFlowEvent"}
         self.call.path.append(f"route:{len(self.call.invocations)}")
         try:
             answer = self.invoker(function, event)
@@ -354,8 +384,9 @@ class _Run:
             self.call.invocations.append(Invocation(parameters, None, f"error: {error}"))
             return self.go(action, "NoMatchingError")
         string_map = params.get("ResponseValidation", {}).get("ResponseType", "STRING_MAP") == "STRING_MAP"
-        if not isinstance(answer, dict) or (string_map and not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in answer.items())):
+        if not isinstance(answer, dict) or (
+            string_map and not all(isinstance(k, str) and isinstance(v, str) for k, v in answer.items())
+        ):
             self.call.invocations.append(Invocation(parameters, None, "error: not a flat map of strings"))
             return self.go(action, "NoMatchingError")
         self.call.invocations.append(Invocation(parameters, dict(answer)))
@@ -367,10 +398,15 @@ class _Run:
         if self.target_queue:
             queue = {"ARN": self.target_queue, "Name": self.resources.queue_name(self.target_queue)}
         return {
-            "Attributes": dict(self.call.attributes), "Channel": "VOICE", "ContactId": self.contact_id,
-            "CustomerEndpoint": dict(self.data["CustomerEndpoint"]), "InitialContactId": self.contact_id,
-            "InitiationMethod": "INBOUND", "InstanceARN": self.resources.instance_arn,
-            "PreviousContactId": self.contact_id, "Queue": queue,
+            "Attributes": dict(self.call.attributes),
+            "Channel": "VOICE",
+            "ContactId": self.contact_id,
+            "CustomerEndpoint": dict(self.data["CustomerEndpoint"]),
+            "InitialContactId": self.contact_id,
+            "InitiationMethod": "INBOUND",
+            "InstanceARN": self.resources.instance_arn,
+            "PreviousContactId": self.contact_id,
+            "Queue": queue,
             "SystemEndpoint": dict(self.data["SystemEndpoint"]),
         }
 
@@ -386,11 +422,13 @@ class _Run:
         if arn is None:
             return self.go(action, "NoMatchingError")
         state = self._queue_state(arn)
-        metric = {"OldestContactInQueueAgeSeconds": state.oldest_contact_age_seconds,
-                  "NumberOfContactsInQueue": state.contacts_in_queue,
-                  "NumberOfAgentsAvailable": state.agents_available,
-                  "NumberOfAgentsStaffed": state.agents_available,
-                  "NumberOfAgentsOnline": state.agents_available}.get(str(params.get("MetricType")))
+        metric = {
+            "OldestContactInQueueAgeSeconds": state.oldest_contact_age_seconds,
+            "NumberOfContactsInQueue": state.contacts_in_queue,
+            "NumberOfAgentsAvailable": state.agents_available,
+            "NumberOfAgentsStaffed": state.agents_available,
+            "NumberOfAgentsOnline": state.agents_available,
+        }.get(str(params.get("MetricType")))
         if metric is None:
             return self.go(action, "NoMatchingError")
         return self.branch(action, str(metric))
@@ -436,8 +474,11 @@ class _Run:
         if not self.call.ending:
             raise FlowError("the flow ended without a queue or a hang-up")
         timing, start = self.timing, self.timing.start
-        base: dict[str, Any] = {"account_id": cfn.LOCAL_ACCOUNT, "instance_arn": self.resources.instance_arn,
-                "system_number": self.call.dialled}
+        base: dict[str, Any] = {
+            "account_id": cfn.LOCAL_ACCOUNT,
+            "instance_arn": self.resources.instance_arn,
+            "system_number": self.call.dialled,
+        }
         queue = agent = None
         disconnected, reason = self.now, "CONTACT_FLOW_DISCONNECT"
         if self.call.ending == "queue" and self.target_queue:
@@ -449,25 +490,46 @@ class _Run:
             else:
                 disconnected = left
             reason = "CUSTOMER_DISCONNECT"
-        self.call.contacts.append(Contact(
-            **base, contact_id=self.contact_id, initial_contact_id=None, previous_contact_id=None,
-            initiation_method="INBOUND", customer_number=self.caller.number, initiated=start,
-            connected_to_system=start, disconnected=disconnected, disconnect_reason=reason,
-            attributes=dict(self.call.attributes), queue=queue, agent=agent))
+        self.call.contacts.append(
+            Contact(
+                **base,
+                contact_id=self.contact_id,
+                initial_contact_id=None,
+                previous_contact_id=None,
+                initiation_method="INBOUND",
+                customer_number=self.caller.number,
+                initiated=start,
+                connected_to_system=start,
+                disconnected=disconnected,
+                disconnect_reason=reason,
+                attributes=dict(self.call.attributes),
+                queue=queue,
+                agent=agent,
+            )
+        )
         if self.call.ending == "callback" and self.callback:
             arn, delay = self.callback
             scheduled = self.now + timedelta(seconds=delay)
             left = scheduled + timedelta(seconds=timing.queue_seconds)
             answered = _operator(self.resources, left, timing.talk_seconds) if timing.answered else None
-            self.call.contacts.append(Contact(
-                **base, contact_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"callback:{self.contact_id}")),
-                initial_contact_id=self.contact_id, previous_contact_id=self.contact_id,
-                initiation_method="CALLBACK", customer_number=self.callback_number, initiated=self.now,
-                connected_to_system=left if answered else None,
-                disconnected=left + timedelta(seconds=timing.talk_seconds) if answered else left,
-                disconnect_reason="CUSTOMER_DISCONNECT", attributes=dict(self.call.attributes),
-                queue=QueueVisit(arn, self.resources.queue_name(arn), scheduled, left), agent=answered,
-                scheduled=scheduled))
+            self.call.contacts.append(
+                Contact(
+                    **base,
+                    contact_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"callback:{self.contact_id}")),
+                    initial_contact_id=self.contact_id,
+                    previous_contact_id=self.contact_id,
+                    initiation_method="CALLBACK",
+                    customer_number=self.callback_number,
+                    initiated=self.now,
+                    connected_to_system=left if answered else None,
+                    disconnected=left + timedelta(seconds=timing.talk_seconds) if answered else left,
+                    disconnect_reason="CUSTOMER_DISCONNECT",
+                    attributes=dict(self.call.attributes),
+                    queue=QueueVisit(arn, self.resources.queue_name(arn), scheduled, left),
+                    agent=answered,
+                    scheduled=scheduled,
+                )
+            )
 
 
 # Flow action type → the _Run method that plays it.
@@ -493,20 +555,45 @@ def _operator(resources: _Resources, connected: datetime, talk_seconds: int) -> 
     return AgentAnswer(f"{resources.instance_arn}/agent/local-operator", "local-operator", connected, talk_seconds)
 
 
-def play(flow: dict[str, Any], number: str, caller: Caller, invoker: Invoker, *, timing: Timing | None = None,
-         queues: dict[str, QueueState] | None = None, template: dict[str, Any] | None = None,
-         contact_id: str | None = None) -> Call:
+def play(
+    flow: dict[str, Any],
+    number: str,
+    caller: Caller,
+    invoker: Invoker,
+    *,
+    timing: Timing | None = None,
+    queues: dict[str, QueueState] | None = None,
+    template: dict[str, Any] | None = None,
+    contact_id: str | None = None,
+) -> Call:
     """Run one contact through `flow` (a parsed flow file) and return the call with its contact records."""
-    run = _Run(flow, number, caller, invoker, timing or Timing(), queues or {}, _Resources.from_template(template),
-               contact_id or str(uuid.uuid4()))
+    run = _Run(
+        flow,
+        number,
+        caller,
+        invoker,
+        timing or Timing(),
+        queues or {},
+        _Resources.from_template(template),
+        contact_id or str(uuid.uuid4()),
+    )
     return run.run()
 
 
-def simulate_call(number: str, *, language: str | None = None, press: str | None = None, callback: bool = True,
-                  caller_number: str = SIMULATED_CALLER, invoker: Invoker | None = None,
-                  timing: Timing | None = None, queues: dict[str, QueueState] | None = None,
-                  flow: dict[str, Any] | None = None, template: dict[str, Any] | None = None,
-                  contact_id: str | None = None) -> Call:
+def simulate_call(
+    number: str,
+    *,
+    language: str | None = None,
+    press: str | None = None,
+    callback: bool = True,
+    caller_number: str = SIMULATED_CALLER,
+    invoker: Invoker | None = None,
+    timing: Timing | None = None,
+    queues: dict[str, QueueState] | None = None,
+    flow: dict[str, Any] | None = None,
+    template: dict[str, Any] | None = None,
+    contact_id: str | None = None,
+) -> Call:
     """One caller dialling `number` through the entry flow: picks `language` (nl, fr, de, en; none = no key),
     presses `press` at the D5/D2 menu, and accepts a callback when offered unless `callback` is False.
     The routing function runs behind the local stack's Lambda endpoint unless an `invoker` is given."""
@@ -515,13 +602,23 @@ def simulate_call(number: str, *, language: str | None = None, press: str | None
         answers[LANGUAGE_MENU] = LANGUAGE_DIGITS[language]
     if press:
         answers[QUEUE_MENU] = press
-    return play(flow or flows.load(), number, Caller(caller_number, answers), invoker or LambdaEndpoint(),
-                timing=timing, queues=queues, template=template, contact_id=contact_id)
+    return play(
+        flow or flows.load(),
+        number,
+        Caller(caller_number, answers),
+        invoker or LambdaEndpoint(),
+        timing=timing,
+        queues=queues,
+        template=template,
+        contact_id=contact_id,
+    )
 
 
 CONTACT_RECORD_STREAM = "ContactRecordStream"  # the template's stream, mapped to the metering function
-NO_NUMBER = ("NUMBER is empty or not a phone number in E.164 (+ and digits): make call NUMBER=+3280012345 "
-             "LANG=fr PRESS=2, with a pool number `make run` prints")
+NO_NUMBER = (
+    "NUMBER is empty or not a phone number in E.164 (+ and digits): make call NUMBER=+3280012345 "
+    "LANG=fr PRESS=2, with a pool number `make run` prints"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -535,9 +632,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--press", help="the caller's key at the D5/D2 menu (1 or 2)")
     parser.add_argument("--no-callback", action="store_true", help="decline the callback when offered")
     parser.add_argument("--record", action="store_true", help="print the contact records as JSON")
-    parser.add_argument("--stream", default=physical_stream_name(CONTACT_RECORD_STREAM),
-                        help="the Kinesis stream of the local stack's backend that takes the contact records "
-                             "(default: the one metering reads)")
+    parser.add_argument(
+        "--stream",
+        default=physical_stream_name(CONTACT_RECORD_STREAM),
+        help="the Kinesis stream of the local stack's backend that takes the contact records "
+        "(default: the one metering reads)",
+    )
     parser.add_argument("--no-stream", action="store_true", help="keep the contact records off the stream")
     args = parser.parse_args(argv)
     if not E164.match(args.number):
@@ -545,12 +645,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     lambda_port = int(os.environ.get("CRISISLINE_LAMBDA_PORT", "3001"))
     if not _listening(lambda_port):
-        print(f"No local stack answers on 127.0.0.1:{lambda_port}: start one with `make run` (in another "
-              "terminal), or set CRISISLINE_LAMBDA_PORT to its Lambda port.", file=sys.stderr)
+        print(
+            f"No local stack answers on 127.0.0.1:{lambda_port}: start one with `make run` (in another "
+            "terminal), or set CRISISLINE_LAMBDA_PORT to its Lambda port.",
+            file=sys.stderr,
+        )
         return 1
     try:
-        call = simulate_call(args.number, language=args.lang, press=args.press, callback=not args.no_callback,
-                             invoker=LambdaEndpoint(lambda_port))
+        call = simulate_call(
+            args.number,
+            language=args.lang,
+            press=args.press,
+            callback=not args.no_callback,
+            invoker=LambdaEndpoint(lambda_port),
+        )
     except FlowError as error:
         print(f"flow error: {error}", file=sys.stderr)
         return 1
@@ -563,12 +671,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         count = contact_record.put_on_stream(call.records(), args.stream, _local_kinesis(moto_port))
     except Exception as error:  # noqa: BLE001 - whatever the transport says, the records did not arrive
-        print(f"The contact records were not delivered: no stream {args.stream} on the local stack's AWS backend "
-              f"at 127.0.0.1:{moto_port} (CRISISLINE_MOTO_PORT) ({type(error).__name__}).", file=sys.stderr)
+        print(
+            f"The contact records were not delivered: no stream {args.stream} on the local stack's AWS backend "
+            f"at 127.0.0.1:{moto_port} (CRISISLINE_MOTO_PORT) ({type(error).__name__}).",
+            file=sys.stderr,
+        )
         return 1
     month = call.contacts[0].initiated.astimezone(ZoneInfo("Europe/Brussels")).strftime("%Y-%m")
-    print(f"{count} contact record(s) put on {args.stream}: metering books them within a second "
-          f"(GET /exports/{month}, line of activation {call.attributes.get('activationId') or '(none)'})")
+    print(
+        f"{count} contact record(s) put on {args.stream}: metering books them within a second "
+        f"(GET /exports/{month}, line of activation {call.attributes.get('activationId') or '(none)'})"
+    )
     return 0
 
 
@@ -586,9 +699,14 @@ def _local_kinesis(port: int) -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client("kinesis", endpoint_url=f"http://127.0.0.1:{port}", region_name=cfn.LOCAL_REGION,
-                        aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 - none checked
-                        config=Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 1}))
+    return boto3.client(
+        "kinesis",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name=cfn.LOCAL_REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - none checked
+        config=Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 1}),
+    )
 
 
 if __name__ == "__main__":

@@ -14,28 +14,47 @@ from typing import Any
 from infra.local import seed
 from infra.local.stack import LocalStack, PortInUse
 
-DEMO_ACTIVATION = json.dumps(ensure_ascii=False, obj={
-    "reason": "Chemical fire in the port area", "languages": ["fr", "nl"],
-    "message": {"fr": "Restez chez vous, fermez portes et fenêtres.",
-                "nl": "Blijf binnen, sluit deuren en ramen."},
-    "victim_information": True, "operators": 4})
+DEMO_ACTIVATION = json.dumps(
+    ensure_ascii=False,
+    obj={
+        "reason": "Chemical fire in the port area",
+        "languages": ["fr", "nl"],
+        "message": {"fr": "Restez chez vous, fermez portes et fenêtres.", "nl": "Blijf binnen, sluit deuren en ramen."},
+        "victim_information": True,
+        "operators": 4,
+    },
+)
 # Each port, the variable that sets it, and its default; moto's is fixed so that `make call` finds the contact
 # record stream.
-PORTS = {"api": ("CRISISLINE_API_PORT", 3000), "lambda": ("CRISISLINE_LAMBDA_PORT", 3001),
-         "moto": ("CRISISLINE_MOTO_PORT", 3002)}
+PORTS = {
+    "api": ("CRISISLINE_API_PORT", 3000),
+    "lambda": ("CRISISLINE_LAMBDA_PORT", 3001),
+    "moto": ("CRISISLINE_MOTO_PORT", 3002),
+}
 SAMPLE_EVENT = "tests/events/connect-lambda-event.json"
 
 
-def banner(*, api_url: str, lambda_url: str, lambda_port: int, backend_url: str, functions: list[str],
-           admin_token: str, demo: dict[str, Any]) -> str:
+def banner(
+    *,
+    api_url: str,
+    lambda_url: str,
+    lambda_port: int,
+    backend_url: str,
+    functions: list[str],
+    admin_token: str,
+    demo: dict[str, Any],
+) -> str:
     """What `make run` prints once the stack serves: where it listens, its tokens, commands that work as pasted.
     The Idempotency-Key is new each time, so a pasted open never replays an earlier one."""
     authority = demo["authority_token"]
     number = demo["numbers"][0]
     moto_port = int(backend_url.rsplit(":", 1)[1])
     # `make call` finds the stack on the default ports; on others it is told.
-    call_env = "".join(f"{variable}={port} " for (variable, default), port in (
-        (PORTS["lambda"], lambda_port), (PORTS["moto"], moto_port)) if port != default)
+    call_env = "".join(
+        f"{variable}={port} "
+        for (variable, default), port in ((PORTS["lambda"], lambda_port), (PORTS["moto"], moto_port))
+        if port != default
+    )
     return f"""
 crisisline local stack is up (no Docker, no AWS account)
   AWS backend (moto)  {backend_url}
@@ -81,17 +100,21 @@ def main() -> int:
 
     admin = os.environ.get("CRISISLINE_ADMIN_TOKEN")
     if admin is not None and tokens.bearer_token(f"Bearer {admin}") is None:
-        print("CRISISLINE_ADMIN_TOKEN must be 43 characters of A-Z, a-z, 0-9, _ and - (as the API issues).",
-              file=sys.stderr)
+        print(
+            "CRISISLINE_ADMIN_TOKEN must be 43 characters of A-Z, a-z, 0-9, _ and - (as the API issues).",
+            file=sys.stderr,
+        )
         return 2
     try:
         # Serving at once, but answering 503 until the tables, key, tokens and demo are in place.
         stack = LocalStack(ports["api"], ports["lambda"], ports["moto"]).start(ready=False)
     except PortInUse as busy:
         variable = PORTS[busy.role][0]
-        print(f"Port {busy.port} {busy.reason}: stop what listens there, or choose another port with "
-              f"{variable} (e.g. {variable}={busy.port + 100 if busy.port < 65000 else 3100} make run).",
-              file=sys.stderr)
+        print(
+            f"Port {busy.port} {busy.reason}: stop what listens there, or choose another port with "
+            f"{variable} (e.g. {variable}={busy.port + 100 if busy.port < 65000 else 3100} make run).",
+            file=sys.stderr,
+        )
         return 2
     cooldown = os.environ.get("CRISISLINE_NUMBER_COOLDOWN_SECONDS")  # the template's NumberCooldownSeconds
     if cooldown is not None:
@@ -100,9 +123,18 @@ def main() -> int:
     admin_token = seed.admin_credential(admin)
     demo = seed.demo()
     stack.mark_ready()
-    print(banner(api_url=stack.api_url, lambda_url=stack.lambda_url, lambda_port=stack.lambda_port,
-                 backend_url=stack.backend_url, functions=list(stack.functions.specs), admin_token=admin_token,
-                 demo=demo), flush=True)
+    print(
+        banner(
+            api_url=stack.api_url,
+            lambda_url=stack.lambda_url,
+            lambda_port=stack.lambda_port,
+            backend_url=stack.backend_url,
+            functions=list(stack.functions.specs),
+            admin_token=admin_token,
+            demo=demo,
+        ),
+        flush=True,
+    )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with contextlib.suppress(KeyboardInterrupt):

@@ -21,9 +21,20 @@ from typing import Any
 def connect_event(event: dict[str, Any], number: str) -> dict[str, Any]:
     """The Connect event dialling `number` instead of the number it carries."""
     contact = event["Details"]["ContactData"]
-    return {**event, "Details": {**event["Details"], "ContactData": {
-        **contact, "SystemEndpoint": {**(contact.get("SystemEndpoint") or {}), "Address": number,
-                                      "Type": "TELEPHONE_NUMBER"}}}}
+    return {
+        **event,
+        "Details": {
+            **event["Details"],
+            "ContactData": {
+                **contact,
+                "SystemEndpoint": {
+                    **(contact.get("SystemEndpoint") or {}),
+                    "Address": number,
+                    "Type": "TELEPHONE_NUMBER",
+                },
+            },
+        },
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,20 +42,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("function", help="the function's logical id in template.yaml, e.g. RouteFunction")
     parser.add_argument("--event", required=True, type=Path, help="a JSON file: the event to invoke it with")
     parser.add_argument("--number", help="for a Connect event: the dialled number (a pool number)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("CRISISLINE_LAMBDA_PORT", "3001")),
-                        help="the local stack's Lambda port (CRISISLINE_LAMBDA_PORT, else 3001)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("CRISISLINE_LAMBDA_PORT", "3001")),
+        help="the local stack's Lambda port (CRISISLINE_LAMBDA_PORT, else 3001)",
+    )
     args = parser.parse_args(argv)
     try:
         event = json.loads(args.event.read_text(encoding="utf-8"))
         if args.number:
             event = connect_event(event, args.number)
     except (OSError, ValueError, KeyError, TypeError) as error:
-        print(f"{args.event}: not an event this command can send ({type(error).__name__}: {error})",
-              file=sys.stderr)
+        print(f"{args.event}: not an event this command can send ({type(error).__name__}: {error})", file=sys.stderr)
         return 2
     url = f"http://127.0.0.1:{args.port}/2015-03-31/functions/{args.function}/invocations"
-    request = urllib.request.Request(url, data=json.dumps(event).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(event).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - a local http URL
             payload, failed = answer.read(), answer.headers.get("X-Amz-Function-Error")
@@ -52,8 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.function}: {error.code} {error.read().decode(errors='replace')}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"no local stack answers on 127.0.0.1:{args.port} ({error}); start it with `make run`, "
-              "or give its CRISISLINE_LAMBDA_PORT", file=sys.stderr)
+        print(
+            f"no local stack answers on 127.0.0.1:{args.port} ({error}); start it with `make run`, "
+            "or give its CRISISLINE_LAMBDA_PORT",
+            file=sys.stderr,
+        )
         return 1
     answered = json.loads(payload) if payload else None
     print(json.dumps(answered, indent=2, ensure_ascii=False))

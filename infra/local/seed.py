@@ -16,7 +16,9 @@ from crisisline.models import AuthorityIn, Caller, NumberIn
 from infra.local import template
 
 DEMO_AUTHORITY = {
-    "id": "21004", "name": "Ville de Bruxelles / Stad Brussel", "languages": ["fr", "nl", "en"],
+    "id": "21004",
+    "name": "Ville de Bruxelles / Stad Brussel",
+    "languages": ["fr", "nl", "en"],
     "agreement": {"reference": "NCCN-2026-0001", "signed_on": "2026-01-15"},
     "billing": {"reference": "BXL-FIN-7", "email": "finance@bruxelles.example"},
 }
@@ -28,8 +30,12 @@ def provision(token_key: str | None = None) -> None:
     """Tables, buckets and the hashing key parameter, on whatever backend boto3 points at."""
     template.create_tables(client("dynamodb"))
     template.create_buckets(client("s3"))
-    client("ssm").put_parameter(Name=settings.api().token_key_parameter, Type="SecureString", Overwrite=True,
-                                Value=token_key or os.environ.get("CRISISLINE_TOKEN_KEY") or secrets.token_hex(32))
+    client("ssm").put_parameter(
+        Name=settings.api().token_key_parameter,
+        Type="SecureString",
+        Overwrite=True,
+        Value=token_key or os.environ.get("CRISISLINE_TOKEN_KEY") or secrets.token_hex(32),
+    )
     tokens.forget_key()
 
 
@@ -37,9 +43,13 @@ def admin_credential(token: str | None = None, label: str = "local stack admin")
     """Store an admin credential (the given token, or a new one) and return its token."""
     token = token or tokens.new_token()
     key = tokens.hashing_key(settings.api().token_key_parameter)
-    item: dict[str, Any] = {"token_hash": tokens.token_hash(token, key),
-                            "credential_id": f"admin-{uuid.uuid4().hex[:8]}", "role": "admin", "label": label,
-                            "created_at": iso(utc_now())}
+    item: dict[str, Any] = {
+        "token_hash": tokens.token_hash(token, key),
+        "credential_id": f"admin-{uuid.uuid4().hex[:8]}",
+        "role": "admin",
+        "label": label,
+        "created_at": iso(utc_now()),
+    }
     client("dynamodb").put_item(TableName=settings.api().credentials_table, Item=to_item(item))
     return token
 
@@ -52,5 +62,8 @@ def demo() -> dict[str, Any]:
     authority = logic.enrol_authority(SEED_CALLER, AuthorityIn.model_validate(DEMO_AUTHORITY), store)
     for number, kind in DEMO_NUMBERS:
         logic.add_number(SEED_CALLER, NumberIn(number=number, kind=kind), store)  # type: ignore[arg-type]
-    return {"authority_id": authority["id"], "authority_token": authority["token"],
-            "numbers": [number for number, _ in DEMO_NUMBERS]}
+    return {
+        "authority_id": authority["id"],
+        "authority_token": authority["token"],
+        "numbers": [number for number, _ in DEMO_NUMBERS],
+    }

@@ -38,8 +38,9 @@ class LambdaContext:
 
     def __post_init__(self) -> None:
         self.aws_request_id = str(uuid.uuid4())
-        self.invoked_function_arn = (f"arn:aws:lambda:{template.LOCAL_REGION}:{template.LOCAL_ACCOUNT}:"
-                                     f"function:{self.function_name}")
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:{template.LOCAL_REGION}:{template.LOCAL_ACCOUNT}:function:{self.function_name}"
+        )
         self.function_version = "$LATEST"
         self.log_group_name = f"/aws/lambda/{self.function_name}"
         self.log_stream_name = "local"
@@ -78,12 +79,18 @@ class Functions:
 
 def configure_environment(endpoint_url: str) -> None:
     """Point boto3 at the local backend and give the functions the template's environment."""
-    os.environ.update({
-        "AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": template.LOCAL_REGION, "AWS_REGION": template.LOCAL_REGION,
-        "POWERTOOLS_SERVICE_NAME": "crisisline", "POWERTOOLS_METRICS_NAMESPACE": "crisisline",
-        **template.environment(),
-    })
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": template.LOCAL_REGION,
+            "AWS_REGION": template.LOCAL_REGION,
+            "POWERTOOLS_SERVICE_NAME": "crisisline",
+            "POWERTOOLS_METRICS_NAMESPACE": "crisisline",
+            **template.environment(),
+        }
+    )
 
 
 def forget_cached_state() -> None:
@@ -109,8 +116,9 @@ class ApiGateway:
     """Turns HTTP requests into API Gateway REST proxy events: route match, token authorizer with its
     validation expression and cache, then the route's function."""
 
-    def __init__(self, functions: Functions, cache_seconds: int | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, functions: Functions, cache_seconds: int | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         """`clock` (seconds, monotonic) ages the authorizer's cached answers."""
         self.functions = functions
         self.clock = clock
@@ -121,8 +129,9 @@ class ApiGateway:
         self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes,
-               source_ip: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str = "127.0.0.1"
+    ) -> tuple[int, dict[str, str], bytes]:
         split = urlsplit(raw_path)
         path = split.path.rstrip("/") or "/"
         for route in self.routes:
@@ -145,12 +154,15 @@ class ApiGateway:
             return _json_error(502, "bad_gateway", "The function failed.")
         payload = answer.get("body") or ""
         data = base64.b64decode(payload) if answer.get("isBase64Encoded") else payload.encode()
-        out_headers = {**(answer.get("headers") or {}),
-                       **{k: v[-1] for k, v in (answer.get("multiValueHeaders") or {}).items() if v}}
+        out_headers = {
+            **(answer.get("headers") or {}),
+            **{k: v[-1] for k, v in (answer.get("multiValueHeaders") or {}).items() if v},
+        }
         return int(answer.get("statusCode", 200)), out_headers, data
 
-    def _authorize(self, headers: dict[str, str], method: str,
-                   path: str) -> dict[str, Any] | tuple[int, dict[str, str], bytes]:
+    def _authorize(
+        self, headers: dict[str, str], method: str, path: str
+    ) -> dict[str, Any] | tuple[int, dict[str, str], bytes]:
         token = _header(headers, "authorization")
         if not token or not self.validation.match(token):
             return _json_error(401, "unauthorized", "A valid bearer token is required.")
@@ -159,11 +171,13 @@ class ApiGateway:
             cached = self._cache.get(token)
         if cached and now - cached[0] < self.cache_seconds:
             return cached[1]
-        method_arn = (f"arn:aws:execute-api:{template.LOCAL_REGION}:{template.LOCAL_ACCOUNT}:local/"
-                      f"{LOCAL_STAGE}/{method}{path}")
+        method_arn = (
+            f"arn:aws:execute-api:{template.LOCAL_REGION}:{template.LOCAL_ACCOUNT}:local/{LOCAL_STAGE}/{method}{path}"
+        )
         try:
-            policy = self.functions.invoke(self.authorizer_id, {"type": "TOKEN", "authorizationToken": token,
-                                                                "methodArn": method_arn})
+            policy = self.functions.invoke(
+                self.authorizer_id, {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
+            )
         except Exception as error:  # noqa: BLE001
             if str(error) == "Unauthorized":
                 return _json_error(401, "unauthorized", "A valid bearer token is required.")
@@ -178,8 +192,18 @@ class ApiGateway:
                 self._cache[token] = (now, context)
         return context
 
-    def _event(self, route: template.ApiRoute, method: str, path: str, query: str, headers: dict[str, str],
-               body: bytes, params: dict[str, str], authorizer: dict[str, Any], source_ip: str) -> dict[str, Any]:
+    def _event(
+        self,
+        route: template.ApiRoute,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        params: dict[str, str],
+        authorizer: dict[str, Any],
+        source_ip: str,
+    ) -> dict[str, Any]:
         now = datetime.now(UTC)
         multi_query = parse_qs(query, keep_blank_values=True) if query else {}
         try:
@@ -188,22 +212,36 @@ class ApiGateway:
             text, encoded = base64.b64encode(body).decode(), True
         request_id = str(uuid.uuid4())
         return {
-            "resource": route.path, "path": path, "httpMethod": method,
-            "headers": dict(headers) or None, "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+            "resource": route.path,
+            "path": path,
+            "httpMethod": method,
+            "headers": dict(headers) or None,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
             "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
             "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": params or None, "stageVariables": None,
+            "pathParameters": params or None,
+            "stageVariables": None,
             "requestContext": {
-                "resourceId": "local", "resourcePath": route.path, "httpMethod": method,
-                "extendedRequestId": request_id, "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "resourceId": "local",
+                "resourcePath": route.path,
+                "httpMethod": method,
+                "extendedRequestId": request_id,
+                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
                 # As behind a custom domain: the stage is not part of the URL (http://127.0.0.1:3000/health).
-                "path": path, "accountId": template.LOCAL_ACCOUNT, "protocol": "HTTP/1.1",
-                "stage": LOCAL_STAGE, "domainPrefix": "localhost", "requestTimeEpoch": int(now.timestamp() * 1000),
-                "requestId": request_id, "domainName": "localhost", "apiId": "local",
+                "path": path,
+                "accountId": template.LOCAL_ACCOUNT,
+                "protocol": "HTTP/1.1",
+                "stage": LOCAL_STAGE,
+                "domainPrefix": "localhost",
+                "requestTimeEpoch": int(now.timestamp() * 1000),
+                "requestId": request_id,
+                "domainName": "localhost",
+                "apiId": "local",
                 "identity": {"sourceIp": source_ip, "userAgent": _header(headers, "user-agent")},
                 "authorizer": authorizer or None,
             },
-            "body": text or None, "isBase64Encoded": encoded,
+            "body": text or None,
+            "isBase64Encoded": encoded,
         }
 
 
@@ -232,8 +270,9 @@ def _api_handler(gateway: ApiGateway, quiet: bool, ready: threading.Event) -> ty
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             if ready.is_set():
-                status, headers, data = gateway.handle(self.command, self.path, dict(self.headers.items()), body,
-                                                       self.client_address[0])
+                status, headers, data = gateway.handle(
+                    self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
+                )
             else:  # tables, hashing key and tokens not stored yet: a 200 now would be followed by a 401
                 status, headers, data = _starting()
             self.send_response(status)
@@ -266,27 +305,42 @@ def _lambda_handler(functions: Functions, quiet: bool, ready: threading.Event) -
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             if not ready.is_set():
-                return self._answer(503, {"Type": "Service", "message": "The local stack is still starting."},
-                                    {"x-amzn-ErrorType": "ServiceException", "Retry-After": "1"})
+                return self._answer(
+                    503,
+                    {"Type": "Service", "message": "The local stack is still starting."},
+                    {"x-amzn-ErrorType": "ServiceException", "Retry-After": "1"},
+                )
             found = _INVOKE_PATH.match(urlsplit(self.path).path)
             name = found.group("name").rsplit(":", 1)[-1] if found else ""
             if name not in functions.specs:
-                return self._answer(404, {"Type": "User", "message": f"Function not found: {name}"},
-                                    {"x-amzn-ErrorType": "ResourceNotFoundException"})
+                return self._answer(
+                    404,
+                    {"Type": "User", "message": f"Function not found: {name}"},
+                    {"x-amzn-ErrorType": "ResourceNotFoundException"},
+                )
             try:
                 event = json.loads(body or b"{}")
             except json.JSONDecodeError:
-                return self._answer(400, {"Type": "User", "message": "Could not parse request body into json"},
-                                    {"x-amzn-ErrorType": "InvalidRequestContentException"})
+                return self._answer(
+                    400,
+                    {"Type": "User", "message": "Could not parse request body into json"},
+                    {"x-amzn-ErrorType": "InvalidRequestContentException"},
+                )
             if self.headers.get("X-Amz-Invocation-Type") == "Event":
                 threading.Thread(target=functions.invoke, args=(name, event), daemon=True).start()
                 return self._answer(202, None)
             try:
                 result = functions.invoke(name, event)
             except Exception as error:  # noqa: BLE001 - reported as Lambda reports an unhandled error
-                return self._answer(200, {"errorMessage": str(error), "errorType": type(error).__name__,
-                                          "stackTrace": traceback.format_tb(error.__traceback__)},
-                                    {"X-Amz-Function-Error": "Unhandled"})
+                return self._answer(
+                    200,
+                    {
+                        "errorMessage": str(error),
+                        "errorType": type(error).__name__,
+                        "stackTrace": traceback.format_tb(error.__traceback__),
+                    },
+                    {"X-Amz-Function-Error": "Unhandled"},
+                )
             return self._answer(200, result)
 
         def _answer(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
@@ -327,8 +381,14 @@ class PortInUse(Exception):
 class LocalStack:
     """Backend, API and Lambda endpoint, started together and stopped together."""
 
-    def __init__(self, api_port: int = 3000, lambda_port: int = 3001, moto_port: int = 0,
-                 cache_seconds: int | None = None, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        api_port: int = 3000,
+        lambda_port: int = 3001,
+        moto_port: int = 0,
+        cache_seconds: int | None = None,
+        quiet: bool = False,
+    ) -> None:
         self.api_port, self.lambda_port, self.moto_port = api_port, lambda_port, moto_port
         self.cache_seconds = cache_seconds
         self.quiet = quiet
@@ -351,9 +411,10 @@ class LocalStack:
         self.functions = Functions()
         forget_cached_state()
         self.gateway = ApiGateway(self.functions, self.cache_seconds)
-        for role, port, handler in (("api", self.api_port, _api_handler(self.gateway, self.quiet, self.ready)),
-                                    ("lambda", self.lambda_port,
-                                     _lambda_handler(self.functions, self.quiet, self.ready))):
+        for role, port, handler in (
+            ("api", self.api_port, _api_handler(self.gateway, self.quiet, self.ready)),
+            ("lambda", self.lambda_port, _lambda_handler(self.functions, self.quiet, self.ready)),
+        ):
             try:
                 server = _Server(("127.0.0.1", port), handler)
             except OSError as error:  # taken between the check and now

@@ -54,28 +54,46 @@ def stream_mappings(source: dict[str, Any] | None = None) -> list[StreamMapping]
             props = event["Properties"]
             stream = props["Stream"]
             stream_id = stream["Fn::GetAtt"][0] if isinstance(stream, dict) and "Fn::GetAtt" in stream else str(stream)
-            found.append(StreamMapping(
-                function=logical_id, stream=stream_id, batch_size=int(props.get("BatchSize", 100)),
-                starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
-                bisect=bool(props.get("BisectBatchOnFunctionError", False)),
-                maximum_retries=int(props.get("MaximumRetryAttempts", -1)),
-                report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or [])))
+            found.append(
+                StreamMapping(
+                    function=logical_id,
+                    stream=stream_id,
+                    batch_size=int(props.get("BatchSize", 100)),
+                    starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
+                    bisect=bool(props.get("BisectBatchOnFunctionError", False)),
+                    maximum_retries=int(props.get("MaximumRetryAttempts", -1)),
+                    report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                )
+            )
     return found
 
 
-def kinesis_event(records: list[dict[str, Any]], stream_name: str, shard_id: str = "shardId-000000000000",
-                  function: str = "function") -> dict[str, Any]:
+def kinesis_event(
+    records: list[dict[str, Any]], stream_name: str, shard_id: str = "shardId-000000000000", function: str = "function"
+) -> dict[str, Any]:
     """Lambda's event for a batch of Kinesis records (as GetRecords returns them: Data as bytes)."""
     arn = stream_arn(stream_name)
-    return {"Records": [{
-        "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": record["PartitionKey"],
+    return {
+        "Records": [
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record["PartitionKey"],
                     "sequenceNumber": record["SequenceNumber"],
                     "data": base64.b64encode(record["Data"]).decode("ascii"),
-                    "approximateArrivalTimestamp": _epoch(record.get("ApproximateArrivalTimestamp"))},
-        "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventID": f"{shard_id}:{record['SequenceNumber']}",
-        "eventName": "aws:kinesis:record", "awsRegion": template.LOCAL_REGION, "eventSourceARN": arn,
-        "invokeIdentityArn": f"arn:aws:iam::{template.LOCAL_ACCOUNT}:role/{function}-role",
-    } for record in records]}
+                    "approximateArrivalTimestamp": _epoch(record.get("ApproximateArrivalTimestamp")),
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"{shard_id}:{record['SequenceNumber']}",
+                "eventName": "aws:kinesis:record",
+                "awsRegion": template.LOCAL_REGION,
+                "eventSourceARN": arn,
+                "invokeIdentityArn": f"arn:aws:iam::{template.LOCAL_ACCOUNT}:role/{function}-role",
+            }
+            for record in records
+        ]
+    }
 
 
 def _epoch(value: Any) -> float:
@@ -98,8 +116,15 @@ class _Shard:
 class StreamPoller:
     """Polls the template's Kinesis streams and invokes their functions, Lambda-style."""
 
-    def __init__(self, invoke: Invoker, kinesis: Any = None, mappings: list[StreamMapping] | None = None,
-                 interval: float = 0.2, retry_delay: float = 0.05, quiet: bool = False) -> None:
+    def __init__(
+        self,
+        invoke: Invoker,
+        kinesis: Any = None,
+        mappings: list[StreamMapping] | None = None,
+        interval: float = 0.2,
+        retry_delay: float = 0.05,
+        quiet: bool = False,
+    ) -> None:
         if kinesis is None:
             import boto3
 
@@ -125,8 +150,9 @@ class StreamPoller:
             shards = self.kinesis.describe_stream(StreamName=name)["StreamDescription"]["Shards"]
             for shard in shards:
                 position = "LATEST" if mapping.starting_position == "LATEST" else "TRIM_HORIZON"
-                iterator = self.kinesis.get_shard_iterator(StreamName=name, ShardId=shard["ShardId"],
-                                                           ShardIteratorType=position)["ShardIterator"]
+                iterator = self.kinesis.get_shard_iterator(
+                    StreamName=name, ShardId=shard["ShardId"], ShardIteratorType=position
+                )["ShardIterator"]
                 self._shards.append(_Shard(mapping, name, shard["ShardId"], iterator, batch_limit=mapping.batch_size))
         return self
 
@@ -149,10 +175,10 @@ class StreamPoller:
             shard.pending = list(answer.get("Records", []))
             if not shard.pending:
                 return False
-        batch = shard.pending[:max(1, shard.batch_limit)]
+        batch = shard.pending[: max(1, shard.batch_limit)]
         failed_at = self._deliver(shard, batch)
         if failed_at is None:
-            shard.pending = shard.pending[len(batch):]
+            shard.pending = shard.pending[len(batch) :]
             shard.batch_limit, shard.attempts = shard.mapping.batch_size, 0
             self.delivered += len(batch)
             return True
@@ -170,8 +196,13 @@ class StreamPoller:
             retries = shard.mapping.maximum_retries
             if 0 <= retries < shard.attempts:
                 given_up = shard.pending.pop(0)
-                self.discarded.append({"stream": shard.stream_name, "shard": shard.shard_id,
-                                       "sequence_number": given_up["SequenceNumber"]})
+                self.discarded.append(
+                    {
+                        "stream": shard.stream_name,
+                        "shard": shard.shard_id,
+                        "sequence_number": given_up["SequenceNumber"],
+                    }
+                )
                 if not self.quiet:
                     sys.stderr.write(f"streams: gave up {shard.stream_name} record {given_up['SequenceNumber']}\n")
                 shard.attempts, shard.batch_limit = 0, shard.mapping.batch_size

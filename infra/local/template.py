@@ -115,8 +115,11 @@ def create_buckets(s3: Any, template: dict[str, Any] | None = None) -> None:
             continue
         props = body.get("Properties", {})
         locked = props.get("ObjectLockEnabled") is True
-        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION},
-                         ObjectLockEnabledForBucket=locked)
+        s3.create_bucket(
+            Bucket=name,
+            CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION},
+            ObjectLockEnabledForBucket=locked,
+        )
         if locked and "ObjectLockConfiguration" in props:
             s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=props["ObjectLockConfiguration"])
 
@@ -137,8 +140,9 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, Function]:
     for logical_id, body in resources("AWS::Serverless::Function", template).items():
         props = body["Properties"]
         env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
-        found[logical_id] = Function(logical_id, props["Handler"],
-                                     {key: str(resolve(value, known)) for key, value in env.items()})
+        found[logical_id] = Function(
+            logical_id, props["Handler"], {key: str(resolve(value, known)) for key, value in env.items()}
+        )
     return found
 
 

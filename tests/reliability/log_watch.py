@@ -46,14 +46,20 @@ class Watch:
     def findings(self) -> tuple[dict[str, int], list[str]]:
         """How many lines hold a token, a hashing key, a caller's number; and a masked description of each."""
         kinds = {"tokens": self.tokens, "hashing keys": self.keys, "caller numbers": self.callers}
-        patterns = {kind: re.compile("|".join(re.escape(value) for value in sorted(values, key=len, reverse=True)))
-                    for kind, values in kinds.items() if values}
+        patterns = {
+            kind: re.compile("|".join(re.escape(value) for value in sorted(values, key=len, reverse=True)))
+            for kind, values in kinds.items()
+            if values
+        }
         counts = dict.fromkeys(kinds, 0)
         described = []
         for where, line in self.lines:
             for kind, pattern in patterns.items():
-                found = pattern.search(line) or (kind == "tokens" and BEARER.search(line)) \
+                found = (
+                    pattern.search(line)
+                    or (kind == "tokens" and BEARER.search(line))
                     or (kind == "caller numbers" and BELGIAN_MOBILE.search(line))
+                )
                 if found:
                     counts[kind] += 1
                     shown = line.replace(found.group(0), f"<{kind[:-1]}>")
@@ -121,14 +127,23 @@ def watching() -> Iterator[None]:
         patch.setattr(tokens, "new_token", _watched(tokens.new_token, lambda token, *_, **__: register_token(token)))
         original = contact_record.contact_record
         recorded = _watched(original, lambda record, *_, **__: register_callers(record))
-        for module in [contact_record, *(m for m in list(sys.modules.values())
-                                         if m is not None and vars(m).get("contact_record") is original)]:
+        for module in [
+            contact_record,
+            *(m for m in list(sys.modules.values()) if m is not None and vars(m).get("contact_record") is original),
+        ]:
             patch.setattr(module, "contact_record", recorded)
         # What a test reads itself through capsys or capfd never reaches its report: scan it here.
-        patch.setattr(pytest.CaptureFixture, "readouterr",
-                      _watched(pytest.CaptureFixture.readouterr,
-                               lambda result, *_, **__: (WATCH.add("captured by a test", result.out),
-                                                         WATCH.add("captured by a test", result.err))))
+        patch.setattr(
+            pytest.CaptureFixture,
+            "readouterr",
+            _watched(
+                pytest.CaptureFixture.readouterr,
+                lambda result, *_, **__: (
+                    WATCH.add("captured by a test", result.out),
+                    WATCH.add("captured by a test", result.err),
+                ),
+            ),
+        )
         yield
 
 
@@ -163,8 +178,11 @@ CAPTURE = _Capture(level=logging.DEBUG)
 
 def _attach() -> None:
     """The root logger, and every logger that does not pass its records on to it."""
-    loggers = [logging.getLogger()] + [logger for logger in logging.Logger.manager.loggerDict.values()
-                                       if isinstance(logger, logging.Logger) and not logger.propagate]
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.propagate
+    ]
     for logger in loggers:
         if CAPTURE not in logger.handlers:
             logger.addHandler(CAPTURE)
@@ -212,19 +230,31 @@ class LogWatchPlugin:
             return
         counts, described = WATCH.findings()
         found = sum(counts.values())
-        report = {"worker": worker or "main", "lines": len(WATCH.lines), "counts": counts, "found": found,
-                  "described": described[:20]}
+        report = {
+            "worker": worker or "main",
+            "lines": len(WATCH.lines),
+            "counts": counts,
+            "found": found,
+            "described": described[:20],
+        }
         if WATCH.armed:
             from tests.reliability import figures
 
-            stored = (f"; credentials stored hashed ({len(WATCH.stored_hashed)} checks)"
-                      if WATCH.stored_hashed and all(WATCH.stored_hashed) else
-                      "; credentials NOT stored hashed" if WATCH.stored_hashed else "")
-            figures.record("6", f"{report['worker']}: {len(WATCH.lines):,} log lines scanned, "
-                                + ", ".join(f"{kind} {count}" for kind, count in counts.items())
-                                + f" ({len(WATCH.tokens):,} tokens, {len(WATCH.keys)} keys, "
-                                  f"{len(WATCH.callers):,} caller numbers watched){stored}",
-                           ok=found == 0 and all(WATCH.stored_hashed))
+            stored = (
+                f"; credentials stored hashed ({len(WATCH.stored_hashed)} checks)"
+                if WATCH.stored_hashed and all(WATCH.stored_hashed)
+                else "; credentials NOT stored hashed"
+                if WATCH.stored_hashed
+                else ""
+            )
+            figures.record(
+                "6",
+                f"{report['worker']}: {len(WATCH.lines):,} log lines scanned, "
+                + ", ".join(f"{kind} {count}" for kind, count in counts.items())
+                + f" ({len(WATCH.tokens):,} tokens, {len(WATCH.keys)} keys, "
+                f"{len(WATCH.callers):,} caller numbers watched){stored}",
+                ok=found == 0 and all(WATCH.stored_hashed),
+            )
         if worker is not None:
             self.config.workeroutput["log_watch"] = report  # type: ignore[attr-defined]
         else:
@@ -256,8 +286,11 @@ class _Drain:
     def __init__(self, process: Any, where: str) -> None:
         import threading
 
-        self.threads = [threading.Thread(target=self._read, args=(stream, f"{where} {name}"), daemon=True)
-                        for name, stream in (("stdout", process.stdout), ("stderr", process.stderr)) if stream]
+        self.threads = [
+            threading.Thread(target=self._read, args=(stream, f"{where} {name}"), daemon=True)
+            for name, stream in (("stdout", process.stdout), ("stderr", process.stderr))
+            if stream
+        ]
         for thread in self.threads:
             thread.start()
 

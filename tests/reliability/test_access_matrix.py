@@ -30,11 +30,23 @@ ROLES = ("admin", "authority", "finance")
 OWN, OTHER = "own", "other"
 GENT, ANTWERPEN, LEUVEN, MECHELEN = "44021", "11002", "24062", "12025"
 # Headers that are not a token the API issued; the full size tries them all.
-MALFORMED = ["Bearer not-a-token", "Basic " + "A" * 43, "A" * 43, "Bearer " + "A" * 43, "Bearer " + "A" * 201,
-             "Bearer abc def ghi jkl mno pqr", "bearer " + "A" * 43, ""]
-MALFORMED = MALFORMED[:figures.size(ci=3, full=len(MALFORMED))]
-TOKEN_CASES = ("no token", *(f"malformed {n + 1}" for n in range(len(MALFORMED))), "rotated (old) token",
-               "revoked authority's token")
+MALFORMED = [
+    "Bearer not-a-token",
+    "Basic " + "A" * 43,
+    "A" * 43,
+    "Bearer " + "A" * 43,
+    "Bearer " + "A" * 201,
+    "Bearer abc def ghi jkl mno pqr",
+    "bearer " + "A" * 43,
+    "",
+]
+MALFORMED = MALFORMED[: figures.size(ci=3, full=len(MALFORMED))]
+TOKEN_CASES = (
+    "no token",
+    *(f"malformed {n + 1}" for n in range(len(MALFORMED))),
+    "rotated (old) token",
+    "revoked authority's token",
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,8 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("POST", "/authorities"): Expected(201, 403, 403, ADMIN_ONLY),
     ("GET", "/authorities"): Expected(200, 200, 200, "an authority's list holds itself only"),
     ("GET", "/authorities/{authority_id}"): Expected(
-        (200, 200), (200, 404), (200, 200), "another authority does not exist for an authority"),
+        (200, 200), (200, 404), (200, 200), "another authority does not exist for an authority"
+    ),
     ("POST", "/authorities/{authority_id}/token"): Expected((201, 201), (403, 403), (403, 403), ADMIN_ONLY),
     ("POST", "/authorities/{authority_id}/revoke"): Expected((200, 200), (403, 403), (403, 403), ADMIN_ONLY),
     ("POST", "/credentials"): Expected(201, 403, 403, ADMIN_ONLY),
@@ -73,11 +86,20 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("DELETE", "/numbers/{number}"): Expected(200, 403, 403, ADMIN_ONLY),
     ("POST", "/activations"): Expected(403, 201, 403, "only an authority opens its own line"),
     ("GET", "/activations"): Expected(200, 200, 403, "an authority lists its own lines; finance reads exports"),
-    **{(method, path): Expected((200, 200), (200, 404), (403, 403),
-                                "another authority's line does not exist for an authority; finance reads exports")
-       for method, path in [("GET", "/activations/{activation_id}"), ("PATCH", "/activations/{activation_id}"),
-                            ("POST", "/activations/{activation_id}/close"),
-                            ("GET", "/activations/{activation_id}/audit")]},
+    **{
+        (method, path): Expected(
+            (200, 200),
+            (200, 404),
+            (403, 403),
+            "another authority's line does not exist for an authority; finance reads exports",
+        )
+        for method, path in [
+            ("GET", "/activations/{activation_id}"),
+            ("PATCH", "/activations/{activation_id}"),
+            ("POST", "/activations/{activation_id}/close"),
+            ("GET", "/activations/{activation_id}/audit"),
+        ]
+    },
     ("GET", "/exports/{month}"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("GET", "/tariffs"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("PUT", "/tariffs"): Expected(201, 403, 403, "prices are set by the crisis center"),
@@ -106,9 +128,14 @@ VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("PATCH", "/activations/{activation_id}"): lambda n: {"operators": 3},
     ("PATCH", "/numbers/{number}"): lambda n: {"kind": "toll_free"},
     ("PUT", "/tariffs"): lambda n: {
-        "effective_from": f"{2900 + n}-01-01", "operator_hour": "50.00", "service_minute": "0.018",
-        "number_day": {"did": "0.10", "toll_free": "0.45"}, "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
-        "personnel_minimum_hours": "4", "calls_per_operator_hour": 12},
+        "effective_from": f"{2900 + n}-01-01",
+        "operator_hour": "50.00",
+        "service_minute": "0.018",
+        "number_day": {"did": "0.10", "toll_free": "0.45"},
+        "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
+        "personnel_minimum_hours": "4",
+        "calls_per_operator_hour": 12,
+    },
 }
 
 
@@ -142,9 +169,15 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
             revoked = ok("POST", "/authorities", admin, authority_body(MECHELEN, "Stad Mechelen"))["token"]
             ok("POST", f"/authorities/{MECHELEN}/revoke", admin)
             # The number is the free one below; the credential is finance's, revoked last (allowed cases run last).
-            resources = {OWN: {"authority_id": GENT, "month": time.strftime("%Y-%m"), "number": "+3280012345",
-                               "credential_id": issued["id"]},
-                         OTHER: {"authority_id": ANTWERPEN, "month": time.strftime("%Y-%m")}}
+            resources = {
+                OWN: {
+                    "authority_id": GENT,
+                    "month": time.strftime("%Y-%m"),
+                    "number": "+3280012345",
+                    "credential_id": issued["id"],
+                },
+                OTHER: {"authority_id": ANTWERPEN, "month": time.strftime("%Y-%m")},
+            }
             if "{activation_id}" in route.path:  # lines only where the path names one (else: free to open)
                 for tenant, token, number in ((OWN, gent, "+3280012345"), (OTHER, antwerpen, "+3280012346")):
                     ok("POST", "/numbers", admin, {"number": number, "kind": "toll_free"})
@@ -173,10 +206,14 @@ class Case:
 
 def _cases(route: template.ApiRoute) -> list[Case]:
     expected = EXPECTED[(route.method, route.path)]
-    tenants: list[str | None] = [OWN, OTHER] if "{authority_id}" in route.path or "{activation_id}" in route.path \
-        else [None]
-    cases = [Case(route, role, tenant, expected.status(role, tenant), expected.reason)
-             for role in ROLES for tenant in tenants]
+    tenants: list[str | None] = (
+        [OWN, OTHER] if "{authority_id}" in route.path or "{activation_id}" in route.path else [None]
+    )
+    cases = [
+        Case(route, role, tenant, expected.status(role, tenant), expected.reason)
+        for role in ROLES
+        for tenant in tenants
+    ]
     for who in TOKEN_CASES:
         status, reason = (200, expected.reason) if not route.authorized else (401, "no valid token: the authorizer")
         cases.append(Case(route, who, tenants[0], status, reason))
@@ -203,12 +240,12 @@ def _headers(world: World, who: str) -> dict[str, str]:
     return {"Authorization": MALFORMED[int(who.rsplit(" ", 1)[1]) - 1]}
 
 
-def test_every_endpoint_role_and_tenant_gets_the_expected_status(
-        world_for: Callable[[template.ApiRoute], Any]) -> None:
+def test_every_endpoint_role_and_tenant_gets_the_expected_status(world_for: Callable[[template.ApiRoute], Any]) -> None:
     started = time.monotonic()
     routes = template.api_routes()
-    assert {(route.method, route.path) for route in routes} == set(EXPECTED), \
+    assert {(route.method, route.path) for route in routes} == set(EXPECTED), (
         "every endpoint of the template's API needs its row in EXPECTED"
+    )
     mismatches: list[str] = []
     unexpected_allows: list[str] = []
     role_cases = token_cases = 0
@@ -216,22 +253,26 @@ def test_every_endpoint_role_and_tenant_gets_the_expected_status(
         with world_for(route) as world:
             for case in _cases(route):
                 tenant = world.resources[case.tenant or OWN]
-                answer = world.api.call(route.method, _path(route, tenant), None, _body(route),
-                                        headers=_headers(world, case.who))
+                answer = world.api.call(
+                    route.method, _path(route, tenant), None, _body(route), headers=_headers(world, case.who)
+                )
                 role_cases += case.who in ROLES
                 token_cases += case.who not in ROLES
                 if answer.status == case.expected:
                     continue
-                line = f"{case.label}: {answer.status} {answer.error_code or ''}, expected {case.expected} " \
-                       f"({case.reason})"
+                line = (
+                    f"{case.label}: {answer.status} {answer.error_code or ''}, expected {case.expected} ({case.reason})"
+                )
                 if 200 <= answer.status < 300 and case.expected in (401, 403, 404):
                     unexpected_allows.append(line)
                 else:
                     mismatches.append(line)
 
-    text = (f"{role_cases} endpoint×role×tenant cases over {len(routes)} endpoints and {token_cases} with no, "
-            f"malformed, rotated or revoked tokens: unexpected allows {len(unexpected_allows)}, "
-            f"mismatches {len(mismatches)}")
+    text = (
+        f"{role_cases} endpoint×role×tenant cases over {len(routes)} endpoints and {token_cases} with no, "
+        f"malformed, rotated or revoked tokens: unexpected allows {len(unexpected_allows)}, "
+        f"mismatches {len(mismatches)}"
+    )
     print(f"\n5. access matrix: {text} ({time.monotonic() - started:.1f} s)")
     for line in [*unexpected_allows, *mismatches]:
         print("  " + line)

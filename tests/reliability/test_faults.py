@@ -48,8 +48,9 @@ from tests.reliability import figures
 from tests.route_support import connect_event
 
 FULL = figures.full_size()
-ERRORS = ["ProvisionedThroughputExceededException", "InternalServerError", "ReadTimeoutError"] + \
-    (["ThrottlingException", "ConnectTimeoutError"] if FULL else [])
+ERRORS = ["ProvisionedThroughputExceededException", "InternalServerError", "ReadTimeoutError"] + (
+    ["ThrottlingException", "ConnectTimeoutError"] if FULL else []
+)
 DURATIONS = ["one call", "outage"]
 # At CI size each error once per call site: throttling for one call (the retries it allows), the others as an
 # outage (what is left behind when even the clean-up fails). At full size every error for both durations.
@@ -75,10 +76,13 @@ class Fault:
         if self.error.endswith("TimeoutError"):
             time.sleep(self.delay)
             raise (ReadTimeoutError if self.error == "ReadTimeoutError" else ConnectTimeoutError)(
-                endpoint_url="https://dynamodb.eu-central-1.amazonaws.com")
+                endpoint_url="https://dynamodb.eu-central-1.amazonaws.com"
+            )
         status = 500 if self.error == "InternalServerError" else 400
-        parsed: dict[str, Any] = {"Error": {"Code": self.error, "Message": "injected"},
-                                  "ResponseMetadata": {"HTTPStatusCode": status}}
+        parsed: dict[str, Any] = {
+            "Error": {"Code": self.error, "Message": "injected"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
         if operation == "TransactWriteItems" and self.error == "ProvisionedThroughputExceededException":
             # How DynamoDB reports a throttled transaction on an on-demand table.
             items = json.loads(params["body"])["TransactItems"]  # `params` is the request as it is sent
@@ -120,8 +124,7 @@ class Injector:
         return self.fault.answer(model.name, params)
 
     def _after(self, model: Any, **_: Any) -> None:
-        if self._mine() and self.fault is not None and self.fault.after_write and \
-                len(self.calls) - 1 == self.fault.at:
+        if self._mine() and self.fault is not None and self.fault.after_write and len(self.calls) - 1 == self.fault.at:
             raise ReadTimeoutError(endpoint_url="https://dynamodb.eu-central-1.amazonaws.com")
 
 
@@ -150,10 +153,13 @@ class TrackedFunctions(Functions):
 class Tables:
     def __init__(self) -> None:
         self.ddb = boto3.client("dynamodb")  # not a function's client: never faulted
-        self.names = {logical: template.physical_table_name(logical)
-                      for logical in template.resources("AWS::DynamoDB::Table")}
-        self.keys = {logical: [k["AttributeName"] for k in self.ddb.describe_table(TableName=name)["Table"]
-                               ["KeySchema"]] for logical, name in self.names.items()}
+        self.names = {
+            logical: template.physical_table_name(logical) for logical in template.resources("AWS::DynamoDB::Table")
+        }
+        self.keys = {
+            logical: [k["AttributeName"] for k in self.ddb.describe_table(TableName=name)["Table"]["KeySchema"]]
+            for logical, name in self.names.items()
+        }
 
     def snapshot(self) -> dict[str, list[str]]:
         state = {}
@@ -182,19 +188,23 @@ _VOLATILE = [
 
 def normalized(state: dict[str, list[str]]) -> dict[str, list[str]]:
     """The state with generated ids, instants and expiry times blanked, to compare two runs of one path."""
+
     def blank(raw: str) -> str:
         for pattern, placeholder in _VOLATILE:
             raw = pattern.sub(placeholder, raw)
         return raw
+
     return {table: sorted(blank(raw) for raw in items) for table, items in state.items()}
 
 
 def in_progress_only(state: dict[str, list[str]], done: dict[str, list[str]]) -> bool:
     """The change whole, and only its idempotency record still in progress instead of done."""
     ours = normalized(state)
-    return all(ours[t] == done[t] for t in done if t != "IdempotencyTable") and \
-        len(ours["IdempotencyTable"]) == len(done["IdempotencyTable"]) and \
-        all("INPROGRESS" in raw or raw in done["IdempotencyTable"] for raw in ours["IdempotencyTable"])
+    return (
+        all(ours[t] == done[t] for t in done if t != "IdempotencyTable")
+        and len(ours["IdempotencyTable"]) == len(done["IdempotencyTable"])
+        and all("INPROGRESS" in raw or raw in done["IdempotencyTable"] for raw in ours["IdempotencyTable"])
+    )
 
 
 def without_in_progress(state: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -268,8 +278,11 @@ def _world() -> World:
 def _close_september(world: World) -> None:
     from meter.month_close import lambda_handler
 
-    lambda_handler({"month": "2026-09"}, LambdaContext("MonthCloseFunction"),  # type: ignore[arg-type]
-                   now=datetime(2026, 10, 1, 4, tzinfo=UTC))
+    lambda_handler(
+        {"month": "2026-09"},
+        LambdaContext("MonthCloseFunction"),  # type: ignore[arg-type]
+        now=datetime(2026, 10, 1, 4, tzinfo=UTC),
+    )
 
 
 def _open_gent(world: World) -> None:
@@ -277,8 +290,10 @@ def _open_gent(world: World) -> None:
 
 
 def _open_gent_with_key(world: World) -> None:
-    assert world.api.post("/activations", world.gent, activation_body(),
-                          headers={"Idempotency-Key": "gent-1"}).status == 201
+    assert (
+        world.api.post("/activations", world.gent, activation_body(), headers={"Idempotency-Key": "gent-1"}).status
+        == 201
+    )
 
 
 def _second_admin(world: World) -> None:
@@ -296,54 +311,124 @@ def _enrol_brussels(world: World) -> None:
     world.gent = answer.body["token"]  # the request below opens as Brussels, for whom no number is left
 
 
-TARIFF = {"effective_from": "2999-01-01", "operator_hour": "50.00", "number_day": {"did": "0.10", "toll_free": "0.45"},
-          "telephony_minute": {"did": "0.01", "toll_free": "0.04"}, "service_minute": "0.018",
-          "personnel_minimum_hours": "4", "calls_per_operator_hour": 12}
+TARIFF = {
+    "effective_from": "2999-01-01",
+    "operator_hour": "50.00",
+    "number_day": {"did": "0.10", "toll_free": "0.45"},
+    "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
+    "service_minute": "0.018",
+    "personnel_minimum_hours": "4",
+    "calls_per_operator_hour": 12,
+}
 
 # (function, path, extra fault-free setup, the request)
 API_PATHS: list[tuple[str, str, Callable[[World], None] | None, Callable[[World], Answer]]] = [
     ("AuthorizerFunction", "any request's token", None, lambda w: w.api.get("/numbers", w.admin)),
-    ("ActivateFunction", "POST /authorities", None,
-     lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel"))),
+    (
+        "ActivateFunction",
+        "POST /authorities",
+        None,
+        lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),
+    ),
     ("ActivateFunction", "GET /authorities", None, lambda w: w.api.get("/authorities", w.admin)),
     ("ActivateFunction", "GET /authorities/{id}", None, lambda w: w.api.get("/authorities/44021", w.gent)),
-    ("ActivateFunction", "POST /authorities/{id}/token", None,
-     lambda w: w.api.post("/authorities/44021/token", w.admin)),
-    ("ActivateFunction", "POST /authorities/{id}/revoke", None,
-     lambda w: w.api.post("/authorities/44021/revoke", w.admin)),
-    ("ActivateFunction", "POST /credentials", None,
-     lambda w: w.api.post("/credentials", w.admin, {"role": "finance", "label": "Finance team"})),
-    ("ActivateFunction", "POST /numbers", None,
-     lambda w: w.api.post("/numbers", w.admin, {"number": "+3280012399", "kind": "toll_free"})),
+    (
+        "ActivateFunction",
+        "POST /authorities/{id}/token",
+        None,
+        lambda w: w.api.post("/authorities/44021/token", w.admin),
+    ),
+    (
+        "ActivateFunction",
+        "POST /authorities/{id}/revoke",
+        None,
+        lambda w: w.api.post("/authorities/44021/revoke", w.admin),
+    ),
+    (
+        "ActivateFunction",
+        "POST /credentials",
+        None,
+        lambda w: w.api.post("/credentials", w.admin, {"role": "finance", "label": "Finance team"}),
+    ),
+    (
+        "ActivateFunction",
+        "POST /numbers",
+        None,
+        lambda w: w.api.post("/numbers", w.admin, {"number": "+3280012399", "kind": "toll_free"}),
+    ),
     ("ActivateFunction", "GET /numbers", None, lambda w: w.api.get("/numbers", w.admin)),
-    ("ActivateFunction", "PATCH /numbers/{number}", _number_of_either_kind,
-     lambda w: w.api.patch("/numbers/+3278150000", w.admin, {"kind": "toll_free"})),
-    ("ActivateFunction", "DELETE /numbers/{number}", None,
-     lambda w: w.api.call("DELETE", "/numbers/+3280012346", w.admin)),
+    (
+        "ActivateFunction",
+        "PATCH /numbers/{number}",
+        _number_of_either_kind,
+        lambda w: w.api.patch("/numbers/+3278150000", w.admin, {"kind": "toll_free"}),
+    ),
+    (
+        "ActivateFunction",
+        "DELETE /numbers/{number}",
+        None,
+        lambda w: w.api.call("DELETE", "/numbers/+3280012346", w.admin),
+    ),
     ("ActivateFunction", "GET /credentials", None, lambda w: w.api.get("/credentials", w.admin)),
-    ("ActivateFunction", "POST /credentials/{id}/revoke", None,
-     lambda w: w.api.post(f"/credentials/{w.finance_id}/revoke", w.admin)),
-    ("ActivateFunction", "POST /credentials/{id}/revoke, an admin's", _second_admin,
-     lambda w: w.api.post(f"/credentials/{w.second_admin_id}/revoke", w.admin)),
+    (
+        "ActivateFunction",
+        "POST /credentials/{id}/revoke",
+        None,
+        lambda w: w.api.post(f"/credentials/{w.finance_id}/revoke", w.admin),
+    ),
+    (
+        "ActivateFunction",
+        "POST /credentials/{id}/revoke, an admin's",
+        _second_admin,
+        lambda w: w.api.post(f"/credentials/{w.second_admin_id}/revoke", w.admin),
+    ),
     ("ActivateFunction", "POST /activations", None, lambda w: w.api.post("/activations", w.gent, activation_body())),
-    ("ActivateFunction", "POST /activations with Idempotency-Key", None,
-     lambda w: w.api.post("/activations", w.gent, activation_body(), headers={"Idempotency-Key": "gent-1"})),
-    ("ActivateFunction", "POST /activations, a retry of a done key", _open_gent_with_key,
-     lambda w: w.api.post("/activations", w.gent, activation_body(), headers={"Idempotency-Key": "gent-1"})),
-    ("ActivateFunction", "POST /activations, no number left", _enrol_brussels,
-     lambda w: w.api.post("/activations", w.gent, activation_body())),
+    (
+        "ActivateFunction",
+        "POST /activations with Idempotency-Key",
+        None,
+        lambda w: w.api.post("/activations", w.gent, activation_body(), headers={"Idempotency-Key": "gent-1"}),
+    ),
+    (
+        "ActivateFunction",
+        "POST /activations, a retry of a done key",
+        _open_gent_with_key,
+        lambda w: w.api.post("/activations", w.gent, activation_body(), headers={"Idempotency-Key": "gent-1"}),
+    ),
+    (
+        "ActivateFunction",
+        "POST /activations, no number left",
+        _enrol_brussels,
+        lambda w: w.api.post("/activations", w.gent, activation_body()),
+    ),
     ("ActivateFunction", "GET /activations (authority)", None, lambda w: w.api.get("/activations", w.antwerp)),
     ("ActivateFunction", "GET /activations (admin)", None, lambda w: w.api.get("/activations", w.admin)),
     ("ActivateFunction", "GET /activations/{id}", None, lambda w: w.api.get(f"/activations/{w.line}", w.antwerp)),
-    ("ActivateFunction", "PATCH /activations/{id}", None,
-     lambda w: w.api.patch(f"/activations/{w.line}", w.antwerp, {"operators": 9})),
-    ("ActivateFunction", "POST /activations/{id}/close", None,
-     lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp)),
-    ("ActivateFunction", "GET /activations/{id}/audit", None,
-     lambda w: w.api.get(f"/activations/{w.line}/audit", w.antwerp)),
+    (
+        "ActivateFunction",
+        "PATCH /activations/{id}",
+        None,
+        lambda w: w.api.patch(f"/activations/{w.line}", w.antwerp, {"operators": 9}),
+    ),
+    (
+        "ActivateFunction",
+        "POST /activations/{id}/close",
+        None,
+        lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
+    ),
+    (
+        "ActivateFunction",
+        "GET /activations/{id}/audit",
+        None,
+        lambda w: w.api.get(f"/activations/{w.line}/audit", w.antwerp),
+    ),
     ("ExportFunction", "GET /exports/{month}", None, lambda w: w.api.get("/exports/2026-10", w.finance)),
-    ("ExportFunction", "GET /exports/{month}, frozen", _close_september,
-     lambda w: w.api.get("/exports/2026-09", w.finance)),
+    (
+        "ExportFunction",
+        "GET /exports/{month}, frozen",
+        _close_september,
+        lambda w: w.api.get("/exports/2026-09", w.finance),
+    ),
     ("ExportFunction", "GET /tariffs", None, lambda w: w.api.get("/tariffs", w.finance)),
     ("ExportFunction", "PUT /tariffs", None, lambda w: w.api.call("PUT", "/tariffs", w.admin, TARIFF)),
     ("ExportFunction", "GET /unattributed", None, lambda w: w.api.get("/unattributed?month=2026-10", w.admin)),
@@ -360,8 +445,14 @@ def _comparable(answer: Answer) -> Any:
     return answer.status, normalized({"answer": [text]})["answer"]
 
 
-def _api_path(injector: Injector, tally: Tally, function: str, path: str,
-              setup: Callable[[World], None] | None, request: Callable[[World], Answer]) -> None:
+def _api_path(
+    injector: Injector,
+    tally: Tally,
+    function: str,
+    path: str,
+    setup: Callable[[World], None] | None,
+    request: Callable[[World], Answer],
+) -> None:
     with mock_aws():
         seed.provision(TOKEN_KEY)
         forget_cached_state()
@@ -382,17 +473,21 @@ def _api_path(injector: Injector, tally: Tally, function: str, path: str,
         for fault in _faults(calls):
             tally.injections += 1
             tally.sites.add((function, path, fault.at))
-            where = f"{function} {path} call {fault.at} ({calls[fault.at]}) {fault.error}" + \
-                (" outage" if fault.outage else "")
+            where = f"{function} {path} call {fault.at} ({calls[fault.at]}) {fault.error}" + (
+                " outage" if fault.outage else ""
+            )
             injector.watch(function, fault)
             answer = request(world)
             injector.watch("")
             after = tables.snapshot()
             in_progress = after != base and without_in_progress(after) == base
             if answer.status == 503:
-                tally.api_503.append(tally.check(
-                    answer.headers.get("Retry-After", "").isdigit() and answer.error_code == "unavailable",
-                    f"{where}: 503 without Retry-After or code"))
+                tally.api_503.append(
+                    tally.check(
+                        answer.headers.get("Retry-After", "").isdigit() and answer.error_code == "unavailable",
+                        f"{where}: 503 without Retry-After or code",
+                    )
+                )
                 if not tally.check(after == base or in_progress, f"{where}: 503 but tables changed"):
                     tally.half_written += 1
             elif _comparable(answer) == _comparable(reference) and fault.at > 0 and in_progress_only(after, done):
@@ -404,17 +499,25 @@ def _api_path(injector: Injector, tally: Tally, function: str, path: str,
             if any("INPROGRESS" in raw for raw in after["IdempotencyTable"]):
                 tally.left_in_progress += 1
                 early = request(world)
-                tally.check(answer.status != 503 or ((early.status, early.error_code) == (409, "request_in_progress")
-                                                     and "Retry-After" in early.headers),
-                            f"{where}: in progress answered {early.status}")
+                tally.check(
+                    answer.status != 503
+                    or (
+                        (early.status, early.error_code) == (409, "request_in_progress")
+                        and "Retry-After" in early.headers
+                    ),
+                    f"{where}: in progress answered {early.status}",
+                )
                 time.sleep(IN_PROGRESS_WINDOW + 0.05)
             again = request(world)
             final = normalized(tables.snapshot())
             differ = [t for t in done if final[t] != done[t]]
-            tally.retries.append(tally.check(
-                _comparable(again) == _comparable(reference) and not differ,
-                f"{where}: the retry answered {_comparable(again)} (fault-free {_comparable(reference)}); "
-                f"tables that differ from a fault-free run: {differ}"))
+            tally.retries.append(
+                tally.check(
+                    _comparable(again) == _comparable(reference) and not differ,
+                    f"{where}: the retry answered {_comparable(again)} (fault-free {_comparable(reference)}); "
+                    f"tables that differ from a fault-free run: {differ}",
+                )
+            )
             tables.restore(base)
 
 
@@ -434,9 +537,12 @@ def _route_paths(injector: Injector, tally: Tally) -> None:
         tables = Tables()
         base = tables.snapshot()
         store = RoutingStore(settings.route(), injector.attach(dynamodb_client()))
-        invocations = {"greeting": connect_event(ROUTE_NUMBER), "language": connect_event(ROUTE_NUMBER, language="en"),
-                       "choice of D2": connect_event(ROUTE_NUMBER, language="en", choice="2"),
-                       "inactive number": connect_event(INACTIVE, language="nl")}
+        invocations = {
+            "greeting": connect_event(ROUTE_NUMBER),
+            "language": connect_event(ROUTE_NUMBER, language="en"),
+            "choice of D2": connect_event(ROUTE_NUMBER, language="en", choice="2"),
+            "inactive number": connect_event(INACTIVE, language="nl"),
+        }
         assert world.line
         for name, event in invocations.items():
             with As("RouteFunction"):
@@ -495,8 +601,10 @@ def _meter_paths(injector: Injector, tally: Tally) -> None:
         put_live("act-gent", "+3280012345", START - timedelta(days=60))
         stream = Stream()
         tables = Tables()
-        tables.ddb.put_item(TableName=template.physical_table_name("MonthsTable"),
-                            Item={"month": {"S": "2026-10"}, "frozen_at": {"S": "2026-11-01T05:00:00.000Z"}})
+        tables.ddb.put_item(
+            TableName=template.physical_table_name("MonthsTable"),
+            Item={"month": {"S": "2026-10"}, "frozen_at": {"S": "2026-11-01T05:00:00.000Z"}},
+        )
 
         def deliver(event: dict[str, Any]) -> list[str]:
             with As("MeterFunction"):
@@ -505,11 +613,13 @@ def _meter_paths(injector: Injector, tally: Tally) -> None:
 
         assert deliver(stream.event(record("c-0"))) == []
         base = tables.snapshot()
-        batch = [record("c-new", START + timedelta(minutes=1)),  # attributed by the flow's attribute
-                 record("c-by-number", START + timedelta(minutes=2), activation=None),
-                 record("c-0", talk_seconds=500, updated_after=60),  # a newer version of a counted contact
-                 record("c-unknown", START + timedelta(minutes=3), activation="act-gone"),
-                 record("c-late", START - timedelta(days=40))]  # October, frozen: next month's adjustment
+        batch = [
+            record("c-new", START + timedelta(minutes=1)),  # attributed by the flow's attribute
+            record("c-by-number", START + timedelta(minutes=2), activation=None),
+            record("c-0", talk_seconds=500, updated_after=60),  # a newer version of a counted contact
+            record("c-unknown", START + timedelta(minutes=3), activation="act-gone"),
+            record("c-late", START - timedelta(days=40)),
+        ]  # October, frozen: next month's adjustment
         event = stream.event(*batch)
         sequences = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
         injector.watch("MeterFunction")
@@ -520,13 +630,16 @@ def _meter_paths(injector: Injector, tally: Tally) -> None:
         calls = list(injector.calls)
         done = normalized(tables.snapshot())
         tables.restore(base)
-        faults = [*_faults(calls), *(Fault("ReadTimeoutError", at, False, after_write=True)
-                                     for at in range(len(calls)))]
+        faults = [
+            *_faults(calls),
+            *(Fault("ReadTimeoutError", at, False, after_write=True) for at in range(len(calls))),
+        ]
         for fault in faults:
             tally.injections += 1
             tally.sites.add(("MeterFunction", "a batch of every kind of record", fault.at))
-            where = f"MeterFunction call {fault.at} ({calls[fault.at]}) {fault.error}" + \
-                (" outage" if fault.outage else " after the write" if fault.after_write else "")
+            where = f"MeterFunction call {fault.at} ({calls[fault.at]}) {fault.error}" + (
+                " outage" if fault.outage else " after the write" if fault.after_write else ""
+            )
             injector.watch("MeterFunction", fault)
             failed = deliver(event)
             injector.watch("")
@@ -537,8 +650,9 @@ def _meter_paths(injector: Injector, tally: Tally) -> None:
             first = sequences.index(failed[0]) if failed else len(sequences)
             again = deliver({"Records": event["Records"][first:]})
             exact = normalized(tables.snapshot()) == done
-            tally.metering.append(tally.check(reported and again == [] and exact,
-                                              f"{where}: after redelivery the totals are not exact"))
+            tally.metering.append(
+                tally.check(reported and again == [] and exact, f"{where}: after redelivery the totals are not exact")
+            )
             tables.restore(base)
 
 
@@ -555,8 +669,14 @@ def _month_close(injector: Injector, tally: Tally) -> None:
 
         injector.attach(client("dynamodb"))
         put_activation("gent-oct", "2026-10-05T10:00", "2026-10-05T13:00", operators=2)
-        put_activation("brussels-oct", "2026-10-31T22:00", "2026-11-01T03:00", authority_id="21004",
-                       authority_name="Brussel", number="+3280012346")
+        put_activation(
+            "brussels-oct",
+            "2026-10-31T22:00",
+            "2026-11-01T03:00",
+            authority_id="21004",
+            authority_name="Brussel",
+            number="+3280012346",
+        )
         put_activation("gent-sep", "2026-09-05T10:00", "2026-09-05T13:00")
         put_usage("gent-oct", "2026-10", calls=20, answered_calls=18, abandoned_calls=2, call_seconds=3000)
         put_usage("brussels-oct", "2026-10", calls=5, answered_calls=5, call_seconds=600)
@@ -566,8 +686,11 @@ def _month_close(injector: Injector, tally: Tally) -> None:
 
         def close() -> dict[str, Any]:
             with As("MonthCloseFunction"):
-                return lambda_handler({"month": "2026-10"}, LambdaContext("MonthCloseFunction"),  # type: ignore[arg-type]
-                                      now=closing)
+                return lambda_handler(
+                    {"month": "2026-10"},
+                    LambdaContext("MonthCloseFunction"),  # type: ignore[arg-type]
+                    now=closing,
+                )
 
         injector.watch("MonthCloseFunction")
         reference = close()
@@ -590,12 +713,17 @@ def _month_close(injector: Injector, tally: Tally) -> None:
             bucket = template.physical_bucket_name("ExportsBucket")
             # Every recorded file is there as recorded; CSV and JSON byte for byte those of a fault-free run
             # (an XLSX carries the instant it was written).
-            files_ok = all(s3.head_object(Bucket=bucket, Key=retried[f"{kind}_key"])["Metadata"]["sha256"] ==
-                           retried[f"{kind}_sha256"] for kind in ("csv", "xlsx", "json")) and \
-                all(retried[f"{kind}_sha256"] == reference[f"{kind}_sha256"] for kind in ("csv", "json"))
-            tally.month_close.append(tally.check(
-                raised and files_ok and normalized(tables.snapshot()) == done,
-                f"{where}: raised {raised}, files as recorded and as fault-free {files_ok}"))
+            files_ok = all(
+                s3.head_object(Bucket=bucket, Key=retried[f"{kind}_key"])["Metadata"]["sha256"]
+                == retried[f"{kind}_sha256"]
+                for kind in ("csv", "xlsx", "json")
+            ) and all(retried[f"{kind}_sha256"] == reference[f"{kind}_sha256"] for kind in ("csv", "json"))
+            tally.month_close.append(
+                tally.check(
+                    raised and files_ok and normalized(tables.snapshot()) == done,
+                    f"{where}: raised {raised}, files as recorded and as fault-free {files_ok}",
+                )
+            )
             tables.restore(base)
 
 
@@ -618,15 +746,17 @@ def test_dynamodb_failing_at_every_call_site_of_every_function_breaks_no_rule(ev
 
     functions = {function for function, _, _ in tally.sites}
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(tally.routing_kinds.items()))
-    text = (f"{len(ERRORS)} errors (throttling, internal error, timeout) × {len(DURATIONS) if FULL else 1} "
-            f"duration{'s' if FULL else ''} at {len(tally.sites)} call "
-            f"sites in {len(functions)} functions, {tally.injections} injections: routing answered "
-            f"{sum(tally.routing)}/{len(tally.routing)} ({kinds}; slowest {tally.routing_slowest:.2f} s), "
-            f"API 503 with Retry-After {sum(tally.api_503)}/{len(tally.api_503)} (+{tally.api_whole} whole "
-            f"and answered), half-written {tally.half_written}, retries after the fault as fault-free "
-            f"{sum(tally.retries)}/{len(tally.retries)} ({tally.left_in_progress} past an in-progress record), "
-            f"metering exact after redelivery {sum(tally.metering)}/{len(tally.metering)}, month close "
-            f"completed by the retried run {sum(tally.month_close)}/{len(tally.month_close)} ({elapsed:.0f} s)")
+    text = (
+        f"{len(ERRORS)} errors (throttling, internal error, timeout) × {len(DURATIONS) if FULL else 1} "
+        f"duration{'s' if FULL else ''} at {len(tally.sites)} call "
+        f"sites in {len(functions)} functions, {tally.injections} injections: routing answered "
+        f"{sum(tally.routing)}/{len(tally.routing)} ({kinds}; slowest {tally.routing_slowest:.2f} s), "
+        f"API 503 with Retry-After {sum(tally.api_503)}/{len(tally.api_503)} (+{tally.api_whole} whole "
+        f"and answered), half-written {tally.half_written}, retries after the fault as fault-free "
+        f"{sum(tally.retries)}/{len(tally.retries)} ({tally.left_in_progress} past an in-progress record), "
+        f"metering exact after redelivery {sum(tally.metering)}/{len(tally.metering)}, month close "
+        f"completed by the retried run {sum(tally.month_close)}/{len(tally.month_close)} ({elapsed:.0f} s)"
+    )
     figures.record("4", text, ok=not tally.problems)
     assert tally.problems == [], "\n".join(tally.problems)
     assert len(functions) == 6

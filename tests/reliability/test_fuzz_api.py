@@ -42,9 +42,13 @@ ROLES = ("admin", "authority", "finance")
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # "Breaks the document": the checks of what an answer must be according to the document. A 5xx is counted on
 # its own, from the status.
-DOCUMENT_CHECKS = [schemathesis.checks.status_code_conformance, schemathesis.checks.content_type_conformance,
-                   schemathesis.checks.response_headers_conformance,
-                   schemathesis.checks.response_schema_conformance, schemathesis.checks.negative_data_rejection]
+DOCUMENT_CHECKS = [
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_headers_conformance,
+    schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.negative_data_rejection,
+]
 EXAMPLES = figures.size(ci=6, full=40)  # per operation, role, mode and set of path parameters
 OTHER_AUTHORITY = "44021"  # enrolled for the fuzzer to rotate and revoke; the demo authority's token is used
 
@@ -71,16 +75,16 @@ def own_stack() -> Iterator[RunningStack]:
 
 
 def _call(stack: RunningStack, method: str, path: str, token: str, body: Any = None) -> requests.Response:
-    return requests.request(method, stack.api_url + path, json=body, timeout=10,
-                            headers={"Authorization": f"Bearer {token}"})
+    return requests.request(
+        method, stack.api_url + path, json=body, timeout=10, headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def _tokens_and_ids(stack: RunningStack) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """A token per role, and real path parameters per operation so that fuzzing also reaches existing things."""
     finance = _call(stack, "POST", "/credentials", stack.admin_token, {"role": "finance", "label": "Finance team"})
     assert finance.status_code == 201
-    assert _call(stack, "POST", "/authorities", stack.admin_token,
-                 authority_body(OTHER_AUTHORITY)).status_code == 201
+    assert _call(stack, "POST", "/authorities", stack.admin_token, authority_body(OTHER_AUTHORITY)).status_code == 201
     opened = _call(stack, "POST", "/activations", stack.authority_token, activation_body())
     assert opened.status_code == 201
     activation = {"activation_id": opened.json()["id"]}
@@ -90,19 +94,35 @@ def _tokens_and_ids(stack: RunningStack) -> tuple[dict[str, str], dict[str, dict
         "GET /authorities/{authority_id}": {"authority_id": stack.authority_id},
         "POST /authorities/{authority_id}/token": {"authority_id": OTHER_AUTHORITY},
         "POST /authorities/{authority_id}/revoke": {"authority_id": OTHER_AUTHORITY},
-        "GET /activations/{activation_id}": activation, "PATCH /activations/{activation_id}": activation,
-        "POST /activations/{activation_id}/close": activation, "GET /activations/{activation_id}/audit": activation,
+        "GET /activations/{activation_id}": activation,
+        "PATCH /activations/{activation_id}": activation,
+        "POST /activations/{activation_id}/close": activation,
+        "GET /activations/{activation_id}/audit": activation,
         "GET /exports/{month}": {"month": month},
     }
     return tokens, real
 
 
-def _fuzz(operation: Any, strategy: Any, role: str, token: str, base_url: str, session: requests.Session,
-          tally: Tally, label: str) -> None:
+def _fuzz(
+    operation: Any,
+    strategy: Any,
+    role: str,
+    token: str,
+    base_url: str,
+    session: requests.Session,
+    tally: Tally,
+    label: str,
+) -> None:
     headers = {"Authorization": f"Bearer {token}"}
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not figures.full_size(),
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=not figures.full_size(),
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=strategy)
     def fuzz(case: Any) -> None:
         response = case.call(base_url=base_url, headers=headers, session=session, timeout=15)
@@ -111,8 +131,9 @@ def _fuzz(operation: Any, strategy: Any, role: str, token: str, base_url: str, s
         what = f"{operation.method.upper()} {operation.path} as {role} ({label}): {response.status_code}"
         if response.status_code >= 500:
             sent = f"{case.media_type} {case.body!r}"[:300]
-            tally.server_errors.append(tally.redacted(f"{what} {response.text[:200]} after {case.path_parameters} "
-                                                      f"{case.query} {sent}"))
+            tally.server_errors.append(
+                tally.redacted(f"{what} {response.text[:200]} after {case.path_parameters} {case.query} {sent}")
+            )
         try:
             case.validate_response(response, checks=DOCUMENT_CHECKS, headers=headers)
         except FailureGroup as group:
@@ -125,8 +146,11 @@ def _fuzz(operation: Any, strategy: Any, role: str, token: str, base_url: str, s
 
 
 # ---------------------------------------------------------------------- hostile input, class by class
-NESTED = {"array": "[" * 1000 + "]" * 1000, "object": '{"a":' * 1000 + "1" + "}" * 1000,
-          "just over the limit": "[" * 33 + "]" * 33}
+NESTED = {
+    "array": "[" * 1000 + "]" * 1000,
+    "object": '{"a":' * 1000 + "1" + "}" * 1000,
+    "just over the limit": "[" * 33 + "]" * 33,
+}
 # Written into the JSON as they are: JSON has no NaN or Infinity, and an integer of 10,000 digits is over
 # Python's limit for reading one.
 NUMBERS = ["1e999999", "9" * 10_000, "NaN", "Infinity", "-Infinity", "-0"]
@@ -137,8 +161,14 @@ TEXT = {
     "lone surrogates": ["\ud800", "\udfff"],  # sent as \\ud800 escapes: json.dumps escapes every non-ASCII character
     "zero-width only": ["\u200b", "\u200b\u200c\u200d", "\ufeff"],
 }
-ODD_TYPES = ["application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-             "text/html", "application/octet-stream", "text/csv"]
+ODD_TYPES = [
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "text/html",
+    "application/octet-stream",
+    "text/csv",
+]
 # A valid body per operation with a body model: hostile input goes into one field at a time.
 BASE_BODIES: dict[str, dict[str, Any]] = {
     "POST /authorities": authority_body("11002", "Stad Antwerpen"),
@@ -147,10 +177,16 @@ BASE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /numbers/{number}": {"kind": "did"},
     "POST /activations": activation_body(),
     "PATCH /activations/{activation_id}": {"message": {"nl": "Blijf binnen.", "en": "Stay inside."}, "operators": 3},
-    "PUT /tariffs": {"effective_from": "2999-01-01", "operator_hour": "50.00",
-                     "number_day": {"did": "0.10", "toll_free": "0.45"},
-                     "telephony_minute": {"did": "0.01", "toll_free": "0.04"}, "service_minute": "0.018",
-                     "personnel_minimum_hours": "4", "calls_per_operator_hour": 12, "grace_minutes": 5},
+    "PUT /tariffs": {
+        "effective_from": "2999-01-01",
+        "operator_hour": "50.00",
+        "number_day": {"did": "0.10", "toll_free": "0.45"},
+        "telephony_minute": {"did": "0.01", "toll_free": "0.04"},
+        "service_minute": "0.018",
+        "personnel_minimum_hours": "4",
+        "calls_per_operator_hour": 12,
+        "grace_minutes": 5,
+    },
 }
 PLACEHOLDER = "\x00hostile\x00"
 
@@ -166,8 +202,10 @@ class Hostile:
 
     def summary(self) -> str:
         classes = ", ".join(f"{name} {count}" for name, count in self.sent.items())
-        return (f"hostile input {sum(self.sent.values())} requests ({classes}): 5xx {len(self.server_errors)}, "
-                f"off the document {len(self.off_document)}, not refused as due {len(self.unexpected)}")
+        return (
+            f"hostile input {sum(self.sent.values())} requests ({classes}): 5xx {len(self.server_errors)}, "
+            f"off the document {len(self.off_document)}, not refused as due {len(self.unexpected)}"
+        )
 
 
 def _leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -192,8 +230,7 @@ def _schema_at(document: dict[str, Any], schema: dict[str, Any], path: tuple[str
     """The document's schema of the value at `path` in a body of `schema` ({} when it says nothing)."""
     schema = _resolved(document, schema)
     for key in path:
-        schema = _resolved(document, schema.get("properties", {}).get(key) or schema.get("additionalProperties")
-                           or {})
+        schema = _resolved(document, schema.get("properties", {}).get(key) or schema.get("additionalProperties") or {})
     return schema
 
 
@@ -215,12 +252,27 @@ def _free_text(schema: dict[str, Any], sample: str) -> bool:
     return "pattern" not in schema or re.search(schema["pattern"], f"{sample[:1]}\u200b{sample[1:]}") is not None
 
 
-def _send_hostile(stack: RunningStack, session: requests.Session, tally: Hostile, kind: str, case: Any,
-                  method: str, path: str, token: str, raw: bytes, content_type: str,
-                  due: Any) -> None:
+def _send_hostile(
+    stack: RunningStack,
+    session: requests.Session,
+    tally: Hostile,
+    kind: str,
+    case: Any,
+    method: str,
+    path: str,
+    token: str,
+    raw: bytes,
+    content_type: str,
+    due: Any,
+) -> None:
     """Send one hostile request; `due(response)` is None when it was refused as due, else what was wrong."""
-    response = session.request(method, stack.api_url + path, data=raw, timeout=15,
-                                headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
+    response = session.request(
+        method,
+        stack.api_url + path,
+        data=raw,
+        timeout=15,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
+    )
     tally.sent[kind] += 1
     what = f"{kind}: {method} {path} as {content_type} ({raw[:80]!r}): {response.status_code} {response.text[:200]}"
     if response.status_code >= 500:
@@ -274,13 +326,19 @@ def _refused_number(token: str, has_body_model: bool) -> Any:
 
 def _path_parameters(path: str, real: dict[str, str]) -> dict[str, str]:
     """A value for each parameter of `path`: the real one when known, else one of the right form."""
-    known = {"authority_id": "44021", "credential_id": "no-such-credential", "number": "+3280099999",
-             "month": time.strftime("%Y-%m"), **real}
+    known = {
+        "authority_id": "44021",
+        "credential_id": "no-such-credential",
+        "number": "+3280099999",
+        "month": time.strftime("%Y-%m"),
+        **real,
+    }
     return {name: known[name] for name in re.findall(r"\{(\w+)\}", path)}
 
 
-def _hostile_input(stack: RunningStack, tokens: dict[str, str], operations: list[Any], document: dict[str, Any],
-                   activation_id: str) -> Hostile:
+def _hostile_input(
+    stack: RunningStack, tokens: dict[str, str], operations: list[Any], document: dict[str, Any], activation_id: str
+) -> Hostile:
     """Every class of hostile input at every operation (and /docs), with a token of a role that may call it."""
     tally = Hostile()
     targets = [(operation, operation.method.upper(), operation.path) for operation in operations]
@@ -289,24 +347,35 @@ def _hostile_input(stack: RunningStack, tokens: dict[str, str], operations: list
             key = f"{method} {template_path}"
             token = tokens["authority" if key == "POST /activations" else "admin"]
             parameters = _path_parameters(template_path, {"activation_id": activation_id})
-            path = template_path.format(**{name: urllib.parse.quote(value, safe="")
-                                           for name, value in parameters.items()})
+            path = template_path.format(
+                **{name: urllib.parse.quote(value, safe="") for name, value in parameters.items()}
+            )
             operation_document = document["paths"].get(template_path, {}).get(method.lower(), {})
-            assert ("requestBody" in operation_document) == (key in BASE_BODIES), \
+            assert ("requestBody" in operation_document) == (key in BASE_BODIES), (
                 f"{key}: give it a valid body in BASE_BODIES"
+            )
 
             case = operation.Case(path_parameters=parameters, media_type="application/json") if operation else None
 
-            def send(kind: str, raw: bytes, due: Any, content_type: str = "application/json", case: Any = case,
-                     method: str = method, path: str = path, token: str = token) -> None:
+            def send(
+                kind: str,
+                raw: bytes,
+                due: Any,
+                content_type: str = "application/json",
+                case: Any = case,
+                method: str = method,
+                path: str = path,
+                token: str = token,
+            ) -> None:
                 _send_hostile(stack, session, tally, kind, case, method, path, token, raw, content_type, due)
 
             _attack(send, BASE_BODIES.get(key), operation_document, document)
     return tally
 
 
-def _attack(send: Any, base: dict[str, Any] | None, operation_document: dict[str, Any],
-            document: dict[str, Any]) -> None:
+def _attack(
+    send: Any, base: dict[str, Any] | None, operation_document: dict[str, Any], document: dict[str, Any]
+) -> None:
     """Each class at one operation: `base` is its valid body (None: the route reads no body)."""
     full = figures.full_size()
     body = base if base is not None else {"note": "hostile"}
@@ -318,8 +387,11 @@ def _attack(send: Any, base: dict[str, Any] | None, operation_document: dict[str
     for leaf in leaves if full else leaves[::2]:
         text = json.dumps(_with(body, leaf, PLACEHOLDER))
         for number in NUMBERS:
-            send("huge numbers", text.replace(json.dumps(PLACEHOLDER), number).encode(),
-                 _refused_number(number, base is not None))
+            send(
+                "huge numbers",
+                text.replace(json.dumps(PLACEHOLDER), number).encode(),
+                _refused_number(number, base is not None),
+            )
     if base is None:
         return
     schema = operation_document["requestBody"]["content"]["application/json"]["schema"]
@@ -340,7 +412,8 @@ def _leaf(body: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def test_fuzzing_every_operation_with_every_role_finds_no_5xx_and_nothing_off_the_document(
-        own_stack: RunningStack) -> None:
+    own_stack: RunningStack,
+) -> None:
     started = time.monotonic()
     tokens, real = _tokens_and_ids(own_stack)
     tally = Tally(secrets=list(tokens.values()))
@@ -354,27 +427,52 @@ def test_fuzzing_every_operation_with_every_role_finds_no_5xx_and_nothing_off_th
     assert served == routes, "the served document must describe every route of the template's API"
     document = requests.get(f"{own_stack.api_url}/docs?format=json", timeout=10).json()
     # Hostile input first, while the tokens and the open line are as set up.
-    hostile = _hostile_input(own_stack, tokens, operations, document, real["GET /activations/{activation_id}"][
-        "activation_id"])
+    hostile = _hostile_input(
+        own_stack, tokens, operations, document, real["GET /activations/{activation_id}"]["activation_id"]
+    )
 
     with requests.Session() as session:
         for operation in operations:
             key = f"{operation.method.upper()} {operation.path}"
             for role in ROLES:
                 for mode in MODES:
-                    _fuzz(operation, operation.as_strategy(generation_mode=mode), role, tokens[role],
-                          own_stack.api_url, session, tally, mode.value)
+                    _fuzz(
+                        operation,
+                        operation.as_strategy(generation_mode=mode),
+                        role,
+                        tokens[role],
+                        own_stack.api_url,
+                        session,
+                        tally,
+                        mode.value,
+                    )
                     if key in real and mode is GenerationMode.POSITIVE:
-                        _fuzz(operation, operation.as_strategy(generation_mode=mode, path_parameters=real[key]),
-                              role, tokens[role], own_stack.api_url, session, tally, "existing")
+                        _fuzz(
+                            operation,
+                            operation.as_strategy(generation_mode=mode, path_parameters=real[key]),
+                            role,
+                            tokens[role],
+                            own_stack.api_url,
+                            session,
+                            tally,
+                            "existing",
+                        )
 
-    text = (f"{tally.sent} requests over {len(operations)} operations × {len(ROLES)} roles (valid and invalid "
-            f"data), responses 5xx {len(tally.server_errors)}, responses that break the document "
-            f"{len(tally.off_document)}; {hostile.summary()}")
-    print(f"\n1. fuzzing the API: {text} ({time.monotonic() - started:.0f} s); "
-          f"statuses {sorted(tally.statuses.items())}")
-    for line in [*tally.server_errors, *tally.off_document, *hostile.server_errors, *hostile.off_document,
-                 *hostile.unexpected][:40]:
+    text = (
+        f"{tally.sent} requests over {len(operations)} operations × {len(ROLES)} roles (valid and invalid "
+        f"data), responses 5xx {len(tally.server_errors)}, responses that break the document "
+        f"{len(tally.off_document)}; {hostile.summary()}"
+    )
+    print(
+        f"\n1. fuzzing the API: {text} ({time.monotonic() - started:.0f} s); statuses {sorted(tally.statuses.items())}"
+    )
+    for line in [
+        *tally.server_errors,
+        *tally.off_document,
+        *hostile.server_errors,
+        *hostile.off_document,
+        *hostile.unexpected,
+    ][:40]:
         print("  " + tally.redacted(line))
     hostile_ok = not hostile.server_errors and not hostile.off_document and not hostile.unexpected
     figures.record("1", text, ok=not tally.server_errors and not tally.off_document and hostile_ok)

@@ -58,14 +58,18 @@ TALLY = Tally()
 
 
 def sized(examples_ci: int, examples_full: int) -> settings:
-    return settings(max_examples=figures.size(ci=examples_ci, full=examples_full), deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    return settings(
+        max_examples=figures.size(ci=examples_ci, full=examples_full),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
-instants = st.datetimes(min_value=EARLIEST.replace(tzinfo=None), max_value=LATEST.replace(tzinfo=None),
-                        timezones=st.just(UTC)).map(lambda moment: moment.replace(microsecond=0))
-amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("500"), places=3, allow_nan=False,
-                      allow_infinity=False)
+instants = st.datetimes(
+    min_value=EARLIEST.replace(tzinfo=None), max_value=LATEST.replace(tzinfo=None), timezones=st.just(UTC)
+).map(lambda moment: moment.replace(microsecond=0))
+amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("500"), places=3, allow_nan=False, allow_infinity=False)
 
 
 # ---------------------------------------------------------------------- money
@@ -75,11 +79,17 @@ def tariff_versions(draw: st.DrawFn, start: datetime, end: datetime) -> list[Tar
     versions = []
     for _ in range(draw(st.integers(0, 2))):
         effective = start + SECOND * draw(st.integers(0, max(0, int((end - start) / SECOND))))
-        versions.append(Tariff(effective_from=effective, operator_hour=draw(amounts),
-                               number_day={kind: draw(amounts) for kind in KINDS},
-                               telephony_minute={kind: draw(amounts) for kind in KINDS},
-                               service_minute=draw(amounts),
-                               personnel_minimum_hours=Decimal(draw(st.integers(0, 8))), calls_per_operator_hour=12))
+        versions.append(
+            Tariff(
+                effective_from=effective,
+                operator_hour=draw(amounts),
+                number_day={kind: draw(amounts) for kind in KINDS},
+                telephony_minute={kind: draw(amounts) for kind in KINDS},
+                service_minute=draw(amounts),
+                personnel_minimum_hours=Decimal(draw(st.integers(0, 8))),
+                calls_per_operator_hour=12,
+            )
+        )
     return versions
 
 
@@ -94,16 +104,24 @@ def priced_activations(draw: st.DrawFn) -> tuple[dict[str, Any], datetime, Tarif
     changes = sorted(draw(st.lists(st.integers(0, int(lasted / SECOND)), max_size=4)))
     timeline = [{"at": iso(opened), "operators": draw(st.integers(0, 30))}]
     timeline += [{"at": iso(opened + SECOND * at), "operators": draw(st.integers(0, 30))} for at in changes]
-    activation = {"id": f"act-{draw(st.integers(0, 10**6))}", "authority_id": draw(st.sampled_from(["44021", "21004",
-                  "62063"])), "authority_name": "x", "number": "+3280012345",
-                  "number_kind": draw(st.sampled_from(KINDS)), "status": "live" if live else "closed",
-                  "opened_at": iso(opened), "closed_at": None if live else iso(end), "operator_timeline": timeline}
+    activation = {
+        "id": f"act-{draw(st.integers(0, 10**6))}",
+        "authority_id": draw(st.sampled_from(["44021", "21004", "62063"])),
+        "authority_name": "x",
+        "number": "+3280012345",
+        "number_kind": draw(st.sampled_from(KINDS)),
+        "status": "live" if live else "closed",
+        "opened_at": iso(opened),
+        "closed_at": None if live else iso(end),
+        "operator_timeline": timeline,
+    }
     schedule = TariffSchedule(draw(tariff_versions(opened, end)))
     return activation, now, schedule, draw(st.integers(0, 10**7))
 
 
-def _exact_line(activation: dict[str, Any], month: str, schedule: TariffSchedule, now: datetime,
-                call_seconds: int) -> dict[str, Decimal]:
+def _exact_line(
+    activation: dict[str, Any], month: str, schedule: TariffSchedule, now: datetime, call_seconds: int
+) -> dict[str, Decimal]:
     """The line's components before rounding, worked out second-exactly in a way of its own: cut the month's
     part of the live window at every tariff change, price each part by its version, add, never round."""
     opened, end = live_window(activation, now)
@@ -115,8 +133,13 @@ def _exact_line(activation: dict[str, Any], month: str, schedule: TariffSchedule
     cuts = sorted({start, stop, *(v.effective_from for v in schedule.versions if start < v.effective_from < stop)})
     kind = activation["number_kind"]
     # Two changes in the same second: the later one in the timeline holds (a stable sort by instant only).
-    entries = sorted(((datetime.fromisoformat(e["at"].replace("Z", "+00:00")), e["operators"])
-                      for e in activation["operator_timeline"]), key=lambda entry: entry[0])
+    entries = sorted(
+        (
+            (datetime.fromisoformat(e["at"].replace("Z", "+00:00")), e["operators"])
+            for e in activation["operator_timeline"]
+        ),
+        key=lambda entry: entry[0],
+    )
 
     def operated(a: datetime, b: datetime) -> int:
         total = 0
@@ -247,13 +270,20 @@ def routing_states(draw: st.DrawFn) -> tuple[CallRequest, FakeRouting, int]:
     state = draw(st.sampled_from(["live", "closed", "unknown"]))
     line = None
     if state == "live":
-        line = LiveLine(activation_id="act-1", authority_name="Stad Gent", languages=languages,
-                        message={language: f"message in {language}" for language in languages},
-                        victim_information=draw(st.booleans()), operators=operators)
+        line = LiveLine(
+            activation_id="act-1",
+            authority_name="Stad Gent",
+            languages=languages,
+            message={language: f"message in {language}" for language in languages},
+            victim_information=draw(st.booleans()),
+            operators=operators,
+        )
     count = max(1, capacity + draw(st.integers(-2, 2))) if draw(st.booleans()) else draw(st.integers(1, 10**4))
-    request = CallRequest(dialled_number="+3280012345",
-                          language=draw(st.sampled_from([None, *ALL_LANGUAGES, "xx", ""])),
-                          choice=draw(st.sampled_from([None, "1", "2", "3", "", "*"])))
+    request = CallRequest(
+        dialled_number="+3280012345",
+        language=draw(st.sampled_from([None, *ALL_LANGUAGES, "xx", ""])),
+        choice=draw(st.sampled_from([None, "1", "2", "3", "", "*"])),
+    )
     return request, FakeRouting(line, count, draw(st.booleans())), per_hour
 
 
@@ -328,18 +358,33 @@ def metering_cases(draw: st.DrawFn) -> tuple[list[Window], list[dict[str, Any]],
 LATER = datetime(2027, 6, 1, tzinfo=UTC)  # metering's "now": after every record a case makes
 
 
-def _record(contact_id: str, number: str, activation: str | None, initiated: datetime, talk: int, d2: bool,
-            version: int) -> dict[str, Any]:
+def _record(
+    contact_id: str, number: str, activation: str | None, initiated: datetime, talk: int, d2: bool, version: int
+) -> dict[str, Any]:
     connected = initiated + timedelta(seconds=5)
     left = connected + timedelta(seconds=30)
     queue = QueueVisit(f"{INSTANCE}/queue/{'d2' if d2 else 'd5'}", "D2" if d2 else "D5", connected, left)
     agent = AgentAnswer(f"{INSTANCE}/agent/op-1", "op-1", left, talk) if talk else None
     ended = left + timedelta(seconds=talk)
-    made = contact_record(Contact(
-        account_id=template.LOCAL_ACCOUNT, instance_arn=INSTANCE, contact_id=contact_id, initial_contact_id=None,
-        previous_contact_id=None, initiation_method="INBOUND", system_number=number, customer_number="+32470123456",
-        initiated=initiated, connected_to_system=connected, disconnected=ended, disconnect_reason="CUSTOMER_DISCONNECT",
-        attributes={"activationId": activation} if activation else {}, queue=queue, agent=agent))
+    made = contact_record(
+        Contact(
+            account_id=template.LOCAL_ACCOUNT,
+            instance_arn=INSTANCE,
+            contact_id=contact_id,
+            initial_contact_id=None,
+            previous_contact_id=None,
+            initiation_method="INBOUND",
+            system_number=number,
+            customer_number="+32470123456",
+            initiated=initiated,
+            connected_to_system=connected,
+            disconnected=ended,
+            disconnect_reason="CUSTOMER_DISCONNECT",
+            attributes={"activationId": activation} if activation else {},
+            queue=queue,
+            agent=agent,
+        )
+    )
     # Versions of one contact never tie: the newer one is updated an hour later, whatever its content.
     made["LastUpdateTimestamp"] = (initiated + timedelta(hours=2 + version)).strftime("%Y-%m-%dT%H:%M:%SZ")
     return made
@@ -350,24 +395,35 @@ def _expected_owner(record: dict[str, Any], windows: list[Window]) -> str | None
     at = datetime.fromisoformat(record["InitiationTimestamp"].replace("Z", "+00:00"))
     named = {window.activation_id: window for window in windows}.get(attribute)
     if named is not None:  # billed only when it agrees with the dialled number and the live window
-        agrees = named.number == record["SystemEndpoint"]["Address"] and named.opened - CLOCK_SKEW <= at \
+        agrees = (
+            named.number == record["SystemEndpoint"]["Address"]
+            and named.opened - CLOCK_SKEW <= at
             and (named.closed is None or at < named.closed + CLOCK_SKEW)
+        )
         return named.activation_id if agrees else None
     for window in windows:
-        if window.number == record["SystemEndpoint"]["Address"] and window.opened <= at \
-                and (window.closed is None or at < window.closed):
+        if (
+            window.number == record["SystemEndpoint"]["Address"]
+            and window.opened <= at
+            and (window.closed is None or at < window.closed)
+        ):
             return window.activation_id
     return None
 
 
 def _put(window: Window) -> None:
-    item = {"id": window.activation_id, "authority_id": "44021", "number": window.number,
-            "number_kind": "toll_free", "status": "live" if window.closed is None else "closed",
-            "requested_at": iso(window.opened), "opened_at": iso(window.opened),
-            "closed_at": iso(window.closed) if window.closed else None,
-            "operator_timeline": [{"at": iso(window.opened), "operators": 1}]}
-    boto3.client("dynamodb").put_item(TableName=template.physical_table_name("ActivationsTable"),
-                                      Item=to_item(item))
+    item = {
+        "id": window.activation_id,
+        "authority_id": "44021",
+        "number": window.number,
+        "number_kind": "toll_free",
+        "status": "live" if window.closed is None else "closed",
+        "requested_at": iso(window.opened),
+        "opened_at": iso(window.opened),
+        "closed_at": iso(window.closed) if window.closed else None,
+        "operator_timeline": [{"at": iso(window.opened), "operators": 1}],
+    }
+    boto3.client("dynamodb").put_item(TableName=template.physical_table_name("ActivationsTable"), Item=to_item(item))
 
 
 def _usage_of(record: dict[str, Any]) -> Counter[str]:
@@ -383,8 +439,10 @@ def metering_attributes_once(store: UsageStore) -> Callable[..., None]:
         version, counted once."""
         TALLY.examples["metering"] += 1
         run = f"{next(RUNS):06d}"
-        windows = [replace(w, activation_id=w.activation_id.replace(RUN, run), number=w.number.replace(RUN, run))
-                   for w in case[0]]
+        windows = [
+            replace(w, activation_id=w.activation_id.replace(RUN, run), number=w.number.replace(RUN, run))
+            for w in case[0]
+        ]
         records = [json.loads(json.dumps(record).replace(RUN, run)) for record in case[1]]
         order = case[2]
         for window in windows:
@@ -407,14 +465,14 @@ def metering_attributes_once(store: UsageStore) -> Callable[..., None]:
         stored = {contact_id: store.counted_contact(contact_id) for contact_id in newest}
         assert {c for c, item in stored.items() if item and not item.get("activation_id")} == unattributed
         got: dict[str, Counter[str]] = {}
-        months = {month_of(datetime.fromisoformat(r["InitiationTimestamp"].replace("Z", "+00:00")))
-                  for r in records}
+        months = {month_of(datetime.fromisoformat(r["InitiationTimestamp"].replace("Z", "+00:00"))) for r in records}
         ids = {window.activation_id for window in windows}
         for month in months:
             for row in store.usage_for_month(month):
                 if row["activation_id"] in ids:
-                    got.setdefault(row["activation_id"], Counter()).update({name: int(row.get(name) or 0)
-                                                                            for name in COUNTERS})
+                    got.setdefault(row["activation_id"], Counter()).update(
+                        {name: int(row.get(name) or 0) for name in COUNTERS}
+                    )
         assert {k: +v for k, v in got.items() if +v} == {k: +v for k, v in expected.items() if +v}
 
     return attributed_once_whatever_the_order  # type: ignore[no-any-return]
@@ -436,9 +494,13 @@ def test_money_months_routing_and_metering_hold_for_random_inputs(aws: None) -> 
     _run("routing", sized(500, 10000)(routing_decides_as_promised), errors)
     _run("metering", sized(15, 60)(metering_attributes_once(UsageStore())), errors)  # moto slows as tables fill
     total = sum(TALLY.examples.values())
-    figures.record("2", f"4 properties, {total:,} examples ("
-                        + ", ".join(f"{name} {count:,}" for name, count in TALLY.examples.items())
-                        + f"), {len(TALLY.failed)} counterexamples"
-                        + (f" ({', '.join(TALLY.failed)})" if TALLY.failed else ""), ok=not TALLY.failed)
+    figures.record(
+        "2",
+        f"4 properties, {total:,} examples ("
+        + ", ".join(f"{name} {count:,}" for name, count in TALLY.examples.items())
+        + f"), {len(TALLY.failed)} counterexamples"
+        + (f" ({', '.join(TALLY.failed)})" if TALLY.failed else ""),
+        ok=not TALLY.failed,
+    )
     if errors:
         raise errors[0]

@@ -65,17 +65,24 @@ class OverHttp:
         self.url, self.admin = stack.api_url, stack.admin_token
         found = re.search(r"AWS backend \(moto\)\s+(\S+)", stack.output)
         assert found, "the local stack names its AWS backend"
-        self.ddb = boto3.client("dynamodb", endpoint_url=found.group(1), region_name=template.LOCAL_REGION,
-                                aws_access_key_id="local", aws_secret_access_key="local")
+        self.ddb = boto3.client(
+            "dynamodb",
+            endpoint_url=found.group(1),
+            region_name=template.LOCAL_REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
     def items(self, logical_id: str) -> list[dict[str, Any]]:
-        pages = self.ddb.get_paginator("scan").paginate(TableName=template.physical_table_name(logical_id),
-                                                        ConsistentRead=True)
+        pages = self.ddb.get_paginator("scan").paginate(
+            TableName=template.physical_table_name(logical_id), ConsistentRead=True
+        )
         return [from_item(item) for page in pages for item in page.get("Items", [])]
 
     def enrol(self, authority_id: str) -> str:
-        status, _, body = http("POST", f"{self.url}/authorities", self.admin,
-                               authority_body(authority_id, f"Gemeente {authority_id}"))
+        status, _, body = http(
+            "POST", f"{self.url}/authorities", self.admin, authority_body(authority_id, f"Gemeente {authority_id}")
+        )
         assert status == 201, body
         return str(body["token"])
 
@@ -89,13 +96,18 @@ class OverHttp:
         """Make exactly `count` pool numbers free on the shared stack: add numbers, or hold the surplus with
         filler lines. Returns the filler activations, to close afterwards."""
         for n in range(count - len(self.free_numbers())):
-            status, _, body = http("POST", f"{self.url}/numbers", self.admin,
-                                   {"number": f"+32800{prefix // 100 % 10}{n:04d}", "kind": "toll_free"})
+            status, _, body = http(
+                "POST",
+                f"{self.url}/numbers",
+                self.admin,
+                {"number": f"+32800{prefix // 100 % 10}{n:04d}", "kind": "toll_free"},
+            )
             assert status in (201, 409), body
         fillers = []
         for n in range(len(self.free_numbers()) - count):
-            status, _, body = http("POST", f"{self.url}/activations", self.enrol(f"{prefix + 50 + n:05d}"),
-                                   activation_body())
+            status, _, body = http(
+                "POST", f"{self.url}/activations", self.enrol(f"{prefix + 50 + n:05d}"), activation_body()
+            )
             assert status == 201, body
             fillers.append(body["id"])
         assert len(self.free_numbers()) == count
@@ -112,8 +124,7 @@ def claims_over_http(api: OverHttp) -> str:
     fillers = api.exactly_free(FREE_NUMBERS, 71100)
     free = api.free_numbers()
     racers = [(f"{71200 + n:05d}", api.enrol(f"{71200 + n:05d}")) for n in range(AUTHORITIES)]
-    answers = at_once(AUTHORITIES, lambda i: http("POST", f"{api.url}/activations", racers[i][1],
-                                                   activation_body()))
+    answers = at_once(AUTHORITIES, lambda i: http("POST", f"{api.url}/activations", racers[i][1], activation_body()))
     opened = {racers[i][0]: body for i, (status, _, body) in enumerate(answers) if status == 201}
     try:
         refused = Counter((status, body["error"]["code"]) for status, _, body in answers if status != 201)
@@ -135,12 +146,18 @@ def claims_over_http(api: OverHttp) -> str:
 def one_key_over_http(api: OverHttp) -> str:
     fillers = api.exactly_free(2, 71300)
     token = api.enrol("71400")
-    send = lambda _: http("POST", f"{api.url}/activations", token, activation_body(),  # noqa: E731
-                          {"Idempotency-Key": "71400-flood-1"})
+    send = lambda _: http(  # noqa: E731
+        "POST",
+        f"{api.url}/activations",
+        token,
+        activation_body(),
+        {"Idempotency-Key": "71400-flood-1"},
+    )
     answers = at_once(RETRIES, send)
     ids = {body["id"] for status, _, body in answers if status == 201}
-    busy = Counter((status, body["error"]["code"], "Retry-After" in headers)
-                   for status, headers, body in answers if status != 201)
+    busy = Counter(
+        (status, body["error"]["code"], "Retry-After" in headers) for status, headers, body in answers if status != 201
+    )
     stored = [a["id"] for a in api.items("ActivationsTable") if a["authority_id"] == "71400"]
     try:
         assert len(ids) == 1
@@ -175,8 +192,12 @@ def changes_over_http(api: OverHttp) -> str:
 
 # ---------------------------------------------------------------------- on threads, in the logic and the store
 def _authority(authority_id: str) -> Caller:
-    return Caller(role="authority", credential_id=f"c-{authority_id}", authority_id=authority_id,
-                  authority_name=f"Gemeente {authority_id}")
+    return Caller(
+        role="authority",
+        credential_id=f"c-{authority_id}",
+        authority_id=authority_id,
+        authority_name=f"Gemeente {authority_id}",
+    )
 
 
 def _attempt(work: Callable[[], T]) -> T | errors.DomainError:
@@ -190,16 +211,18 @@ def claims_on_threads(enrol: Any, add_numbers: Any) -> str:
     free = add_numbers(*(f"+3280090{n:03d}" for n in range(FREE_NUMBERS)))
     authorities = [enrol(f"{30000 + n:05d}", f"Gemeente {n}")[0]["id"] for n in range(AUTHORITIES)]
     store, request = logic.default_store(), ActivationIn.model_validate(activation_body())
-    outcomes = at_once(AUTHORITIES, lambda i: _attempt(
-        lambda: logic.open_activation(_authority(authorities[i]), request, store)[0]))
+    outcomes = at_once(
+        AUTHORITIES, lambda i: _attempt(lambda: logic.open_activation(_authority(authorities[i]), request, store)[0])
+    )
     opened = [o for o in outcomes if isinstance(o, dict)]
     refused = Counter((o.status, o.code) for o in outcomes if isinstance(o, errors.DomainError))
     activations = [from_item(item) for item in table_items("ActivationsTable")]
     assert len(opened) == FREE_NUMBERS
     assert refused == Counter({(409, "no_number_available"): AUTHORITIES - FREE_NUMBERS})
     assert sorted(o["number"] for o in opened) == sorted(free)  # each number once
-    assert {n["number"]: n.get("activation_id") for n in store.list_numbers()} == \
-        {o["number"]: o["id"] for o in opened}  # the numbers table agrees
+    assert {n["number"]: n.get("activation_id") for n in store.list_numbers()} == {
+        o["number"]: o["id"] for o in opened
+    }  # the numbers table agrees
     assert sorted(a["id"] for a in activations) == sorted(o["id"] for o in opened)  # no stray activation
     assert all(a["number"] in free and a["status"] == "live" for a in activations)
     return f"on threads {len(opened)} live, {sum(refused.values())} told 409, 0 held twice"
@@ -209,13 +232,21 @@ def one_key_on_threads(enrol: Any, add_numbers: Any) -> str:
     add_numbers("+3280091000", "+3280091001")
     authority = enrol("30100", "Gemeente Herhaal")[0]["id"]
     store, request = logic.default_store(), ActivationIn.model_validate(activation_body())
-    outcomes = at_once(RETRIES, lambda _: _attempt(
-        lambda: logic.open_activation(_authority(authority), request, store, "30100-flood-1",
-                                      LambdaContext("ActivateFunction"))[0]))  # type: ignore[arg-type]
+    outcomes = at_once(
+        RETRIES,
+        lambda _: _attempt(
+            lambda: logic.open_activation(
+                _authority(authority), request, store, "30100-flood-1", LambdaContext("ActivateFunction")
+            )[0]
+        ),
+    )  # type: ignore[arg-type]
     ids = {o["id"] for o in outcomes if isinstance(o, dict)}
     busy = Counter((o.status, o.code) for o in outcomes if isinstance(o, errors.DomainError))
-    stored = [from_item(item)["id"] for item in table_items("ActivationsTable")
-              if from_item(item)["authority_id"] == authority]
+    stored = [
+        from_item(item)["id"]
+        for item in table_items("ActivationsTable")
+        if from_item(item)["authority_id"] == authority
+    ]
     assert len(ids) == 1
     assert set(busy) <= {(409, "request_in_progress")}
     assert stored == list(ids)
@@ -227,8 +258,12 @@ def changes_on_threads(enrol: Any, add_numbers: Any) -> str:
     authority = enrol("30200", "Gemeente Wissel")[0]["id"]
     store = logic.default_store()
     line, _ = logic.open_activation(_authority(authority), ActivationIn.model_validate(activation_body()), store)
-    outcomes = at_once(CHANGES, lambda i: _attempt(lambda: logic.update_activation(
-        _authority(authority), line["id"], ActivationPatch(operators=10 + i), store)))
+    outcomes = at_once(
+        CHANGES,
+        lambda i: _attempt(
+            lambda: logic.update_activation(_authority(authority), line["id"], ActivationPatch(operators=10 + i), store)
+        ),
+    )
     assert [o for o in outcomes if isinstance(o, errors.DomainError)] == []
     final = store.get_activation(line["id"])
     assert final is not None
@@ -239,22 +274,30 @@ def changes_on_threads(enrol: Any, add_numbers: Any) -> str:
     routing = next(n for n in store.list_numbers() if n.get("activation_id") == line["id"])
     assert timeline[-1]["operators"] == final["operators"] == routing["operators"]
     audit = store.audit_entries(f"activation#{line['id']}")
-    assert sorted(e["changes"]["operators"]["after"] for e in audit if e["action"] == "update") == \
-        [10 + i for i in range(CHANGES)]
+    assert sorted(e["changes"]["operators"]["after"] for e in audit if e["action"] == "update") == [
+        10 + i for i in range(CHANGES)
+    ]
     return f"on threads {len(timeline)} in time order"
 
 
 # ---------------------------------------------------------------------- the figure
 def test_races_for_the_last_numbers_for_one_idempotency_key_and_for_one_line_keep_every_rule(
-        own_stack: RunningStack, atomic_dynamodb: None, enrol: Any, add_numbers: Any) -> None:
+    own_stack: RunningStack, atomic_dynamodb: None, enrol: Any, add_numbers: Any
+) -> None:
     api = OverHttp(own_stack)
     races = {
-        f"{AUTHORITIES} authorities for {FREE_NUMBERS} free numbers":
-            [lambda: claims_over_http(api), lambda: claims_on_threads(enrol, add_numbers)],
-        f"{RETRIES} retries with one Idempotency-Key":
-            [lambda: one_key_over_http(api), lambda: one_key_on_threads(enrol, add_numbers)],
-        f"{CHANGES} operator PATCHes at once":
-            [lambda: changes_over_http(api), lambda: changes_on_threads(enrol, add_numbers)],
+        f"{AUTHORITIES} authorities for {FREE_NUMBERS} free numbers": [
+            lambda: claims_over_http(api),
+            lambda: claims_on_threads(enrol, add_numbers),
+        ],
+        f"{RETRIES} retries with one Idempotency-Key": [
+            lambda: one_key_over_http(api),
+            lambda: one_key_on_threads(enrol, add_numbers),
+        ],
+        f"{CHANGES} operator PATCHes at once": [
+            lambda: changes_over_http(api),
+            lambda: changes_on_threads(enrol, add_numbers),
+        ],
     }
     started = time.monotonic()
     texts, failures = [], []

@@ -61,13 +61,24 @@ def test_tokens_are_stored_only_as_keyed_hashes(api: Api, admin: str) -> None:
 def test_the_local_stacks_tokens_are_stored_only_as_keyed_hashes(local_stack: RunningStack) -> None:
     backend = re.search(r"AWS backend \(moto\)\s+(\S+)", local_stack.output)
     assert backend is not None, local_stack.output
-    dynamodb = boto3.client("dynamodb", endpoint_url=backend.group(1), region_name=template.LOCAL_REGION,
-                            aws_access_key_id="local", aws_secret_access_key="local")
-    stored = "\n".join(json.dumps(item) for name in table_names().values()
-                       for page in dynamodb.get_paginator("scan").paginate(TableName=name)
-                       for item in page.get("Items", []))
-    credentials = [item for page in dynamodb.get_paginator("scan").paginate(
-        TableName=template.physical_table_name("CredentialsTable")) for item in page.get("Items", [])]
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=backend.group(1),
+        region_name=template.LOCAL_REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    stored = "\n".join(
+        json.dumps(item)
+        for name in table_names().values()
+        for page in dynamodb.get_paginator("scan").paginate(TableName=name)
+        for item in page.get("Items", [])
+    )
+    credentials = [
+        item
+        for page in dynamodb.get_paginator("scan").paginate(TableName=template.physical_table_name("CredentialsTable"))
+        for item in page.get("Items", [])
+    ]
     tokens = [local_stack.admin_token, local_stack.authority_token]
     clean = not any(token in stored for token in tokens) and bool(credentials)
     log_watch.WATCH.stored_hashed.append(clean)
@@ -82,7 +93,8 @@ def _logged_since(start: int) -> str:
 
 
 def test_a_malformed_connect_event_is_logged_with_the_callers_endpoint_erased(
-        aws: None, function_environment: Callable[..., None]) -> None:
+    aws: None, function_environment: Callable[..., None]
+) -> None:
     function_environment("RouteFunction")
     from route import app as route
 
@@ -106,15 +118,24 @@ def _meter(event: dict[str, Any]) -> list[str]:
 
 
 def test_metering_logs_a_bad_contact_record_without_the_callers_number(
-        aws: None, function_environment: Callable[..., None]) -> None:
+    aws: None, function_environment: Callable[..., None]
+) -> None:
     function_environment("MeterFunction")
-    bad = [{"CustomerEndpoint": {"Address": CALLER, "Type": "TELEPHONE_NUMBER"}, "InitiationTimestamp": "x"},
-           {"ContactId": "c-1", "CustomerEndpoint": {"Address": CALLER}, "InitiationTimestamp": "not an instant"},
-           f"{CALLER} is not JSON"]
+    bad = [
+        {"CustomerEndpoint": {"Address": CALLER, "Type": "TELEPHONE_NUMBER"}, "InitiationTimestamp": "x"},
+        {"ContactId": "c-1", "CustomerEndpoint": {"Address": CALLER}, "InitiationTimestamp": "not an instant"},
+        f"{CALLER} is not JSON",
+    ]
     log_watch.register_callers(bad)
-    records = [{"SequenceNumber": str(49_000 + index), "PartitionKey": "x", "ApproximateArrivalTimestamp": None,
-                "Data": (item if isinstance(item, str) else json.dumps(item)).encode()}
-               for index, item in enumerate(bad)]
+    records = [
+        {
+            "SequenceNumber": str(49_000 + index),
+            "PartitionKey": "x",
+            "ApproximateArrivalTimestamp": None,
+            "Data": (item if isinstance(item, str) else json.dumps(item)).encode(),
+        }
+        for index, item in enumerate(bad)
+    ]
     event = kinesis_event(records, "crisisline-ContactRecordStream", function="MeterFunction")
     assert base64.b64decode(event["Records"][0]["kinesis"]["data"])  # what Lambda delivers: base64 data
     start = len(log_watch.WATCH.lines)

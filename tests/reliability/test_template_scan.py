@@ -23,8 +23,13 @@ IAM_POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
 def findings(*rules: str) -> list[dict[str, Any]]:
     """cfn-lint's findings on template.yaml (JSON format), with the given extra rule modules appended."""
     appended = [argument for rule in rules for argument in ("--append-rules", rule)]
-    lint = subprocess.run([CFN_LINT, "--format", "json", *appended, "--", str(ROOT / "template.yaml")],
-                          capture_output=True, text=True, check=False, cwd=ROOT)
+    lint = subprocess.run(
+        [CFN_LINT, "--format", "json", *appended, "--", str(ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     assert lint.stdout.strip(), lint.stderr
     return json.loads(lint.stdout)  # type: ignore[no-any-return]
 
@@ -57,26 +62,36 @@ def wildcard_actions(resources: dict[str, Any]) -> list[str]:
 def unprotected_tables() -> tuple[int, list[str]]:
     """(tables, names of those without server-side encryption or point-in-time recovery)."""
     tables = template.resources("AWS::DynamoDB::Table")
-    bad = [name for name, body in tables.items()
-           if body["Properties"].get("SSESpecification", {}).get("SSEEnabled") is not True
-           or body["Properties"].get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled")
-           is not True]
+    bad = [
+        name
+        for name, body in tables.items()
+        if body["Properties"].get("SSESpecification", {}).get("SSEEnabled") is not True
+        or body["Properties"].get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled") is not True
+    ]
     return len(tables), bad
 
 
 def throttling(resources: dict[str, Any]) -> list[tuple[float, int]]:
     """(rate per second, burst) of every stage-wide method setting of the API's stages."""
-    return [(setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"])
-            for body in resources.values() if body["Type"] == "AWS::ApiGateway::Stage"
-            for setting in body["Properties"].get("MethodSettings", [])
-            if setting.get("ResourcePath") == "/*" and setting.get("HttpMethod") == "*"
-            and setting.get("ThrottlingRateLimit") and setting.get("ThrottlingBurstLimit")]
+    return [
+        (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"])
+        for body in resources.values()
+        if body["Type"] == "AWS::ApiGateway::Stage"
+        for setting in body["Properties"].get("MethodSettings", [])
+        if setting.get("ResourcePath") == "/*"
+        and setting.get("HttpMethod") == "*"
+        and setting.get("ThrottlingRateLimit")
+        and setting.get("ThrottlingBurstLimit")
+    ]
 
 
 def waivers() -> list[str]:
     """`rule on resource` for every finding a resource's cfn-lint Metadata waives (each says why beside it)."""
-    return [f"{rule} on {name}" for name, body in template.load()["Resources"].items()
-            for rule in body.get("Metadata", {}).get("cfn-lint", {}).get("config", {}).get("ignore_checks", [])]
+    return [
+        f"{rule} on {name}"
+        for name, body in template.load()["Resources"].items()
+        for rule in body.get("Metadata", {}).get("cfn-lint", {}).get("config", {}).get("ignore_checks", [])
+    ]
 
 
 def _level_counts(found: list[dict[str, Any]]) -> Counter[str]:
@@ -99,11 +114,15 @@ def test_the_template_passes_cfn_lint_and_the_serverless_security_rules() -> Non
     levels = _level_counts(serverless)
     rate, burst = throttled[0] if throttled else (0, 0)
     ok = not plain and not levels["Error"] and not unprotected and not wildcards and bool(throttled)
-    figures.record("7", f"cfn-lint {len(plain)} findings; serverless rules {levels['Error']} errors"
-                        f"{_ids(serverless, 'Error')}, {levels['Warning']} warnings{_ids(serverless, 'Warning')}, "
-                        f"waived: {', '.join(waivers()) or 'none'}; "
-                        f"{tables - len(unprotected)} of {tables} tables encrypted with PITR; "
-                        f"{len(wildcards)} wildcard actions; API throttled {rate:g} rps / burst {burst}", ok=ok)
+    figures.record(
+        "7",
+        f"cfn-lint {len(plain)} findings; serverless rules {levels['Error']} errors"
+        f"{_ids(serverless, 'Error')}, {levels['Warning']} warnings{_ids(serverless, 'Warning')}, "
+        f"waived: {', '.join(waivers()) or 'none'}; "
+        f"{tables - len(unprotected)} of {tables} tables encrypted with PITR; "
+        f"{len(wildcards)} wildcard actions; API throttled {rate:g} rps / burst {burst}",
+        ok=ok,
+    )
 
     assert plain == [], [f"{f['Rule']['Id']} {f['Message']}" for f in plain]
     assert [f"{f['Rule']['Id']} {f['Message']}" for f in serverless if f["Level"] == "Error"] == []
