@@ -37,7 +37,7 @@ from crisisline.models import (
     check_number_kind,
 )
 from crisisline.observability import count_failure, logger
-from crisisline.store import REVOKED_PREFIX, Store
+from crisisline.store import REVOKED_PREFIX, Store, unheld_pool_number
 
 _CHANGE_ATTEMPTS = 20  # each lost attempt means another change was written: a few people, not a crowd
 DEFAULT_NUMBER_KIND = "toll_free"  # citizens call free unless the authority chose otherwise
@@ -305,16 +305,7 @@ def list_numbers(caller: Caller, store: Store) -> list[dict[str, Any]]:
 
 
 def _pool_number(number: str, store: Store) -> dict[str, Any]:
-    item = store.get_number(number)
-    if item is None:
-        raise errors.NotFound(f"{number} is not in the pool.", number=number)
-    if item.get("activation_id"):
-        raise errors.NumberInUse(
-            f"{number} is held by live activation {item['activation_id']}; close it first.",
-            number=number,
-            activation_id=item["activation_id"],
-        )
-    return item
+    return unheld_pool_number(number, store.get_number(number))
 
 
 def remove_number(caller: Caller, number: str, store: Store) -> dict[str, Any]:

@@ -35,6 +35,19 @@ _CLAIM_ROUNDS = 5
 _CANDIDATES_PER_ROUND = 25
 
 
+def unheld_pool_number(number: str, item: dict[str, Any] | None) -> dict[str, Any]:
+    """`item` when it is a pool number no live activation holds; NotFound or NumberInUse otherwise."""
+    if item is None:
+        raise errors.NotFound(f"{number} is not in the pool.", number=number)
+    if item.get("activation_id"):
+        raise errors.NumberInUse(
+            f"{number} is held by live activation {item['activation_id']}; close it first.",
+            number=number,
+            activation_id=item["activation_id"],
+        )
+    return item
+
+
 class Store:
     """DynamoDB access for the activation API (see template.yaml for the tables)."""
 
@@ -315,15 +328,7 @@ class Store:
             raise
 
     def _explain_number_refusal(self, number: str) -> None:
-        item = self.get_number(number)
-        if item is None:
-            raise errors.NotFound(f"{number} is not in the pool.", number=number)
-        if item.get("activation_id"):
-            raise errors.NumberInUse(
-                f"{number} is held by live activation {item['activation_id']}; close it first.",
-                number=number,
-                activation_id=item["activation_id"],
-            )
+        unheld_pool_number(number, self.get_number(number))
 
     def claimable_numbers(self, kind: str, now: str, limit: int = _CANDIDATES_PER_ROUND) -> list[dict[str, Any]]:
         """Pool numbers of `kind` that may be claimed at `now`: free ones from the sparse free-numbers index;
