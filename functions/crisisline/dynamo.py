@@ -97,3 +97,19 @@ def translated_errors() -> Iterator[None]:
         raise
     except BotoCoreError as error:  # connect and read timeouts, endpoint unreachable
         raise StoreUnavailable("The state store did not answer in time; retry shortly.", retry_after=2) from error
+
+
+def pages(ddb: Any, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a paginated `query` or `scan`, as plain dicts, AWS failures as domain errors."""
+    with translated_errors():
+        for page in ddb.get_paginator(operation).paginate(**request):
+            for item in page.get("Items", []):
+                yield from_item(item)
+
+
+def get(ddb: Any, table: str, key: Mapping[str, Any], consistent: bool = False) -> dict[str, Any] | None:
+    """One item by its key, or None; AWS failures as domain errors."""
+    with translated_errors():
+        answer = ddb.get_item(TableName=table, Key=to_item(key), ConsistentRead=consistent)
+    item = answer.get("Item")
+    return from_item(item) if item else None

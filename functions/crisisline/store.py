@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from crisisline import errors
+from crisisline import dynamo, errors
 from crisisline.aws import client
 from crisisline.clock import iso, parse_iso, utc_now
 from crisisline.dynamo import (
@@ -712,7 +712,4 @@ class Store:
         return self._pages("scan", TableName=table)
 
     def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
-        with translated_errors():
-            for page in self.ddb.get_paginator(operation).paginate(**request):
-                for item in page.get("Items", []):
-                    yield from_item(item)
+        return dynamo.pages(self.ddb, operation, **request)

@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from pydantic import Field
 
-from crisisline import environment, errors
+from crisisline import dynamo, environment, errors
 from crisisline.aws import API_CLIENT_CONFIG, client
 from crisisline.dynamo import error_code, from_item, to_item, to_value, translated_errors
 from crisisline.settings import _Env, load
@@ -266,7 +266,4 @@ class BillingStore:
 
     # ------------------------------------------------------------------ plumbing
     def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
-        with translated_errors():
-            for page in self.ddb.get_paginator(operation).paginate(**request):
-                for item in page.get("Items", []):
-                    yield from_item(item)
+        return dynamo.pages(self.ddb, operation, **request)

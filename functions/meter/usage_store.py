@@ -20,6 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from crisisline import dynamo
 from crisisline.aws import client
 from crisisline.clock import iso, parse_iso
 from crisisline.dynamo import cancellation_codes, error_code, from_item, to_item, to_value, translated_errors
@@ -330,7 +331,4 @@ class UsageStore:
         return sorted(listed, key=lambda item: (item["unattributed_month"], item["contact_id"]))
 
     def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
-        with translated_errors():
-            for page in self.ddb.get_paginator(operation).paginate(**request):
-                for item in page.get("Items", []):
-                    yield from_item(item)
+        return dynamo.pages(self.ddb, operation, **request)
