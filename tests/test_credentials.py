@@ -200,3 +200,23 @@ def test_credentials_in_the_table_keep_only_a_hash(api: Api, admin: str) -> None
     api.post(f"/credentials/{finance['id']}/revoke", admin)
     stored = json.dumps(table_items("CredentialsTable"))
     assert finance["token"] not in stored and admin not in stored
+
+
+# ---------------------------------------------------------------------- who am I
+def test_me_says_who_holds_the_token_its_role_and_its_authority(api: Api, admin: str, gent: str) -> None:
+    issued = _issue(api, admin, "finance", "Anna Peeters, finance")
+    finance = api.get("/me", issued["token"])
+    assert finance.status == 200, finance.body
+    assert finance.body == {"role": "finance", "credential_id": issued["id"], "label": "Anna Peeters, finance"}
+
+    authority = api.get("/me", gent)
+    assert authority.status == 200, authority.body
+    assert authority.body["role"] == "authority"
+    assert authority.body["authority_id"] == "44021"
+    assert authority.body["authority_name"]
+    assert "token" not in json.dumps(authority.body)
+
+
+def test_me_without_a_valid_token_is_refused(api: Api) -> None:
+    assert api.get("/me").status == 401
+    assert api.get("/me", "Bearer " + "x" * 43).status == 401

@@ -54,6 +54,18 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@app.get("/me", tags=["health"], responses=rest.responses(200, model="Me"))
+@rest.roles("admin", "authority", "finance")
+def me() -> dict[str, Any]:
+    """Who the token belongs to: its role, its credential, who holds it and, for an authority, which one."""
+    who = caller()
+    answer: dict[str, Any] = {"role": who.role, "credential_id": who.credential_id}
+    for name in ("label", "authority_id", "authority_name"):
+        if getattr(who, name):
+            answer[name] = getattr(who, name)
+    return answer
+
+
 @app.get("/docs", include_in_schema=False)
 @rest.anonymous
 def docs() -> Response[str]:

@@ -39,7 +39,7 @@ def _authorize(event: dict[str, Any]) -> dict[str, Any]:
         # API Gateway answers 401 for exactly this message.
         raise Exception("Unauthorized")
     context = {"role": credential["role"], "credential_id": credential["credential_id"]}
-    for key in ("authority_id", "authority_name", "number_kind"):
+    for key in ("authority_id", "authority_name", "number_kind", "label"):
         if credential.get(key):
             context[key] = credential[key]
     logger.info("token accepted", extra={"role": credential["role"], "credential_id": credential["credential_id"]})

@@ -123,6 +123,7 @@ class Caller:
     authority_id: str | None = None
     authority_name: str | None = None
     number_kind: NumberKind | None = None  # an authority's enrolment preference, carried by its credential
+    label: str | None = None  # who holds the credential, as the crisis center named them
 
 
 class _Body(BaseModel):

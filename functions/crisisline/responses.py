@@ -23,6 +23,16 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class Me(BaseModel):
+    """Who the bearer of the token is, as its credential says: what the console shows after sign-in."""
+
+    role: Role
+    credential_id: str
+    label: str | None = Field(default=None, description="who holds the credential")
+    authority_id: str | None = Field(default=None, description="the authority it acts for (role authority)")
+    authority_name: str | None = Field(default=None, description="that authority's name (role authority)")
+
+
 # ---------------------------------------------------------------------- authorities and credentials
 class AgreementShown(BaseModel):
     reference: str

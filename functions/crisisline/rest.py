@@ -246,6 +246,7 @@ def caller(app: APIGatewayRestResolver) -> Caller:
         authority_id=context.get("authority_id"),
         authority_name=context.get("authority_name"),
         number_kind=context.get("number_kind") if context.get("number_kind") in ("did", "toll_free") else None,
+        label=context.get("label") or None,
     )
 
 
