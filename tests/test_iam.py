@@ -371,6 +371,7 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("GET", "/health"): [lambda w: w.api.get("/health")],
     ("GET", "/docs"): [lambda w: w.api.get("/docs")],
     ("GET", "/me"): [lambda w: w.api.get("/me", token=w.gent)],
+    ("GET", "/incident-templates"): [lambda w: w.api.get("/incident-templates", token=w.gent)],
     ("POST", "/authorities"): [
         lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),
         lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),

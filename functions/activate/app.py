@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activate import logic
-from crisisline import errors, rest, settings
+from crisisline import errors, incidents, rest, settings
 from crisisline.models import (
     ActivationIn,
     ActivationPatch,
@@ -64,6 +64,17 @@ def me() -> dict[str, Any]:
         if getattr(who, name):
             answer[name] = getattr(who, name)
     return answer
+
+
+@app.get(
+    "/incident-templates",
+    tags=["activations"],
+    summary="Ready messages for common incidents, in the four languages (admin, authority)",
+    responses=rest.responses(200, model="IncidentTemplateList"),
+)
+@rest.roles("admin", "authority")
+def incident_templates() -> Response[dict[str, Any]]:
+    return _json(200, {"templates": incidents.templates()}, {"Cache-Control": "private, max-age=300"})
 
 
 @app.get("/docs", include_in_schema=False)

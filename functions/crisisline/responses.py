@@ -33,6 +33,19 @@ class Me(BaseModel):
     authority_name: str | None = Field(default=None, description="that authority's name (role authority)")
 
 
+class IncidentTemplate(BaseModel):
+    """A ready message for a common incident, to start from when opening a line."""
+
+    id: str
+    number: int = Field(description="its number on the phone menu, from 1")
+    title: dict[Language, str]
+    message: dict[Language, str]
+
+
+class IncidentTemplateList(BaseModel):
+    templates: list[IncidentTemplate]
+
+
 # ---------------------------------------------------------------------- authorities and credentials
 class AgreementShown(BaseModel):
     reference: str
