@@ -84,7 +84,7 @@ def october(aws: None) -> None:
 
 
 def billing_types() -> dict[str, str]:
-    from meter.billing import CONTENT_TYPES
+    from finance.billing import CONTENT_TYPES
 
     return {kind: content_type.split(";")[0] for kind, content_type in CONTENT_TYPES.items()}
 
@@ -164,8 +164,8 @@ def test_xlsx_cells_are_numbers(api: Api, finance: str, october: None) -> None:
 
 
 def test_xlsx_leaves_the_function_base64_encoded_for_api_gateway(api: Api, finance: str, october: None) -> None:
+    from finance.app import lambda_handler
     from infra.local.stack import LambdaContext
-    from meter.exports import lambda_handler
 
     event = {
         "resource": "/exports/{month}",

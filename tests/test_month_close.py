@@ -12,10 +12,10 @@ import boto3
 import pytest
 
 from crisisline.dynamo import from_item
+from finance import billing
+from finance.billing_store import BillingStore
 from infra.local import template
 from infra.local.stack import LambdaContext
-from meter import billing
-from meter.billing_store import BillingStore
 from tests.billing_support import XLSX, csv_rows, finance, finance_env, put_activation, put_usage, table, xlsx_rows
 from tests.conftest import Api, table_items
 from tests.test_meter_ingest import Stream, deliver, record
@@ -42,7 +42,7 @@ def october(aws: None, finance_env: None) -> None:
 
 
 def close(month: str | None = None, now: datetime = CLOSING) -> dict[str, Any]:
-    from meter.month_close import lambda_handler
+    from finance.month_close import lambda_handler
 
     return lambda_handler({"month": month} if month else {}, LambdaContext("MonthCloseFunction"), now=now)
 
@@ -169,7 +169,7 @@ def test_the_frozen_month_is_served_unchanged_and_a_late_record_lands_in_the_nex
 
 
 def deliver_records(stream: Stream, *records: dict[str, Any]) -> list[str]:
-    from meter.usage_store import UsageStore
+    from ingest.usage_store import UsageStore
 
     return deliver(UsageStore(), stream.event(*records))
 

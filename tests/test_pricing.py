@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from crisisline.months import BRUSSELS
 from crisisline.tariffs import Tariff, TariffIn, TariffSchedule, default_tariff
-from meter.pricing import Usage, operator_seconds, price_adjustment, price_month
+from finance.pricing import Usage, operator_seconds, price_adjustment, price_month
 
 ROOT = Path(__file__).resolve().parents[1]
 LATER = datetime(2030, 1, 1, tzinfo=UTC)  # "now" well after every activation below

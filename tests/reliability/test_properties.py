@@ -26,13 +26,13 @@ from crisisline.errors import StoreUnavailable
 from crisisline.money import CENT
 from crisisline.months import BRUSSELS, month_bounds, month_of, seconds_in, split_by_month
 from crisisline.tariffs import KINDS, Tariff, TariffSchedule
+from finance.billing import Export
+from finance.pricing import MONEY, Usage, live_window, price_month
 from infra.connect.contact_record import AgentAnswer, Contact, QueueVisit, contact_record
 from infra.local import template
-from meter.billing import Export
-from meter.logic import CLOCK_SKEW, meter_contact_record
-from meter.pricing import MONEY, Usage, live_window, price_month
-from meter.records import COUNTERS, read_contact_record
-from meter.usage_store import UsageStore
+from ingest.contact_records import COUNTERS, read_contact_record
+from ingest.metering import CLOCK_SKEW, meter_contact_record
+from ingest.usage_store import UsageStore
 from route.logic import decide
 from route.models import ALL_LANGUAGES, D2, CallRequest, LiveLine
 from tests.reliability import figures

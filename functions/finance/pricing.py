@@ -29,8 +29,8 @@ from crisisline.clock import parse_iso
 from crisisline.money import cents
 from crisisline.months import BRUSSELS, day_bounds, month_bounds, month_of
 from crisisline.tariffs import Tariff, TariffSchedule
-from meter.records import COUNTERS, DAY_SECONDS
-from meter.records import Usage as Counters
+from ingest.contact_records import COUNTERS, DAY_SECONDS
+from ingest.contact_records import Usage as Counters
 
 SECOND = timedelta(seconds=1)
 

@@ -43,8 +43,8 @@ from typing import Any
 
 from crisisline.clock import iso, parse_iso, utc_now
 from crisisline.months import day_of, month_of
-from meter.records import ContactRecord, Usage
-from meter.usage_store import (
+from ingest.contact_records import ContactRecord, Usage
+from ingest.usage_store import (
     NO_ACTIVATION,
     AttributeCheck,
     Booking,

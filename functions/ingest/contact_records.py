@@ -181,7 +181,7 @@ def _usage(record: dict[str, Any], connected: datetime | None, disconnected: dat
     queued = bool(queue.get("Name") or queue.get("ARN"))
     # The queue's name, else a `queue` contact attribute should a flow set one (the entry flow does not).
     on_d2 = queued and (queue.get("Name") or attributes.get("queue")) == D2
-    # Negative or huge values are kept as they are: metering sets such a record aside (meter.logic).
+    # Negative or huge values are kept as they are: metering sets such a record aside (ingest.metering).
     call_seconds = int((disconnected - connected).total_seconds()) if connected and disconnected else 0
     queue_seconds = int(queue.get("Duration") or 0) if queued else 0
     return Usage(

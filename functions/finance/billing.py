@@ -18,9 +18,9 @@ from crisisline.clock import iso, parse_iso
 from crisisline.models import Caller, Role
 from crisisline.months import FIRST_MONTH, month_bounds, month_of, parse_month, split_by_month
 from crisisline.tariffs import CLOCK_SLACK, Tariff, TariffIn, TariffSchedule, effective_instant
-from meter import spreadsheet
-from meter.billing_store import BillingStore
-from meter.pricing import (
+from finance import spreadsheet
+from finance.billing_store import BillingStore
+from finance.pricing import (
     COLUMNS,
     COUNTS,
     EXTRA_COLUMNS,

@@ -20,8 +20,8 @@ from crisisline.clock import utc_now
 from crisisline.models import Caller
 from crisisline.observability import logger, metrics
 from crisisline.tariffs import TariffIn
-from meter import billing
-from meter.billing_store import BillingStore, finance_api_settings
+from finance import billing
+from finance.billing_store import BillingStore, finance_api_settings
 
 finance_api_settings()  # fail the cold start, not the first request, when the environment is incomplete
 

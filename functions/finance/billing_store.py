@@ -18,7 +18,7 @@ from crisisline import dynamo, environment, errors
 from crisisline.aws import API_CLIENT_CONFIG, client
 from crisisline.dynamo import error_code, from_item, to_item, to_value, translated_errors
 from crisisline.settings import _Env, load
-from meter.settings import MeterSettings
+from ingest.settings import MeterSettings
 
 # SSE-KMS objects are read only with Signature Version 4, presigned URLs included (boto3 would presign with
 # Signature Version 2 in us-east-1), and through the regional endpoint (virtual-hosted style).
@@ -127,7 +127,7 @@ class BillingStore:
     def _usage(self) -> Any:
         # Metering owns the usage and contacts tables; their reads are its store's, given this function's tables
         # (already validated; the month close has no contacts table, and reads none).
-        from meter.usage_store import UsageStore
+        from ingest.usage_store import UsageStore
 
         tables = MeterSettings.model_construct(
             contacts_table=getattr(self.tables, "contacts_table", ""),

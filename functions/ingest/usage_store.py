@@ -25,9 +25,9 @@ from crisisline.aws import client
 from crisisline.clock import iso, parse_iso
 from crisisline.dynamo import cancellation_codes, error_code, from_item, to_item, to_value, translated_errors
 from crisisline.months import next_month
-from meter.records import COUNTERS, DAY_SECONDS, Usage
-from meter.settings import MeterSettings
-from meter.settings import meter as meter_settings
+from ingest.contact_records import COUNTERS, DAY_SECONDS, Usage
+from ingest.settings import MeterSettings
+from ingest.settings import meter as meter_settings
 
 ADJUSTS = "#adjusts#"
 NO_ACTIVATION = "no_activation"  # the reason of a record that matched no activation
@@ -314,7 +314,7 @@ class UsageStore:
 
     def unattributed(self, month: str | None = None) -> list[dict[str, Any]]:
         """Contacts that matched no activation or were set aside for review (all months when `month` is None):
-        dicts with contact_id, unattributed_month, `reason` (see meter.logic), last_update, system_number,
+        dicts with contact_id, unattributed_month, `reason` (see ingest.metering), last_update, system_number,
         initiated_at, the counters when plausible, `record` (the contact record as JSON, without the caller's
         number) and, for a version kept beside its counted contact, `version_of`. Ordered by month, then key."""
         if month is None:
