@@ -18,6 +18,7 @@ from crisisline.clock import iso, parse_iso
 from crisisline.models import Caller, Role
 from crisisline.months import FIRST_MONTH, month_bounds, month_of, parse_month, split_by_month
 from crisisline.tariffs import CLOCK_SLACK, Tariff, TariffIn, TariffSchedule, effective_instant
+from crisisline.usage import is_adjustment, usage_month
 from finance import spreadsheet
 from finance.billing_store import BillingStore
 from finance.pricing import (
@@ -26,7 +27,7 @@ from finance.pricing import (
     EXTRA_COLUMNS,
     MONEY,
     Line,
-    Usage,
+    PeriodUsage,
     overlaps,
     price_adjustment,
     price_month,
@@ -34,7 +35,6 @@ from finance.pricing import (
 )
 
 Format = Literal["json", "csv", "xlsx"]
-ADJUSTS = "#adjusts#"
 CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "xlsx": spreadsheet.XLSX_TYPE}
 
 
@@ -143,7 +143,7 @@ def build_export(month: str, store: BillingStore, now: datetime, freezing: bool 
     lines = []
     for activation_id, activation in known.items():
         if activation_id in activations or activation_id in own:
-            usage = Usage.of(own.get(activation_id))
+            usage = PeriodUsage.of(own.get(activation_id))
             lines.append(
                 price_month(
                     activation,
@@ -155,14 +155,14 @@ def build_export(month: str, store: BillingStore, now: datetime, freezing: bool 
                 )
             )
     for row in rows:
-        if ADJUSTS in row["period"]:
+        if is_adjustment(row["period"]):
             activation = known.get(row["activation_id"]) or {"id": row["activation_id"]}
-            usage = Usage.of(row)
+            usage = PeriodUsage.of(row)
             lines.append(
                 price_adjustment(
                     activation,
                     month,
-                    row["period"].rsplit(ADJUSTS, 1)[-1],
+                    usage_month(row["period"]),
                     usage,
                     schedule,
                     now,
@@ -203,7 +203,7 @@ def _answered_calls(
         booked = [row for row in rows if row["activation_id"] == activation_id]
         for other in sorted(months - {month}):
             booked.extend(store.usage_consistent([activation_id], other))
-        found[activation_id] = sum(Usage.of(row).answered_calls for row in booked)
+        found[activation_id] = sum(PeriodUsage.of(row).answered_calls for row in booked)
     return found
 
 
