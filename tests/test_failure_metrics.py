@@ -219,7 +219,7 @@ def test_a_failed_month_close_is_counted_and_still_raises(aws: None, finance_env
     from finance.month_close import lambda_handler
 
     class S3Down(BillingStore):
-        def put_file(self, key: str, body: bytes, content_type: str, sha256_hex: str) -> None:
+        def put_file(self, key: str, body: bytes, export_format: str, sha256_hex: str) -> None:  # type: ignore[override]
             raise StoreUnavailable("S3 did not answer")
 
     with pytest.raises(StoreUnavailable):

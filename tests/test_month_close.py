@@ -69,6 +69,13 @@ def test_closing_writes_the_months_files_with_their_checksums_and_records_them(o
     assert all(row["provisional"] == "no" for row in csv_rows(csv_file))
 
 
+def test_a_frozen_file_downloads_as_its_own_media_type(october: None) -> None:
+    item = month_item(close()["month"])
+    s3 = boto3.client("s3")
+    stored = {kind: s3.head_object(Bucket=BUCKET, Key=item[f"{kind}_key"])["ContentType"] for kind in ("csv", "xlsx")}
+    assert stored == {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+
+
 def test_closing_twice_changes_nothing(october: None) -> None:
     first = close("2026-10")
     second = close("2026-10", CLOSING + timedelta(hours=1))
