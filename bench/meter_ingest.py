@@ -96,8 +96,8 @@ def ingest() -> list[str]:
     lines = []
     with mock_aws():
         seed.provision("bench-key")
-        from meter import app
-        from meter.usage_store import UsageStore
+        from ingest import app
+        from ingest.usage_store import UsageStore
 
         app.default_store.cache_clear()
         dynamodb = boto3.client("dynamodb")
@@ -141,9 +141,9 @@ def ingest() -> list[str]:
             batch_rates.append(len(event["Records"]) / (time.perf_counter() - started))
         ingest_rate = RECORDS / sum(len(e["Records"]) / rate for e, rate in zip(events, batch_rates, strict=True))
         # The same transaction the handler sends for a new record, sent bare, on fresh contacts in the same table.
-        from meter.logic import _attribute_check, _contact_item
-        from meter.records import read_contact_record
-        from meter.usage_store import Booking
+        from ingest.contact_records import read_contact_record
+        from ingest.metering import _attribute_check, _contact_item
+        from ingest.usage_store import Booking
 
         bare = [read_contact_record(json.dumps({**r, "ContactId": f"bare-{n}"})) for n, r in enumerate(records[:BATCH])]
         started = time.perf_counter()

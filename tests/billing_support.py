@@ -15,11 +15,11 @@ import pytest
 
 from crisisline.dynamo import to_item
 from crisisline.months import BRUSSELS
+from crisisline.usage import COUNTERS, adjustment_period
 from infra.local import template
 from tests.conftest import Api
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-COUNTERS = ("calls", "d2_calls", "answered_calls", "abandoned_calls", "call_seconds", "queue_seconds")
 
 
 @pytest.fixture
@@ -78,8 +78,8 @@ def put_activation(
 
 
 def put_usage(activation_id: str, month: str, adjusts: str | None = None, **counters: int) -> None:
-    """A usage aggregate as metering books it: `period` the month, or `month#adjusts#frozen month`."""
-    period = f"{month}#adjusts#{adjusts}" if adjusts else month
+    """A usage aggregate as metering books it: `period` the month, or an adjustment booked in it for `adjusts`."""
+    period = adjustment_period(month, adjusts) if adjusts else month
     item: dict[str, Any] = {
         "activation_id": activation_id,
         "period": period,

@@ -32,8 +32,8 @@ _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 def _every_settings_variable() -> set[str]:
     from crisisline import settings
-    from meter import billing_store
-    from meter import settings as meter_settings
+    from finance import billing_store
+    from ingest import settings as meter_settings
     from route import settings as route_settings
 
     models = [

@@ -11,11 +11,13 @@ import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from crisisline.models import Caller
 from crisisline.months import month_of, next_month
 from tests.billing_support import (
     XLSX,
@@ -83,10 +85,7 @@ def october(aws: None) -> None:
     put_usage("brussels-night", "2026-11", calls=7, answered_calls=6, abandoned_calls=1, call_seconds=1800)
 
 
-def billing_types() -> dict[str, str]:
-    from meter.billing import CONTENT_TYPES
-
-    return {kind: content_type.split(";")[0] for kind, content_type in CONTENT_TYPES.items()}
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "xlsx": XLSX}
 
 
 def _get(api: Api, path: str, token: str, **headers: str) -> Any:
@@ -164,8 +163,8 @@ def test_xlsx_cells_are_numbers(api: Api, finance: str, october: None) -> None:
 
 
 def test_xlsx_leaves_the_function_base64_encoded_for_api_gateway(api: Api, finance: str, october: None) -> None:
+    from finance.app import lambda_handler
     from infra.local.stack import LambdaContext
-    from meter.exports import lambda_handler
 
     event = {
         "resource": "/exports/{month}",
@@ -371,9 +370,23 @@ def test_the_first_month_an_export_covers_is_2000_01(api: Api, finance: str) -> 
 def test_the_format_is_read_in_any_case(api: Api, finance: str, october: None, written: str) -> None:
     answer = _get(api, f"/exports/2026-10?format={written}", finance)
     assert answer.status == 200, answer.body
-    assert answer.headers["Content-Type"].startswith(billing_types()[written.lower()])
+    assert answer.headers["Content-Type"].startswith(MEDIA_TYPES[written.lower()])
     if written.lower() != "json":
         assert f'crisisline-2026-10.{written.lower()}"' in answer.headers["Content-Disposition"]
+
+
+def test_the_export_rules_give_a_file_as_bytes_in_its_format_and_leave_media_types_to_the_api(
+    finance_env: None, october: None
+) -> None:
+    from finance import billing
+    from finance.billing_store import BillingStore
+
+    caller = Caller(role="finance", credential_id="finance-team")
+    now = datetime(2026, 11, 15, tzinfo=UTC)
+    export_format, body = billing.get_export(caller, "2026-10", "csv", BillingStore(), now)
+    assert (export_format, body[:3]) == ("csv", b"\xef\xbb\xbf")  # the CSV file itself, with its byte order mark
+    source = Path(billing.__file__).read_text()
+    assert [name for name in ("text/csv", "application/", "Content-Type") if name in source] == []
 
 
 def test_next_month_is_refused_until_it_begins(api: Api, finance: str) -> None:

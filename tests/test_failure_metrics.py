@@ -15,9 +15,9 @@ import pytest
 
 from crisisline.errors import StoreUnavailable
 from crisisline.observability import FAILURES
+from finance.billing_store import BillingStore
 from infra.local import template
 from infra.local.stack import LambdaContext
-from meter.billing_store import BillingStore
 from route.models import LiveLine
 from tests.billing_support import finance_env
 from tests.conftest import Api, activation_body
@@ -192,7 +192,7 @@ def test_a_line_opened_whose_idempotency_record_was_not_completed_is_counted(
 
 # ---------------------------------------------------------------------- metering and month close
 def test_a_contact_record_set_aside_is_counted(aws: None, published: Published) -> None:
-    from meter.usage_store import UsageStore
+    from ingest.usage_store import UsageStore
 
     stream = Stream()
     assert deliver(UsageStore(), stream.event(b"{not json", {**record("c-1"), "ContactId": ""})) == []
@@ -200,7 +200,7 @@ def test_a_contact_record_set_aside_is_counted(aws: None, published: Published) 
 
 
 def test_a_contact_record_left_to_lambdas_retries_is_counted(aws: None, published: Published) -> None:
-    from meter.usage_store import UsageStore
+    from ingest.usage_store import UsageStore
 
     class Throttled(UsageStore):
         def book(self, booking: Any) -> None:
@@ -216,10 +216,10 @@ def test_a_contact_record_left_to_lambdas_retries_is_counted(aws: None, publishe
 
 
 def test_a_failed_month_close_is_counted_and_still_raises(aws: None, finance_env: None, published: Published) -> None:
-    from meter.month_close import lambda_handler
+    from finance.month_close import lambda_handler
 
     class S3Down(BillingStore):
-        def put_file(self, key: str, body: bytes, content_type: str, sha256_hex: str) -> None:
+        def put_file(self, key: str, body: bytes, export_format: str, sha256_hex: str) -> None:  # type: ignore[override]
             raise StoreUnavailable("S3 did not answer")
 
     with pytest.raises(StoreUnavailable):

@@ -458,7 +458,7 @@ def _world() -> World:
 
 
 def _month_close(recorder: Recorder, month: str, now: datetime) -> None:
-    from meter.month_close import lambda_handler
+    from finance.month_close import lambda_handler
 
     for run in ("first", "again"):  # closing twice changes nothing
         recorder.path = f"month close {month}, {run}"
@@ -484,8 +484,8 @@ def _routing(recorder: Recorder, world: World) -> None:
 
 
 def _metering(recorder: Recorder) -> None:
-    from meter import app
-    from meter.usage_store import Refused, UsageStore
+    from ingest import app
+    from ingest.usage_store import Refused, UsageStore
     from tests.test_meter_ingest import START, Stream, freeze, record
     from tests.test_meter_ingest import put_activation as put_live
 

@@ -20,7 +20,7 @@ from infra.connect.contact_record import AgentAnswer, Contact, QueueVisit, conta
 from infra.local import template
 from infra.local.stack import LambdaContext
 from infra.local.streams import kinesis_event
-from meter.usage_store import UsageStore
+from ingest.usage_store import UsageStore
 from tests.billing_support import finance_env
 
 __all__ = ["finance_env"]  # fixtures
@@ -137,7 +137,7 @@ def stream() -> Stream:
 
 def deliver(store: UsageStore, event: dict[str, Any]) -> list[str]:
     """Invoke the metering handler; the sequence numbers it reports as failed."""
-    from meter import app  # imported here: its cold start reads the tables' environment the fixtures set
+    from ingest import app  # imported here: its cold start reads the tables' environment the fixtures set
 
     answer = app.lambda_handler(event, LambdaContext("MeterFunction"), store=store)
     return [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
@@ -278,7 +278,7 @@ def test_a_store_failure_fails_only_its_record_and_the_retry_counts_it_once(stre
 def test_the_callers_number_is_neither_stored_nor_logged(
     store: UsageStore, stream: Stream, gent: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from meter import app
+    from ingest import app
 
     log = io.StringIO()
     for handler in app.logger.handlers:  # bound to whatever stdout was when the module was first imported

@@ -18,7 +18,7 @@ from infra.connect.simulator import LambdaEndpoint, Timing, simulate_call
 from infra.local import template
 from infra.local.stack import Functions
 from infra.local.streams import StreamMapping, StreamPoller, physical_stream_name, stream_mappings
-from meter.usage_store import UsageStore
+from ingest.usage_store import UsageStore
 from tests.conftest import RunningStack, activation_body
 from tests.test_meter_ingest import START, expected, put_activation, record
 

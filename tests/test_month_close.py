@@ -12,10 +12,10 @@ import boto3
 import pytest
 
 from crisisline.dynamo import from_item
+from finance import billing
+from finance.billing_store import BillingStore
 from infra.local import template
 from infra.local.stack import LambdaContext
-from meter import billing
-from meter.billing_store import BillingStore
 from tests.billing_support import XLSX, csv_rows, finance, finance_env, put_activation, put_usage, table, xlsx_rows
 from tests.conftest import Api, table_items
 from tests.test_meter_ingest import Stream, deliver, record
@@ -42,7 +42,7 @@ def october(aws: None, finance_env: None) -> None:
 
 
 def close(month: str | None = None, now: datetime = CLOSING) -> dict[str, Any]:
-    from meter.month_close import lambda_handler
+    from finance.month_close import lambda_handler
 
     return lambda_handler({"month": month} if month else {}, LambdaContext("MonthCloseFunction"), now=now)
 
@@ -67,6 +67,13 @@ def test_closing_writes_the_months_files_with_their_checksums_and_records_them(o
         "brussels-oct",
     }
     assert all(row["provisional"] == "no" for row in csv_rows(csv_file))
+
+
+def test_a_frozen_file_downloads_as_its_own_media_type(october: None) -> None:
+    item = month_item(close()["month"])
+    s3 = boto3.client("s3")
+    stored = {kind: s3.head_object(Bucket=BUCKET, Key=item[f"{kind}_key"])["ContentType"] for kind in ("csv", "xlsx")}
+    assert stored == {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
 
 
 def test_closing_twice_changes_nothing(october: None) -> None:
@@ -169,7 +176,7 @@ def test_the_frozen_month_is_served_unchanged_and_a_late_record_lands_in_the_nex
 
 
 def deliver_records(stream: Stream, *records: dict[str, Any]) -> list[str]:
-    from meter.usage_store import UsageStore
+    from ingest.usage_store import UsageStore
 
     return deliver(UsageStore(), stream.event(*records))
 

@@ -217,7 +217,7 @@ def test_the_functions_serving_the_api_never_create_the_answers_models() -> None
     import sys
 
     statement = (
-        "import sys, activate.app, meter.exports; "
+        "import sys, activate.app, finance.app; "
         "print(sorted(name for name in sys.modules if name.startswith('crisisline.')))"
     )
     env = {**os.environ, **template.environment(), **template.functions()["ExportFunction"].environment}

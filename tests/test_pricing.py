@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from crisisline.months import BRUSSELS
 from crisisline.tariffs import Tariff, TariffIn, TariffSchedule, default_tariff
-from meter.pricing import Usage, operator_seconds, price_adjustment, price_month
+from finance.pricing import PeriodUsage, operator_seconds, price_adjustment, price_month
 
 ROOT = Path(__file__).resolve().parents[1]
 LATER = datetime(2030, 1, 1, tzinfo=UTC)  # "now" well after every activation below
@@ -86,8 +86,8 @@ def test_a_tariff_amount_given_as_a_json_number_is_refused() -> None:
 # ---------------------------------------------------------------------- Brussels months
 def test_a_night_across_the_month_end_is_split_at_local_midnight() -> None:
     night = activation("2026-10-31T22:00", "2026-11-01T03:00")
-    october = price_month(night, "2026-10", Usage(), DEFAULTS, LATER)
-    november = price_month(night, "2026-11", Usage(), DEFAULTS, LATER)
+    october = price_month(night, "2026-10", PeriodUsage(), DEFAULTS, LATER)
+    november = price_month(night, "2026-11", PeriodUsage(), DEFAULTS, LATER)
     assert (october.live_seconds, november.live_seconds) == (2 * 3600, 3 * 3600)
     assert (october.operator_seconds, november.operator_seconds) == (2 * 3600, 3 * 3600)
 
@@ -95,8 +95,8 @@ def test_a_night_across_the_month_end_is_split_at_local_midnight() -> None:
 def test_the_day_summer_time_ends_has_25_hours() -> None:
     # 31 October 2027 is the last Sunday of October: clocks go from 03:00 back to 02:00.
     line = activation("2027-10-31T00:00", "2027-11-01T03:00")
-    october = price_month(line, "2027-10", Usage(), DEFAULTS, LATER)
-    november = price_month(line, "2027-11", Usage(), DEFAULTS, LATER)
+    october = price_month(line, "2027-10", PeriodUsage(), DEFAULTS, LATER)
+    november = price_month(line, "2027-11", PeriodUsage(), DEFAULTS, LATER)
     assert october.live_seconds == 25 * 3600
     assert november.live_seconds == 3 * 3600
     # number_eur = 90000 / 86400 × 0.42 = 0.4375 → 0.44
@@ -106,7 +106,7 @@ def test_the_day_summer_time_ends_has_25_hours() -> None:
 # ---------------------------------------------------------------------- the personnel minimum
 def test_a_short_activation_pays_the_personnel_minimum() -> None:
     line = price_month(
-        activation("2026-10-05T10:00", "2026-10-05T11:00", operators=2), "2026-10", Usage(), DEFAULTS, LATER
+        activation("2026-10-05T10:00", "2026-10-05T11:00", operators=2), "2026-10", PeriodUsage(), DEFAULTS, LATER
     )
     assert line.operator_seconds == 7200
     assert line.minimum_top_up_seconds == 14400 - 7200
@@ -115,8 +115,8 @@ def test_a_short_activation_pays_the_personnel_minimum() -> None:
 
 def test_the_minimum_is_counted_once_and_settled_in_the_last_month() -> None:
     night = activation("2026-10-31T23:00", "2026-11-01T00:30")
-    october = price_month(night, "2026-10", Usage(), DEFAULTS, LATER)
-    november = price_month(night, "2026-11", Usage(), DEFAULTS, LATER)
+    october = price_month(night, "2026-10", PeriodUsage(), DEFAULTS, LATER)
+    november = price_month(night, "2026-11", PeriodUsage(), DEFAULTS, LATER)
     assert (october.minimum_top_up_seconds, october.personnel_eur) == (0, Decimal("45.00"))
     assert november.minimum_top_up_seconds == 14400 - 3600 - 1800
     assert november.personnel_eur == Decimal("135.00")
@@ -125,7 +125,7 @@ def test_the_minimum_is_counted_once_and_settled_in_the_last_month() -> None:
 
 def test_a_long_activation_pays_its_operators_and_no_minimum() -> None:
     line = price_month(
-        activation("2026-10-05T08:00", "2026-10-05T18:00", operators=3), "2026-10", Usage(), DEFAULTS, LATER
+        activation("2026-10-05T08:00", "2026-10-05T18:00", operators=3), "2026-10", PeriodUsage(), DEFAULTS, LATER
     )
     assert (line.operator_seconds, line.minimum_top_up_seconds) == (3 * 36000, 0)
     assert line.personnel_eur == Decimal("1350.00")
@@ -144,7 +144,7 @@ def test_operators_are_integrated_over_the_timeline() -> None:
 
 def test_a_live_activation_shows_the_minimum_in_the_current_month() -> None:
     now = datetime.fromisoformat(local("2026-10-05T10:30"))
-    line = price_month(activation("2026-10-05T10:00", None), "2026-10", Usage(), DEFAULTS, now)
+    line = price_month(activation("2026-10-05T10:00", None), "2026-10", PeriodUsage(), DEFAULTS, now)
     assert line.live_seconds == 1800
     assert line.personnel_eur == Decimal("180.00")
 
@@ -164,7 +164,7 @@ def test_a_tariff_change_in_the_middle_of_a_month_prices_each_part_by_its_own_ve
     )
     month = activation("2026-10-01T00:00", "2026-11-01T00:00", operators=2)
     # 50 minutes of calls on 10 October (old version), 50 minutes on 20 October (new version).
-    usage = Usage(calls=40, call_seconds=6000, call_seconds_by_day={"2026-10-10": 3000, "2026-10-20": 3000})
+    usage = PeriodUsage(calls=40, call_seconds=6000, call_seconds_by_day={"2026-10-10": 3000, "2026-10-20": 3000})
     line = price_month(month, "2026-10", usage, schedule, LATER)
     before, after = 15 * 86400, 16 * 86400 + 3600  # 16 October to 1 November holds the extra hour of 25 October
     assert line.live_seconds == before + after
@@ -182,7 +182,7 @@ def test_call_seconds_without_their_days_are_priced_at_the_live_weighted_rates()
         [tariff("2026-10-16T00:00", telephony_minute={"did": "0.01", "toll_free": "0.05"}, service_minute="0.02")]
     )
     month = activation("2026-10-01T00:00", "2026-11-01T00:00", operators=2)
-    line = price_month(month, "2026-10", Usage(calls=40, call_seconds=6000), schedule, LATER)
+    line = price_month(month, "2026-10", PeriodUsage(calls=40, call_seconds=6000), schedule, LATER)
     # 100 minutes at (1296000 × 0.058 + 1386000 × 0.07) / 2682000 per minute = 6.4201… → 6.42
     assert line.telephony_eur == Decimal("6.42")
 
@@ -192,7 +192,7 @@ def test_a_day_on_which_a_version_starts_at_noon_weights_that_day_only() -> None
         [tariff("2026-10-16T12:00", telephony_minute={"did": "0.01", "toll_free": "0.05"}, service_minute="0.02")]
     )
     month = activation("2026-10-01T00:00", "2026-11-01T00:00")
-    usage = Usage(
+    usage = PeriodUsage(
         calls=3, call_seconds=9000, call_seconds_by_day={"2026-10-10": 3000, "2026-10-16": 3000, "2026-10-20": 3000}
     )
     line = price_month(month, "2026-10", usage, schedule, LATER)
@@ -203,7 +203,7 @@ def test_a_day_on_which_a_version_starts_at_noon_weights_that_day_only() -> None
 def test_a_version_that_takes_effect_later_does_not_change_an_earlier_month() -> None:
     schedule = TariffSchedule([tariff("2026-11-01T00:00", operator_hour="99.00")])
     line = price_month(
-        activation("2026-10-05T08:00", "2026-10-05T18:00", operators=3), "2026-10", Usage(), schedule, LATER
+        activation("2026-10-05T08:00", "2026-10-05T18:00", operators=3), "2026-10", PeriodUsage(), schedule, LATER
     )
     assert line.personnel_eur == Decimal("1350.00")
 
@@ -214,7 +214,7 @@ def test_each_component_is_rounded_half_up_once() -> None:
     line = price_month(
         activation("2026-10-05T08:00", "2026-10-05T18:48", kind="did"),
         "2026-10",
-        Usage(calls=3, call_seconds=1125),
+        PeriodUsage(calls=3, call_seconds=1125),
         DEFAULTS,
         LATER,
     )
@@ -229,7 +229,7 @@ def test_an_adjustment_prices_only_the_late_calls_at_their_own_month_rates() -> 
         activation("2026-10-05T08:00", "2026-10-05T18:48"),
         "2026-11",
         "2026-10",
-        Usage(calls=1, call_seconds=600),
+        PeriodUsage(calls=1, call_seconds=600),
         DEFAULTS,
         LATER,
     )
@@ -244,7 +244,7 @@ VOIDED = "voided: closed within 10 minutes with no answered call"
 
 @pytest.mark.parametrize("closed", ["2026-10-05T10:00:05", "2026-10-05T10:08", "2026-10-05T10:10"])
 def test_an_activation_closed_within_the_grace_period_with_no_answered_call_costs_nothing(closed: str) -> None:
-    usage = Usage(calls=2, abandoned_calls=2, call_seconds=90, call_seconds_by_day={"2026-10-05": 90})
+    usage = PeriodUsage(calls=2, abandoned_calls=2, call_seconds=90, call_seconds_by_day={"2026-10-05": 90})
     line = price_month(activation("2026-10-05T10:00", closed, operators=2), "2026-10", usage, DEFAULTS, LATER)
     assert line.billing == VOIDED
     assert (line.personnel_eur, line.number_eur, line.telephony_eur, line.total_eur) == (Decimal("0.00"),) * 4
@@ -253,22 +253,22 @@ def test_an_activation_closed_within_the_grace_period_with_no_answered_call_cost
 
 
 def test_an_activation_one_second_past_the_grace_period_is_billed_as_usual() -> None:
-    line = price_month(activation("2026-10-05T10:00", "2026-10-05T10:10:01"), "2026-10", Usage(), DEFAULTS, LATER)
+    line = price_month(activation("2026-10-05T10:00", "2026-10-05T10:10:01"), "2026-10", PeriodUsage(), DEFAULTS, LATER)
     assert line.billing == "billed"
     assert line.personnel_eur == Decimal("180.00")
 
 
 def test_a_short_activation_whose_call_was_answered_is_billed_as_usual() -> None:
     short = activation("2026-10-05T10:00", "2026-10-05T10:05")
-    answered = price_month(short, "2026-10", Usage(calls=1, answered_calls=1, call_seconds=60), DEFAULTS, LATER)
-    elsewhere = price_month(short, "2026-10", Usage(), DEFAULTS, LATER, answered_elsewhere=1)
+    answered = price_month(short, "2026-10", PeriodUsage(calls=1, answered_calls=1, call_seconds=60), DEFAULTS, LATER)
+    elsewhere = price_month(short, "2026-10", PeriodUsage(), DEFAULTS, LATER, answered_elsewhere=1)
     assert (answered.billing, answered.personnel_eur) == ("billed", Decimal("180.00"))
     assert (elsewhere.billing, elsewhere.personnel_eur) == ("billed", Decimal("180.00"))
 
 
 def test_a_live_activation_is_never_voided() -> None:
     now = datetime.fromisoformat(local("2026-10-05T10:03"))
-    line = price_month(activation("2026-10-05T10:00", None), "2026-10", Usage(), DEFAULTS, now)
+    line = price_month(activation("2026-10-05T10:00", None), "2026-10", PeriodUsage(), DEFAULTS, now)
     assert (line.billing, line.personnel_eur) == ("billed", Decimal("180.00"))
 
 
@@ -276,17 +276,19 @@ def test_the_grace_period_is_the_one_of_the_version_in_force_when_the_line_opene
     schedule = TariffSchedule(
         [tariff("2026-10-01T00:00", grace_minutes=0), tariff("2026-11-01T00:00", grace_minutes=30)]
     )
-    october = price_month(activation("2026-10-05T10:00", "2026-10-05T10:05"), "2026-10", Usage(), schedule, LATER)
-    november = price_month(activation("2026-11-05T10:00", "2026-11-05T10:25"), "2026-11", Usage(), schedule, LATER)
+    october = price_month(activation("2026-10-05T10:00", "2026-10-05T10:05"), "2026-10", PeriodUsage(), schedule, LATER)
+    november = price_month(
+        activation("2026-11-05T10:00", "2026-11-05T10:25"), "2026-11", PeriodUsage(), schedule, LATER
+    )
     assert (october.billing, october.total_eur) == ("billed", Decimal("180.00"))
     assert november.billing == "voided: closed within 30 minutes with no answered call"
 
 
 def test_an_adjustment_of_a_voided_activation_with_no_answered_call_is_voided_too() -> None:
     short = activation("2026-10-05T10:00", "2026-10-05T10:05")
-    late = price_adjustment(short, "2026-11", "2026-10", Usage(calls=1, call_seconds=30), DEFAULTS, LATER)
+    late = price_adjustment(short, "2026-11", "2026-10", PeriodUsage(calls=1, call_seconds=30), DEFAULTS, LATER)
     answered = price_adjustment(
-        short, "2026-11", "2026-10", Usage(calls=1, answered_calls=1, call_seconds=30), DEFAULTS, LATER
+        short, "2026-11", "2026-10", PeriodUsage(calls=1, answered_calls=1, call_seconds=30), DEFAULTS, LATER
     )
     assert (late.billing, late.total_eur) == (VOIDED, Decimal("0.00"))
     assert answered.billing == "billed" and answered.total_eur == Decimal("0.03")

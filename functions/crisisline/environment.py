@@ -1,7 +1,7 @@
 """How every function reads its environment: one settings model per function, each field from the upper-case
 environment variable of its name, validated at cold start and kept for the life of the execution environment.
 
-The models are pydantic (`crisisline.settings`, `meter.settings`, `meter.billing_store`), except the routing
+The models are pydantic (`crisisline.settings`, `ingest.settings`, `finance.billing_store`), except the routing
 function's, a frozen dataclass (`route.settings`), so that no validation framework weighs on a caller's line;
 this module is the standard library only for that reason. A dataclass field names another variable with
 `field(metadata={"variable": ...})`.

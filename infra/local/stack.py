@@ -106,7 +106,7 @@ def forget_cached_state() -> None:
     routing = sys.modules.get("route.store")
     if routing is not None:
         routing.forget_default_store()
-    metering = sys.modules.get("meter.app")  # only once imported: its import needs the tables' environment
+    metering = sys.modules.get("ingest.app")  # only once imported: its import needs the tables' environment
     if metering is not None:
         metering.default_store.cache_clear()
 

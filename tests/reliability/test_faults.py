@@ -276,7 +276,7 @@ def _world() -> World:
 
 
 def _close_september(world: World) -> None:
-    from meter.month_close import lambda_handler
+    from finance.month_close import lambda_handler
 
     lambda_handler(
         {"month": "2026-09"},
@@ -587,7 +587,7 @@ START = datetime(2026, 11, 28, 21, 30, tzinfo=UTC)
 
 
 def _meter_paths(injector: Injector, tally: Tally) -> None:
-    from meter import app
+    from ingest import app
     from tests.test_meter_ingest import Stream, record
     from tests.test_meter_ingest import put_activation as put_live
 
@@ -659,7 +659,7 @@ def _meter_paths(injector: Injector, tally: Tally) -> None:
 # ---------------------------------------------------------------------- month close
 def _month_close(injector: Injector, tally: Tally) -> None:
     from crisisline.errors import StoreUnavailable
-    from meter.month_close import lambda_handler
+    from finance.month_close import lambda_handler
 
     closing = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
     with mock_aws():

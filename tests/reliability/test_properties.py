@@ -26,13 +26,14 @@ from crisisline.errors import StoreUnavailable
 from crisisline.money import CENT
 from crisisline.months import BRUSSELS, month_bounds, month_of, seconds_in, split_by_month
 from crisisline.tariffs import KINDS, Tariff, TariffSchedule
+from crisisline.usage import COUNTERS
+from finance.billing import Export
+from finance.pricing import MONEY, PeriodUsage, live_window, price_month
 from infra.connect.contact_record import AgentAnswer, Contact, QueueVisit, contact_record
 from infra.local import template
-from meter.billing import Export
-from meter.logic import CLOCK_SKEW, meter_contact_record
-from meter.pricing import MONEY, Usage, live_window, price_month
-from meter.records import COUNTERS, read_contact_record
-from meter.usage_store import UsageStore
+from ingest.contact_records import read_contact_record
+from ingest.metering import CLOCK_SKEW, meter_contact_record
+from ingest.usage_store import UsageStore
 from route.logic import decide
 from route.models import ALL_LANGUAGES, D2, CallRequest, LiveLine
 from tests.reliability import figures
@@ -189,7 +190,7 @@ def money_adds_up_to_the_cent(activations: list[tuple[dict[str, Any], datetime, 
         opened, end = live_window(activation, now)
         months = [month for month, _, _ in split_by_month(opened, end)] or [month_of(opened)]
         for month in months:
-            line = price_month(activation, month, Usage(call_seconds=call_seconds), schedule, now)
+            line = price_month(activation, month, PeriodUsage(call_seconds=call_seconds), schedule, now)
             exact = _exact_line(activation, month, schedule, now, call_seconds)
             for name in ("personnel_eur", "number_eur", "telephony_eur"):
                 amount = getattr(line, name)

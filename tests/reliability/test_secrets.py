@@ -110,8 +110,8 @@ def test_a_malformed_connect_event_is_logged_with_the_callers_endpoint_erased(
 
 
 def _meter(event: dict[str, Any]) -> list[str]:
-    from meter import app
-    from meter.usage_store import UsageStore
+    from ingest import app
+    from ingest.usage_store import UsageStore
 
     answer = app.lambda_handler(event, LambdaContext("MeterFunction"), store=UsageStore())
     return [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]

@@ -1,5 +1,5 @@
 """The metering function: consumes Amazon Connect's contact records from a Kinesis data stream and keeps per
-activation and month usage (see meter.logic). Each Kinesis record is one contact record.
+activation and month usage (see ingest.metering). Each Kinesis record is one contact record.
 
 Failures are told apart. A transient one (DynamoDB throttled, a 5xx, a timeout, a race lost too often) is
 reported as a batch item failure, so Lambda retries it (and, with bisection, only what follows it) while the
@@ -23,10 +23,10 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import Ki
 from crisisline.clock import utc_now
 from crisisline.errors import StoreUnavailable
 from crisisline.observability import count_failure, publish_failures
-from meter import settings
-from meter.logic import StillContended, meter_contact_record, set_aside_unmeterable, set_aside_unreadable
-from meter.records import MalformedRecord, read_contact_record
-from meter.usage_store import UsageStore
+from ingest import settings
+from ingest.contact_records import MalformedRecord, read_contact_record
+from ingest.metering import StillContended, meter_contact_record, set_aside_unmeterable, set_aside_unreadable
+from ingest.usage_store import UsageStore
 
 logger = Logger(service="meter")
 settings.meter()  # fail the cold start, not the first record, when the environment is incomplete

@@ -1,5 +1,5 @@
 """Month close: EventBridge Scheduler calls this on the 1st of each month at 06:00 Brussels time, and it
-freezes the month before (see meter.billing.freeze_month). Running it again is harmless; `{"month":
+freezes the month before (see finance.billing.freeze_month). Running it again is harmless; `{"month":
 "YYYY-MM"}` freezes a given past month, e.g. by hand after an outage."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crisisline.clock import utc_now
 from crisisline.months import month_of, previous_month
 from crisisline.observability import count_failure, logger, publish_failures
-from meter import billing
-from meter.billing_store import BillingStore, export_settings
+from finance import billing
+from finance.billing_store import BillingStore, export_settings
 
 export_settings()  # fail the cold start when the environment is incomplete
 

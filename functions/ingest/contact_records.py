@@ -18,16 +18,16 @@ The caller's number (`CustomerEndpoint`) is dropped here, before anything is sto
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from crisisline.clock import iso, parse_iso
 from crisisline.months import day_of, month_of
+from crisisline.usage import UsageCounters
 
 D2 = "D2"
 CALLBACK = "CALLBACK"  # InitiationMethod of a queued callback: Connect dials the citizen back later
-DAY_SECONDS = "call_seconds@"  # + YYYY-MM-DD: usage's call seconds of contacts initiated that Brussels day
 # Never stored, never logged: the citizen's own number.
 CALLER_FIELDS = ("CustomerEndpoint",)
 
@@ -35,44 +35,6 @@ CALLER_FIELDS = ("CustomerEndpoint",)
 class MalformedRecord(ValueError):
     """The record cannot be metered (not JSON, no ContactId, unreadable instants). The message never quotes
     the record, which carries the caller's number."""
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Counters of one contact, or the sum or difference of several."""
-
-    calls: int = 0
-    d2_calls: int = 0
-    answered_calls: int = 0
-    abandoned_calls: int = 0
-    call_seconds: int = 0
-    queue_seconds: int = 0
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(*(a + b for a, b in zip(self.values(), other.values(), strict=True)))
-
-    def __neg__(self) -> Usage:
-        return Usage(*(-a for a in self.values()))
-
-    def __sub__(self, other: Usage) -> Usage:
-        return self + -other
-
-    def values(self) -> tuple[int, ...]:
-        return tuple(getattr(self, name) for name in COUNTERS)
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
-
-    @property
-    def is_zero(self) -> bool:
-        return not any(self.values())
-
-    @classmethod
-    def from_item(cls, item: dict[str, Any]) -> Usage:
-        return cls(**{name: int(item.get(name) or 0) for name in COUNTERS})
-
-
-COUNTERS = tuple(f.name for f in fields(Usage))
 
 
 @dataclass(frozen=True)
@@ -85,7 +47,7 @@ class ContactRecord:
     initiation_method: str
     system_number: str | None  # SystemEndpoint's address when it is a telephone number (E.164)
     activation_attribute: str | None
-    usage: Usage
+    usage: UsageCounters
     stored: str  # the record as JSON, without the caller's number
     connected: datetime | None = None  # ConnectedToSystemTimestamp
     disconnected: datetime | None = None  # DisconnectTimestamp
@@ -174,17 +136,17 @@ def _mapping(record: dict[str, Any], name: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _usage(record: dict[str, Any], connected: datetime | None, disconnected: datetime | None) -> Usage:
+def _usage(record: dict[str, Any], connected: datetime | None, disconnected: datetime | None) -> UsageCounters:
     queue = _mapping(record, "Queue")
     attributes = _mapping(record, "Attributes")
     answered = bool(record.get("Agent"))
     queued = bool(queue.get("Name") or queue.get("ARN"))
     # The queue's name, else a `queue` contact attribute should a flow set one (the entry flow does not).
     on_d2 = queued and (queue.get("Name") or attributes.get("queue")) == D2
-    # Negative or huge values are kept as they are: metering sets such a record aside (meter.logic).
+    # Negative or huge values are kept as they are: metering sets such a record aside (ingest.metering).
     call_seconds = int((disconnected - connected).total_seconds()) if connected and disconnected else 0
     queue_seconds = int(queue.get("Duration") or 0) if queued else 0
-    return Usage(
+    return UsageCounters(
         calls=1,
         d2_calls=int(on_d2),
         answered_calls=int(answered),

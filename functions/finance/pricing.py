@@ -29,21 +29,21 @@ from crisisline.clock import parse_iso
 from crisisline.money import cents
 from crisisline.months import BRUSSELS, day_bounds, month_bounds, month_of
 from crisisline.tariffs import Tariff, TariffSchedule
-from meter.records import COUNTERS, DAY_SECONDS
-from meter.records import Usage as Counters
+from crisisline.usage import COUNTERS, DAY_SECONDS, UsageCounters
 
 SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
-class Usage(Counters):
-    """An activation's calls in one month, as metering aggregates them (or an adjustment's differences): the
-    counters of one contact summed, and of their call seconds how many began on each Brussels day."""
+class PeriodUsage(UsageCounters):
+    """An activation's usage booked in one period (a month, or an adjustment for a frozen month), as metering
+    aggregates it: the counters of its contacts summed, and of their call seconds how many began on each
+    Brussels day."""
 
     call_seconds_by_day: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, row: Mapping[str, Any] | None) -> Usage:
+    def of(cls, row: Mapping[str, Any] | None) -> PeriodUsage:
         row = row or {}
         by_day = {
             key[len(DAY_SECONDS) :]: int(value)
@@ -206,7 +206,7 @@ def _day_rate(activation: Mapping[str, Any], day: str, schedule: TariffSchedule,
 
 
 def _telephony_eur(
-    activation: Mapping[str, Any], month: str, usage: Usage, schedule: TariffSchedule, now: datetime
+    activation: Mapping[str, Any], month: str, usage: PeriodUsage, schedule: TariffSchedule, now: datetime
 ) -> Decimal:
     """Each day's call seconds at that day's rate, rounded once. Seconds metered without a day (none in
     practice) are priced at the month's rates weighted by live seconds."""
@@ -270,7 +270,7 @@ def _identity(activation: Mapping[str, Any]) -> dict[str, Any]:
 def price_month(
     activation: Mapping[str, Any],
     month: str,
-    usage: Usage,
+    usage: PeriodUsage,
     schedule: TariffSchedule,
     now: datetime,
     answered_elsewhere: int = 0,
@@ -323,7 +323,7 @@ def price_adjustment(
     activation: Mapping[str, Any],
     month: str,
     adjusts_month: str,
-    usage: Usage,
+    usage: PeriodUsage,
     schedule: TariffSchedule,
     now: datetime,
     answered_elsewhere: int = 0,

@@ -18,9 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from crisisline.spreadsheet_text import csv_file, xlsx_append
-from meter.pricing import COLUMNS, COUNTS, EXTRA_COLUMNS, MONEY, Line
+from finance.pricing import COLUMNS, COUNTS, EXTRA_COLUMNS, MONEY, Line
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = (*COLUMNS, *EXTRA_COLUMNS, "provisional")
 TOTALS_HEADER = (
     "month",

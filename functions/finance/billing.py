@@ -11,31 +11,30 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from crisisline import errors
 from crisisline.clock import iso, parse_iso
 from crisisline.models import Caller, Role
 from crisisline.months import FIRST_MONTH, month_bounds, month_of, parse_month, split_by_month
 from crisisline.tariffs import CLOCK_SLACK, Tariff, TariffIn, TariffSchedule, effective_instant
-from meter import spreadsheet
-from meter.billing_store import BillingStore
-from meter.pricing import (
+from crisisline.usage import is_adjustment, usage_month
+from finance import spreadsheet
+from finance.billing_store import BillingStore, Format
+from finance.pricing import (
     COLUMNS,
     COUNTS,
     EXTRA_COLUMNS,
     MONEY,
     Line,
-    Usage,
+    PeriodUsage,
     overlaps,
     price_adjustment,
     price_month,
     void_reason,
 )
 
-Format = Literal["json", "csv", "xlsx"]
-ADJUSTS = "#adjusts#"
-CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "xlsx": spreadsheet.XLSX_TYPE}
+FILE_FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json")  # the files month close freezes
 
 
 def _require(caller: Caller, *roles: Role) -> None:
@@ -143,7 +142,7 @@ def build_export(month: str, store: BillingStore, now: datetime, freezing: bool 
     lines = []
     for activation_id, activation in known.items():
         if activation_id in activations or activation_id in own:
-            usage = Usage.of(own.get(activation_id))
+            usage = PeriodUsage.of(own.get(activation_id))
             lines.append(
                 price_month(
                     activation,
@@ -155,14 +154,14 @@ def build_export(month: str, store: BillingStore, now: datetime, freezing: bool 
                 )
             )
     for row in rows:
-        if ADJUSTS in row["period"]:
+        if is_adjustment(row["period"]):
             activation = known.get(row["activation_id"]) or {"id": row["activation_id"]}
-            usage = Usage.of(row)
+            usage = PeriodUsage.of(row)
             lines.append(
                 price_adjustment(
                     activation,
                     month,
-                    row["period"].rsplit(ADJUSTS, 1)[-1],
+                    usage_month(row["period"]),
                     usage,
                     schedule,
                     now,
@@ -203,11 +202,12 @@ def _answered_calls(
         booked = [row for row in rows if row["activation_id"] == activation_id]
         for other in sorted(months - {month}):
             booked.extend(store.usage_consistent([activation_id], other))
-        found[activation_id] = sum(Usage.of(row).answered_calls for row in booked)
+        found[activation_id] = sum(PeriodUsage.of(row).answered_calls for row in booked)
     return found
 
 
 def rendered(export: Export, export_format: Format) -> bytes:
+    """The export as a file in `export_format`: CSV, XLSX, or the JSON document as UTF-8."""
     if export_format == "csv":
         return spreadsheet.to_csv(export.month, export.lines, export.totals(), export.grand_total(), export.provisional)
     if export_format == "xlsx":
@@ -219,8 +219,9 @@ def rendered(export: Export, export_format: Format) -> bytes:
 
 def get_export(
     caller: Caller, month: str, export_format: Format, store: BillingStore, now: datetime
-) -> tuple[str, bytes | dict[str, Any]]:
-    """(content type, body) of a month's export: the frozen copy once the month is closed, else computed now."""
+) -> tuple[Format, bytes | dict[str, Any]]:
+    """(format, body) of a month's export: the frozen copy once the month is closed, else computed now. The
+    body is the JSON document (a dict) for `json`, else the file's bytes; how it travels is the caller's."""
     _require(caller, "finance", "admin")
     checked_month(month, now)
     record = store.month_record(month)
@@ -228,11 +229,11 @@ def get_export(
         return _frozen(record, export_format, store)
     export = build_export(month, store, now)
     if export_format == "json":
-        return CONTENT_TYPES["json"], export.document()
-    return CONTENT_TYPES[export_format], rendered(export, export_format)
+        return "json", export.document()
+    return export_format, rendered(export, export_format)
 
 
-def _frozen(record: Mapping[str, Any], export_format: Format, store: BillingStore) -> tuple[str, bytes | dict]:
+def _frozen(record: Mapping[str, Any], export_format: Format, store: BillingStore) -> tuple[Format, bytes | dict]:
     body = store.get_file(record[f"{export_format}_key"])
     if hashlib.sha256(body).hexdigest() != record[f"{export_format}_sha256"]:
         # Never serve a frozen export that is not byte for byte what was frozen.
@@ -240,7 +241,7 @@ def _frozen(record: Mapping[str, Any], export_format: Format, store: BillingStor
             "The frozen export does not match its checksum; the crisis center is told.", month=record["month"]
         )
     if export_format != "json":
-        return CONTENT_TYPES[export_format], body
+        return export_format, body
     document: dict[str, Any] = json.loads(body)
     month = record["month"]
     document.update(
@@ -251,7 +252,7 @@ def _frozen(record: Mapping[str, Any], export_format: Format, store: BillingStor
             kind: store.download_url(record[f"{kind}_key"], f"crisisline-{month}.{kind}") for kind in ("csv", "xlsx")
         },
     )
-    return CONTENT_TYPES["json"], document
+    return "json", document
 
 
 # ---------------------------------------------------------------------- month close
@@ -272,11 +273,11 @@ def freeze_month(month: str, store: BillingStore, now: datetime) -> dict[str, An
     export = build_export(month, store, now, freezing=True)
     run = uuid.uuid4().hex[:12]  # a concurrent run writes its own objects; only one run's are recorded
     files: dict[str, Any] = {}
-    for kind in ("csv", "xlsx", "json"):
-        body = rendered(export, kind)  # type: ignore[arg-type]
+    for kind in FILE_FORMATS:
+        body = rendered(export, kind)
         key = f"exports/{month}/{run}/crisisline-{month}.{kind}"
         digest = hashlib.sha256(body).hexdigest()
-        store.put_file(key, body, CONTENT_TYPES[kind], digest)
+        store.put_file(key, body, kind, digest)
         files.update({f"{kind}_key": key, f"{kind}_sha256": digest})
     files["files_written_at"] = iso(now)
     if not store.record_files(month, files):

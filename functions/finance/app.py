@@ -20,8 +20,8 @@ from crisisline.clock import utc_now
 from crisisline.models import Caller
 from crisisline.observability import logger, metrics
 from crisisline.tariffs import TariffIn
-from meter import billing
-from meter.billing_store import BillingStore, finance_api_settings
+from finance import billing
+from finance.billing_store import MEDIA_TYPES, BillingStore, finance_api_settings
 
 finance_api_settings()  # fail the cold start, not the first request, when the environment is incomplete
 
@@ -34,8 +34,13 @@ FORMAT = "^(" + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in kind) for 
 # Beside the JSON answer (model Export): the same lines as CSV text and as an XLSX workbook.
 SPREADSHEET_CONTENT = {
     "text/csv": {"schema": {"type": "string"}},
-    billing.CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+    MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
 }
+
+
+def file_name(month: str, export_format: billing.Format) -> str:
+    """The name a downloaded export is saved under."""
+    return f"crisisline-{month}.{export_format}"
 
 
 def caller() -> Caller:
@@ -58,11 +63,12 @@ def get_export(
     written_format: Annotated[str, Query(alias="format", pattern=FORMAT)] = "json",
 ) -> Response[Any]:
     export_format = cast(billing.Format, written_format.lower())
-    content_type, body = billing.get_export(caller(), month, export_format, store(), utc_now())
+    answered_format, body = billing.get_export(caller(), month, export_format, store(), utc_now())
     if isinstance(body, dict):
         return rest.json_response(200, body)
-    headers = {"Content-Disposition": f'attachment; filename="crisisline-{month}.{export_format}"'}
-    if export_format == "csv":
+    content_type = MEDIA_TYPES[answered_format]
+    headers = {"Content-Disposition": f'attachment; filename="{file_name(month, answered_format)}"'}
+    if answered_format == "csv":
         return Response(status_code=200, content_type=content_type, body=body.decode("utf-8"), headers=headers)
     # Encoded here, not by Powertools: its response validation would read raw bytes as UTF-8 text.
     binary = Response(status_code=200, content_type=content_type, body=base64.b64encode(body).decode(), headers=headers)

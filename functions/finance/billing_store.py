@@ -8,7 +8,7 @@ import base64
 import os
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -18,13 +18,21 @@ from crisisline import dynamo, environment, errors
 from crisisline.aws import API_CLIENT_CONFIG, client
 from crisisline.dynamo import error_code, from_item, to_item, to_value, translated_errors
 from crisisline.settings import _Env, load
-from meter.settings import MeterSettings
+from ingest.settings import MeterSettings
 
 # SSE-KMS objects are read only with Signature Version 4, presigned URLs included (boto3 would presign with
 # Signature Version 2 in us-east-1), and through the regional endpoint (virtual-hosted style).
 _S3_CONFIG = API_CLIENT_CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
 _LOCAL_S3_CONFIG = API_CLIENT_CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 DOWNLOAD_SECONDS = 900
+Format = Literal["json", "csv", "xlsx"]
+# The media type of each export format: S3 keeps a frozen file under it (a download arrives as that type), and
+# the finance API answers with it.
+MEDIA_TYPES: dict[Format, str] = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 _ACTIVATION_FIELDS = (
     "id",
     "authority_id",
@@ -127,7 +135,7 @@ class BillingStore:
     def _usage(self) -> Any:
         # Metering owns the usage and contacts tables; their reads are its store's, given this function's tables
         # (already validated; the month close has no contacts table, and reads none).
-        from meter.usage_store import UsageStore
+        from ingest.usage_store import UsageStore
 
         tables = MeterSettings.model_construct(
             contacts_table=getattr(self.tables, "contacts_table", ""),
@@ -231,16 +239,16 @@ class BillingStore:
         return True
 
     # ------------------------------------------------------------------ frozen files
-    def put_file(self, key: str, body: bytes, content_type: str, sha256_hex: str) -> None:
-        """Write a frozen file, as a new object only (the bucket refuses an upload that could replace one); S3
-        checks the SHA-256 on arrival (a checksum is also what Object Lock requires of an upload). The bucket
-        encrypts it (SSE-KMS) and locks it."""
+    def put_file(self, key: str, body: bytes, export_format: Format, sha256_hex: str) -> None:
+        """Write a frozen file in `export_format` (stored as its media type), as a new object only (the bucket
+        refuses an upload that could replace one); S3 checks the SHA-256 on arrival (a checksum is also what
+        Object Lock requires of an upload). The bucket encrypts it (SSE-KMS) and locks it."""
         with translated_errors():
             self.s3.put_object(
                 Bucket=self.tables.exports_bucket,
                 Key=key,
                 Body=body,
-                ContentType=content_type,
+                ContentType=MEDIA_TYPES[export_format],
                 ChecksumAlgorithm="SHA256",
                 IfNoneMatch="*",
                 ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256_hex)).decode(),

@@ -25,28 +25,12 @@ from crisisline.aws import client
 from crisisline.clock import iso, parse_iso
 from crisisline.dynamo import cancellation_codes, error_code, from_item, to_item, to_value, translated_errors
 from crisisline.months import next_month
-from meter.records import COUNTERS, DAY_SECONDS, Usage
-from meter.settings import MeterSettings
-from meter.settings import meter as meter_settings
+from crisisline.usage import COUNTERS, DAY_SECONDS, UsageCounters, booking_month, is_adjustment, usage_month
+from ingest.settings import MeterSettings
+from ingest.settings import meter as meter_settings
 
-ADJUSTS = "#adjusts#"
 NO_ACTIVATION = "no_activation"  # the reason of a record that matched no activation
 _MONTHS_AHEAD = 24  # how far past a frozen month the first open month is looked for
-
-
-def adjustment_period(open_month: str, frozen_month: str) -> str:
-    """The period of an adjustment booked in `open_month` for the frozen `frozen_month`."""
-    return f"{open_month}{ADJUSTS}{frozen_month}"
-
-
-def booking_month(period: str) -> str:
-    """The month a period is booked in (the export's month): its first part."""
-    return period.split(ADJUSTS, 1)[0]
-
-
-def usage_month(period: str) -> str:
-    """The month whose usage a period counts: the frozen month of an adjustment, else the period itself."""
-    return period.rsplit(ADJUSTS, 1)[-1]
 
 
 @dataclass(frozen=True)
@@ -70,7 +54,7 @@ class Booking:
 
     contact: dict[str, Any]
     replaces: str | None
-    deltas: dict[tuple[str, str], Usage]
+    deltas: dict[tuple[str, str], UsageCounters]
     verify_activation: AttributeCheck | None = None
     # Call seconds per (activation id, period) and Brussels day, ADDed as `call_seconds@YYYY-MM-DD`.
     day_seconds: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
@@ -186,7 +170,7 @@ class UsageStore:
             self.ddb.put_item(TableName=self.tables.contacts_table, Item=to_item(item))
 
     def _usage_update(
-        self, activation_id: str, period: str, delta: Usage, days: dict[str, int] | None = None
+        self, activation_id: str, period: str, delta: UsageCounters, days: dict[str, int] | None = None
     ) -> dict[str, Any]:
         names = {"#month": "month", **{f"#{name}": name for name in COUNTERS}}
         values = {
@@ -199,7 +183,7 @@ class UsageStore:
             values[f":day{index}"] = to_value(seconds)
             day_adds.append(f"#day{index} :day{index}")
         expression = "SET #month = :month"
-        if ADJUSTS in period:
+        if is_adjustment(period):
             expression += ", #adjusts = :adjusts"
             names["#adjusts"] = "adjusts"
             values[":adjusts"] = to_value(usage_month(period))
@@ -314,7 +298,7 @@ class UsageStore:
 
     def unattributed(self, month: str | None = None) -> list[dict[str, Any]]:
         """Contacts that matched no activation or were set aside for review (all months when `month` is None):
-        dicts with contact_id, unattributed_month, `reason` (see meter.logic), last_update, system_number,
+        dicts with contact_id, unattributed_month, `reason` (see ingest.metering), last_update, system_number,
         initiated_at, the counters when plausible, `record` (the contact record as JSON, without the caller's
         number) and, for a version kept beside its counted contact, `version_of`. Ordered by month, then key."""
         if month is None:

@@ -43,15 +43,14 @@ from typing import Any
 
 from crisisline.clock import iso, parse_iso, utc_now
 from crisisline.months import day_of, month_of
-from meter.records import ContactRecord, Usage
-from meter.usage_store import (
+from crisisline.usage import UsageCounters, adjustment_period, usage_month
+from ingest.contact_records import ContactRecord
+from ingest.usage_store import (
     NO_ACTIVATION,
     AttributeCheck,
     Booking,
     Refused,
     UsageStore,
-    adjustment_period,
-    usage_month,
 )
 
 ATTEMPTS = 5  # races lost in a row before the record is reported as a batch item failure
@@ -83,7 +82,7 @@ class Outcome:
     result: str  # counted | updated | unchanged | set_aside
     activation_id: str | None
     period: str | None
-    delta: dict[tuple[str, str], Usage]
+    delta: dict[tuple[str, str], UsageCounters]
     reason: str | None = None  # why it was set aside
 
 
@@ -243,17 +242,21 @@ def _period(month: str, frozen: dict[str, str]) -> str:
 
 
 def _deltas(
-    counted: dict[str, Any] | None, activation_id: str | None, period: str | None, usage: Usage, frozen: dict[str, str]
-) -> dict[tuple[str, str], Usage]:
+    counted: dict[str, Any] | None,
+    activation_id: str | None,
+    period: str | None,
+    usage: UsageCounters,
+    frozen: dict[str, str],
+) -> dict[tuple[str, str], UsageCounters]:
     """Counters to ADD per (activation, period): take back what the stored version counted, add this one's."""
-    deltas: dict[tuple[str, str], Usage] = {}
+    deltas: dict[tuple[str, str], UsageCounters] = {}
     if counted and counted.get("activation_id") and counted.get("period"):
         old_month = usage_month(counted["period"])
         key = (counted["activation_id"], _period(old_month, frozen))
-        deltas[key] = deltas.get(key, Usage()) - Usage.from_item(counted)
+        deltas[key] = deltas.get(key, UsageCounters()) - UsageCounters.from_item(counted)
     if activation_id and period:
         key = (activation_id, period)
-        deltas[key] = deltas.get(key, Usage()) + usage
+        deltas[key] = deltas.get(key, UsageCounters()) + usage
     return {key: delta for key, delta in deltas.items() if not delta.is_zero}
 
 
