@@ -16,12 +16,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from activate import logic
+from activate import briefing, logic
 from crisisline import errors, rest, settings
+from crisisline.briefings_store import BriefingStore
 from crisisline.models import (
     ActivationIn,
     ActivationPatch,
     AuthorityIn,
+    BriefingIn,
     Caller,
     CredentialIn,
     NumberIn,
@@ -55,7 +57,7 @@ def health() -> dict[str, str]:
 
 
 @app.get("/me", tags=["health"], responses=rest.responses(200, model="Me"))
-@rest.roles("admin", "authority", "finance")
+@rest.roles("admin", "authority", "finance", "operator")
 def me() -> dict[str, Any]:
     """Who the token belongs to: its role, its credential, who holds it and, for an authority, which one."""
     who = caller()
@@ -166,7 +168,7 @@ def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
 @app.post(
     "/credentials",
     tags=["authorities"],
-    summary="Issue a finance or admin token (admin)",
+    summary="Issue a finance, admin or operator token (admin)",
     responses=rest.responses(201, 400, 413, 422, model="IssuedCredential"),
 )
 @rest.roles("admin")
@@ -188,7 +190,7 @@ def list_credentials() -> Response[dict[str, Any]]:
 @app.post(
     "/credentials/<credential_id>/revoke",
     tags=["authorities"],
-    summary="Revoke an admin or finance credential (admin); never the last admin's",
+    summary="Revoke an admin, finance or operator credential (admin); never the last admin's",
     responses=rest.responses(200, 404, 409, 422, model="Credential"),
 )
 @rest.roles("admin")
@@ -379,6 +381,101 @@ def close_activation(activation_id: ActivationId) -> Response[dict[str, Any]]:
 @rest.roles("admin", "authority")
 def activation_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return _json(200, {"entries": logic.activation_audit(caller(), activation_id, logic.default_store())})
+
+
+# ---------------------------------------------------------------------- the operators' briefing
+# A sheet's entity tag names the briefing's revision and the activation's ("3.5"); If-Match compares the first.
+_SHEET_TAG = r'(W/)?("[0-9]{1,15}(\.[0-9]{1,15})?"|[0-9]{1,15}(\.[0-9]{1,15})?)'
+_SHEET_ETAG_HEADER: dict[str, OpenAPIResponseHeader] = {
+    "ETag": {
+        "description": "The sheet's version, quoted (`\"3.5\"`: the briefing's revision 3, the line's revision 5): "
+        "send it as If-None-Match to poll, and as If-Match with a change",
+        "schema": {"type": "string"},
+    }
+}
+BriefingIfMatch = Annotated[
+    str | None,
+    Header(
+        alias="if-match",
+        max_length=200,
+        pattern=rf"^(\*|{_SHEET_TAG}(\s*,\s*{_SHEET_TAG})*)$",
+        description='The ETag of the sheet the change was decided on (`"3.5"`; the briefing\'s revision alone, `3`, '
+        "too). When someone else changed the questions and answers since, the change is refused with 412.",
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        alias="if-none-match",
+        max_length=200,
+        description="The ETag last read: while the sheet is still that one, the answer is 304 without a body.",
+    ),
+]
+
+
+def _briefings() -> BriefingStore:
+    return BriefingStore(settings.api())  # cheap: the DynamoDB client is the process's (crisisline.aws)
+
+
+def _with_sheet_etag(documented: dict[int, OpenAPIResponse], not_modified: bool = False) -> dict[int, OpenAPIResponse]:
+    documented[200]["headers"] = _SHEET_ETAG_HEADER
+    if not_modified:
+        documented[304] = {"description": "Not modified: the sheet is still the one If-None-Match names (no body)"}
+    return documented
+
+
+def _sheet(sheet: dict[str, Any]) -> Response[dict[str, Any]]:
+    return _json(200, sheet, {"ETag": briefing.etag(sheet)})
+
+
+def _briefing_revisions(if_match: str | None) -> list[int] | None:
+    """The briefing revisions an If-Match header names (the first number of each tag); None for none or `*`."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    return [int(tag) for tag in re.findall(r"(?:^|,)\s*(?:W/)?\"?([0-9]+)", if_match)]
+
+
+def _unchanged(if_none_match: str | None, etag: str) -> bool:
+    if if_none_match is None:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+@app.get(
+    "/activations/<activation_id>/briefing",
+    tags=["activations"],
+    summary="The operators' sheet: the line as callers hear it, and the answers to give",
+    description="For the line's authority, admin and, while the line is live, the call center's operators. "
+    "Poll it with `If-None-Match` (the last `ETag`): 304 without a body while nothing changed.",
+    responses=_with_sheet_etag(rest.responses(200, 404, 422, model="Briefing"), not_modified=True),
+)
+@rest.roles("admin", "authority", "operator")
+def get_briefing(activation_id: ActivationId, if_none_match: IfNoneMatch = None) -> Response[Any]:
+    sheet = briefing.get_briefing(caller(), activation_id, logic.default_store(), _briefings())
+    etag = briefing.etag(sheet)
+    if _unchanged(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag}, body=None)
+    return _sheet(sheet)
+
+
+@app.put(
+    "/activations/<activation_id>/briefing",
+    tags=["activations"],
+    summary="Replace the questions and answers of a live line (its authority, admin)",
+    description="Per language the line speaks, the questions callers ask and the answers operators give; "
+    "audited (`briefing`). With `If-Match`, refused with 412 when someone else changed them since.",
+    responses=_with_sheet_etag(rest.responses(200, 400, 404, 409, 412, 413, 422, model="Briefing")),
+)
+@rest.roles("admin", "authority")
+def replace_briefing(
+    activation_id: ActivationId, sheet: BriefingIn, if_match: BriefingIfMatch = None
+) -> Response[dict[str, Any]]:
+    return _sheet(
+        briefing.replace_briefing(
+            caller(), activation_id, sheet, logic.default_store(), _briefings(), _briefing_revisions(if_match)
+        )
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

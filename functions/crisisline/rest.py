@@ -238,7 +238,7 @@ def caller(app: APIGatewayRestResolver) -> Caller:
     """The caller as the authorizer described it in the request context."""
     context = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     role = context.get("role")
-    if role not in ("admin", "authority", "finance"):
+    if role not in _ROLE_NAMES:
         raise errors.Unauthorized("A valid bearer token is required.")
     return Caller(
         role=role,
@@ -255,7 +255,12 @@ RouteT = TypeVar("RouteT", bound=Callable[..., Any])
 ANONYMOUS: Final = frozenset({"anonymous"})  # a route API Gateway serves without its authorizer
 _ROLES_ATTRIBUTE = "__crisisline_roles__"
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
-_ROLE_NAMES = {"admin": "the crisis center (admin)", "authority": "an authority", "finance": "finance"}
+_ROLE_NAMES = {
+    "admin": "the crisis center (admin)",
+    "authority": "an authority",
+    "finance": "finance",
+    "operator": "an operator of the call center",
+}
 
 
 def roles(*allowed: Role) -> Callable[[RouteT], RouteT]:

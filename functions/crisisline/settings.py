@@ -33,6 +33,7 @@ class ApiSettings(_Env):
     activations_table: str = Field(min_length=3)
     audit_table: str = Field(min_length=3)
     idempotency_table: str = Field(min_length=3)
+    briefings_table: str = Field(min_length=3)
     token_key_parameter: str = Field(min_length=2)
     idempotency_seconds: int = Field(default=86_400, ge=60)
     # How long a released pool number waits before another activation may claim it (template parameter
