@@ -558,3 +558,72 @@ def test_a_credential_gone_from_the_table_cannot_change_tariffs_through_the_cach
     assert answer.status == 401, answer.body
     assert snapshot() == before
     assert cached.get("/tariffs", admin).status == 200
+
+
+# ---------------------------------------------------------------------- operators: the briefing and nothing else
+@pytest.fixture
+def operator(api: Api, admin: str) -> str:
+    answer = api.post("/credentials", admin, {"role": "operator", "label": "Call center, night shift"})
+    assert answer.status == 201, answer.body
+    assert answer.body["role"] == "operator"
+    return str(answer.body["token"])
+
+
+OPERATOR_MAY_NOT = [
+    *EVERY_PROTECTED_ROUTE,
+    ("GET", "/activations?status=live", None),
+    ("PUT", "/activations/x/briefing", {"items": {}}),
+    ("GET", "/exports/2026-10", None),
+    ("GET", "/tariffs", None),
+    ("PUT", "/tariffs", {"currency": "EUR"}),
+    ("GET", "/unattributed?month=2026-10", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), OPERATOR_MAY_NOT)
+def test_an_operator_may_do_nothing_but_read_who_they_are_and_a_live_lines_briefing(
+    api: Api,
+    operator: str,
+    gents_line: dict[str, Any],
+    finance_env: None,
+    snapshot: Any,
+    method: str,
+    path: str,
+    body: Any,
+) -> None:
+    before = snapshot()
+    answer = api.call(method, path.replace("/x", f"/{gents_line['id']}"), operator, body)
+    assert answer.status == 403, answer.body
+    assert answer.error_code == "forbidden"
+    assert "operator" not in answer.body["error"]["details"]["allowed_roles"]
+    assert set(answer.body) == {"error"}  # nothing of the line, its billing, audit or tokens
+    assert snapshot() == before
+
+
+def test_an_operator_reads_who_they_are(api: Api, operator: str) -> None:
+    me = api.get("/me", operator)
+    assert me.status == 200
+    assert me.body["role"] == "operator"
+    assert me.body["label"] == "Call center, night shift"
+
+
+def test_an_operator_reads_a_live_lines_briefing_without_billing_audit_or_tokens(
+    api: Api, operator: str, gents_line: dict[str, Any]
+) -> None:
+    answer = api.get(f"/activations/{gents_line['id']}/briefing", operator)
+    assert answer.status == 200, answer.body
+    assert answer.body["activation_id"] == gents_line["id"]
+    shown = json.dumps(answer.body)
+    for hidden in ("billing", "agreement", "token", "credential", "idempotency", "operator_timeline", "number_kind"):
+        assert hidden not in shown
+
+
+def test_a_closed_line_has_no_briefing_for_an_operator(
+    api: Api, operator: str, gent: str, gents_line: dict[str, Any]
+) -> None:
+    assert api.post(f"/activations/{gents_line['id']}/close", gent).status == 200
+    closed = api.get(f"/activations/{gents_line['id']}/briefing", operator)
+    missing = api.get("/activations/00000000-0000-0000-0000-000000000000/briefing", operator)
+    assert closed.status == 404
+    assert closed.body == missing.body  # as for a line one may not see
+    assert api.get(f"/activations/{gents_line['id']}/briefing", gent).status == 200  # its authority still reads it

@@ -355,6 +355,7 @@ class World:
     line: str  # Antwerp's live activation
 
 
+BRIEFING = {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee, blijf binnen."}]}
 TARIFF = {
     "effective_from": "2999-01-01",
     "operator_hour": "50.00",
@@ -408,6 +409,15 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
         lambda w: w.api.patch(f"/activations/{w.line}", w.antwerp, {"operators": 9})
     ],
     ("GET", "/activations/{activation_id}/audit"): [lambda w: w.api.get(f"/activations/{w.line}/audit", w.antwerp)],
+    ("PUT", "/activations/{activation_id}/briefing"): [
+        lambda w: w.api.call("PUT", f"/activations/{w.line}/briefing", w.antwerp, {"items": BRIEFING}),
+        lambda w: w.api.call(
+            "PUT", f"/activations/{w.line}/briefing", w.antwerp, {"items": BRIEFING}, headers={"If-Match": '"1"'}
+        ),
+    ],
+    ("GET", "/activations/{activation_id}/briefing"): [
+        lambda w: w.api.get(f"/activations/{w.line}/briefing", w.antwerp)
+    ],
     ("POST", "/activations/{activation_id}/close"): [
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),

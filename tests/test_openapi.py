@@ -163,6 +163,17 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     described("GET", "/numbers", api.get("/numbers", admin), 200)  # one live, one free
     described("GET", "/activations/{activation_id}", api.get(line, gent), 200)
     described("PATCH", "/activations/{activation_id}", api.patch(line, gent, {"operators": 6}), 200)
+    operator = described(
+        "POST", "/credentials", api.post("/credentials", admin, {"role": "operator", "label": "Call center"}), 201
+    )["token"]
+    assert described("GET", "/me", api.get("/me", operator), 200)["role"] == "operator"
+    sheet = {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee."}], "en": []}
+    described("GET", "/activations/{activation_id}/briefing", api.get(f"{line}/briefing", operator), 200)
+    described(
+        "PUT", "/activations/{activation_id}/briefing", api.call("PUT", f"{line}/briefing", gent, {"items": sheet}), 200
+    )
+    read = described("GET", "/activations/{activation_id}/briefing", api.get(f"{line}/briefing", operator), 200)
+    assert read["items"] == sheet
     described("GET", "/activations", api.get("/activations?status=live", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", admin), 200)
@@ -170,7 +181,7 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     numbers = described("GET", "/numbers", api.get("/numbers", admin), 200)["numbers"]
     assert sorted(number["state"] for number in numbers) == ["cooling_down", "free"]
     entries = described("GET", "/activations/{activation_id}/audit", api.get(f"{line}/audit", gent), 200)
-    assert [entry["action"] for entry in entries["entries"]] == ["open", "update", "close"]
+    assert [entry["action"] for entry in entries["entries"]] == ["open", "update", "briefing", "close"]
 
     described("POST", "/authorities/{authority_id}/token", api.post("/authorities/21004/token", admin), 201)
     described("POST", "/authorities/{authority_id}/revoke", api.post("/authorities/21004/revoke", admin), 200)

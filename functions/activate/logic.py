@@ -192,7 +192,8 @@ def _enrolled(authority_id: str, store: Store) -> dict[str, Any]:
 
 
 def create_credential(caller: Caller, request: CredentialIn, store: Store) -> dict[str, Any]:
-    """A token for crisis-center staff (admin) or finance, labelled with the person or team holding it."""
+    """A token for crisis-center staff (admin), finance or the call center's operators, labelled with the
+    person or team holding it."""
     _require(caller, "admin")
     at = iso(utc_now())
     token, credential = _issue_credential(request.role, at, label=request.label)

@@ -31,7 +31,7 @@ Language = Literal["nl", "fr", "de", "en"]
 LANGUAGES = cast(tuple[Language, ...], facts.LANGUAGES)
 if get_args(Language) != LANGUAGES:
     raise ImportError("Language must name crisisline.facts.LANGUAGES, in their order")
-Role = Literal["admin", "authority", "finance"]
+Role = Literal["admin", "authority", "finance", "operator"]
 NumberKind = Literal["did", "toll_free"]
 
 NisCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
@@ -184,7 +184,9 @@ class AuthorityIn(_Body):
 
 
 class CredentialIn(_Body):
-    role: Literal["finance", "admin"]
+    role: Literal["finance", "admin", "operator"] = Field(
+        description="operator: the call center's staff who answer calls; they read a live line's briefing only"
+    )
     label: Name = Field(description="who holds the token: a person or team, to recognise it in the list")
 
 
@@ -318,6 +320,32 @@ class ActivationPatch(_Body):
         return self
 
 
+# ---------------------------------------------------------------------- the operators' briefing
+BRIEFING_PAIRS_PER_LANGUAGE = 50  # a sheet an operator can scan during a call; the body's 64 KiB bounds it too
+# Read on a screen by an operator while a caller waits: checked and folded as a message is (line breaks and tabs
+# become single spaces), so what the operator reads is one plain paragraph.
+Question = Annotated[
+    str, StringConstraints(min_length=1, max_length=300), AfterValidator(spoken_text), AfterValidator(str.strip)
+]
+Answer = Annotated[
+    str, StringConstraints(min_length=1, max_length=2000), AfterValidator(spoken_text), AfterValidator(str.strip)
+]
+
+
+class BriefingItem(_Body):
+    question: Question
+    answer: Answer
+
+
+class BriefingIn(_Body):
+    """The questions callers ask and the answers operators give, per language of the line; replaces the sheet."""
+
+    items: dict[Language, Annotated[list[BriefingItem], Field(max_length=BRIEFING_PAIRS_PER_LANGUAGE)]] = Field(
+        description="per language the line speaks (only those), at most "
+        f"{BRIEFING_PAIRS_PER_LANGUAGE} question-and-answer pairs, in the order operators read them"
+    )
+
+
 LANGUAGE_NAMES: dict[str, str] = {"nl": "Dutch", "fr": "French", "de": "German", "en": "English"}
 
 
@@ -343,6 +371,16 @@ def check_messages(languages: list[Language], message: dict[Language, str]) -> N
         which = f"{texts} in {_listed([f'{LANGUAGE_NAMES[x]} ({x})' for x in extra])}"
         parts.append(f"{'remove' if missing else 'Remove'} {which}, which the line does not offer")
     raise ValueError("; ".join(parts) + ".")
+
+
+def check_briefing_languages(languages: list[Language], items: dict[Language, Any]) -> None:
+    """Questions and answers only in languages the line speaks; else a ValueError whose text is the sentence the
+    caller reads."""
+    extra = [lang for lang in items if lang not in languages]
+    if extra:
+        named = _listed([f"{LANGUAGE_NAMES[x]} ({x})" for x in extra])
+        spoken = _listed([LANGUAGE_NAMES[x] for x in languages])
+        raise ValueError(f"Remove the questions and answers in {named}: the line speaks {spoken} only.")
 
 
 # ---------------------------------------------------------------------- what each field is called
@@ -394,6 +432,13 @@ FIELD_NAMES: dict[str, str] = {
 }
 for _code, _language in LANGUAGE_NAMES.items():
     FIELD_NAMES[f"message.{_code}"] = f"the message in {_language} ({_code})"
+    FIELD_NAMES[f"items.{_code}"] = f"the questions and answers in {_language} ({_code})"
+    FIELD_NAMES[f"items.{_code}[]"] = f"each question and answer in {_language} ({_code})"
+    FIELD_NAMES[f"items.{_code}[].question"] = f"each question in {_language} ({_code})"
+    FIELD_NAMES[f"items.{_code}[].answer"] = f"each answer in {_language} ({_code})"
+FIELD_NAMES["items"] = "the questions and answers"
+FIELD_NAMES["items[key]"] = "each language of the questions and answers"
+FIELD_NAMES["if-none-match"] = "the If-None-Match header (the ETag last read)"
 
 # What a field's text must look like, said once: the sentence for text that does not match its pattern.
 FIELD_FORMATS: dict[str, str] = {

@@ -189,16 +189,45 @@ class AuditEntry(BaseModel):
     subject: str = Field(description="what changed: activation#<id>")
     entry: str
     at: str
-    action: str = Field(description="open, update, close")
+    action: str = Field(description="open, update, close, briefing")
     actor: Actor
     changes: dict[str, object] = Field(
         description="open: the line as opened, with its number and number_kind; update: each field changed, "
-        "with its before and after; close: closed_at and the number released"
+        "with its before and after; close: closed_at and the number released; "
+        "briefing: items, before and after"
     )
 
 
 class AuditEntries(BaseModel):
     entries: list[AuditEntry]
+
+
+class BriefingPair(BaseModel):
+    question: str
+    answer: str
+
+
+class Briefing(BaseModel):
+    """The operators' sheet: the line as callers hear it and the answers to give, never billing, tokens or the
+    audit trail."""
+
+    activation_id: str
+    status: Literal["live", "closed"]
+    authority_id: str
+    authority_name: str | None
+    number: str = Field(description="the pool number callers dial (E.164)")
+    reason: str
+    opened_at: str
+    languages: list[Language]
+    message: dict[Language, str] = Field(description="what callers hear, per language the line offers")
+    d2: bool = Field(description="a D2 line for victims' relatives is open (victim_information)")
+    operators: int
+    items: dict[Language, list[BriefingPair]] = Field(
+        description="per language the line offers (each present, possibly empty), the questions and answers"
+    )
+    revision: int = Field(description="the briefing's: 0 before the first change, one more with each")
+    updated_at: str | None = Field(description="when the briefing last changed; null before the first change")
+    activation_revision: int = Field(description="the line's revision (see Activation), the ETag's second part")
 
 
 # ---------------------------------------------------------------------- tariffs

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import Any, Final, TypeVar
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseContentSchema
@@ -238,7 +238,7 @@ def caller(app: APIGatewayRestResolver) -> Caller:
     """The caller as the authorizer described it in the request context."""
     context = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     role = context.get("role")
-    if role not in ("admin", "authority", "finance"):
+    if role not in _ROLE_NAMES:
         raise errors.Unauthorized("A valid bearer token is required.")
     return Caller(
         role=role,
@@ -255,7 +255,12 @@ RouteT = TypeVar("RouteT", bound=Callable[..., Any])
 ANONYMOUS: Final = frozenset({"anonymous"})  # a route API Gateway serves without its authorizer
 _ROLES_ATTRIBUTE = "__crisisline_roles__"
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
-_ROLE_NAMES = {"admin": "the crisis center (admin)", "authority": "an authority", "finance": "finance"}
+_ROLE_NAMES = {
+    "admin": "the crisis center (admin)",
+    "authority": "an authority",
+    "finance": "finance",
+    "operator": "an operator of the call center",
+}
 
 
 def roles(*allowed: Role) -> Callable[[RouteT], RouteT]:
@@ -292,6 +297,8 @@ def _who_may_call(app: APIGatewayRestResolver) -> None:
     declared = declared_roles(route.func) if route is not None else None
     if declared == ANONYMOUS:
         return
+    if app._cors is not None and app.current_event.http_method.upper() == "OPTIONS":
+        return  # a browser's CORS preflight: it carries no token, and Powertools answers it with no route run
     who = caller(app)
     if declared is None or who.role not in declared:
         if declared is None:
@@ -459,9 +466,27 @@ def _no_route(_: Exception) -> Response[dict[str, Any]]:
     return error(404, "not_found", "No such resource.")
 
 
-def new_resolver() -> APIGatewayRestResolver:
-    """A validating resolver with the project's error mapping and body rules."""
-    app = APIGatewayRestResolver(enable_validation=True)
+# What the console sends and reads across origins: its token, its body, revisions and the idempotency key.
+CONSOLE_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"]
+CONSOLE_EXPOSED_HEADERS = ["ETag"]
+
+
+def console_cors(origin: str) -> CORSConfig | None:
+    """CORS for exactly the console's origin, or None when none is set: no CORS headers at all."""
+    if not origin:
+        return None
+    return CORSConfig(
+        allow_origin=origin,
+        allow_headers=CONSOLE_REQUEST_HEADERS,
+        expose_headers=CONSOLE_EXPOSED_HEADERS,
+        max_age=600,
+    )
+
+
+def new_resolver(console_origin: str = "") -> APIGatewayRestResolver:
+    """A validating resolver with the project's error mapping and body rules, answering CORS for the console's
+    origin when one is given (the function's settings, ConsoleAccess)."""
+    app = APIGatewayRestResolver(enable_validation=True, cors=console_cors(console_origin))
     # Powertools keeps its request validation here and puts it first of all; who may call goes before it.
     validation = getattr(app, "_request_validation_middleware", None)
     if validation is None:

@@ -17,6 +17,13 @@ class _Env(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
+class ConsoleAccess(_Env):
+    """Part of both API functions' settings: the web console's origin, the one origin allowed to call the API
+    from a browser (template parameter ConsoleOrigin); empty, the API answers no CORS headers at all."""
+
+    console_origin: str = Field(default="", max_length=200, pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?$")
+
+
 class AuthorizerSettings(_Env):
     """The token authorizer's; also what every route that changes something reads to re-check its caller."""
 
@@ -24,7 +31,7 @@ class AuthorizerSettings(_Env):
     token_key_parameter: str = Field(min_length=2)
 
 
-class ApiSettings(_Env):
+class ApiSettings(ConsoleAccess):
     """The activation API's (ActivateFunction)."""
 
     authorities_table: str = Field(min_length=3)
@@ -33,6 +40,7 @@ class ApiSettings(_Env):
     activations_table: str = Field(min_length=3)
     audit_table: str = Field(min_length=3)
     idempotency_table: str = Field(min_length=3)
+    briefings_table: str = Field(min_length=3)
     token_key_parameter: str = Field(min_length=2)
     idempotency_seconds: int = Field(default=86_400, ge=60)
     # How long a released pool number waits before another activation may claim it (template parameter

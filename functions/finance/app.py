@@ -25,7 +25,7 @@ from finance.billing_store import MEDIA_TYPES, BillingStore, finance_api_setting
 
 finance_api_settings()  # fail the cold start, not the first request, when the environment is incomplete
 
-app = rest.new_resolver()
+app = rest.new_resolver(finance_api_settings().console_origin)
 
 # Checked by the logic, which says what is wrong with it (not a month, or not begun yet).
 Month = Annotated[str, Path(min_length=1, max_length=20)]

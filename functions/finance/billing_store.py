@@ -17,7 +17,7 @@ from pydantic import Field
 from crisisline import dynamo, environment, errors
 from crisisline.aws import API_CLIENT_CONFIG, client
 from crisisline.dynamo import error_code, from_item, to_item, to_value, translated_errors
-from crisisline.settings import _Env, load
+from crisisline.settings import ConsoleAccess, _Env, load
 from ingest.settings import MeterSettings
 
 # SSE-KMS objects are read only with Signature Version 4, presigned URLs included (boto3 would presign with
@@ -56,7 +56,7 @@ class ExportSettings(_Env):
     exports_bucket: str = Field(min_length=3)
 
 
-class FinanceApiSettings(ExportSettings):
+class FinanceApiSettings(ExportSettings, ConsoleAccess):
     """The finance API's (ExportFunction): an export's tables and bucket, the contact records that matched no
     activation, and the credentials a write re-checks (see `crisisline.settings.AuthorizerSettings`)."""
 

@@ -26,7 +26,7 @@ from tests.reliability import figures
 
 __all__ = ["finance_env"]  # fixtures
 
-ROLES = ("admin", "authority", "finance")
+ROLES = ("admin", "authority", "finance", "operator")
 OWN, OTHER = "own", "other"
 GENT, ANTWERPEN, LEUVEN, MECHELEN = "44021", "11002", "24062", "12025"
 # Headers that are not a token the API issued; the full size tries them all.
@@ -57,6 +57,7 @@ class Expected:
     authority: int | tuple[int, int]
     finance: int | tuple[int, int]
     reason: str
+    operator: int | tuple[int, int] = 403  # the call center reads a live line's briefing, and nothing else
 
     def status(self, role: str, tenant: str | None) -> int:
         value = getattr(self, role)
@@ -65,11 +66,12 @@ class Expected:
         return int(value)
 
 
-PUBLIC = Expected(200, 200, 200, "public: API Gateway calls no authorizer")
+PUBLIC = Expected(200, 200, 200, "public: API Gateway calls no authorizer", operator=200)
 ADMIN_ONLY = "crisis-center work: admin only"
 EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
+    ("GET", "/me"): Expected(200, 200, 200, "every token says whose it is", operator=200),
     ("POST", "/authorities"): Expected(201, 403, 403, ADMIN_ONLY),
     ("GET", "/authorities"): Expected(200, 200, 200, "an authority's list holds itself only"),
     ("GET", "/authorities/{authority_id}"): Expected(
@@ -100,6 +102,16 @@ EXPECTED: dict[tuple[str, str], Expected] = {
             ("GET", "/activations/{activation_id}/audit"),
         ]
     },
+    ("GET", "/activations/{activation_id}/briefing"): Expected(
+        (200, 200),
+        (200, 404),
+        (403, 403),
+        "operators read any live line's briefing; another authority's line does not exist for an authority",
+        operator=(200, 200),
+    ),
+    ("PUT", "/activations/{activation_id}/briefing"): Expected(
+        (200, 200), (200, 404), (403, 403), "a line's authority and the crisis center write its briefing"
+    ),
     ("GET", "/exports/{month}"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("GET", "/tariffs"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("PUT", "/tariffs"): Expected(201, 403, 403, "prices are set by the crisis center"),
@@ -127,6 +139,9 @@ VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("POST", "/activations"): lambda n: activation_body(),
     ("PATCH", "/activations/{activation_id}"): lambda n: {"operators": 3},
     ("PATCH", "/numbers/{number}"): lambda n: {"kind": "toll_free"},
+    ("PUT", "/activations/{activation_id}/briefing"): lambda n: {
+        "items": {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee."}]}
+    },
     ("PUT", "/tariffs"): lambda n: {
         "effective_from": f"{2900 + n}-01-01",
         "operator_hour": "50.00",
@@ -162,6 +177,7 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
 
             issued = ok("POST", "/credentials", admin, {"role": "finance", "label": "Finance team"})
             finance = issued["token"]
+            operator = ok("POST", "/credentials", admin, {"role": "operator", "label": "Call center"})["token"]
             gent = ok("POST", "/authorities", admin, authority_body(GENT, "Stad Gent"))["token"]
             antwerpen = ok("POST", "/authorities", admin, authority_body(ANTWERPEN, "Stad Antwerpen"))["token"]
             rotated = ok("POST", "/authorities", admin, authority_body(LEUVEN, "Stad Leuven"))["token"]
@@ -184,7 +200,8 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
                     resources[tenant]["activation_id"] = ok("POST", "/activations", token, activation_body())["id"]
             else:
                 ok("POST", "/numbers", admin, {"number": "+3280012345", "kind": "toll_free"})
-            yield World(api, {"admin": admin, "authority": gent, "finance": finance}, resources, rotated, revoked)
+            tokens = {"admin": admin, "authority": gent, "finance": finance, "operator": operator}
+            yield World(api, tokens, resources, rotated, revoked)
         forget_cached_state()
 
     yield _world
