@@ -155,3 +155,56 @@ def test_the_local_stack_answers_an_address_never_published_with_no_crisis_line_
     assert status == 200
     assert headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
     assert all(text in body.decode() for text in CLOSED.values())
+
+
+# ---------------------------------------------------------------------- as a phone shows it
+CHROMIUM = "/usr/bin/chromium"
+
+
+def test_the_page_reads_on_a_320_pixel_phone_without_sideways_scrolling_and_the_number_on_one_line() -> None:
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import Route, sync_playwright
+
+    line = {
+        "languages": ["nl", "fr", "de", "en"],
+        "number": NUMBER,
+        "message": {
+            lang: "Blijf binnen; sluit ramen en deuren. " * 20 + "x" * 120 for lang in ("nl", "fr", "de", "en")
+        },
+    }
+    files = {
+        "/status/44021": (
+            status_page.render("44021", "Ville de Bruxelles / Stad Brussel", line, datetime.now(UTC)),
+            "text/html",
+        ),
+        "/status/status.css": (status_page.STYLESHEET, "text/css"),
+    }
+
+    def serve(route: Route) -> None:
+        body, content_type = files[route.request.url.removeprefix("https://status.test")]
+        route.fulfill(body=body, content_type=content_type)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": 320, "height": 640})
+            page.route("https://status.test/**", serve)
+            page.goto("https://status.test/status/44021")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320
+            call = page.get_by_role("link", name=re.compile(re.escape(NUMBER)))
+            assert call.get_attribute("href") == f"tel:{NUMBER}"
+            box = call.bounding_box()
+            assert box is not None and box["width"] <= 320
+            size = float(call.evaluate("link => getComputedStyle(link).fontSize").removesuffix("px"))
+            assert size >= 24, "the number to call is large"
+            number_lines = page.evaluate(
+                "() => { const r = document.createRange();"
+                " const link = document.querySelector('a.call'); r.selectNodeContents(link.lastChild);"
+                " return r.getClientRects().length; }"
+            )
+            assert number_lines == 1, "the number breaks over two lines"
+        finally:
+            browser.close()

@@ -51,10 +51,10 @@ body{margin:0 auto;padding:1rem;max-width:40rem}
 h1{font-size:1.5rem;line-height:1.25;margin:0 0 1rem}
 h2{font-size:1.1rem;margin:0 0 .25rem}
 p{margin:0 0 1rem;overflow-wrap:anywhere}
-.call{display:block;margin:0 0 1.5rem;padding:.75rem 1rem;border-radius:.25rem;background:#00703c;color:#fff;
-font-size:2rem;font-weight:700;text-align:center;text-decoration:none;overflow-wrap:anywhere}
+.call{display:block;margin:0 0 1.5rem;padding:.75rem .5rem;border-radius:.25rem;background:#00703c;color:#fff;
+font-size:clamp(1.5rem,9vw,2.5rem);font-weight:700;text-align:center;text-decoration:none;white-space:nowrap}
 .call:focus{outline:3px solid #fd0;outline-offset:0}
-.call small{display:block;font-size:1rem;font-weight:400}
+.call small{display:block;font-size:1rem;font-weight:400;white-space:normal}
 section{border-left:.3rem solid #1d70b8;padding-left:.75rem;margin:0 0 1.5rem}
 .closed section{border-color:#505a5f}
 footer{color:#505a5f;font-size:.9rem;border-top:1px solid #b1b4b6;padding-top:.5rem}
