@@ -95,6 +95,9 @@ def test_closing_the_line_says_no_crisis_line_is_open_in_the_four_languages(api:
 def test_an_enrolled_authority_has_its_page_before_its_first_crisis(api: Api, gent: str) -> None:
     page, _ = stored()
     assert CLOSED["en"] in page and "Stad Gent" in page
+    stylesheet = boto3.client("s3").get_object(Bucket=BUCKET, Key="status/status.css")
+    assert stylesheet["ContentType"] == "text/css; charset=utf-8"
+    assert stylesheet["Body"].read().decode() == status_page.STYLESHEET
 
 
 def test_a_page_that_cannot_be_published_neither_fails_nor_undoes_the_opening_and_is_counted(

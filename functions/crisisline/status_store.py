@@ -19,35 +19,26 @@ from crisisline.observability import count_failure, logger
 _S3_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 2})
 
 
-@cache
-def _s3() -> Any:
-    import boto3
-
-    return boto3.client("s3", config=_S3_CONFIG)
-
-
-def forget_client() -> None:
-    """Drop the S3 client made on first use (tests and the local stack switch backends)."""
-    _s3.cache_clear()
-
-
 class StatusPages:
-    """The status bucket: the shared stylesheet and one page per authority."""
+    """The status bucket: one page per authority and the stylesheet they share."""
 
     def __init__(self, bucket: str, s3: Any = None) -> None:
         self.bucket = bucket
-        self.s3 = s3 or _s3()
+        self.s3 = s3 or _new_client()
+        self.stylesheet_written = False
 
     def put_page(self, authority_id: str, html: str) -> None:
-        """The stylesheet first, so that a page never links one that is not there (it is a few hundred bytes,
-        written with each page so that a deploy's change of it is out with the next page)."""
-        self.s3.put_object(
-            Bucket=self.bucket,
-            Key=status_page.STYLESHEET_KEY,
-            Body=status_page.STYLESHEET.encode(),
-            ContentType=status_page.STYLESHEET_CONTENT_TYPE,
-            CacheControl=status_page.STYLESHEET_CACHE_CONTROL,
-        )
+        """The authority's page; first, once per execution environment, the stylesheet, so that a page never
+        links one that is not there and a deploy's change of it is out with the first page written after."""
+        if not self.stylesheet_written:
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=status_page.STYLESHEET_KEY,
+                Body=status_page.STYLESHEET.encode(),
+                ContentType=status_page.STYLESHEET_CONTENT_TYPE,
+                CacheControl=status_page.STYLESHEET_CACHE_CONTROL,
+            )
+            self.stylesheet_written = True
         self.s3.put_object(
             Bucket=self.bucket,
             Key=status_page.page_key(authority_id),
@@ -57,13 +48,31 @@ class StatusPages:
         )
 
 
+def _new_client() -> Any:
+    import boto3
+
+    return boto3.client("s3", config=_S3_CONFIG)
+
+
+@cache
+def default_status_pages() -> StatusPages:
+    """The status bucket of this function's settings, with its client, made on first use."""
+    return StatusPages(settings.api().status_bucket)
+
+
+def forget_client() -> None:
+    """Drop the bucket's client made on first use, and what it wrote (tests and the local stack switch
+    backends)."""
+    default_status_pages.cache_clear()
+
+
 def publish(authority_id: str, authority_name: str | None, line: dict[str, Any] | None) -> bool:
     """Render and publish the authority's page: `line` its live activation, or None for "no crisis line is
     open". Never raises; False when the page could not be published (counted and logged, without the message
     or any number)."""
     try:
         html = status_page.render(authority_id, authority_name, line, utc_now())
-        StatusPages(settings.api().status_bucket).put_page(authority_id, html)
+        default_status_pages().put_page(authority_id, html)
     except Exception as error:  # noqa: BLE001 - the authority's change is made; only its public copy failed
         code = getattr(error, "response", {}).get("Error", {}).get("Code")
         logger.warning(
