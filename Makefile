@@ -60,5 +60,13 @@ deploy:
 	sam build
 	sam deploy --guided
 
+# The console's static files to the stack's web bucket (its status pages are written by the API): STACK=<stack name>.
+.PHONY: deploy-console
+deploy-console:
+	@test -n "$(STACK)" || { echo "Give the stack's name: make deploy-console STACK=<stack>"; exit 2; }
+	bucket=$$(aws cloudformation describe-stacks --stack-name "$(STACK)" \
+		--query "Stacks[0].Outputs[?OutputKey=='WebBucketName'].OutputValue" --output text) && \
+	aws s3 sync console/ "s3://$$bucket/console/" --delete --cache-control "public, max-age=60"
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam

@@ -37,6 +37,7 @@ from crisisline.models import (
     check_number_kind,
 )
 from crisisline.observability import count_failure, logger
+from crisisline.status_store import publish, published
 from crisisline.store import REVOKED_PREFIX, Store, unheld_pool_number
 
 _CHANGE_ATTEMPTS = 20  # each lost attempt means another change was written: a few people, not a crowd
@@ -124,6 +125,7 @@ def enrol_authority(caller: Caller, request: AuthorityIn, store: Store) -> dict[
     store.enrol_authority(
         authority, credential, _audit(f"authority#{request.id}", caller, "enrol", {"name": request.name}, at)
     )
+    publish(request.id, request.name, None)  # its public address answers from the start
     return {**public_authority(authority), "token": token}
 
 
@@ -465,7 +467,7 @@ def _open(caller: Caller, store: Store, request: dict[str, Any], idempotency_key
         {key: request[key] for key in ("reason", "languages", "message", "victim_information", "operators")},
         requested_at,
     )
-    return store.open_activation(activation, audit)
+    return published(store.open_activation(activation, audit))
 
 
 @cache
@@ -558,7 +560,7 @@ def update_activation(
             updated = {**activation, **changes, "revision": revision(activation) + 1}
             if timeline_entry is not None:
                 updated["operator_timeline"] = [*activation.get("operator_timeline", []), timeline_entry]
-            return updated
+            return published(updated)
     raise errors.Conflict(
         "This activation is being changed from several places at once; retry shortly.", activation_id=activation_id
     )
@@ -578,7 +580,8 @@ def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[
         released = {"closed_at": at, "number": activation["number"]}
         if store.close_activation(activation, at, _audit(f"activation#{activation_id}", caller, "close", released, at)):
             # what was written (see update_activation)
-            return {**activation, "status": "closed", "closed_at": at, "revision": revision(activation) + 1}, True
+            closed = {**activation, "status": "closed", "closed_at": at, "revision": revision(activation) + 1}
+            return published(closed), True
     raise errors.Conflict(
         "This activation is being changed from several places at once; retry shortly.", activation_id=activation_id
     )

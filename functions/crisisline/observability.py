@@ -28,6 +28,7 @@ FAILURES = {
     "ContactRecordsRetried": "a contact record was not metered and is left to Lambda's retries, then the failure queue",
     "MonthCloseFailures": "month close failed; the scheduler retries it",
     "PoolNumbersFailures": "deploying the pool of numbers failed",
+    "StatusPageFailures": "an authority's public page was not published after its line changed (the change stands)",
 }
 
 

@@ -46,6 +46,8 @@ class ApiSettings(ConsoleAccess):
     # How long a released pool number waits before another activation may claim it (template parameter
     # NumberCooldownSeconds).
     number_cooldown_seconds: int = Field(default=900, ge=0, le=86_400)
+    # Where each authority's public page is published (crisisline.status_store).
+    status_bucket: str = Field(min_length=3)
 
 
 def load(model: type[SettingsT]) -> SettingsT:

@@ -97,9 +97,10 @@ def forget_cached_state() -> None:
     """Drop the per-process caches (clients, settings, stores, hashing key) that Lambda keeps between
     invocations, so the next invocation reads the environment afresh, as a new execution environment would."""
     from activate import logic
-    from crisisline import aws, environment, tokens
+    from crisisline import aws, environment, status_store, tokens
 
     aws.reset_clients()
+    status_store.forget_client()
     environment.forget_settings()
     logic.forget_default_stores()
     tokens.forget_key()
@@ -245,6 +246,46 @@ class ApiGateway:
         }
 
 
+# ---------------------------------------------------------------------- the web bucket, as CloudFront serves it
+_STATUS_PATH = re.compile(r"^/status/(?P<authority_id>[0-9]{5})(?:/|/index\.html)?$")
+
+
+def status_page(method: str, raw_path: str) -> tuple[int, dict[str, str], bytes] | None:
+    """An authority's public page or the pages' stylesheet, read from the status bucket with the headers the
+    deployed site sends (the object's own, then infra/web_headers.py's); None for any other path. An authority
+    whose page was never written gets the "no crisis line is open" page: a published address never fails."""
+    from crisisline import settings, status_page
+    from crisisline.clock import utc_now
+    from infra.web_headers import SECURITY_HEADERS
+
+    path = urlsplit(raw_path).path
+    found = _STATUS_PATH.match(path)
+    if method != "GET" or (found is None and path != "/" + status_page.STYLESHEET_KEY):
+        return None
+    key = status_page.page_key(found.group("authority_id")) if found else status_page.STYLESHEET_KEY
+    try:
+        stored = _s3().get_object(Bucket=settings.api().status_bucket, Key=key)
+        body, content_type, cache = stored["Body"].read(), stored["ContentType"], stored.get("CacheControl", "")
+    except _s3().exceptions.NoSuchKey:
+        if found is None:
+            body, content_type, cache = (
+                status_page.STYLESHEET.encode(),
+                status_page.STYLESHEET_CONTENT_TYPE,
+                status_page.STYLESHEET_CACHE_CONTROL,
+            )
+        else:
+            html = status_page.render(found.group("authority_id"), None, None, utc_now())
+            body, content_type, cache = html.encode(), status_page.PAGE_CONTENT_TYPE, status_page.PAGE_CACHE_CONTROL
+    headers = {"Content-Type": content_type, "Cache-Control": cache, **SECURITY_HEADERS}
+    return 200, headers, body
+
+
+def _s3() -> Any:
+    from crisisline.aws import client
+
+    return client("s3")
+
+
 def _header(headers: dict[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == name), None)
 
@@ -269,7 +310,10 @@ def _api_handler(gateway: ApiGateway, quiet: bool, ready: threading.Event) -> ty
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            if ready.is_set():
+            static = status_page(self.command, self.path) if ready.is_set() else None
+            if static is not None:
+                status, headers, data = static
+            elif ready.is_set():
                 status, headers, data = gateway.handle(
                     self.command, self.path, dict(self.headers.items()), body, self.client_address[0]
                 )
