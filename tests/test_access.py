@@ -558,3 +558,32 @@ def test_a_credential_gone_from_the_table_cannot_change_tariffs_through_the_cach
     assert answer.status == 401, answer.body
     assert snapshot() == before
     assert cached.get("/tariffs", admin).status == 200
+
+
+class _Credentials:
+    """Credentials by their token's keyed hash, as the authorities store answers them."""
+
+    def __init__(self, *credentials: dict[str, Any]) -> None:
+        self.by_hash = {credential["token_hash"]: credential for credential in credentials}
+        self.asked: list[str] = []
+
+    def credential(self, token_hash: str) -> dict[str, Any] | None:
+        self.asked.append(token_hash)
+        return self.by_hash.get(token_hash)
+
+
+def test_the_authorizer_resolves_a_token_through_the_credentials_store_it_is_given(aws: None) -> None:
+    from activate import authorizer
+    from crisisline import settings, tokens
+
+    token = tokens.new_token()
+    digest = tokens.token_hash(token, tokens.hashing_key(settings.authorizer().token_key_parameter))
+    credentials = _Credentials({"token_hash": digest, "credential_id": "c-9", "role": "finance", "label": "Finance"})
+    event = {"type": "TOKEN", "methodArn": "arn:aws:execute-api:eu-central-1:1:api/local/GET/numbers"}
+    store: Any = credentials  # what the authorizer reads of the authorities store: credential(token_hash)
+    answer = authorizer.authorize({**event, "authorizationToken": f"Bearer {token}"}, store)
+    assert answer["context"] == {"role": "finance", "credential_id": "c-9", "label": "Finance"}
+    with pytest.raises(Exception, match="Unauthorized"):
+        authorizer.authorize({**event, "authorizationToken": f"Bearer {tokens.new_token()}"}, store)
+    assert credentials.asked[0] == digest
+    assert len(credentials.asked) == 2
