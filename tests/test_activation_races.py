@@ -14,10 +14,15 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyItemAlreadyExistsError,
+    IdempotencyItemNotFoundError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer, DataRecord
 from botocore.exceptions import ClientError
 
 from activate import logic
-from crisisline import errors, settings
+from crisisline import errors, settings, tokens
 from crisisline.aws import client
 from crisisline.models import ActivationIn, ActivationPatch, Caller, check_messages
 from crisisline.stores import ActivationStore, Stores
@@ -340,3 +345,57 @@ def test_a_close_whose_line_changed_meanwhile_closes_the_line_as_it_now_is(line:
     assert closed["operators"] == 30
     assert closed["revision"] == 2  # the change, then the close
     assert closed == store.activations.get(line["id"])
+
+
+# ---------------------------------------------------------------------- what the handler hands the logic
+class _RecordsInMemory(BasePersistenceLayer):
+    """Idempotency records kept in a dict: what the handler would keep in the idempotency table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[str, DataRecord] = {}
+
+    def _get_record(self, idempotency_key: str) -> DataRecord:
+        if idempotency_key not in self.records:
+            raise IdempotencyItemNotFoundError
+        return self.records[idempotency_key]
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        if data_record.idempotency_key in self.records:
+            raise IdempotencyItemAlreadyExistsError
+        self.records[data_record.idempotency_key] = data_record
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        self.records[data_record.idempotency_key] = data_record
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        self.records.pop(data_record.idempotency_key, None)
+
+
+def test_a_retried_open_is_recognised_by_the_idempotency_records_the_handler_hands_over(
+    gent: str, add_numbers: Any
+) -> None:
+    add_numbers("+3280012345", "+3280012346")
+    records = _RecordsInMemory()
+    idempotency = logic.Idempotency(records, logic.idempotency_config(expires_after_seconds=3600))
+    request = ActivationIn.model_validate(activation_body())
+    first, first_replayed = logic.open_activation(GENT, request, logic.default_store(), "gent-night-1", idempotency)
+    again, replayed = logic.open_activation(GENT, request, logic.default_store(), "gent-night-1", idempotency)
+    assert (first_replayed, replayed) == (False, True)
+    assert again["id"] == first["id"]
+    assert len(records.records) == 1
+    assert [a["id"] for a in logic.default_store().activations.list_activations("44021")] == [first["id"]]
+
+
+def test_an_authoritys_token_is_hashed_under_the_key_the_handler_hands_over(aws: None) -> None:
+    from crisisline.models import AuthorityIn
+    from tests.conftest import authority_body
+
+    key = b"a hashing key read by the handler"
+    admin = Caller(role="admin", credential_id="c-admin")
+    enrolled = logic.enrol_authority(
+        admin, AuthorityIn.model_validate(authority_body("44021", "Stad Gent")), logic.default_store(), key
+    )
+    stored = logic.default_store().authorities.get("44021")
+    assert stored is not None
+    assert stored["token_hash"] == tokens.token_hash(enrolled["token"], key)

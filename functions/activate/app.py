@@ -14,10 +14,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activate import logic
-from crisisline import errors, rest, settings
+from crisisline import errors, rest, settings, tokens
+from crisisline.aws import client
 from crisisline.models import (
     ActivationIn,
     ActivationPatch,
@@ -45,6 +47,29 @@ def caller() -> Caller:
 
 
 _json = rest.json_response
+
+
+def _hashing_key() -> bytes:
+    """The key that hashes the tokens this function issues (SSM Parameter Store, cached a few minutes)."""
+    return tokens.hashing_key(settings.api().token_key_parameter)
+
+
+@functools.cache
+def _idempotency_records() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=settings.api().idempotency_table, boto3_client=client("dynamodb"))
+
+
+def _idempotency() -> logic.Idempotency:
+    """This request's idempotency records: kept for the configured time, within this invocation's time left."""
+    config = logic.idempotency_config(settings.api().idempotency_seconds)
+    if app.lambda_context is not None:
+        config.register_lambda_context(app.lambda_context)
+    return logic.Idempotency(_idempotency_records(), config)
+
+
+def forget_idempotency_records() -> None:
+    """Drop the idempotency records' layer made on first use (the local stack and tests switch backends)."""
+    _idempotency_records.cache_clear()
 
 
 # ---------------------------------------------------------------------- health and the API's document
@@ -124,7 +149,7 @@ def forget_docs() -> None:
 )
 @rest.roles("admin")
 def create_authority(authority: AuthorityIn) -> Response[dict[str, Any]]:
-    return _json(201, logic.enrol_authority(caller(), authority, logic.default_store()))
+    return _json(201, logic.enrol_authority(caller(), authority, logic.default_store(), _hashing_key()))
 
 
 @app.get("/authorities", tags=["authorities"], responses=rest.responses(200, model="AuthorityList"))
@@ -149,7 +174,7 @@ def get_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
 )
 @rest.roles("admin")
 def rotate_token(authority_id: NisCode) -> Response[dict[str, Any]]:
-    return _json(201, logic.rotate_token(caller(), authority_id, logic.default_store()))
+    return _json(201, logic.rotate_token(caller(), authority_id, logic.default_store(), _hashing_key()))
 
 
 @app.post(
@@ -171,7 +196,7 @@ def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
 )
 @rest.roles("admin")
 def create_credential(credential: CredentialIn) -> Response[dict[str, Any]]:
-    return _json(201, logic.create_credential(caller(), credential, logic.default_store()))
+    return _json(201, logic.create_credential(caller(), credential, logic.default_store(), _hashing_key()))
 
 
 @app.get(
@@ -277,7 +302,7 @@ def create_activation(
 ) -> Response[dict[str, Any]]:
     try:
         opened, replayed = logic.open_activation(
-            caller(), activation, logic.default_store(), idempotency_key, app.lambda_context
+            caller(), activation, logic.default_store(), idempotency_key, _idempotency() if idempotency_key else None
         )
     except errors.IdempotencyKeyUsed as used:
         return rest.error(used.status, used.code, used.message, used.details, REPLAYED)

@@ -9,22 +9,17 @@ import uuid
 from collections.abc import Collection
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
 from crisisline import errors, settings, tokens
-from crisisline.aws import client
 from crisisline.clock import iso, parse_iso, utc_now
 from crisisline.models import (
     ActivationIn,
@@ -71,13 +66,13 @@ def _audit(subject: str, caller: Caller, action: str, changes: dict[str, Any], a
 
 
 def _issue_credential(
-    role: Role, at: str, authority: dict[str, Any] | None = None, label: str | None = None
+    role: Role, at: str, hashing_key: bytes, authority: dict[str, Any] | None = None, label: str | None = None
 ) -> tuple[str, dict[str, Any]]:
     """A new token and the credential item that stores only its keyed hash. An authority's credential is
     labelled with its name and carries its choice of number kind, which the authorizer passes on."""
     token = tokens.new_token()
     credential = {
-        "token_hash": tokens.token_hash(token, tokens.hashing_key(settings.api().token_key_parameter)),
+        "token_hash": tokens.token_hash(token, hashing_key),
         "credential_id": uuid.uuid4().hex,
         "role": role,
         "label": label,
@@ -120,13 +115,13 @@ def public_authority(item: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- authorities and credentials
-def enrol_authority(caller: Caller, request: AuthorityIn, store: Stores) -> dict[str, Any]:
-    """Enrol an authority with a signed agreement; its token is in the answer and nowhere else. The same id
-    twice is refused."""
+def enrol_authority(caller: Caller, request: AuthorityIn, store: Stores, hashing_key: bytes) -> dict[str, Any]:
+    """Enrol an authority with a signed agreement; its token (hashed under `hashing_key`) is in the answer and
+    nowhere else. The same id twice is refused."""
     _require(caller, "admin")
     at = iso(utc_now())
     authority = {**request.model_dump(mode="json", exclude_none=True), "enrolled_at": at}
-    token, credential = _issue_credential("authority", at, authority)
+    token, credential = _issue_credential("authority", at, hashing_key, authority)
     authority.update(token_hash=credential["token_hash"], credential_id=credential["credential_id"])
     if not store.authorities.enrol(
         authority, credential, _audit(f"authority#{request.id}", caller, "enrol", {"name": request.name}, at)
@@ -152,13 +147,13 @@ def get_authority(caller: Caller, authority_id: str, store: Stores) -> dict[str,
     return public_authority(item)
 
 
-def rotate_token(caller: Caller, authority_id: str, store: Stores) -> dict[str, Any]:
+def rotate_token(caller: Caller, authority_id: str, store: Stores, hashing_key: bytes) -> dict[str, Any]:
     """Issue a new token for an authority; the old one stops resolving at once (API Gateway may serve a cached
     answer for it until its authorizer cache TTL has passed)."""
     _require(caller, "admin")
     authority = _enrolled(authority_id, store)
     at = iso(utc_now())
-    token, credential = _issue_credential("authority", at, authority)
+    token, credential = _issue_credential("authority", at, hashing_key, authority)
     _replace_credential(
         store,
         authority,
@@ -211,11 +206,11 @@ def _enrolled(authority_id: str, store: Stores) -> dict[str, Any]:
     return authority
 
 
-def create_credential(caller: Caller, request: CredentialIn, store: Stores) -> dict[str, Any]:
+def create_credential(caller: Caller, request: CredentialIn, store: Stores, hashing_key: bytes) -> dict[str, Any]:
     """A token for crisis-center staff (admin) or finance, labelled with the person or team holding it."""
     _require(caller, "admin")
     at = iso(utc_now())
-    token, credential = _issue_credential(request.role, at, label=request.label)
+    token, credential = _issue_credential(request.role, at, hashing_key, label=request.label)
     store.authorities.put_credential(
         credential,
         _audit(
@@ -391,7 +386,7 @@ def open_activation(
     request: ActivationIn,
     store: Stores,
     idempotency_key: str | None = None,
-    lambda_context: LambdaContext | None = None,
+    idempotency: Idempotency | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Open the authority's line on a free pool number. Returns the activation and whether the answer is a
     replay. With an Idempotency-Key, a retry of the same request opens nothing: it answers the line that key
@@ -399,11 +394,10 @@ def open_activation(
     _require(caller, "authority")
     if idempotency_key is None:
         return _open(caller=caller, store=store, request=request.model_dump(mode="json")), False
-    config = _idempotency_config()
-    if lambda_context is not None:
-        config.register_lambda_context(lambda_context)
+    if idempotency is None:
+        raise ValueError("An Idempotency-Key needs the idempotency records (see Idempotency).")
     once = idempotent_function(
-        data_keyword_argument="idempotency", config=config, persistence_store=_idempotency_store()
+        data_keyword_argument="idempotency", config=idempotency.config, persistence_store=idempotency.records
     )(_open_once)
     opened: list[tuple[dict[str, Any], bool]] = []  # what this request's own run answered, if it ran
     try:
@@ -594,25 +588,27 @@ def _exhausted(kind: str, store: Stores) -> errors.NoNumberAvailable:
     )
 
 
-@cache
-def _idempotency_store() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=settings.api().idempotency_table, boto3_client=client("dynamodb"))
+class Idempotency(NamedTuple):
+    """Where a request's idempotency records are kept and how (built by the handler: `idempotency_config`)."""
+
+    records: BasePersistenceLayer
+    config: IdempotencyConfig
 
 
-def forget_default_stores() -> None:
-    """Drop the stores and idempotency records' layer made on first use: the next request makes them from the
-    environment as it is then, as a new execution environment would (the local stack and tests switch backends)."""
-    default_store.cache_clear()
-    _idempotency_store.cache_clear()
-
-
-def _idempotency_config() -> IdempotencyConfig:
+def idempotency_config(expires_after_seconds: int) -> IdempotencyConfig:
+    """How an open with an Idempotency-Key is recognised: by authority and key, its request validated."""
     return IdempotencyConfig(
         event_key_jmespath="[authority_id, key]",
         payload_validation_jmespath="request",
         raise_on_no_idempotency_key=True,
-        expires_after_seconds=settings.api().idempotency_seconds,
+        expires_after_seconds=expires_after_seconds,
     )
+
+
+def forget_default_stores() -> None:
+    """Drop the stores made on first use: the next request makes them from the environment as it is then, as a
+    new execution environment would (the local stack and tests switch backends)."""
+    default_store.cache_clear()
 
 
 def _visible_activation(caller: Caller, activation_id: str, store: Stores) -> dict[str, Any]:
