@@ -478,7 +478,7 @@ def _route_function(method: str, path: str, function: str) -> Any:
 
 
 def test_every_route_of_the_template_declares_who_may_call_it(finance_env: None) -> None:
-    from crisisline import rest
+    from api import rest
     from infra.local import template
 
     undeclared = [
@@ -490,7 +490,7 @@ def test_every_route_of_the_template_declares_who_may_call_it(finance_env: None)
 
 
 def test_only_the_template_s_public_routes_are_declared_anonymous(finance_env: None) -> None:
-    from crisisline import rest
+    from api import rest
     from infra.local import template
 
     for route in template.api_routes():
@@ -499,7 +499,7 @@ def test_only_the_template_s_public_routes_are_declared_anonymous(finance_env: N
 
 
 def test_a_route_without_a_declaration_lets_nobody_in(aws: None) -> None:
-    from crisisline import rest
+    from api import rest
 
     app = rest.new_resolver()
 

@@ -1,5 +1,5 @@
 """The activation API behind API Gateway: routes translate HTTP into one logic call and shape the answer.
-Errors are mapped to HTTP in crisisline.rest, shared with the other API functions."""
+Errors are mapped to HTTP in api.rest, shared with the other API functions."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activate import logic
-from crisisline import errors, rest, settings, tokens
+from api import rest
+from crisisline import errors, settings, tokens
 from crisisline.aws import client
 from crisisline.models import (
     ActivationIn,

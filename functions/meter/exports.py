@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crisisline import rest
+from api import rest
 from crisisline.clock import utc_now
 from crisisline.models import Caller
 from crisisline.observability import logger, metrics
