@@ -84,7 +84,8 @@ def answer_schemas() -> dict[str, Any]:
     from pydantic import BaseModel
     from pydantic.json_schema import models_json_schema
 
-    from crisisline import responses, rest
+    from api import rest
+    from crisisline import responses
 
     models = [
         value

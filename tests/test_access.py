@@ -478,7 +478,7 @@ def _route_function(method: str, path: str, function: str) -> Any:
 
 
 def test_every_route_of_the_template_declares_who_may_call_it(finance_env: None) -> None:
-    from crisisline import rest
+    from api import rest
     from infra.local import template
 
     undeclared = [
@@ -490,7 +490,7 @@ def test_every_route_of_the_template_declares_who_may_call_it(finance_env: None)
 
 
 def test_only_the_template_s_public_routes_are_declared_anonymous(finance_env: None) -> None:
-    from crisisline import rest
+    from api import rest
     from infra.local import template
 
     for route in template.api_routes():
@@ -499,7 +499,7 @@ def test_only_the_template_s_public_routes_are_declared_anonymous(finance_env: N
 
 
 def test_a_route_without_a_declaration_lets_nobody_in(aws: None) -> None:
-    from crisisline import rest
+    from api import rest
 
     app = rest.new_resolver()
 
@@ -627,3 +627,32 @@ def test_a_closed_line_has_no_briefing_for_an_operator(
     assert closed.status == 404
     assert closed.body == missing.body  # as for a line one may not see
     assert api.get(f"/activations/{gents_line['id']}/briefing", gent).status == 200  # its authority still reads it
+
+
+class _Credentials:
+    """Credentials by their token's keyed hash, as the authorities store answers them."""
+
+    def __init__(self, *credentials: dict[str, Any]) -> None:
+        self.by_hash = {credential["token_hash"]: credential for credential in credentials}
+        self.asked: list[str] = []
+
+    def credential(self, token_hash: str) -> dict[str, Any] | None:
+        self.asked.append(token_hash)
+        return self.by_hash.get(token_hash)
+
+
+def test_the_authorizer_resolves_a_token_through_the_credentials_store_it_is_given(aws: None) -> None:
+    from activate import authorizer
+    from crisisline import settings, tokens
+
+    token = tokens.new_token()
+    digest = tokens.token_hash(token, tokens.hashing_key(settings.authorizer().token_key_parameter))
+    credentials = _Credentials({"token_hash": digest, "credential_id": "c-9", "role": "finance", "label": "Finance"})
+    event = {"type": "TOKEN", "methodArn": "arn:aws:execute-api:eu-central-1:1:api/local/GET/numbers"}
+    store: Any = credentials  # what the authorizer reads of the authorities store: credential(token_hash)
+    answer = authorizer.authorize({**event, "authorizationToken": f"Bearer {token}"}, store)
+    assert answer["context"] == {"role": "finance", "credential_id": "c-9", "label": "Finance"}
+    with pytest.raises(Exception, match="Unauthorized"):
+        authorizer.authorize({**event, "authorizationToken": f"Bearer {tokens.new_token()}"}, store)
+    assert credentials.asked[0] == digest
+    assert len(credentials.asked) == 2

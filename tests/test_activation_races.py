@@ -9,17 +9,23 @@ makes each request atomic, and test crisisline's claim logic."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyItemAlreadyExistsError,
+    IdempotencyItemNotFoundError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer, DataRecord
 from botocore.exceptions import ClientError
 
 from activate import logic
-from crisisline import errors, settings
+from crisisline import errors, settings, tokens
 from crisisline.aws import client
 from crisisline.models import ActivationIn, ActivationPatch, Caller, check_messages
-from crisisline.store import Store
+from crisisline.stores import ActivationStore, Stores
 from tests.conftest import Answer, Api, activation_body, at_once, table_items
 
 RACERS = 10
@@ -82,7 +88,7 @@ def test_racing_claims_in_the_store_never_hold_a_number_twice(
     assert len(opened) == 3
     assert Counter(o["number"] for o in opened) == Counter({"+3280012345": 1, "+3280012346": 1, "+3280012347": 1})
     assert {(e.status, e.code) for e in refused} == {(409, "no_number_available")}
-    numbers = {n["number"]: n.get("activation_id") for n in store.list_numbers()}
+    numbers = {n["number"]: n.get("activation_id") for n in store.numbers.list_numbers()}
     assert numbers == {o["number"]: o["id"] for o in opened}
 
 
@@ -131,13 +137,14 @@ class _CollidingDynamoDB:
 def test_a_claim_that_collides_with_another_moves_on_instead_of_failing(api: Api, gent: str, add_numbers: Any) -> None:
     add_numbers("+3280012345", "+3280012346")
     dynamodb = _CollidingDynamoDB(client("dynamodb"))
-    store = Store(settings.api(), dynamodb)
+    store = Stores.from_settings(settings.api(), dynamodb)
     caller = Caller(role="authority", credential_id="c", authority_id="44021", authority_name="Stad Gent")
     opened, _ = logic.open_activation(caller, ActivationIn.model_validate(activation_body()), store)
     assert dynamodb.collisions == 0
     assert opened["status"] == "live"
-    assert store.get_activation(opened["id"])["number"] == opened["number"]
-    assert [n["number"] for n in store.list_numbers() if n.get("activation_id") == opened["id"]] == [opened["number"]]
+    assert store.activations.get(opened["id"])["number"] == opened["number"]
+    held = [n["number"] for n in store.numbers.list_numbers() if n.get("activation_id") == opened["id"]]
+    assert held == [opened["number"]]
 
 
 # ---------------------------------------------------------------------- idempotent retries
@@ -252,13 +259,13 @@ def test_operator_changes_made_at_the_same_moment_are_all_kept_in_time_order(
     """One layer below the API, the changes interleave: each reads the line, and all of them write."""
     store = logic.default_store()
     at_once(RACERS, lambda i: logic.update_activation(GENT, line["id"], ActivationPatch(operators=10 + i), store))
-    final = store.get_activation(line["id"])
+    final = store.activations.get(line["id"])
     assert final is not None
     timeline = final["operator_timeline"]
     assert sorted(entry["operators"] for entry in timeline[1:]) == [10 + i for i in range(RACERS)]
     assert timeline[-1]["operators"] == final["operators"]
     assert [entry["at"] for entry in timeline] == sorted(entry["at"] for entry in timeline)
-    routing = store.list_numbers()[0]
+    routing = store.numbers.list_numbers()[0]
     assert routing["operators"] == final["operators"]
 
 
@@ -282,10 +289,10 @@ def test_languages_and_messages_changed_at_the_same_moment_stay_consistent(
 
     outcomes = at_once(8, change)
     assert {(o.status, o.code) for o in outcomes if isinstance(o, errors.DomainError)} <= {(422, "validation_error")}
-    final = store.get_activation(line["id"])
+    final = store.activations.get(line["id"])
     assert final is not None
     check_messages(final["languages"], final["message"])
-    routing = store.list_numbers()[0]
+    routing = store.numbers.list_numbers()[0]
     assert (routing["languages"], routing["message"]) == (final["languages"], final["message"])
 
 
@@ -317,20 +324,78 @@ def test_a_change_racing_a_close_never_reopens_the_line(
     assert number["activation_id"] is None
 
 
-class _ChangedBeforeClose(Store):
-    """A store in which someone changes the line between a close's read and its write, once."""
+class _ChangedBeforeClose(ActivationStore):
+    """An activation store in which someone changes the line between a close's read and its write, once."""
 
-    def close_activation(self, activation: dict[str, Any], closed_at: str, audit: dict[str, Any]) -> bool:
+    def close(self, activation: dict[str, Any], *rest: Any) -> bool:
         if not getattr(self, "changed", False):
             self.changed = True
-            logic.update_activation(GENT, activation["id"], ActivationPatch(operators=30), self)
-        return super().close_activation(activation, closed_at, audit)
+            logic.update_activation(GENT, activation["id"], ActivationPatch(operators=30), logic.default_store())
+        return super().close(activation, *rest)
 
 
 def test_a_close_whose_line_changed_meanwhile_closes_the_line_as_it_now_is(line: dict[str, Any]) -> None:
-    store = _ChangedBeforeClose(settings.api())
+    config = settings.api()
+    activations = _ChangedBeforeClose(
+        client("dynamodb"), activations_table=config.activations_table, audit_table=config.audit_table
+    )
+    store = dataclasses.replace(logic.default_store(), activations=activations)
     closed, closed_now = logic.close_activation(GENT, line["id"], store)
     assert closed_now
     assert closed["operators"] == 30
     assert closed["revision"] == 2  # the change, then the close
-    assert closed == store.get_activation(line["id"])
+    assert closed == store.activations.get(line["id"])
+
+
+# ---------------------------------------------------------------------- what the handler hands the logic
+class _RecordsInMemory(BasePersistenceLayer):
+    """Idempotency records kept in a dict: what the handler would keep in the idempotency table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[str, DataRecord] = {}
+
+    def _get_record(self, idempotency_key: str) -> DataRecord:
+        if idempotency_key not in self.records:
+            raise IdempotencyItemNotFoundError
+        return self.records[idempotency_key]
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        if data_record.idempotency_key in self.records:
+            raise IdempotencyItemAlreadyExistsError
+        self.records[data_record.idempotency_key] = data_record
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        self.records[data_record.idempotency_key] = data_record
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        self.records.pop(data_record.idempotency_key, None)
+
+
+def test_a_retried_open_is_recognised_by_the_idempotency_records_the_handler_hands_over(
+    gent: str, add_numbers: Any
+) -> None:
+    add_numbers("+3280012345", "+3280012346")
+    records = _RecordsInMemory()
+    idempotency = logic.Idempotency(records, logic.idempotency_config(expires_after_seconds=3600))
+    request = ActivationIn.model_validate(activation_body())
+    first, first_replayed = logic.open_activation(GENT, request, logic.default_store(), "gent-night-1", idempotency)
+    again, replayed = logic.open_activation(GENT, request, logic.default_store(), "gent-night-1", idempotency)
+    assert (first_replayed, replayed) == (False, True)
+    assert again["id"] == first["id"]
+    assert len(records.records) == 1
+    assert [a["id"] for a in logic.default_store().activations.list_activations("44021")] == [first["id"]]
+
+
+def test_an_authoritys_token_is_hashed_under_the_key_the_handler_hands_over(aws: None) -> None:
+    from crisisline.models import AuthorityIn
+    from tests.conftest import authority_body
+
+    key = b"a hashing key read by the handler"
+    admin = Caller(role="admin", credential_id="c-admin")
+    enrolled = logic.enrol_authority(
+        admin, AuthorityIn.model_validate(authority_body("44021", "Stad Gent")), logic.default_store(), key
+    )
+    stored = logic.default_store().authorities.get("44021")
+    assert stored is not None
+    assert stored["token_hash"] == tokens.token_hash(enrolled["token"], key)

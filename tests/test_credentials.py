@@ -3,6 +3,7 @@ should stop: the token stops at once, and the last admin credential is never rev
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from typing import Any
@@ -92,7 +93,7 @@ def test_a_revoked_credential_stops_at_once_and_stays_listed_as_revoked(api: Api
     [listed] = [c for c in _credentials(api, admin) if c["id"] == finance["id"]]
     assert listed["revoked_at"] == answer.body["revoked_at"]
     assert listed["label"] == "Finance team, NCCN"
-    actions = [e["action"] for e in logic.default_store().audit_entries(f"credential#{finance['id']}")]
+    actions = [e["action"] for e in logic.default_store().activations.audit_entries(f"credential#{finance['id']}")]
     assert actions == ["issue", "revoke"]
 
 
@@ -131,15 +132,16 @@ def test_the_last_admin_credential_cannot_be_revoked(api: Api, admin: str, snaps
 def test_two_admins_revoking_each_other_at_once_leave_one_admin(api: Api, admin: str, atomic_dynamodb: None) -> None:
     from activate import logic
     from crisisline import errors, settings
+    from crisisline.aws import client
     from crisisline.models import Caller
-    from crisisline.store import Store
+    from crisisline.stores import AuthorityStore, Stores
 
     second = _issue(api, admin, "admin", "Duty officer, night shift")
     first_id = _id_of(api, admin, "local stack admin")
     both_read = threading.Barrier(2)
     seen = threading.local()
 
-    class BothReadFirst(Store):
+    class BothReadFirst(AuthorityStore):
         """Each revocation reads the live admins before either writes: the race a read-then-write loses."""
 
         def live_admin_hashes(self) -> list[str]:
@@ -149,7 +151,14 @@ def test_two_admins_revoking_each_other_at_once_leave_one_admin(api: Api, admin:
                 both_read.wait(timeout=10)
             return found
 
-    store = BothReadFirst(settings.api())
+    config = settings.api()
+    authorities = BothReadFirst(
+        client("dynamodb"),
+        credentials_table=config.credentials_table,
+        authorities_table=config.authorities_table,
+        audit_table=config.audit_table,
+    )
+    store = dataclasses.replace(Stores.from_settings(config), authorities=authorities)
     revocations = [
         (Caller(role="admin", credential_id=first_id), second["id"]),
         (Caller(role="admin", credential_id=second["id"]), first_id),
@@ -163,7 +172,7 @@ def test_two_admins_revoking_each_other_at_once_leave_one_admin(api: Api, admin:
         return "revoked"
 
     assert sorted(at_once(2, revoke)) == ["last_admin", "revoked"]
-    assert len(Store(settings.api()).live_admin_hashes()) == 1
+    assert len(Stores.from_settings(settings.api()).authorities.live_admin_hashes()) == 1
     assert [api.get("/numbers", token).status for token in (admin, second["token"])].count(200) == 1
 
 

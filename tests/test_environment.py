@@ -103,7 +103,7 @@ def test_each_function_is_given_exactly_the_variables_its_settings_read(cold_sta
     for logical_id, cold_start in cold_starts.items():
         models = [_model(name) for name in cold_start["models"]]
         assert len(models) <= 1, f"{logical_id} reads more than one settings model at cold start: {models}"
-        # A route that changes something re-reads its caller's credential (crisisline.rest).
+        # A route that changes something re-reads its caller's credential (api.rest).
         readers = models + ([AuthorizerSettings] if logical_id in writers else [])
         read = {variable for model in readers for variable in environment.variables(model).values()}
         needed = {variable for model in readers for variable in environment.required(model)}

@@ -18,7 +18,7 @@ from tests.route_support import connect_event
 def _audit(subject: str) -> list[dict[str, Any]]:
     from activate import logic
 
-    return logic.default_store().audit_entries(subject)
+    return logic.default_store().activations.audit_entries(subject)
 
 
 def _numbers(api: Api, admin: str) -> dict[str, dict[str, Any]]:
@@ -223,12 +223,11 @@ def test_when_neither_kind_is_free_the_refusal_says_so(api: Api, gent: str) -> N
 
 # ---------------------------------------------------------------------- cool-down after a release
 class Clock:
-    """The API's clock (crisisline.clock.utc_now as the store and the logic use it), set by the test."""
+    """The API's clock (crisisline.clock.utc_now as the logic uses it), set by the test."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, now: datetime) -> None:
         self.now = now
-        for module in ("crisisline.store", "activate.logic"):
-            monkeypatch.setattr(f"{module}.utc_now", lambda: self.now)
+        monkeypatch.setattr("activate.logic.utc_now", lambda: self.now)
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)

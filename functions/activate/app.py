@@ -1,5 +1,5 @@
 """The activation API behind API Gateway: routes translate HTTP into one logic call and shape the answer.
-Errors are mapped to HTTP in crisisline.rest, shared with the other API functions."""
+Errors are mapped to HTTP in api.rest, shared with the other API functions."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activate import briefing, logic
-from crisisline import errors, incidents, rest, settings
-from crisisline.briefings_store import BriefingStore
+from api import rest
+from crisisline import errors, incidents, settings, tokens
+from crisisline.aws import client
 from crisisline.models import (
     ActivationIn,
     ActivationPatch,
@@ -47,6 +49,29 @@ def caller() -> Caller:
 
 
 _json = rest.json_response
+
+
+def _hashing_key() -> bytes:
+    """The key that hashes the tokens this function issues (SSM Parameter Store, cached a few minutes)."""
+    return tokens.hashing_key(settings.api().token_key_parameter)
+
+
+@functools.cache
+def _idempotency_records() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=settings.api().idempotency_table, boto3_client=client("dynamodb"))
+
+
+def _idempotency() -> logic.Idempotency:
+    """This request's idempotency records: kept for the configured time, within this invocation's time left."""
+    config = logic.idempotency_config(settings.api().idempotency_seconds)
+    if app.lambda_context is not None:
+        config.register_lambda_context(app.lambda_context)
+    return logic.Idempotency(_idempotency_records(), config)
+
+
+def forget_idempotency_records() -> None:
+    """Drop the idempotency records' layer made on first use (the local stack and tests switch backends)."""
+    _idempotency_records.cache_clear()
 
 
 # ---------------------------------------------------------------------- health and the API's document
@@ -137,7 +162,7 @@ def forget_docs() -> None:
 )
 @rest.roles("admin")
 def create_authority(authority: AuthorityIn) -> Response[dict[str, Any]]:
-    return _json(201, logic.enrol_authority(caller(), authority, logic.default_store()))
+    return _json(201, logic.enrol_authority(caller(), authority, logic.default_store(), _hashing_key()))
 
 
 @app.get("/authorities", tags=["authorities"], responses=rest.responses(200, model="AuthorityList"))
@@ -162,7 +187,7 @@ def get_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
 )
 @rest.roles("admin")
 def rotate_token(authority_id: NisCode) -> Response[dict[str, Any]]:
-    return _json(201, logic.rotate_token(caller(), authority_id, logic.default_store()))
+    return _json(201, logic.rotate_token(caller(), authority_id, logic.default_store(), _hashing_key()))
 
 
 @app.post(
@@ -184,7 +209,7 @@ def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
 )
 @rest.roles("admin")
 def create_credential(credential: CredentialIn) -> Response[dict[str, Any]]:
-    return _json(201, logic.create_credential(caller(), credential, logic.default_store()))
+    return _json(201, logic.create_credential(caller(), credential, logic.default_store(), _hashing_key()))
 
 
 @app.get(
@@ -290,7 +315,7 @@ def create_activation(
 ) -> Response[dict[str, Any]]:
     try:
         opened, replayed = logic.open_activation(
-            caller(), activation, logic.default_store(), idempotency_key, app.lambda_context
+            caller(), activation, logic.default_store(), idempotency_key, _idempotency() if idempotency_key else None
         )
     except errors.IdempotencyKeyUsed as used:
         return rest.error(used.status, used.code, used.message, used.details, REPLAYED)
@@ -424,10 +449,6 @@ IfNoneMatch = Annotated[
 ]
 
 
-def _briefings() -> BriefingStore:
-    return BriefingStore(settings.api())  # cheap: the DynamoDB client is the process's (crisisline.aws)
-
-
 def _with_sheet_etag(documented: dict[int, OpenAPIResponse], not_modified: bool = False) -> dict[int, OpenAPIResponse]:
     documented[200]["headers"] = _SHEET_ETAG_HEADER
     if not_modified:
@@ -463,7 +484,7 @@ def _unchanged(if_none_match: str | None, etag: str) -> bool:
 )
 @rest.roles("admin", "authority", "operator")
 def get_briefing(activation_id: ActivationId, if_none_match: IfNoneMatch = None) -> Response[Any]:
-    sheet = briefing.get_briefing(caller(), activation_id, logic.default_store(), _briefings())
+    sheet = briefing.get_briefing(caller(), activation_id, logic.default_store())
     etag = briefing.etag(sheet)
     if _unchanged(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag}, body=None)
@@ -483,9 +504,7 @@ def replace_briefing(
     activation_id: ActivationId, sheet: BriefingIn, if_match: BriefingIfMatch = None
 ) -> Response[dict[str, Any]]:
     return _sheet(
-        briefing.replace_briefing(
-            caller(), activation_id, sheet, logic.default_store(), _briefings(), _briefing_revisions(if_match)
-        )
+        briefing.replace_briefing(caller(), activation_id, sheet, logic.default_store(), _briefing_revisions(if_match))
     )
 
 

@@ -11,23 +11,28 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisisline import settings, tokens
+from crisisline.aws import client
 from crisisline.observability import count_failure, logger, metrics
+from crisisline.stores.authorities import AuthorityStore
 
 settings.authorizer()  # fail the cold start, not the first token, when the environment is incomplete
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        return _authorize(event)
+        config = settings.authorizer()
+        return authorize(event, AuthorityStore(client("dynamodb"), credentials_table=config.credentials_table))
     finally:
         metrics.flush_metrics(raise_on_empty_metrics=False)
 
 
-def _authorize(event: dict[str, Any]) -> dict[str, Any]:
-    config = settings.authorizer()
+def authorize(event: dict[str, Any], credentials: AuthorityStore) -> dict[str, Any]:
+    """The policy and context of the event's token, resolved through `credentials`; `Unauthorized` (API Gateway's
+    401) when it resolves to none."""
     token = tokens.bearer_token(event.get("authorizationToken"))
     try:
-        credential = tokens.credential(token, config.credentials_table, config.token_key_parameter) if token else None
+        key_parameter = settings.authorizer().token_key_parameter
+        credential = tokens.credential(token, key_parameter, credentials.credential) if token else None
     except Exception as error:
         # Neither allowed nor refused: API Gateway answers 503 (AUTHORIZER_FAILURE) with Retry-After.
         logger.warning("token not checked", extra={"problem": type(error).__name__})

@@ -18,19 +18,18 @@ from typing import Any
 
 from activate.logic import _audit, _visible_activation, revision
 from crisisline import errors
-from crisisline.briefings_store import BriefingStore
 from crisisline.clock import iso, utc_now
 from crisisline.models import BriefingIn, Caller, check_briefing_languages
-from crisisline.store import Store
+from crisisline.stores import Stores
 
 _CHANGE_ATTEMPTS = 20
 
 
-def _readable_activation(caller: Caller, activation_id: str, store: Store) -> dict[str, Any]:
+def _readable_activation(caller: Caller, activation_id: str, store: Stores) -> dict[str, Any]:
     """The activation whose briefing the caller may read: an operator's only while it is live."""
     if caller.role != "operator":
         return _visible_activation(caller, activation_id, store)
-    activation = store.get_activation(activation_id)
+    activation = store.activations.get(activation_id)
     if activation is None or activation["status"] != "live":
         raise errors.NotFound("No such activation.")
     return activation
@@ -65,17 +64,16 @@ def sheet(activation: dict[str, Any], briefing: dict[str, Any] | None) -> dict[s
     }
 
 
-def get_briefing(caller: Caller, activation_id: str, store: Store, briefings: BriefingStore) -> dict[str, Any]:
+def get_briefing(caller: Caller, activation_id: str, store: Stores) -> dict[str, Any]:
     activation = _readable_activation(caller, activation_id, store)
-    return sheet(activation, briefings.get(activation_id))
+    return sheet(activation, store.briefings.get(activation_id))
 
 
 def replace_briefing(
     caller: Caller,
     activation_id: str,
     request: BriefingIn,
-    store: Store,
-    briefings: BriefingStore,
+    store: Stores,
     if_match: Collection[int] | None = None,
 ) -> dict[str, Any]:
     """Replace the live line's questions and answers; answers the sheet as written."""
@@ -90,7 +88,7 @@ def replace_briefing(
             check_briefing_languages(activation["languages"], items)
         except ValueError as error:
             raise errors.InvalidRequest(str(error), fields=[{"field": "items", "problem": str(error)}]) from error
-        current = briefings.get(activation_id)
+        current = store.briefings.get(activation_id)
         seen = int((current or {}).get("revision") or 0)
         if if_match is not None and seen not in if_match:
             raise errors.PreconditionFailed(
@@ -106,7 +104,7 @@ def replace_briefing(
         audit = _audit(
             f"activation#{activation_id}", caller, "briefing", {"items": {"before": before, "after": items}}, at
         )
-        if briefings.replace(written, seen, audit):
+        if store.briefings.replace(written, seen, audit):
             return sheet(activation, written)
     raise errors.Conflict(
         "This briefing is being changed from several places at once; retry shortly.", activation_id=activation_id

@@ -4,26 +4,23 @@ that caller may do; the store makes each change atomic."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Collection
+from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
 from crisisline import errors, settings, tokens
-from crisisline.aws import client
-from crisisline.clock import iso, utc_now
+from crisisline.clock import iso, parse_iso, utc_now
 from crisisline.models import (
     ActivationIn,
     ActivationPatch,
@@ -38,15 +35,19 @@ from crisisline.models import (
 )
 from crisisline.observability import count_failure, logger
 from crisisline.status_store import publish, published
-from crisisline.store import REVOKED_PREFIX, Store, unheld_pool_number
+from crisisline.stores import Stores
+from crisisline.stores.authorities import REVOKED_PREFIX
 
 _CHANGE_ATTEMPTS = 20  # each lost attempt means another change was written: a few people, not a crowd
+_CLAIM_ROUNDS = 5
 DEFAULT_NUMBER_KIND = "toll_free"  # citizens call free unless the authority chose otherwise
+_shuffler = random.SystemRandom()
 
 
 @cache
-def default_store() -> Store:
-    return Store(settings.api())
+def default_store() -> Stores:
+    """The activation API's stores, made on first use and kept (see `forget_default_stores`)."""
+    return Stores.from_settings(settings.api())
 
 
 def _require(caller: Caller, *roles: Role) -> None:
@@ -66,13 +67,13 @@ def _audit(subject: str, caller: Caller, action: str, changes: dict[str, Any], a
 
 
 def _issue_credential(
-    role: Role, at: str, authority: dict[str, Any] | None = None, label: str | None = None
+    role: Role, at: str, hashing_key: bytes, authority: dict[str, Any] | None = None, label: str | None = None
 ) -> tuple[str, dict[str, Any]]:
     """A new token and the credential item that stores only its keyed hash. An authority's credential is
     labelled with its name and carries its choice of number kind, which the authorizer passes on."""
     token = tokens.new_token()
     credential = {
-        "token_hash": tokens.token_hash(token, tokens.hashing_key(settings.api().token_key_parameter)),
+        "token_hash": tokens.token_hash(token, hashing_key),
         "credential_id": uuid.uuid4().hex,
         "role": role,
         "label": label,
@@ -115,56 +116,57 @@ def public_authority(item: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- authorities and credentials
-def enrol_authority(caller: Caller, request: AuthorityIn, store: Store) -> dict[str, Any]:
-    """Enrol an authority with a signed agreement; its token is in the answer and nowhere else."""
+def enrol_authority(caller: Caller, request: AuthorityIn, store: Stores, hashing_key: bytes) -> dict[str, Any]:
+    """Enrol an authority with a signed agreement; its token (hashed under `hashing_key`) is in the answer and
+    nowhere else. The same id twice is refused."""
     _require(caller, "admin")
     at = iso(utc_now())
     authority = {**request.model_dump(mode="json", exclude_none=True), "enrolled_at": at}
-    token, credential = _issue_credential("authority", at, authority)
+    token, credential = _issue_credential("authority", at, hashing_key, authority)
     authority.update(token_hash=credential["token_hash"], credential_id=credential["credential_id"])
-    store.enrol_authority(
+    if not store.authorities.enrol(
         authority, credential, _audit(f"authority#{request.id}", caller, "enrol", {"name": request.name}, at)
-    )
+    ):
+        raise errors.AlreadyEnrolled(f"Authority {request.id} is already enrolled.", authority_id=request.id)
     publish(request.id, request.name, None)  # its public address answers from the start
     return {**public_authority(authority), "token": token}
 
 
-def list_authorities(caller: Caller, store: Store) -> list[dict[str, Any]]:
+def list_authorities(caller: Caller, store: Stores) -> list[dict[str, Any]]:
     if caller.role == "authority":
         return [get_authority(caller, str(caller.authority_id), store)]
     _require(caller, "admin", "finance")
-    return [public_authority(item) for item in store.list_authorities()]
+    return [public_authority(item) for item in store.authorities.list_authorities()]
 
 
-def get_authority(caller: Caller, authority_id: str, store: Store) -> dict[str, Any]:
+def get_authority(caller: Caller, authority_id: str, store: Stores) -> dict[str, Any]:
     if caller.role == "authority" and caller.authority_id != authority_id:
         raise errors.NotFound("No such authority.")
     _require(caller, "admin", "finance", "authority")
-    item = store.get_authority(authority_id)
+    item = store.authorities.get(authority_id)
     if item is None:
         raise errors.NotFound("No such authority.")
     return public_authority(item)
 
 
-def rotate_token(caller: Caller, authority_id: str, store: Store) -> dict[str, Any]:
+def rotate_token(caller: Caller, authority_id: str, store: Stores, hashing_key: bytes) -> dict[str, Any]:
     """Issue a new token for an authority; the old one stops resolving at once (API Gateway may serve a cached
     answer for it until its authorizer cache TTL has passed)."""
     _require(caller, "admin")
     authority = _enrolled(authority_id, store)
     at = iso(utc_now())
-    token, credential = _issue_credential("authority", at, authority)
-    store.replace_authority_credential(
-        authority_id,
-        authority["token_hash"],
+    token, credential = _issue_credential("authority", at, hashing_key, authority)
+    _replace_credential(
+        store,
+        authority,
         credential,
         {"token_hash": credential["token_hash"], "credential_id": credential["credential_id"], "rotated_at": at},
         _audit(f"authority#{authority_id}", caller, "rotate_token", {}, at),
-        _retired(store.get_credential(authority["token_hash"]), at),
     )
     return {"authority_id": authority_id, "token": token, "rotated_at": at}
 
 
-def revoke_authority(caller: Caller, authority_id: str, store: Store) -> dict[str, Any]:
+def revoke_authority(caller: Caller, authority_id: str, store: Stores) -> dict[str, Any]:
     """End an authority's enrolment: its token stops working and it can no longer activate."""
     _require(caller, "admin")
     authority = _enrolled(authority_id, store)
@@ -173,19 +175,32 @@ def revoke_authority(caller: Caller, authority_id: str, store: Store) -> dict[st
             "Close the authority's live activation before revoking it.", activation_id=authority["live_activation_id"]
         )
     at = iso(utc_now())
-    store.replace_authority_credential(
-        authority_id,
-        authority["token_hash"],
-        {},
-        {"revoked_at": at},
-        _audit(f"authority#{authority_id}", caller, "revoke", {}, at),
-        _retired(store.get_credential(authority["token_hash"]), at),
+    _replace_credential(
+        store, authority, {}, {"revoked_at": at}, _audit(f"authority#{authority_id}", caller, "revoke", {}, at)
     )
     return {**public_authority(authority), "revoked_at": at}
 
 
-def _enrolled(authority_id: str, store: Store) -> dict[str, Any]:
-    authority = store.get_authority(authority_id)
+def _replace_credential(
+    store: Stores,
+    authority: dict[str, Any],
+    credential: dict[str, Any],
+    changes: dict[str, Any],
+    audit: dict[str, Any],
+) -> None:
+    """Swap the authority's credential for `credential` (none on revocation), keeping the old one in the
+    credential list as revoked; refused when the authority changed since it was read."""
+    old = store.authorities.credential(authority["token_hash"])
+    if not store.authorities.replace_credential(
+        authority["id"], authority["token_hash"], credential, changes, audit, _retired(old, audit["at"])
+    ):
+        raise errors.Conflict(
+            "The authority changed meanwhile (rotated or revoked); read it again.", authority_id=authority["id"]
+        )
+
+
+def _enrolled(authority_id: str, store: Stores) -> dict[str, Any]:
+    authority = store.authorities.get(authority_id)
     if authority is None:
         raise errors.NotFound("No such authority.")
     if authority.get("revoked_at"):
@@ -193,13 +208,13 @@ def _enrolled(authority_id: str, store: Store) -> dict[str, Any]:
     return authority
 
 
-def create_credential(caller: Caller, request: CredentialIn, store: Store) -> dict[str, Any]:
+def create_credential(caller: Caller, request: CredentialIn, store: Stores, hashing_key: bytes) -> dict[str, Any]:
     """A token for crisis-center staff (admin), finance or the call center's operators, labelled with the
     person or team holding it."""
     _require(caller, "admin")
     at = iso(utc_now())
-    token, credential = _issue_credential(request.role, at, label=request.label)
-    store.put_credential(
+    token, credential = _issue_credential(request.role, at, hashing_key, label=request.label)
+    store.authorities.put_credential(
         credential,
         _audit(
             f"credential#{credential['credential_id']}",
@@ -224,18 +239,18 @@ def public_credential(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def list_credentials(caller: Caller, store: Store) -> list[dict[str, Any]]:
+def list_credentials(caller: Caller, store: Stores) -> list[dict[str, Any]]:
     _require(caller, "admin")
-    return [public_credential(item) for item in store.list_credentials()]
+    return [public_credential(item) for item in store.authorities.list_credentials()]
 
 
-def revoke_credential(caller: Caller, credential_id: str, store: Store) -> dict[str, Any]:
+def revoke_credential(caller: Caller, credential_id: str, store: Stores) -> dict[str, Any]:
     """End an admin or finance credential: its token stops resolving at once. The last live admin credential
     cannot be revoked (nobody could issue another); an authority's credential ends with its enrolment or is
     replaced by rotation. Revoking a revoked credential changes nothing."""
     _require(caller, "admin")
     for _ in range(_CHANGE_ATTEMPTS):
-        credential = store.credential_by_id(credential_id)
+        credential = store.authorities.credential_by_id(credential_id)
         if credential is None:
             raise errors.NotFound("No such credential.")
         if credential.get("revoked_at"):
@@ -251,7 +266,7 @@ def revoke_credential(caller: Caller, credential_id: str, store: Store) -> dict[
         if credential["role"] == "admin":
             # Revoked only while another admin credential is live, checked in the same transaction: two admins
             # revoking the last two credentials at the same moment cannot both succeed.
-            others = [key for key in store.live_admin_hashes() if key != credential["token_hash"]]
+            others = [key for key in store.authorities.live_admin_hashes() if key != credential["token_hash"]]
             if not others:
                 raise errors.LastAdmin(
                     "This is the last admin credential: issue another admin credential before revoking it.",
@@ -268,7 +283,7 @@ def revoke_credential(caller: Caller, credential_id: str, store: Store) -> dict[
             {"before": {"revoked_at": None}, "after": {"revoked_at": at}},
             at,
         )
-        if store.revoke_credential(credential, retired, audit, witness):
+        if store.authorities.revoke_credential(credential, retired, audit, witness):
             return public_credential(retired)
     raise errors.Conflict(
         "This credential is being changed from several places at once; retry shortly.", credential_id=credential_id
@@ -276,12 +291,13 @@ def revoke_credential(caller: Caller, credential_id: str, store: Store) -> dict[
 
 
 # ---------------------------------------------------------------------- pool numbers
-def add_number(caller: Caller, request: NumberIn, store: Store) -> dict[str, Any]:
+def add_number(caller: Caller, request: NumberIn, store: Stores) -> dict[str, Any]:
     _require(caller, "admin")
     at = iso(utc_now())
-    store.add_number(
+    if not store.numbers.add(
         request.number, request.kind, _audit(f"number#{request.number}", caller, "add", {"kind": request.kind}, at)
-    )
+    ):
+        raise errors.NumberExists(f"{request.number} is already in the pool.", number=request.number)
     return {"number": request.number, "kind": request.kind, "state": "free"}
 
 
@@ -301,28 +317,46 @@ def public_number(item: dict[str, Any], now: str) -> dict[str, Any]:
     return shown
 
 
-def list_numbers(caller: Caller, store: Store) -> list[dict[str, Any]]:
+def list_numbers(caller: Caller, store: Stores) -> list[dict[str, Any]]:
     _require(caller, "admin")
     now = iso(utc_now())
-    return [public_number(item, now) for item in store.list_numbers()]
+    return [public_number(item, now) for item in store.numbers.list_numbers()]
 
 
-def _pool_number(number: str, store: Store) -> dict[str, Any]:
-    return unheld_pool_number(number, store.get_number(number))
+def _pool_number(number: str, store: Stores) -> dict[str, Any]:
+    """The pool number when no live activation holds it: it may be changed or removed; NotFound or NumberInUse
+    otherwise."""
+    item = store.numbers.get(number)
+    if item is None:
+        raise errors.NotFound(f"{number} is not in the pool.", number=number)
+    if item.get("activation_id"):
+        raise errors.NumberInUse(
+            f"{number} is held by live activation {item['activation_id']}; close it first.",
+            number=number,
+            activation_id=item["activation_id"],
+        )
+    return item
 
 
-def remove_number(caller: Caller, number: str, store: Store) -> dict[str, Any]:
+def _number_refused(number: str, store: Stores) -> errors.DomainError:
+    """Why a change of a pool number that passed its checks was refused when written: read it again."""
+    _pool_number(number, store)
+    return errors.Conflict(f"{number} changed meanwhile; read it again.", number=number)
+
+
+def remove_number(caller: Caller, number: str, store: Stores) -> dict[str, Any]:
     """Take a number out of the pool; refused while a live activation holds it."""
     _require(caller, "admin")
     item = _pool_number(number, store)
     at = iso(utc_now())
-    store.remove_number(
+    if not store.numbers.remove(
         number, _audit(f"number#{number}", caller, "remove", {"before": {"kind": item["kind"]}, "after": None}, at)
-    )
+    ):
+        raise _number_refused(number, store)
     return {"number": number, "kind": item["kind"], "state": "removed", "removed_at": at}
 
 
-def change_number(caller: Caller, number: str, patch: NumberPatch, store: Store) -> dict[str, Any]:
+def change_number(caller: Caller, number: str, patch: NumberPatch, store: Stores) -> dict[str, Any]:
     """Correct the kind of a number nobody holds; the kind must match the number's form (see NumberIn)."""
     _require(caller, "admin")
     item = _pool_number(number, store)
@@ -333,19 +367,19 @@ def change_number(caller: Caller, number: str, patch: NumberPatch, store: Store)
             f"Invalid field(s): kind. {error}.", fields=[{"field": "kind", "problem": str(error)}]
         ) from error
     at = iso(utc_now())
-    if patch.kind != item["kind"]:
-        store.change_number_kind(
-            number,
-            item["kind"],
-            patch.kind,
-            _audit(
-                f"number#{number}",
-                caller,
-                "change",
-                {"before": {"kind": item["kind"]}, "after": {"kind": patch.kind}},
-                at,
-            ),
-        )
+    if patch.kind != item["kind"] and not store.numbers.change_kind(
+        number,
+        item["kind"],
+        patch.kind,
+        _audit(
+            f"number#{number}",
+            caller,
+            "change",
+            {"before": {"kind": item["kind"]}, "after": {"kind": patch.kind}},
+            at,
+        ),
+    ):
+        raise _number_refused(number, store)
     return public_number({**item, "kind": patch.kind}, at)
 
 
@@ -353,9 +387,9 @@ def change_number(caller: Caller, number: str, patch: NumberPatch, store: Store)
 def open_activation(
     caller: Caller,
     request: ActivationIn,
-    store: Store,
+    store: Stores,
     idempotency_key: str | None = None,
-    lambda_context: LambdaContext | None = None,
+    idempotency: Idempotency | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Open the authority's line on a free pool number. Returns the activation and whether the answer is a
     replay. With an Idempotency-Key, a retry of the same request opens nothing: it answers the line that key
@@ -363,11 +397,10 @@ def open_activation(
     _require(caller, "authority")
     if idempotency_key is None:
         return _open(caller=caller, store=store, request=request.model_dump(mode="json")), False
-    config = _idempotency_config()
-    if lambda_context is not None:
-        config.register_lambda_context(lambda_context)
+    if idempotency is None:
+        raise ValueError("An Idempotency-Key needs the idempotency records (see Idempotency).")
     once = idempotent_function(
-        data_keyword_argument="idempotency", config=config, persistence_store=_idempotency_store()
+        data_keyword_argument="idempotency", config=idempotency.config, persistence_store=idempotency.records
     )(_open_once)
     opened: list[tuple[dict[str, Any], bool]] = []  # what this request's own run answered, if it ran
     try:
@@ -407,8 +440,8 @@ def open_activation(
     return _as_it_is_now(str(result["id"]), store), True
 
 
-def _as_it_is_now(activation_id: str, store: Store) -> dict[str, Any]:
-    activation = store.get_activation(activation_id)
+def _as_it_is_now(activation_id: str, store: Stores) -> dict[str, Any]:
+    activation = store.activations.get(activation_id)
     if activation is None:
         raise errors.NotFound("No such activation.")
     if activation["status"] != "live":
@@ -422,7 +455,7 @@ def _as_it_is_now(activation_id: str, store: Store) -> dict[str, Any]:
 
 
 def _open_once(
-    idempotency: dict[str, Any], caller: Caller, store: Store, opened: list[tuple[dict[str, Any], bool]]
+    idempotency: dict[str, Any], caller: Caller, store: Stores, opened: list[tuple[dict[str, Any], bool]]
 ) -> dict[str, Any]:
     key = idempotency["key"]
     try:
@@ -431,7 +464,7 @@ def _open_once(
     except errors.ActivationAlreadyLive as refused:
         # The same request opened this line before, but its idempotency record was never completed (DynamoDB
         # failed right after the line opened) and has expired in progress: answer with that line again.
-        live = store.get_activation(str(refused.details.get("activation_id")))
+        live = store.activations.get(str(refused.details.get("activation_id")))
         if live is None or live.get("idempotency_key") != key or live["authority_id"] != caller.authority_id:
             raise
         activation, replayed = live, True
@@ -439,7 +472,7 @@ def _open_once(
     return activation
 
 
-def _open(caller: Caller, store: Store, request: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
+def _open(caller: Caller, store: Stores, request: dict[str, Any], idempotency_key: str | None = None) -> dict[str, Any]:
     requested_at = iso(utc_now())
     activation_id = str(uuid.uuid4())
     activation = {
@@ -459,7 +492,7 @@ def _open(caller: Caller, store: Store, request: dict[str, Any], idempotency_key
     }
     if idempotency_key is not None:
         activation["idempotency_key"] = idempotency_key  # finds the line again should its record be lost
-    # The line as callers will first hear it; the store adds the number it claims.
+    # The line as callers will first hear it; _claim adds the number it claims.
     audit = _audit(
         f"activation#{activation_id}",
         caller,
@@ -467,46 +500,136 @@ def _open(caller: Caller, store: Store, request: dict[str, Any], idempotency_key
         {key: request[key] for key in ("reason", "languages", "message", "victim_information", "operators")},
         requested_at,
     )
-    return published(store.open_activation(activation, audit))
+    return published(_claim(activation, audit, store))
 
 
-@cache
-def _idempotency_store() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=settings.api().idempotency_table, boto3_client=client("dynamodb"))
+def _claim(activation: dict[str, Any], audit: dict[str, Any], store: Stores) -> dict[str, Any]:
+    """Claim a free number of the kind asked for and store `activation` live on it, in one transaction per
+    attempt. The audit entry records the number claimed and its kind.
+
+    Two requests racing for the same number: one transaction wins, the other moves on to another free number,
+    and when none is left it is refused. The authority's own item carries its live activation, so a second live
+    activation for the same authority is refused in the same transaction."""
+    authority_id = activation["authority_id"]
+    for _ in range(_CLAIM_ROUNDS):
+        candidates = store.numbers.claimable(activation["number_kind"], iso(utc_now()))
+        if not candidates:
+            _check_may_open(authority_id, store)
+            break
+        # Racers spread over the pool instead of queueing on one number. The OS's randomness, not the module
+        # generator's: environments restored from one SnapStart snapshot share its generator state.
+        _shuffler.shuffle(candidates)
+        for candidate in candidates:
+            opened_at = iso(utc_now())
+            opened = {
+                **activation,
+                "number": candidate["number"],
+                "opened_at": opened_at,
+                "operator_timeline": [{"at": opened_at, "operators": activation["operators"]}],
+            }
+            claim_audit = {
+                **audit,
+                "changes": {**audit["changes"], "number": candidate["number"], "number_kind": candidate["kind"]},
+            }
+            refused = store.activations.claim(
+                opened,
+                claim_audit,
+                store.numbers.claim(opened),
+                store.authorities.live_marker(authority_id, opened["id"]),
+            )
+            if refused is None:
+                return opened
+            if "authority" in refused:
+                _check_may_open(authority_id, store)
+                # Its live activation closed between the refusal and the read.
+                raise errors.ActivationAlreadyLive(
+                    "Another activation of this authority was live a moment ago; read its activations, then retry.",
+                    activation_id=None,
+                )
+            if "activation" in refused:
+                raise errors.Conflict("An activation with this id exists already.")
+            # The number was taken meanwhile or the transaction collided: try the next one.
+    raise _exhausted(activation["number_kind"], store)
 
 
-def forget_default_stores() -> None:
-    """Drop the store and idempotency records' layer made on first use: the next request makes them from the
-    environment as it is then, as a new execution environment would (the local stack and tests switch backends)."""
-    default_store.cache_clear()
-    _idempotency_store.cache_clear()
+def _check_may_open(authority_id: str, store: Stores) -> None:
+    """Raise the reason the authority may not open an activation now; nothing when it may."""
+    # A strongly consistent read: the transaction that was just refused saw the latest state, so must we.
+    authority = store.authorities.get(authority_id, consistent=True)
+    if not authority:
+        raise errors.Forbidden("This authority is not enrolled.")
+    if authority.get("revoked_at"):
+        raise errors.AuthorityRevoked("This authority's enrolment was revoked.")
+    live = authority.get("live_activation_id")
+    if live:
+        raise errors.ActivationAlreadyLive(
+            f"Activation {live} of this authority is live already; change or close it instead.", activation_id=live
+        )
 
 
-def _idempotency_config() -> IdempotencyConfig:
+def _exhausted(kind: str, store: Stores) -> errors.NoNumberAvailable:
+    """Why no number of `kind` could be claimed, and what else the pool has."""
+    names = {"toll_free": "toll-free", "did": "geographic"}
+    other = "did" if kind == "toll_free" else "toll_free"
+    pool = store.numbers.pool_by_kind()
+    mine, others = pool.get(kind, {"free": 0, "cooling": []}), pool.get(other, {"free": 0, "cooling": []})
+    message = f"No {names[kind]} ({kind}) pool number is free"
+    if mine["cooling"]:
+        message += f"; {len(mine['cooling'])} released recently, the first free again from {mine['cooling'][0]}"
+    message += (
+        f". {others['free']} {names[other]} ({other}) numbers are free: ask with number_kind "
+        f"{other}, or call the crisis center's duty officer."
+        if others["free"]
+        else f". No {names[other]} ({other}) number is free either. Call the crisis center's duty officer."
+    )
+    return errors.NoNumberAvailable(
+        message,
+        number_kind=kind,
+        other_kind=other,
+        other_kind_free=others["free"],
+        next_free_from=mine["cooling"][0] if mine["cooling"] else None,
+    )
+
+
+class Idempotency(NamedTuple):
+    """Where a request's idempotency records are kept and how (built by the handler: `idempotency_config`)."""
+
+    records: BasePersistenceLayer
+    config: IdempotencyConfig
+
+
+def idempotency_config(expires_after_seconds: int) -> IdempotencyConfig:
+    """How an open with an Idempotency-Key is recognised: by authority and key, its request validated."""
     return IdempotencyConfig(
         event_key_jmespath="[authority_id, key]",
         payload_validation_jmespath="request",
         raise_on_no_idempotency_key=True,
-        expires_after_seconds=settings.api().idempotency_seconds,
+        expires_after_seconds=expires_after_seconds,
     )
 
 
-def _visible_activation(caller: Caller, activation_id: str, store: Store) -> dict[str, Any]:
+def forget_default_stores() -> None:
+    """Drop the stores made on first use: the next request makes them from the environment as it is then, as a
+    new execution environment would (the local stack and tests switch backends)."""
+    default_store.cache_clear()
+
+
+def _visible_activation(caller: Caller, activation_id: str, store: Stores) -> dict[str, Any]:
     """An activation the caller may see; another authority's is reported as missing, not forbidden."""
     _require(caller, "admin", "authority")
-    activation = store.get_activation(activation_id)
+    activation = store.activations.get(activation_id)
     if activation is None or (caller.role == "authority" and activation["authority_id"] != caller.authority_id):
         raise errors.NotFound("No such activation.")
     return activation
 
 
-def get_activation(caller: Caller, activation_id: str, store: Store) -> dict[str, Any]:
+def get_activation(caller: Caller, activation_id: str, store: Stores) -> dict[str, Any]:
     return _visible_activation(caller, activation_id, store)
 
 
-def list_activations(caller: Caller, store: Store, status: str | None = None) -> list[dict[str, Any]]:
+def list_activations(caller: Caller, store: Stores, status: str | None = None) -> list[dict[str, Any]]:
     _require(caller, "admin", "authority")
-    items = store.list_activations(caller.authority_id if caller.role == "authority" else None)
+    items = store.activations.list_activations(caller.authority_id if caller.role == "authority" else None)
     return [item for item in items if status is None or item["status"] == status]
 
 
@@ -516,7 +639,7 @@ def revision(activation: dict[str, Any]) -> int:
 
 
 def update_activation(
-    caller: Caller, activation_id: str, patch: ActivationPatch, store: Store, if_match: Collection[int] | None = None
+    caller: Caller, activation_id: str, patch: ActivationPatch, store: Stores, if_match: Collection[int] | None = None
 ) -> dict[str, Any]:
     """Change a live activation's message, languages, D2 line or operators. A change of operators is added to
     the operator timeline, from which personnel costs are billed, in time order.
@@ -552,8 +675,12 @@ def update_activation(
             timeline_entry = {"at": max(at, previous), "operators": changes["operators"]}
         # Each field as it was and as it becomes: the trail alone tells what callers heard at any moment.
         audited = {field: {"before": activation.get(field), "after": value} for field, value in changes.items()}
-        if store.update_activation(
-            activation, changes, timeline_entry, _audit(f"activation#{activation_id}", caller, "update", audited, at)
+        if store.activations.update(
+            activation,
+            changes,
+            timeline_entry,
+            _audit(f"activation#{activation_id}", caller, "update", audited, at),
+            store.numbers.routing_change(activation["number"], activation_id, changes),
         ):
             # The answer is what was written, not a read after it: a read failing then would answer 503 for a
             # change that was made, and a client retrying it would make it twice.
@@ -566,7 +693,7 @@ def update_activation(
     )
 
 
-def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[dict[str, Any], bool]:
+def close_activation(caller: Caller, activation_id: str, store: Stores) -> tuple[dict[str, Any], bool]:
     """Close the line and return its number to the pool; closing a closed activation changes nothing.
     Returns the activation and whether this call closed it.
 
@@ -578,7 +705,14 @@ def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[
             return activation, False  # closed already, maybe meanwhile by someone else
         at = iso(utc_now())
         released = {"closed_at": at, "number": activation["number"]}
-        if store.close_activation(activation, at, _audit(f"activation#{activation_id}", caller, "close", released, at)):
+        free_from = iso(parse_iso(at) + timedelta(seconds=settings.api().number_cooldown_seconds))
+        if store.activations.close(
+            activation,
+            at,
+            _audit(f"activation#{activation_id}", caller, "close", released, at),
+            store.numbers.release(activation["number"], activation_id, at, free_from),
+            store.authorities.live_marker_removal(activation["authority_id"], activation_id),
+        ):
             # what was written (see update_activation)
             closed = {**activation, "status": "closed", "closed_at": at, "revision": revision(activation) + 1}
             return published(closed), True
@@ -587,6 +721,6 @@ def close_activation(caller: Caller, activation_id: str, store: Store) -> tuple[
     )
 
 
-def activation_audit(caller: Caller, activation_id: str, store: Store) -> list[dict[str, Any]]:
+def activation_audit(caller: Caller, activation_id: str, store: Stores) -> list[dict[str, Any]]:
     _visible_activation(caller, activation_id, store)
-    return store.audit_entries(f"activation#{activation_id}")
+    return store.activations.audit_entries(f"activation#{activation_id}")

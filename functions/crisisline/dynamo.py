@@ -113,3 +113,18 @@ def get(ddb: Any, table: str, key: Mapping[str, Any], consistent: bool = False) 
         answer = ddb.get_item(TableName=table, Key=to_item(key), ConsistentRead=consistent)
     item = answer.get("Item")
     return from_item(item) if item else None
+
+
+def transact(ddb: Any, items: list[dict[str, Any]], any_item: bool = False) -> bool:
+    """Write `items` in one TransactWriteItems. False when a condition refused it: the first item's (the item
+    the write is about), or with `any_item` any item's. Another refusal is raised, AWS failures as domain
+    errors."""
+    try:
+        with translated_errors():
+            ddb.transact_write_items(TransactItems=items)
+    except ClientError as error:
+        codes = cancellation_codes(error)
+        if "ConditionalCheckFailed" in (codes if any_item else codes[:1]):
+            return False
+        raise
+    return True

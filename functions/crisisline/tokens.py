@@ -8,10 +8,10 @@ import hmac
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from crisisline.aws import client
-from crisisline.dynamo import from_item, to_item, translated_errors
 
 TOKEN_BYTES = 32  # 256 bits of randomness, 43 url-safe characters
 BEARER = "Bearer "
@@ -35,12 +35,13 @@ def bearer_token(header: object) -> str | None:
     return None
 
 
-def credential(token: str, credentials_table: str, key_parameter: str) -> dict[str, Any] | None:
-    """The credential a token stands for (one GetItem by its keyed hash), or None."""
+def credential(
+    token: str, key_parameter: str, stored_under: Callable[[str], dict[str, Any] | None]
+) -> dict[str, Any] | None:
+    """The credential a token stands for, or None: `stored_under` finds a credential by the token's keyed hash
+    (`AuthorityStore.credential`: one GetItem)."""
     digest = token_hash(token, hashing_key(key_parameter))
-    with translated_errors():
-        item = client("dynamodb").get_item(TableName=credentials_table, Key=to_item({"token_hash": digest})).get("Item")
-    found = from_item(item) if item else None
+    found = stored_under(digest)
     if found is None or not same_hash(str(found.get("token_hash", "")), digest):
         return None
     return found

@@ -1,6 +1,6 @@
 """Finance's side of the API behind API Gateway: the monthly export, tariff versions and, for admin, the
 contact records that matched no activation. Routes translate HTTP into one logic call; errors are mapped in
-crisisline.rest, shared with the activation API.
+api.rest, shared with the activation API.
 
 XLSX is binary: the body goes out base64-encoded (`isBase64Encoded`), and API Gateway turns it back into
 bytes because the XLSX type is among the API's BinaryMediaTypes and the client asks for it in `Accept`."""
@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crisisline import rest
+from api import rest
 from crisisline.clock import utc_now
 from crisisline.models import Caller
 from crisisline.observability import logger, metrics

@@ -59,7 +59,8 @@ def demo() -> dict[str, Any]:
     from activate import logic
 
     store = logic.default_store()
-    authority = logic.enrol_authority(SEED_CALLER, AuthorityIn.model_validate(DEMO_AUTHORITY), store)
+    key = tokens.hashing_key(settings.api().token_key_parameter)
+    authority = logic.enrol_authority(SEED_CALLER, AuthorityIn.model_validate(DEMO_AUTHORITY), store, key)
     for number, kind in DEMO_NUMBERS:
         logic.add_number(SEED_CALLER, NumberIn(number=number, kind=kind), store)  # type: ignore[arg-type]
     return {

@@ -104,6 +104,9 @@ def forget_cached_state() -> None:
     environment.forget_settings()
     logic.forget_default_stores()
     tokens.forget_key()
+    activation_api = sys.modules.get("activate.app")  # only once imported: its import needs the environment
+    if activation_api is not None:
+        activation_api.forget_idempotency_records()
     routing = sys.modules.get("route.store")
     if routing is not None:
         routing.forget_default_store()

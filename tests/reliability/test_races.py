@@ -220,7 +220,7 @@ def claims_on_threads(enrol: Any, add_numbers: Any) -> str:
     assert len(opened) == FREE_NUMBERS
     assert refused == Counter({(409, "no_number_available"): AUTHORITIES - FREE_NUMBERS})
     assert sorted(o["number"] for o in opened) == sorted(free)  # each number once
-    assert {n["number"]: n.get("activation_id") for n in store.list_numbers()} == {
+    assert {n["number"]: n.get("activation_id") for n in store.numbers.list_numbers()} == {
         o["number"]: o["id"] for o in opened
     }  # the numbers table agrees
     assert sorted(a["id"] for a in activations) == sorted(o["id"] for o in opened)  # no stray activation
@@ -265,15 +265,15 @@ def changes_on_threads(enrol: Any, add_numbers: Any) -> str:
         ),
     )
     assert [o for o in outcomes if isinstance(o, errors.DomainError)] == []
-    final = store.get_activation(line["id"])
+    final = store.activations.get(line["id"])
     assert final is not None
     timeline = final["operator_timeline"]
     assert len(timeline) == CHANGES + 1
     assert sorted(entry["operators"] for entry in timeline[1:]) == [10 + i for i in range(CHANGES)]
     assert [entry["at"] for entry in timeline] == sorted(entry["at"] for entry in timeline)
-    routing = next(n for n in store.list_numbers() if n.get("activation_id") == line["id"])
+    routing = next(n for n in store.numbers.list_numbers() if n.get("activation_id") == line["id"])
     assert timeline[-1]["operators"] == final["operators"] == routing["operators"]
-    audit = store.audit_entries(f"activation#{line['id']}")
+    audit = store.activations.audit_entries(f"activation#{line['id']}")
     assert sorted(e["changes"]["operators"]["after"] for e in audit if e["action"] == "update") == [
         10 + i for i in range(CHANGES)
     ]

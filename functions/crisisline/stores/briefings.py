@@ -8,21 +8,21 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from crisisline import dynamo, errors
-from crisisline.aws import client
 from crisisline.dynamo import cancellation_codes, to_item, to_value, translated_errors
-from crisisline.settings import ApiSettings
 
 
 class BriefingStore:
     """Reads and replaces an activation's briefing (see template.yaml, BriefingsTable)."""
 
-    def __init__(self, settings: ApiSettings, dynamodb: Any = None) -> None:
-        self.tables = settings
-        self.ddb = dynamodb or client("dynamodb")
+    def __init__(self, dynamodb: Any, *, briefings_table: str, activations_table: str, audit_table: str) -> None:
+        self.ddb = dynamodb
+        self.briefings_table = briefings_table
+        self.activations_table = activations_table
+        self.audit_table = audit_table
 
     def get(self, activation_id: str) -> dict[str, Any] | None:
         """The activation's briefing, or None when nobody has written one yet (revision 0, no items)."""
-        return dynamo.get(self.ddb, self.tables.briefings_table, {"activation_id": activation_id}, consistent=True)
+        return dynamo.get(self.ddb, self.briefings_table, {"activation_id": activation_id}, consistent=True)
 
     def replace(self, briefing: dict[str, Any], seen_revision: int, audit: dict[str, Any]) -> bool:
         """Write `briefing` (its revision one more than `seen_revision`) with its audit entry, provided the
@@ -41,7 +41,7 @@ class BriefingStore:
                     TransactItems=[
                         {
                             "ConditionCheck": {
-                                "TableName": self.tables.activations_table,
+                                "TableName": self.activations_table,
                                 "Key": to_item({"id": activation_id}),
                                 "ConditionExpression": "#status = :live",
                                 "ExpressionAttributeNames": {"#status": "status"},
@@ -50,7 +50,7 @@ class BriefingStore:
                         },
                         {
                             "Put": {
-                                "TableName": self.tables.briefings_table,
+                                "TableName": self.briefings_table,
                                 "Item": to_item(briefing),
                                 "ConditionExpression": unchanged,
                                 **({"ExpressionAttributeValues": values} if values else {}),
@@ -58,7 +58,7 @@ class BriefingStore:
                         },
                         {
                             "Put": {
-                                "TableName": self.tables.audit_table,
+                                "TableName": self.audit_table,
                                 "Item": to_item(audit),
                                 "ConditionExpression": "attribute_not_exists(entry)",
                             }

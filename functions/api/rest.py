@@ -18,8 +18,10 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, O
 from pydantic import BaseModel, ConfigDict
 
 from crisisline import errors, settings, tokens
+from crisisline.aws import client
 from crisisline.models import FIELD_FORMATS, FIELD_NAMES, Caller, Role
 from crisisline.observability import count_failure, logger
+from crisisline.stores.authorities import AuthorityStore
 
 MAX_BODY_BYTES = 64 * 1024
 # No body of this API nests more than a few levels; Python's JSON parser recurses once per level and fails
@@ -315,7 +317,8 @@ def _who_may_call(app: APIGatewayRestResolver) -> None:
 def _still_current(app: APIGatewayRestResolver, who: Caller) -> None:
     token = tokens.bearer_token(app.current_event.headers.get("authorization"))
     config = settings.authorizer()
-    credential = tokens.credential(token, config.credentials_table, config.token_key_parameter) if token else None
+    credentials = AuthorityStore(client("dynamodb"), credentials_table=config.credentials_table)
+    credential = tokens.credential(token, config.token_key_parameter, credentials.credential) if token else None
     if credential is None or credential.get("credential_id") != who.credential_id:
         raise errors.Unauthorized("This token has been replaced or revoked; use the current one.")
 

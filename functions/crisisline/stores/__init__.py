@@ -1,0 +1,51 @@
+"""The activation API's data access, one store per aggregate: activations with their audit trail and operator
+timeline (`activations`), authorities with their credentials (`authorities`), the pool of numbers (`numbers`),
+and the operators' questions-and-answers sheet of each line (`briefings`). Only these modules speak DynamoDB
+for them; every change that touches several items is one transaction, so an error leaves nothing half-written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crisisline.aws import client
+from crisisline.settings import ApiSettings
+from crisisline.stores.activations import ActivationStore
+from crisisline.stores.authorities import AuthorityStore
+from crisisline.stores.briefings import BriefingStore
+from crisisline.stores.numbers import NumberStore
+
+__all__ = ["ActivationStore", "AuthorityStore", "BriefingStore", "NumberStore", "Stores"]
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The stores the activation API works with, on one DynamoDB client."""
+
+    activations: ActivationStore
+    authorities: AuthorityStore
+    numbers: NumberStore
+    briefings: BriefingStore
+
+    @classmethod
+    def from_settings(cls, settings: ApiSettings, dynamodb: Any = None) -> Stores:
+        """Each store on the tables `settings` names; `dynamodb` defaults to the shared client."""
+        ddb = dynamodb or client("dynamodb")
+        return cls(
+            activations=ActivationStore(
+                ddb, activations_table=settings.activations_table, audit_table=settings.audit_table
+            ),
+            authorities=AuthorityStore(
+                ddb,
+                authorities_table=settings.authorities_table,
+                credentials_table=settings.credentials_table,
+                audit_table=settings.audit_table,
+            ),
+            numbers=NumberStore(ddb, numbers_table=settings.numbers_table, audit_table=settings.audit_table),
+            briefings=BriefingStore(
+                ddb,
+                briefings_table=settings.briefings_table,
+                activations_table=settings.activations_table,
+                audit_table=settings.audit_table,
+            ),
+        )
