@@ -107,3 +107,12 @@ def test_another_role_sees_a_plain_signed_in_as(console: Console) -> None:
     console.sign_in(console.stack.admin_token)
     expect(page.get_by_role("heading", name="You are signed in")).to_be_visible()
     expect(page.locator("#who")).to_contain_text("(administrator)")
+
+
+def test_the_console_loads_without_a_failed_request_or_a_script_error(console: Console) -> None:
+    problems: list[str] = []
+    console.page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    console.page.on("pageerror", lambda error: problems.append(str(error)))
+    page = console.open()
+    page.wait_for_load_state("networkidle")
+    assert problems == []
