@@ -64,3 +64,7 @@ def test_the_console_is_read_only(local_stack: RunningStack) -> None:
 
 def test_the_api_still_answers_beside_the_console(local_stack: RunningStack) -> None:
     assert _get(local_stack, "/health")[0] == 200
+
+
+def test_make_run_says_where_the_console_is(local_stack: RunningStack) -> None:
+    assert f"Web console         {local_stack.api_url}/console/" in local_stack.output
