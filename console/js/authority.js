@@ -410,6 +410,13 @@ function changeSection() {
     const problems = validate(body, "change-");
     showErrors(form, summary, problems);
     if (problems.length) return;
+    // Only what changed is sent, so the audit trail records what the person changed.
+    if (live.languages.every((code) => message[code] === (live.message || {})[code])) delete body.message;
+    if (body.operators === live.operators) delete body.operators;
+    if (!Object.keys(body).length) {
+      label(form.closest("section").querySelector(".notice") || summary, "live.unchanged");
+      return;
+    }
     button.disabled = true;
     try {
       await call("PATCH", `/activations/${encodeURIComponent(live.id)}`, { body, headers: { "If-Match": live.etag } });
@@ -432,6 +439,7 @@ function changeSection() {
     "section",
     { "aria-labelledby": "change-title" },
     i18n("h2", "live.change.title", undefined, { id: "change-title" }),
+    el("p", { class: "notice", role: "status" }),
     summary,
     form,
   );
@@ -491,7 +499,7 @@ function showValue(value) {
   if (Array.isArray(value)) return value.map((one) => (LANGUAGES.includes(one) ? t(`language.name.${one}`) : showValue(one))).join(", ");
   if (typeof value === "object") {
     return Object.entries(value)
-      .map(([name, one]) => `${LANGUAGES.includes(name) ? t(`language.name.${name}`) : name}: ${showValue(one)}`)
+      .map(([name, one]) => t("audit.pair", { name: LANGUAGES.includes(name) ? t(`language.name.${name}`) : name, value: showValue(one) }))
       .join(" · ");
   }
   return String(value);
@@ -509,7 +517,7 @@ function fillAudit(list) {
         " — ",
         el("span", { text: t(`audit.action.${entry.action}`) === `audit.action.${entry.action}` ? entry.action : t(`audit.action.${entry.action}`) }),
         " ",
-        el("span", { text: t("audit.by", { roleKey: `role.${actor.role}`, credential: actor.credential_id || "" }) }),
+        el("span", { text: whoDid(actor) }),
       ),
     );
     const changes = entry.action === "update" ? Object.entries(entry.changes || {}) : [];
@@ -518,8 +526,16 @@ function fillAudit(list) {
       for (const [name, change] of changes) {
         const known = `audit.field.${name}`;
         const fieldName = t(known) === known ? name : t(known);
-        const before = change && typeof change === "object" && "before" in change ? change.before : undefined;
-        const after = change && typeof change === "object" && "after" in change ? change.after : change;
+        let before = change && typeof change === "object" && "before" in change ? change.before : undefined;
+        let after = change && typeof change === "object" && "after" in change ? change.after : change;
+        if (isPlain(before) && isPlain(after)) {
+          // A message per language: only the languages whose text changed.
+          const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+            (name) => before[name] !== after[name],
+          );
+          before = Object.fromEntries(changed.map((name) => [name, before[name]]));
+          after = Object.fromEntries(changed.map((name) => [name, after[name]]));
+        }
         details.append(el("li", { text: t("audit.change", { field: fieldName, before: showValue(before), after: showValue(after) }) }));
       }
       item.append(details);
@@ -527,4 +543,14 @@ function fillAudit(list) {
     list.append(item);
   }
   if (!audit.length) list.append(el("li", { text: t("audit.empty") }));
+}
+
+function isPlain(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function whoDid(actor) {
+  if (actor.role === "authority" && actor.authority_id === me.authority_id) return t("audit.by.you");
+  if (actor.role === "admin") return t("audit.by.centre");
+  return t("audit.by", { roleKey: `role.${actor.role}` });
 }

@@ -119,7 +119,24 @@ def test_an_authority_changes_its_message_and_operators(console: Console, author
     expect(page.get_by_role("status").filter(has_text="Your changes have been saved")).to_be_visible()
     [line] = _live(console, authority)
     assert line["message"]["en"] == "The smoke is clearing; stay inside until 18:00." and line["operators"] == 8
-    expect(page.get_by_role("list").filter(has_text="Changed")).to_contain_text("Operators: 5 → 8")
+    changes = page.get_by_role("listitem").filter(has_text="Changed by your organisation")
+    expect(changes).to_contain_text("Operators: 5 → 8")
+    expect(changes).to_contain_text(
+        "Message: English: Stay inside; close windows and doors. → "
+        "English: The smoke is clearing; stay inside until 18:00."
+    )
+    expect(changes).not_to_contain_text("Dutch")
+
+
+def test_saving_without_a_change_changes_nothing(console: Console, authority: Authority) -> None:
+    page = _signed_in(console, authority)
+    _fill_and_open(page)
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status").filter(has_text="Nothing has changed")).to_be_visible()
+    _, _, trail = http(
+        "GET", f"{console.stack.api_url}/activations/{_live(console, authority)[0]['id']}/audit", authority.token
+    )
+    assert [entry["action"] for entry in trail["entries"]] == ["open"]
 
 
 def test_a_change_made_meanwhile_by_someone_else_is_reported_and_reloaded(
