@@ -59,6 +59,7 @@ def banner(
 crisisline local stack is up (no Docker, no AWS account)
   AWS backend (moto)  {backend_url}
   REST API            {api_url}        Swagger UI: {api_url}/docs
+  Web console         {api_url}/console/   (sign in with a token below)
   Lambda Invoke API   {lambda_url}   functions: {", ".join(sorted(functions))}
 
 Pool numbers: {", ".join(demo["numbers"])}

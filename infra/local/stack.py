@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from infra.local import atomic_moto, template
+from infra.local import atomic_moto, console, template
 
 LOCAL_STAGE = "local"
 
@@ -314,7 +314,9 @@ def _api_handler(gateway: ApiGateway, quiet: bool, ready: threading.Event) -> ty
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             static = status_page(self.command, self.path) if ready.is_set() else None
-            if static is not None:
+            if console.wants(self.path):  # the web console's static files, beside the API as on one domain
+                status, headers, data = console.answer(self.command, self.path)
+            elif static is not None:
                 status, headers, data = static
             elif ready.is_set():
                 status, headers, data = gateway.handle(

@@ -1,0 +1,556 @@
+// The authority's screen: open the crisis line; once it is live, its number, changes, closing and audit trail.
+// Everything a person typed reaches the page through textContent or value only.
+import { ApiError, call } from "./api.js";
+import { CALLS_PER_OPERATOR_HOUR, LANGUAGES, LIMITS } from "./facts.js";
+import { formatInstant, label, t } from "./i18n.js";
+
+let root = null;
+let me = null;
+let authority = null;
+let live = null; // the live activation, with its etag
+let audit = [];
+let pendingNotice = null; // { key, args, kind } shown once by the next render
+
+export async function show(container, who) {
+  root = container;
+  me = who;
+  await load();
+}
+
+// After a change of language: the data-i18n texts are already translated; dates and the audit are redrawn.
+export function relabel() {
+  if (!root) return;
+  for (const time of root.querySelectorAll("time[datetime]")) time.textContent = formatInstant(time.dateTime);
+  const list = root.querySelector("#audit-list");
+  if (list) fillAudit(list);
+}
+
+// ---------------------------------------------------------------- building blocks
+function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === "text") element.textContent = value;
+    else if (name === "i18n") label(element, value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  element.append(...children.filter(Boolean));
+  return element;
+}
+
+function i18n(tag, key, args, attributes = {}) {
+  return label(el(tag, attributes), key, args);
+}
+
+// A labelled field: label, hint, the error next to the field, then the control (GOV.UK's order).
+function field(id, labelKey, hintKey, control, labelArgs) {
+  const hint = hintKey ? i18n("p", hintKey, undefined, { id: `${id}-hint`, class: "hint" }) : null;
+  const error = el("p", { id: `${id}-error`, class: "error-message" });
+  control.id = id;
+  control.setAttribute("aria-describedby", [hint ? `${id}-hint` : "", `${id}-error`].join(" ").trim());
+  return el(
+    "div",
+    { class: "field", id: `${id}-field` },
+    i18n("label", labelKey, labelArgs, { for: id }),
+    hint,
+    error,
+    control,
+  );
+}
+
+// A group of radios or checkboxes with its legend; the error sits under the legend.
+function group(id, legendKey, hintKey, options) {
+  const hint = hintKey ? i18n("p", hintKey, undefined, { id: `${id}-hint`, class: "hint" }) : null;
+  const fieldset = el(
+    "fieldset",
+    { class: "field", id: `${id}-field`, "aria-describedby": [hint ? `${id}-hint` : "", `${id}-error`].join(" ").trim() },
+    i18n("legend", legendKey),
+    hint,
+    el("p", { id: `${id}-error`, class: "error-message" }),
+  );
+  for (const option of options) {
+    const input = el("input", { type: option.type, id: option.id, name: id, value: option.value });
+    input.checked = Boolean(option.checked);
+    fieldset.append(el("div", { class: "choice" }, input, i18n("label", option.key, undefined, { for: option.id })));
+  }
+  return fieldset;
+}
+
+function operatorsControl(value) {
+  const input = el("input", {
+    type: "number",
+    inputmode: "numeric",
+    min: LIMITS.operatorsMin,
+    max: LIMITS.operatorsMax,
+    step: 1,
+    required: true,
+  });
+  input.value = String(value);
+  return input;
+}
+
+// "4 operators answer about 48 calls an hour", kept up to date as the number changes.
+function capacityLine(input) {
+  const output = el("p", { class: "capacity", "aria-live": "polite", id: `${input.id}-capacity` });
+  const update = () => {
+    const operators = Number(input.value);
+    if (Number.isInteger(operators) && operators >= LIMITS.operatorsMin && operators <= LIMITS.operatorsMax) {
+      label(output, operators === 1 ? "capacity.one" : "capacity.many", {
+        operators,
+        calls: operators * CALLS_PER_OPERATOR_HOUR,
+      });
+    } else {
+      label(output, "capacity.none", { max: LIMITS.operatorsMax });
+    }
+  };
+  input.addEventListener("input", update);
+  update();
+  return output;
+}
+
+function messageFields(languages, messages, idPrefix) {
+  const wrap = el("div", { class: "messages" });
+  for (const code of LANGUAGES) {
+    const area = el("textarea", { rows: 4, maxlength: LIMITS.message, lang: code, required: true });
+    area.value = messages[code] || "";
+    const one = field(`${idPrefix}-${code}`, `field.message.${code}`, "field.message.hint", area);
+    one.dataset.language = code;
+    one.hidden = !languages.includes(code);
+    wrap.append(one);
+  }
+  return wrap;
+}
+
+function errorSummary() {
+  return el(
+    "div",
+    { class: "error-summary", tabindex: "-1", hidden: true, role: "alert", "aria-labelledby": "error-summary-title" },
+    i18n("h2", "error.summary", undefined, { id: "error-summary-title" }),
+    el("ul", {}),
+  );
+}
+
+// Shows each problem next to its field and in the summary at the top (with a link to the field).
+function showErrors(form, summary, problems) {
+  for (const error of form.querySelectorAll(".error-message")) {
+    error.textContent = "";
+    delete error.dataset.i18n;
+  }
+  for (const one of form.querySelectorAll(".field-error")) one.classList.remove("field-error");
+  for (const one of form.querySelectorAll("[aria-invalid]")) one.removeAttribute("aria-invalid");
+  const list = summary.querySelector("ul");
+  list.replaceChildren();
+  summary.hidden = problems.length === 0;
+  for (const problem of problems) {
+    const target = problem.id ? form.querySelector(`#${problem.id}`) : null;
+    const text = problem.text || t(problem.key, problem.args);
+    if (target) {
+      const fieldBox = form.querySelector(`#${problem.id}-field`) || target.closest(".field");
+      if (fieldBox) {
+        fieldBox.classList.add("field-error");
+        const error = fieldBox.querySelector(".error-message");
+        if (problem.key) label(error, problem.key, problem.args);
+        else error.textContent = text;
+      }
+      if (target.matches("input, textarea, select")) target.setAttribute("aria-invalid", "true");
+      const link = el("a", { href: `#${problem.id}`, text });
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        target.focus();
+      });
+      list.append(el("li", {}, link));
+    } else {
+      list.append(el("li", { text }));
+    }
+  }
+  if (problems.length) summary.focus();
+}
+
+function noticeBox() {
+  const box = el("div", { class: "notice", role: "status", id: "notice" });
+  if (pendingNotice) {
+    label(box, pendingNotice.key, pendingNotice.args);
+    box.classList.add(pendingNotice.kind || "success");
+    pendingNotice = null;
+  }
+  return box;
+}
+
+// The person-facing sentence for an API refusal: known codes in their language, else the API's own words.
+function problemText(error) {
+  if (!(error instanceof ApiError) || error.status === 0) return t("error.unreachable");
+  const known = `error.${error.code}`;
+  const text = t(known);
+  return text === known ? error.message : text;
+}
+
+// Field problems from a 422's details.fields, each placed next to its field where one matches.
+function apiProblems(error, prefix) {
+  const fields = (error.details && error.details.fields) || [];
+  if (error.code !== "validation_error" || !fields.length) return [{ text: problemText(error) }];
+  return fields.map((one) => {
+    const path = String(one.field || "").replace(/^body\.?/, "");
+    const [name, sub] = path.split(".");
+    const ids = {
+      reason: "reason",
+      languages: "languages",
+      operators: `${prefix}operators`,
+      message: sub ? `${prefix}message-${sub}` : null,
+    };
+    return { id: ids[name] || null, text: one.problem || problemText(error) };
+  });
+}
+
+// ---------------------------------------------------------------- load and choose the view
+async function load() {
+  root.setAttribute("aria-busy", "true");
+  try {
+    const [mine, lines] = await Promise.all([
+      call("GET", `/authorities/${encodeURIComponent(me.authority_id)}`),
+      call("GET", "/activations?status=live"),
+    ]);
+    authority = mine.body;
+    const current = (lines.body.activations || [])[0];
+    if (current) {
+      const [one, trail] = await Promise.all([
+        call("GET", `/activations/${encodeURIComponent(current.id)}`),
+        call("GET", `/activations/${encodeURIComponent(current.id)}/audit`),
+      ]);
+      live = { ...one.body, etag: one.etag || `"${one.body.revision ?? 0}"` };
+      audit = trail.body.entries || [];
+      renderLive();
+    } else {
+      live = null;
+      audit = [];
+      renderOpenForm();
+    }
+  } catch (error) {
+    root.replaceChildren(i18n("h1", "authority.title"), el("p", { class: "notice error", role: "alert", text: problemText(error) }));
+  } finally {
+    root.removeAttribute("aria-busy");
+  }
+}
+
+// ---------------------------------------------------------------- opening the line
+function renderOpenForm() {
+  const enrolled = authority.languages || [];
+  const summary = errorSummary();
+  const reason = el("input", { type: "text", maxlength: LIMITS.reason, autocomplete: "off", required: true });
+  const languages = group(
+    "languages",
+    "field.languages",
+    "field.languages.hint",
+    LANGUAGES.map((code) => ({
+      type: "checkbox",
+      id: `language-${code}`,
+      value: code,
+      key: `language.name.${code}`,
+      checked: enrolled.includes(code),
+    })),
+  );
+  const messages = messageFields(enrolled, {}, "message");
+  const d2 = group("victim-information", "field.d2", "field.d2.hint", [
+    { type: "radio", id: "d2-no", value: "no", key: "answer.no", checked: true },
+    { type: "radio", id: "d2-yes", value: "yes", key: "answer.yes" },
+  ]);
+  const preferred = authority.number_kind || "toll_free";
+  const kind = group("number-kind", "field.kind", null, [
+    { type: "radio", id: "kind-toll_free", value: "toll_free", key: "kind.toll_free.choice", checked: preferred === "toll_free" },
+    { type: "radio", id: "kind-did", value: "did", key: "kind.did.choice", checked: preferred === "did" },
+  ]);
+  const operators = operatorsControl(4);
+  const operatorsField = field("operators", "field.operators", "field.operators.hint", operators);
+  operatorsField.append(capacityLine(operators));
+  const button = i18n("button", "authority.open.button", undefined, { type: "submit", class: "button warning" });
+  const form = el(
+    "form",
+    { novalidate: true, id: "open-form", "aria-labelledby": "open-title" },
+    field("reason", "field.reason", "field.reason.hint", reason),
+    languages,
+    messages,
+    d2,
+    operatorsField,
+    kind,
+    button,
+  );
+  languages.addEventListener("change", () => {
+    const chosen = checkedLanguages(form);
+    for (const box of messages.children) box.hidden = !chosen.includes(box.dataset.language);
+  });
+
+  // One Idempotency-Key per request as filled in: a second click (or a retry after a lost answer) sends the
+  // same key and opens nothing more; changing the form makes it a new request.
+  let key = null;
+  form.addEventListener("input", () => {
+    key = null;
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = checkedLanguages(form);
+    const body = {
+      reason: reason.value.trim(),
+      languages: chosen,
+      message: Object.fromEntries(chosen.map((code) => [code, form.querySelector(`#message-${code}`).value.trim()])),
+      victim_information: form.querySelector("#d2-yes").checked,
+      operators: Number(operators.value),
+      number_kind: form.querySelector("#kind-did").checked ? "did" : "toll_free",
+    };
+    const problems = validate(body, "");
+    showErrors(form, summary, problems);
+    if (problems.length) return;
+    if (!key) key = crypto.randomUUID();
+    button.disabled = true;
+    try {
+      const opened = await call("POST", "/activations", { body, headers: { "Idempotency-Key": key } });
+      pendingNotice = { key: "authority.opened", args: { number: opened.body.number } };
+      await load();
+      document.getElementById("live-title")?.focus();
+    } catch (error) {
+      showErrors(form, summary, apiProblems(error, ""));
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  root.replaceChildren(
+    i18n("h1", "authority.open.title", undefined, { id: "open-title", tabindex: "-1" }),
+    i18n("p", "authority.open.intro", { name: authority.name }, { class: "lead" }),
+    noticeBox(),
+    summary,
+    form,
+  );
+}
+
+function checkedLanguages(form) {
+  return LANGUAGES.filter((code) => form.querySelector(`#language-${code}`)?.checked);
+}
+
+function validate(body, prefix) {
+  const problems = [];
+  if ("reason" in body && !body.reason) problems.push({ id: "reason", key: "error.reason.empty" });
+  if ("languages" in body && !body.languages.length) {
+    problems.push({ id: "language-nl", key: "error.languages.empty" });
+  }
+  for (const [code, text] of Object.entries(body.message || {})) {
+    if (!text) {
+      problems.push({ id: `${prefix}message-${code}`, key: `error.message.empty.${code}` });
+    }
+  }
+  const operators = body.operators;
+  if (!Number.isInteger(operators) || operators < LIMITS.operatorsMin || operators > LIMITS.operatorsMax) {
+    problems.push({ id: `${prefix}operators`, key: "error.operators", args: { max: LIMITS.operatorsMax } });
+  }
+  return problems; // the languages' error sits in their fieldset; the summary's link goes to the first box
+}
+
+// ---------------------------------------------------------------- the live line
+function renderLive() {
+  const copyStatus = el("p", { class: "copy-status", "aria-live": "polite", id: "copy-status" });
+  const copy = i18n("button", "live.copy", undefined, { type: "button", class: "button secondary" });
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(live.number);
+      label(copyStatus, "live.copied", { number: live.number });
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(document.getElementById("live-number"));
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      label(copyStatus, "live.copy.select");
+    }
+  });
+  const opened = el("time", { datetime: live.opened_at, text: formatInstant(live.opened_at) });
+  const facts = el(
+    "dl",
+    { class: "facts" },
+    i18n("dt", "live.since"),
+    el("dd", {}, opened),
+    i18n("dt", "live.kind"),
+    i18n("dd", `kind.${live.number_kind || "toll_free"}`),
+    i18n("dt", "live.languages"),
+    el("dd", {}, ...live.languages.flatMap((code, index) => [index ? ", " : "", i18n("span", `language.name.${code}`)])),
+    i18n("dt", "live.d2"),
+    i18n("dd", live.victim_information ? "answer.yes" : "answer.no"),
+    i18n("dt", "field.reason"),
+    el("dd", { text: live.reason }),
+  );
+
+  root.replaceChildren(
+    i18n("h1", "live.title", undefined, { id: "live-title", tabindex: "-1" }),
+    noticeBox(),
+    el(
+      "section",
+      { class: "number-panel", "aria-labelledby": "number-label" },
+      i18n("p", "live.number", undefined, { id: "number-label", class: "number-label" }),
+      el("p", { class: "number", id: "live-number", text: live.number }),
+      copy,
+      copyStatus,
+    ),
+    facts,
+    changeSection(),
+    closeSection(),
+    auditSection(),
+  );
+}
+
+function changeSection() {
+  const summary = errorSummary();
+  const messages = messageFields(live.languages, live.message || {}, "change-message");
+  const operators = operatorsControl(live.operators);
+  const operatorsField = field("change-operators", "field.operators", "field.operators.hint", operators);
+  operatorsField.append(capacityLine(operators));
+  const button = i18n("button", "live.save", undefined, { type: "submit", class: "button" });
+  const form = el("form", { novalidate: true, id: "change-form", "aria-labelledby": "change-title" }, messages, operatorsField, button);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const message = Object.fromEntries(
+      live.languages.map((code) => [code, form.querySelector(`#change-message-${code}`).value.trim()]),
+    );
+    const body = { message, operators: Number(operators.value) };
+    const problems = validate(body, "change-");
+    showErrors(form, summary, problems);
+    if (problems.length) return;
+    // Only what changed is sent, so the audit trail records what the person changed.
+    if (live.languages.every((code) => message[code] === (live.message || {})[code])) delete body.message;
+    if (body.operators === live.operators) delete body.operators;
+    if (!Object.keys(body).length) {
+      label(form.closest("section").querySelector(".notice") || summary, "live.unchanged");
+      return;
+    }
+    button.disabled = true;
+    try {
+      await call("PATCH", `/activations/${encodeURIComponent(live.id)}`, { body, headers: { "If-Match": live.etag } });
+      pendingNotice = { key: "live.saved" };
+      await load();
+      document.getElementById("notice")?.focus();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) {
+        pendingNotice = { key: "live.conflict", kind: "warning" };
+        await load();
+        document.getElementById("notice")?.focus();
+      } else {
+        showErrors(form, summary, apiProblems(error, "change-"));
+      }
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el(
+    "section",
+    { "aria-labelledby": "change-title" },
+    i18n("h2", "live.change.title", undefined, { id: "change-title" }),
+    el("p", { class: "notice", role: "status" }),
+    summary,
+    form,
+  );
+}
+
+function closeSection() {
+  const dialog = el(
+    "dialog",
+    { id: "close-dialog", "aria-labelledby": "close-dialog-title", "aria-describedby": "close-dialog-text" },
+    i18n("h2", "close.confirm.title", { number: live.number }, { id: "close-dialog-title" }),
+    i18n("p", "close.confirm.text", { number: live.number }, { id: "close-dialog-text" }),
+    el("p", { class: "error-message", id: "close-error", role: "alert" }),
+  );
+  const confirm = i18n("button", "close.confirm.yes", { number: live.number }, { type: "button", class: "button warning" });
+  const cancel = i18n("button", "close.confirm.no", undefined, { type: "button", class: "button secondary" });
+  dialog.append(el("div", { class: "buttons" }, confirm, cancel));
+  const open = i18n("button", "close.button", undefined, { type: "button", class: "button warning" });
+  open.addEventListener("click", () => {
+    dialog.querySelector("#close-error").textContent = "";
+    dialog.showModal();
+    cancel.focus();
+  });
+  cancel.addEventListener("click", () => dialog.close());
+  confirm.addEventListener("click", async () => {
+    confirm.disabled = true;
+    try {
+      const closed = await call("POST", `/activations/${encodeURIComponent(live.id)}/close`);
+      dialog.close();
+      pendingNotice = { key: "close.done", args: { number: closed.body.number } };
+      await load();
+      document.getElementById("open-title")?.focus();
+    } catch (error) {
+      dialog.querySelector("#close-error").textContent = problemText(error);
+    } finally {
+      confirm.disabled = false;
+    }
+  });
+  return el(
+    "section",
+    { "aria-labelledby": "close-title" },
+    i18n("h2", "close.title", undefined, { id: "close-title" }),
+    i18n("p", "close.hint"),
+    open,
+    dialog,
+  );
+}
+
+function auditSection() {
+  const list = el("ol", { id: "audit-list", class: "audit" });
+  fillAudit(list);
+  return el("section", { "aria-labelledby": "audit-title" }, i18n("h2", "audit.title", undefined, { id: "audit-title" }), list);
+}
+
+function showValue(value) {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "boolean") return t(value ? "answer.yes" : "answer.no");
+  if (Array.isArray(value)) return value.map((one) => (LANGUAGES.includes(one) ? t(`language.name.${one}`) : showValue(one))).join(", ");
+  if (typeof value === "object") {
+    return Object.entries(value)
+      .map(([name, one]) => t("audit.pair", { name: LANGUAGES.includes(name) ? t(`language.name.${name}`) : name, value: showValue(one) }))
+      .join(" · ");
+  }
+  return String(value);
+}
+
+function fillAudit(list) {
+  list.replaceChildren();
+  for (const entry of audit) {
+    const actor = entry.actor || {};
+    const item = el(
+      "li",
+      {},
+      el("p", { class: "audit-head" },
+        el("time", { datetime: entry.at, text: formatInstant(entry.at) }),
+        " — ",
+        el("span", { text: t(`audit.action.${entry.action}`) === `audit.action.${entry.action}` ? entry.action : t(`audit.action.${entry.action}`) }),
+        " ",
+        el("span", { text: whoDid(actor) }),
+      ),
+    );
+    const changes = entry.action === "update" ? Object.entries(entry.changes || {}) : [];
+    if (changes.length) {
+      const details = el("ul", { class: "audit-changes" });
+      for (const [name, change] of changes) {
+        const known = `audit.field.${name}`;
+        const fieldName = t(known) === known ? name : t(known);
+        let before = change && typeof change === "object" && "before" in change ? change.before : undefined;
+        let after = change && typeof change === "object" && "after" in change ? change.after : change;
+        if (isPlain(before) && isPlain(after)) {
+          // A message per language: only the languages whose text changed.
+          const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+            (name) => before[name] !== after[name],
+          );
+          before = Object.fromEntries(changed.map((name) => [name, before[name]]));
+          after = Object.fromEntries(changed.map((name) => [name, after[name]]));
+        }
+        details.append(el("li", { text: t("audit.change", { field: fieldName, before: showValue(before), after: showValue(after) }) }));
+      }
+      item.append(details);
+    }
+    list.append(item);
+  }
+  if (!audit.length) list.append(el("li", { text: t("audit.empty") }));
+}
+
+function isPlain(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function whoDid(actor) {
+  if (actor.role === "authority" && actor.authority_id === me.authority_id) return t("audit.by.you");
+  if (actor.role === "admin") return t("audit.by.centre");
+  return t("audit.by", { roleKey: `role.${actor.role}` });
+}

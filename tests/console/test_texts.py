@@ -1,0 +1,48 @@
+"""The console's texts and facts: every language has every text, and the facts it shows match their source."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from crisisline import facts
+
+CONSOLE = Path(__file__).resolve().parents[2] / "console"
+
+
+def _texts(code: str) -> dict[str, str]:
+    return json.loads((CONSOLE / "i18n" / f"{code}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_every_language_file_has_exactly_the_same_keys() -> None:
+    files = sorted(path.stem for path in (CONSOLE / "i18n").glob("*.json"))
+    assert files == sorted(facts.LANGUAGES)
+    english = set(_texts("en"))
+    for code in facts.LANGUAGES:
+        assert set(_texts(code)) == english, code
+
+
+def test_every_text_has_the_same_placeholders_in_every_language() -> None:
+    english = _texts("en")
+    for code in facts.LANGUAGES:
+        for key, text in _texts(code).items():
+            assert text.strip(), (code, key)
+            assert set(re.findall(r"\{\w+\}", text)) == set(re.findall(r"\{\w+\}", english[key])), (code, key)
+
+
+def test_the_capacity_shown_per_operator_is_the_tariffs_calls_per_operator_hour() -> None:
+    source = (CONSOLE / "js" / "facts.js").read_text(encoding="utf-8")
+    shown = re.search(r"CALLS_PER_OPERATOR_HOUR = (\d+);", source)
+    assert shown is not None and int(shown.group(1)) == facts.default_calls_per_operator_hour()
+    languages = re.search(r"LANGUAGES = \[(.*?)\];", source)
+    assert languages is not None and re.findall(r'"(\w+)"', languages.group(1)) == list(facts.LANGUAGES)
+
+
+def test_no_console_file_reaches_another_origin_or_writes_html() -> None:
+    for path in CONSOLE.rglob("*"):
+        if path.suffix in (".html", ".js", ".css"):
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"https?://", text), path
+            assert "innerHTML" not in text and "insertAdjacentHTML" not in text, path
+            assert " style=" not in text and "<script>" not in text, path
