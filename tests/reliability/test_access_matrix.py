@@ -72,6 +72,7 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/me"): Expected(200, 200, 200, "every token says whose it is", operator=200),
+    ("GET", "/incident-templates"): Expected(200, 200, 403, "ready messages for those who open lines"),
     ("POST", "/authorities"): Expected(201, 403, 403, ADMIN_ONLY),
     ("GET", "/authorities"): Expected(200, 200, 200, "an authority's list holds itself only"),
     ("GET", "/authorities/{authority_id}"): Expected(
