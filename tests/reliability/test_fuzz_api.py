@@ -177,6 +177,9 @@ BASE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /numbers/{number}": {"kind": "did"},
     "POST /activations": activation_body(),
     "PATCH /activations/{activation_id}": {"message": {"nl": "Blijf binnen.", "en": "Stay inside."}, "operators": 3},
+    "PUT /activations/{activation_id}/briefing": {
+        "items": {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee, blijf binnen."}]}
+    },
     "PUT /tariffs": {
         "effective_from": "2999-01-01",
         "operator_hour": "50.00",
