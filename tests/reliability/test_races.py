@@ -23,9 +23,11 @@ from typing import Any, TypeVar
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from activate import logic
-from crisisline import errors
+from crisisline import errors, settings
+from crisisline.aws import client
 from crisisline.dynamo import from_item
 from crisisline.models import ActivationIn, ActivationPatch, Caller
 from infra.local import template
@@ -232,12 +234,15 @@ def one_key_on_threads(enrol: Any, add_numbers: Any) -> str:
     add_numbers("+3280091000", "+3280091001")
     authority = enrol("30100", "Gemeente Herhaal")[0]["id"]
     store, request = logic.default_store(), ActivationIn.model_validate(activation_body())
+    # The records and configuration the handler hands over: DynamoDB's idempotency table, one invocation's time.
+    config = logic.idempotency_config(settings.api().idempotency_seconds)
+    config.register_lambda_context(LambdaContext("ActivateFunction"))
+    records = DynamoDBPersistenceLayer(table_name=settings.api().idempotency_table, boto3_client=client("dynamodb"))
+    idempotency = logic.Idempotency(records, config)
     outcomes = at_once(
         RETRIES,
         lambda _: _attempt(
-            lambda: logic.open_activation(
-                _authority(authority), request, store, "30100-flood-1", LambdaContext("ActivateFunction")
-            )[0]
+            lambda: logic.open_activation(_authority(authority), request, store, "30100-flood-1", idempotency)[0]
         ),
     )  # type: ignore[arg-type]
     ids = {o["id"] for o in outcomes if isinstance(o, dict)}
