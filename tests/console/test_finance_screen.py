@@ -139,3 +139,38 @@ def test_a_month_not_begun_yet_is_refused_next_to_the_field(console: Console, fi
     expect(page.get_by_label("Month", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Month", exact=True)).to_have_accessible_description(re.compile("not begun"))
     assert _violations(page) == []
+
+
+def test_a_closed_month_is_shown_first_as_final_and_downloads_the_frozen_file(browser: Any) -> None:
+    """On a stack of its own (closing a month changes what every later test would see first): month close
+    freezes last month; finance sees it first, as final, and the CSV downloaded is the frozen file."""
+    import hashlib
+
+    from crisisline.months import previous_month
+    from infra.connect.simulator import LambdaEndpoint
+    from tests.conftest import started_local_stack
+    from tests.reliability import log_watch
+
+    with started_local_stack() as stack:
+        last = previous_month(month_of(datetime.now(UTC)))
+        LambdaEndpoint(stack.lambda_port)("MonthCloseFunction", {"month": last})
+        _, _, credential = http(
+            "POST", f"{stack.api_url}/credentials", stack.admin_token, {"role": "finance", "label": "Finance"}
+        )
+        log_watch.register_token(credential["token"])
+        _, _, frozen = http("GET", f"{stack.api_url}/exports/{last}", credential["token"])
+        assert frozen["frozen"] is True
+        context = browser.new_context(locale="en-GB", timezone_id="Europe/Brussels", accept_downloads=True)
+        context.set_default_timeout(5000)
+        try:
+            console = Console(context.new_page(), f"{stack.api_url}/console/", stack)
+            page = _signed_in(console, credential["token"])
+            expect(page.get_by_label("Month", exact=True)).to_have_value(last)
+            expect(page.get_by_text("these figures are final")).to_be_visible()
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download CSV").click()
+            raw = Path(download.value.path()).read_bytes()
+            assert hashlib.sha256(raw).hexdigest() == frozen["sha256"]["csv"]
+            assert raw.startswith("\ufeffmonth,authority_id".encode())
+        finally:
+            context.close()
