@@ -7,8 +7,8 @@ import { chosenLanguage, label, language, useLanguage } from "./i18n.js";
 const SCREENS = {
   authority: "./authority.js",
   // admin: "./admin.js",
-  // finance: "./finance.js",
-  // operator: "./operator.js",
+  finance: "./finance.js",
+  operator: "./operator.js",
 };
 
 const signIn = document.getElementById("sign-in");
