@@ -317,3 +317,24 @@ def test_the_template_preview_and_questions_states_have_no_accessibility_violati
     page.get_by_role("button", name="Save questions and answers").click()
     expect(page.get_by_label("Question 1 (English)")).to_have_attribute("aria-invalid", "true")
     assert _violations(page) == []
+
+
+def test_the_public_page_follows_what_the_authority_does_in_the_console(console: Console, authority: Authority) -> None:
+    page = _signed_in(console, authority)
+    public = page.context.new_page()
+    status_url = f"{console.stack.api_url}/status/{authority.id}"
+    _fill_and_open(page)
+    public.goto(status_url)
+    expect(public.locator("body")).to_contain_text("Stay inside; close windows and doors.")
+    page.get_by_label("Message in English").fill("The smoke is clearing; stay inside until 18:00.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status").filter(has_text="Your changes have been saved")).to_be_visible()
+    public.reload()  # as a reader would: a browser keeps the page up to 30 s
+    expect(public.locator("body")).to_contain_text("The smoke is clearing; stay inside until 18:00.")
+    expect(public.locator("body")).not_to_contain_text("close windows and doors")
+    page.get_by_role("button", name="Close the line").click()
+    page.get_by_role("dialog").get_by_role("button", name=re.compile("^Yes, close")).click()
+    expect(page.get_by_role("heading", name="Open the crisis line")).to_be_visible()
+    public.reload()  # as a reader would: a browser keeps the page up to 30 s
+    expect(public.locator("body")).to_contain_text("No crisis line is open.")
+    expect(public.locator("body")).not_to_contain_text("The smoke is clearing")
