@@ -226,12 +226,12 @@ def test_make_flows_writes_the_prompt_files_texts_into_the_flow_and_the_routing_
         (tmp_path / "prompts" / f"{language}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     (tmp_path / "crisis-line.json").write_text(json.dumps(flows.load()), encoding="utf-8")
     module = tmp_path / "prompts.py"
-    assert build.write_prompts(tmp_path, module) == ["crisis-line.json", "prompts.py"]
+    assert build.write_prompts(tmp_path, module, tmp_path / "prompts") == ["crisis-line.json", "prompts.py"]
     assert (
         action(flows.load(directory=tmp_path), "greeting-de")["Parameters"]["Text"]
         == "Hier ist das Krisentelefon. (reviewed)"
     )
-    assert build.write_prompts(tmp_path, module) == []
+    assert build.write_prompts(tmp_path, module, tmp_path / "prompts") == []
 
 
 LINE_NAMES_REPORTED = {

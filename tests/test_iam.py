@@ -373,6 +373,9 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("GET", "/docs"): [lambda w: w.api.get("/docs")],
     ("GET", "/me"): [lambda w: w.api.get("/me", token=w.gent)],
     ("GET", "/incident-templates"): [lambda w: w.api.get("/incident-templates", token=w.gent)],
+    ("POST", "/preview"): [
+        lambda w: w.api.post("/preview", w.gent, {"languages": ["nl"], "message": {"nl": "Blijf binnen."}})
+    ],
     ("POST", "/authorities"): [
         lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),
         lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),

@@ -146,6 +146,8 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     gent = enrolled["token"]
     assert described("GET", "/me", api.get("/me", gent), 200)["authority_id"] == "44021"
     assert described("GET", "/incident-templates", api.get("/incident-templates", gent), 200)["templates"]
+    draft = {"languages": ["nl"], "message": {"nl": "Blijf binnen."}, "victim_information": True}
+    assert described("POST", "/preview", api.post("/preview", gent, draft), 200)["languages"]["nl"]
     described("POST", "/authorities", api.post("/authorities", admin, authority_body("21004", "Brussel")), 201)
     described("GET", "/authorities", api.get("/authorities", admin), 200)
     described("GET", "/authorities/{authority_id}", api.get("/authorities/44021", gent), 200)

@@ -1,8 +1,8 @@
 // The authority's screen: open the crisis line; once it is live, its number, changes, closing and audit trail.
 // Everything a person typed reaches the page through textContent or value only.
 import { ApiError, call } from "./api.js";
-import { CALLS_PER_OPERATOR_HOUR, LANGUAGES, LIMITS } from "./facts.js";
-import { formatInstant, label, t } from "./i18n.js";
+import { LANGUAGES, LIMITS } from "./facts.js";
+import { formatInstant, label, language, t } from "./i18n.js";
 
 let root = null;
 let me = null;
@@ -23,6 +23,8 @@ export function relabel() {
   for (const time of root.querySelectorAll("time[datetime]")) time.textContent = formatInstant(time.dateTime);
   const list = root.querySelector("#audit-list");
   if (list) fillAudit(list);
+  const templates = root.querySelector("#template");
+  if (templates) fillTemplates(templates);
 }
 
 // ---------------------------------------------------------------- building blocks
@@ -97,7 +99,7 @@ function capacityLine(input) {
     if (Number.isInteger(operators) && operators >= LIMITS.operatorsMin && operators <= LIMITS.operatorsMax) {
       label(output, operators === 1 ? "capacity.one" : "capacity.many", {
         operators,
-        calls: operators * CALLS_PER_OPERATOR_HOUR,
+        calls: operators * me.calls_per_operator_hour,
       });
     } else {
       label(output, "capacity.none", { max: LIMITS.operatorsMax });
@@ -249,6 +251,7 @@ function renderOpenForm() {
     })),
   );
   const messages = messageFields(enrolled, {}, "message");
+  const templateField = templateChooser(() => checkedLanguages(form));
   const d2 = group("victim-information", "field.d2", "field.d2.hint", [
     { type: "radio", id: "d2-no", value: "no", key: "answer.no", checked: true },
     { type: "radio", id: "d2-yes", value: "yes", key: "answer.yes" },
@@ -267,12 +270,21 @@ function renderOpenForm() {
     { novalidate: true, id: "open-form", "aria-labelledby": "open-title" },
     field("reason", "field.reason", "field.reason.hint", reason),
     languages,
+    templateField,
     messages,
     d2,
     operatorsField,
     kind,
     button,
   );
+  const heard = previewSection("open", () => {
+    const chosen = checkedLanguages(form);
+    return {
+      languages: chosen,
+      message: Object.fromEntries(chosen.map((code) => [code, form.querySelector(`#message-${code}`).value.trim()])),
+      victim_information: form.querySelector("#d2-yes").checked,
+    };
+  });
   languages.addEventListener("change", () => {
     const chosen = checkedLanguages(form);
     for (const box of messages.children) box.hidden = !chosen.includes(box.dataset.language);
@@ -318,6 +330,7 @@ function renderOpenForm() {
     noticeBox(),
     summary,
     form,
+    heard,
   );
 }
 
@@ -388,6 +401,14 @@ function renderLive() {
     ),
     facts,
     changeSection(),
+    previewSection("live", () => ({
+      languages: live.languages,
+      message: Object.fromEntries(
+        live.languages.map((code) => [code, document.getElementById(`change-message-${code}`).value.trim()]),
+      ),
+      victim_information: Boolean(live.victim_information),
+    })),
+    briefingSection(),
     closeSection(),
     auditSection(),
   );
@@ -553,4 +574,210 @@ function whoDid(actor) {
   if (actor.role === "authority" && actor.authority_id === me.authority_id) return t("audit.by.you");
   if (actor.role === "admin") return t("audit.by.centre");
   return t("audit.by", { roleKey: `role.${actor.role}` });
+}
+
+// ---------------------------------------------------------------- ready messages for common incidents
+let templateList = null; // GET /incident-templates, read once per page
+
+function fillTemplates(select) {
+  const chosen = select.value;
+  select.replaceChildren(el("option", { value: "", text: t("authority.template.none") }));
+  for (const one of templateList || []) {
+    select.append(el("option", { value: one.id, text: one.title[language()] || one.title.en }));
+  }
+  select.value = chosen;
+}
+
+// "Start from a template": fills each chosen language's message, after asking before it replaces typed text.
+function templateChooser(chosenLanguages) {
+  const select = el("select", {});
+  const box = field("template", "authority.template.label", "authority.template.hint", select);
+  const ready = templateList ? Promise.resolve() : call("GET", "/incident-templates").then((answer) => {
+    templateList = answer.body.templates || [];
+  });
+  ready.then(() => fillTemplates(select)).catch(() => {
+    box.hidden = true; // the form works without them
+  });
+  select.addEventListener("change", () => {
+    const one = (templateList || []).find((template) => template.id === select.value);
+    if (!one) return;
+    const areas = chosenLanguages().map((code) => root.querySelector(`#message-${code}`));
+    const typed = areas.some((area) => area.value.trim() && !Object.values(one.message).includes(area.value));
+    if (typed && !confirm(t("authority.template.replace"))) {
+      select.value = "";
+      return;
+    }
+    for (const area of areas) {
+      area.value = one.message[area.lang] || "";
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  });
+  return box;
+}
+
+// ---------------------------------------------------------------- what callers will hear
+// Asked of the API on demand (POST /preview), so the order and the words are the contact flow's.
+function previewSection(prefix, draft) {
+  const output = el("div", { id: `${prefix}-preview`, class: "preview", "aria-live": "polite" });
+  const problem = el("p", { class: "error-message", id: `${prefix}-preview-error` });
+  const button = i18n("button", "authority.preview.button", undefined, {
+    type: "button",
+    class: "button secondary",
+    "aria-describedby": `${prefix}-preview-error`,
+  });
+  button.addEventListener("click", async () => {
+    problem.textContent = "";
+    button.disabled = true;
+    try {
+      const answer = await call("POST", "/preview", { body: draft() });
+      output.replaceChildren();
+      for (const [code, parts] of Object.entries(answer.body.languages)) {
+        const list = el("ol", { class: "heard" });
+        for (const part of parts) list.append(el("li", { lang: part.language, text: part.text }));
+        output.append(i18n("h3", `authority.preview.for.${code}`), list);
+      }
+    } catch (error) {
+      output.replaceChildren();
+      problem.textContent = error instanceof ApiError && error.code === "validation_error"
+        ? t("authority.preview.incomplete")
+        : problemText(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el(
+    "section",
+    { "aria-labelledby": `${prefix}-preview-title`, class: "preview-section" },
+    i18n("h2", "authority.preview.title", undefined, { id: `${prefix}-preview-title` }),
+    i18n("p", "authority.preview.hint", undefined, { class: "hint" }),
+    problem,
+    button,
+    output,
+  );
+}
+
+// ---------------------------------------------------------------- the operators' questions and answers
+function briefingSection() {
+  const summary = errorSummary();
+  const notice = el("p", { class: "notice", role: "status", id: "briefing-notice" });
+  const form = el("form", { novalidate: true, id: "briefing-form", "aria-labelledby": "briefing-title" });
+  let sheet = null;
+  let etag = null;
+
+  function pairRow(code, index, pair) {
+    const id = `qa-${code}-${index}`;
+    const args = { number: index + 1, languageKey: `language.name.${code}` };
+    const question = el("input", { type: "text", maxlength: 300, lang: code, autocomplete: "off", "data-role": "question" });
+    question.value = pair.question || "";
+    const answer = el("textarea", { rows: 2, maxlength: 2000, lang: code, "data-role": "answer" });
+    answer.value = pair.answer || "";
+    const remove = i18n("button", "authority.briefing.remove", args, { type: "button", class: "button secondary" });
+    const row = el(
+      "div",
+      { class: "qa-pair", "data-language": code },
+      field(`${id}-q`, "authority.briefing.question", null, question, args),
+      field(`${id}-a`, "authority.briefing.answer", null, answer, args),
+      remove,
+    );
+    remove.addEventListener("click", () => {
+      const items = collect();
+      items[code].splice(index, 1);
+      draw(items);
+      form.querySelector(`#add-${code}`)?.focus();
+    });
+    return row;
+  }
+
+  function collect() {
+    const items = {};
+    for (const code of live.languages) {
+      items[code] = [...form.querySelectorAll(`.qa-pair[data-language="${code}"]`)].map((row) => ({
+        question: row.querySelector('[data-role="question"]').value.trim(),
+        answer: row.querySelector('[data-role="answer"]').value.trim(),
+      }));
+    }
+    return items;
+  }
+
+  function draw(items) {
+    const groups = live.languages.map((code) => {
+      const fieldset = el("fieldset", { class: "field qa-language" }, i18n("legend", `authority.briefing.in.${code}`));
+      (items[code] || []).forEach((pair, index) => fieldset.append(pairRow(code, index, pair)));
+      const add = i18n("button", `authority.briefing.add.${code}`, undefined, {
+        type: "button",
+        class: "button secondary",
+        id: `add-${code}`,
+      });
+      add.addEventListener("click", () => {
+        const now = collect();
+        now[code].push({ question: "", answer: "" });
+        draw(now);
+        form.querySelector(`#qa-${code}-${now[code].length - 1}-q`)?.focus();
+      });
+      fieldset.append(add);
+      return fieldset;
+    });
+    const save = i18n("button", "authority.briefing.save", undefined, { type: "submit", class: "button" });
+    form.replaceChildren(...groups, save);
+  }
+
+  async function reload() {
+    const answer = await call("GET", `/activations/${encodeURIComponent(live.id)}/briefing`);
+    sheet = answer.body;
+    etag = answer.etag;
+    draw(sheet.items || {});
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const items = collect();
+    const problems = [];
+    for (const code of live.languages) {
+      items[code].forEach((pair, index) => {
+        if (!pair.question) problems.push({ id: `qa-${code}-${index}-q`, key: "authority.briefing.error.question", args: { number: index + 1, languageKey: `language.name.${code}` } });
+        if (!pair.answer) problems.push({ id: `qa-${code}-${index}-a`, key: "authority.briefing.error.answer", args: { number: index + 1, languageKey: `language.name.${code}` } });
+      });
+    }
+    showErrors(form, summary, problems);
+    if (problems.length) return;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const answer = await call("PUT", `/activations/${encodeURIComponent(live.id)}/briefing`, {
+        body: { items },
+        headers: etag ? { "If-Match": etag } : {},
+      });
+      sheet = answer.body;
+      etag = answer.etag;
+      draw(sheet.items || {});
+      label(notice, "authority.briefing.saved");
+      notice.className = "notice success";
+      notice.focus();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) {
+        await reload();
+        label(notice, "authority.briefing.conflict");
+        notice.className = "notice warning";
+        notice.focus();
+      } else {
+        button.disabled = false;
+        showErrors(form, summary, [{ text: problemText(error) }]);
+      }
+    }
+  });
+
+  reload().catch((error) => {
+    notice.textContent = problemText(error);
+    notice.className = "notice error";
+  });
+  notice.tabIndex = -1;
+  return el(
+    "section",
+    { "aria-labelledby": "briefing-title" },
+    i18n("h2", "authority.briefing.title", undefined, { id: "briefing-title" }),
+    i18n("p", "authority.briefing.hint", undefined, { class: "hint" }),
+    notice,
+    summary,
+    form,
+  );
 }

@@ -17,9 +17,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from activate import briefing, logic
+from activate import briefing, logic, preview
 from api import rest
-from crisisline import errors, incidents, settings, tokens
+from crisisline import errors, facts, incidents, settings, tokens
 from crisisline.aws import client
 from crisisline.models import (
     ActivationIn,
@@ -30,6 +30,7 @@ from crisisline.models import (
     CredentialIn,
     NumberIn,
     NumberPatch,
+    PreviewIn,
 )
 from crisisline.observability import logger, metrics
 
@@ -84,12 +85,15 @@ def health() -> dict[str, str]:
 @app.get("/me", tags=["health"], responses=rest.responses(200, model="Me"))
 @rest.roles("admin", "authority", "finance", "operator")
 def me() -> dict[str, Any]:
-    """Who the token belongs to: its role, its credential, who holds it and, for an authority, which one."""
+    """Who the token belongs to: its role, its credential, who holds it and, for an authority, which one and the
+    calls one of its operators answers an hour (by the tariffs)."""
     who = caller()
     answer: dict[str, Any] = {"role": who.role, "credential_id": who.credential_id}
     for name in ("label", "authority_id", "authority_name"):
         if getattr(who, name):
             answer[name] = getattr(who, name)
+    if who.role == "authority":  # the console shows what its operators can answer
+        answer["calls_per_operator_hour"] = facts.default_calls_per_operator_hour()
     return answer
 
 
@@ -102,6 +106,18 @@ def me() -> dict[str, Any]:
 @rest.roles("admin", "authority")
 def incident_templates() -> Response[dict[str, Any]]:
     return _json(200, {"templates": incidents.templates()}, {"Cache-Control": "private, max-age=300"})
+
+
+@app.post(
+    "/preview",
+    tags=["activations"],
+    summary="What callers will hear on a line as drafted, per language, in order (admin, authority)",
+    description="Checked as an opening is; changes nothing.",
+    responses=rest.responses(200, 400, 413, 422, model="Preview"),
+)
+@rest.roles("admin", "authority")
+def preview_line(draft: PreviewIn) -> Response[dict[str, Any]]:
+    return _json(200, {"languages": preview.heard(draft)})
 
 
 @app.get("/docs", include_in_schema=False)

@@ -292,6 +292,23 @@ class ActivationIn(_Body):
         return message
 
 
+class PreviewIn(_Body):
+    """A line as drafted (or as it is), to hear what callers will: checked as when it is opened."""
+
+    languages: list[Language] = Field(min_length=1, max_length=4)
+    message: dict[Language, Message]
+    victim_information: bool = Field(default=False, description="the line has a D2 line for victims' relatives")
+
+    _unique = field_validator("languages")(_unique_languages)
+
+    @field_validator("message")
+    @classmethod
+    def _one_message_per_language(cls, message: dict[Language, str], info: ValidationInfo) -> dict[Language, str]:
+        if "languages" in info.data:
+            check_messages(info.data["languages"], message)
+        return message
+
+
 class ActivationPatch(_Body):
     """A change to a live activation; only the fields given change."""
 

@@ -31,6 +31,9 @@ class Me(BaseModel):
     label: str | None = Field(default=None, description="who holds the credential")
     authority_id: str | None = Field(default=None, description="the authority it acts for (role authority)")
     authority_name: str | None = Field(default=None, description="that authority's name (role authority)")
+    calls_per_operator_hour: int | None = Field(
+        default=None, description="the calls one operator answers an hour by the tariffs (role authority)"
+    )
 
 
 class IncidentTemplate(BaseModel):
@@ -44,6 +47,21 @@ class IncidentTemplate(BaseModel):
 
 class IncidentTemplateList(BaseModel):
     templates: list[IncidentTemplate]
+
+
+class HeardPart(BaseModel):
+    part: str = Field(
+        description="the contact flow's step that says it (greeting-nl, menu-fr, message, ask-queue, "
+        "hold-on, offer-callback)"
+    )
+    language: Language = Field(description="the language of the voice that says it")
+    text: str
+
+
+class Preview(BaseModel):
+    """What a caller who picks each language hears, in the order the contact flow plays it."""
+
+    languages: dict[Language, list[HeardPart]]
 
 
 # ---------------------------------------------------------------------- authorities and credentials

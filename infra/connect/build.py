@@ -39,9 +39,11 @@ def render(template_text: str, files: list[flows.FlowFile]) -> str:
     return "\n".join(lines)
 
 
-def write_prompts(flow_dir: Path = flows.FLOW_DIR, route_module: Path = wording.ROUTE_PROMPTS) -> list[str]:
+def write_prompts(
+    flow_dir: Path = flows.FLOW_DIR, route_module: Path = wording.ROUTE_PROMPTS, prompt_dir: Path = wording.PROMPT_DIR
+) -> list[str]:
     """The entry flow's texts and the routing function's texts, rewritten from the prompt files; the files changed."""
-    prompts = wording.load(flow_dir / "prompts")
+    prompts = wording.load(prompt_dir)
     changed = []
     entry = flow_dir / flows.ENTRY_FLOW
     flow = json.loads(entry.read_text(encoding="utf-8"))

@@ -299,8 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     directory = Path(argv[0]) if argv else flows.FLOW_DIR
     files = flows.flow_files(directory)
     defects = check_files(files, cfn.load())
-    if (directory / "prompts").is_dir():
-        defects += check_prompts(files, directory / "prompts")
+    # The real flows' prompts are in the functions' package; a folder of copies may hold its own.
+    prompt_dir = wording.PROMPT_DIR if directory == flows.FLOW_DIR else directory / "prompts"
+    if prompt_dir.is_dir():
+        defects += check_prompts(files, prompt_dir)
     for defect in defects:
         print(defect, file=sys.stderr)
     if not files:

@@ -31,10 +31,9 @@ def test_every_text_has_the_same_placeholders_in_every_language() -> None:
             assert set(re.findall(r"\{\w+\}", text)) == set(re.findall(r"\{\w+\}", english[key])), (code, key)
 
 
-def test_the_capacity_shown_per_operator_is_the_tariffs_calls_per_operator_hour() -> None:
+def test_the_console_keeps_no_capacity_per_operator_of_its_own_and_its_languages_are_the_services() -> None:
     source = (CONSOLE / "js" / "facts.js").read_text(encoding="utf-8")
-    shown = re.search(r"CALLS_PER_OPERATOR_HOUR = (\d+);", source)
-    assert shown is not None and int(shown.group(1)) == facts.default_calls_per_operator_hour()
+    assert "CALLS_PER_OPERATOR_HOUR" not in source  # GET /me says it, as the tariffs do
     languages = re.search(r"LANGUAGES = \[(.*?)\];", source)
     assert languages is not None and re.findall(r'"(\w+)"', languages.group(1)) == list(facts.LANGUAGES)
 

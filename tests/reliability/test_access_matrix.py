@@ -72,7 +72,8 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/me"): Expected(200, 200, 200, "every token says whose it is", operator=200),
-    ("GET", "/incident-templates"): Expected(200, 200, 403, "ready messages for those who open lines"),
+    ("GET", "/incident-templates"): Expected(200, 200, 403, "ready messages are for those who open lines"),
+    ("POST", "/preview"): Expected(200, 200, 403, "what callers will hear is for those who open lines"),
     ("POST", "/authorities"): Expected(201, 403, 403, ADMIN_ONLY),
     ("GET", "/authorities"): Expected(200, 200, 200, "an authority's list holds itself only"),
     ("GET", "/authorities/{authority_id}"): Expected(
@@ -138,6 +139,7 @@ VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("POST", "/credentials"): lambda n: {"role": "finance", "label": "Finance team"},
     ("POST", "/numbers"): lambda n: {"number": f"+3278{n:07d}", "kind": "did"},
     ("POST", "/activations"): lambda n: activation_body(),
+    ("POST", "/preview"): lambda n: {"languages": ["nl"], "message": {"nl": "Blijf binnen."}},
     ("PATCH", "/activations/{activation_id}"): lambda n: {"operators": 3},
     ("PATCH", "/numbers/{number}"): lambda n: {"kind": "toll_free"},
     ("PUT", "/activations/{activation_id}/briefing"): lambda n: {
