@@ -6,7 +6,7 @@ import { chosenLanguage, label, language, useLanguage } from "./i18n.js";
 // language. Roles without a module yet get the plain "signed in as" screen.
 const SCREENS = {
   authority: "./authority.js",
-  // admin: "./admin.js",
+  admin: "./admin.js",
   finance: "./finance.js",
   operator: "./operator.js",
 };

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePer
 
 from crisisline import errors, settings, tokens
 from crisisline.clock import iso, parse_iso, utc_now
+from crisisline.facts import hourly_capacity
 from crisisline.models import (
     ActivationIn,
     ActivationPatch,
@@ -630,7 +631,23 @@ def get_activation(caller: Caller, activation_id: str, store: Stores) -> dict[st
 def list_activations(caller: Caller, store: Stores, status: str | None = None) -> list[dict[str, Any]]:
     _require(caller, "admin", "authority")
     items = store.activations.list_activations(caller.authority_id if caller.role == "authority" else None)
-    return [item for item in items if status is None or item["status"] == status]
+    items = [item for item in items if status is None or item["status"] == status]
+    if caller.role == "admin":
+        _with_load([item for item in items if item["status"] == "live"], store)
+    return items
+
+
+def _with_load(live: list[dict[str, Any]], store: Stores) -> None:
+    """Add to each live line the calls counted this UTC hour and the calls its operators answer in an hour, as
+    routing counts and decides overflow: the crisis center's view of every line at a glance."""
+    if not live:
+        return
+    now = utc_now()
+    calls = store.capacity.calls_this_hour([line["id"] for line in live], now)
+    per_operator = store.capacity.calls_per_operator_hour(now)
+    for line in live:
+        line["calls_this_hour"] = calls[line["id"]]
+        line["capacity_per_hour"] = hourly_capacity(int(line["operators"]), per_operator)
 
 
 def revision(activation: dict[str, Any]) -> int:

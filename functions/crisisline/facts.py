@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
@@ -33,6 +34,32 @@ ROUTING_FIELDS = (
     "operators",
     "opened_at",
 )
+
+# The hour a call counts in, as the key of `CallCountersTable` (with the activation's id): its UTC hour.
+COUNTER_HOUR_FORMAT = "%Y-%m-%dT%HZ"
+
+
+def counter_hour(instant: datetime) -> str:
+    """The key of the call counter `instant` counts in: its UTC hour (`2026-11-29T16Z`)."""
+    return instant.astimezone(UTC).strftime(COUNTER_HOUR_FORMAT)
+
+
+def hourly_capacity(operators: int, calls_per_operator_hour: int) -> int:
+    """The calls a line's operators answer in an hour; a call beyond it this hour overflows to a callback."""
+    return operators * calls_per_operator_hour
+
+
+def overflows(calls_this_hour: int, operators: int, calls_per_operator_hour: int) -> bool:
+    """Whether the call that brought this hour's count to `calls_this_hour` exceeds the line's capacity."""
+    return calls_this_hour > hourly_capacity(operators, calls_per_operator_hour)
+
+
+def calls_per_operator_hour_at(versions: Iterable[tuple[str, int]], instant: str, otherwise: int) -> int:
+    """Of tariff versions as (effective_from, calls per operator-hour) in time order, ISO UTC text, the calls of
+    the version in force at `instant`; `otherwise` before the first."""
+    current = in_force(versions, instant, lambda version: version[0])
+    return current[1] if current else otherwise
+
 
 # The default tariffs, in force before the first version added with PUT /tariffs. Packaged beside the code,
 # since each function's package is `functions/` only.

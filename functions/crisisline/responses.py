@@ -189,6 +189,15 @@ class Activation(BaseModel):
     opened_at: str
     closed_at: str | None = None
     idempotency_key: str | None = Field(default=None, description="the Idempotency-Key that opened it")
+    calls_this_hour: int | None = Field(
+        default=None,
+        description="admin, live lines only: callers who picked a queue in this UTC hour, as routing counts them",
+    )
+    capacity_per_hour: int | None = Field(
+        default=None,
+        description="admin, live lines only: operators x calls per operator-hour of the tariff in force; a call "
+        "beyond it this hour is offered a callback",
+    )
 
 
 class ActivationList(BaseModel):

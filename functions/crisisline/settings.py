@@ -41,6 +41,9 @@ class ApiSettings(ConsoleAccess):
     audit_table: str = Field(min_length=3)
     idempotency_table: str = Field(min_length=3)
     briefings_table: str = Field(min_length=3)
+    # Read only, for the crisis center's view of its live lines: routing's call counters and the tariffs.
+    call_counters_table: str = Field(min_length=3)
+    tariffs_table: str = Field(min_length=3)
     token_key_parameter: str = Field(min_length=2)
     idempotency_seconds: int = Field(default=86_400, ge=60)
     # How long a released pool number waits before another activation may claim it (template parameter

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Protocol
 
 from crisisline.errors import StoreUnavailable
+from crisisline.facts import overflows
 from route.models import ALL_LANGUAGES, D2, D5, CallRequest, Decision, LiveLine
 from route.prompts import AND, GENERIC_MESSAGE, LANGUAGE_NAMES, LANGUAGES_OFFERED
 
@@ -60,7 +61,7 @@ def decide(
             checked = False
         else:
             per_hour = calls_per_operator_hour() if callable(calls_per_operator_hour) else calls_per_operator_hour
-            overflow, checked = count > line.operators * per_hour, True
+            overflow, checked = overflows(count, line.operators, per_hour), True
     return Decision(
         status="live",
         language=language,

@@ -21,7 +21,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from crisisline.clock import iso
 from crisisline.errors import StoreUnavailable
-from crisisline.facts import ROUTING_FIELDS, SERVICE_FAULT_CODES, THROTTLING_CODES, in_force
+from crisisline.facts import (
+    ROUTING_FIELDS,
+    SERVICE_FAULT_CODES,
+    THROTTLING_CODES,
+    calls_per_operator_hour_at,
+    counter_hour,
+)
 from route.models import LiveLine
 from route.settings import RouteSettings
 
@@ -109,7 +115,7 @@ class RoutingStore:
             _THROTTLED,
             False,
             TableName=self.settings.call_counters_table,
-            Key={"activation_id": {"S": activation_id}, "hour": {"S": hour.strftime("%Y-%m-%dT%HZ")}},
+            Key={"activation_id": {"S": activation_id}, "hour": {"S": counter_hour(hour)}},
             UpdateExpression="ADD calls :one SET expires_at = :expires",
             ExpressionAttributeValues={":one": {"N": "1"}, ":expires": {"N": str(int(expires.timestamp()))}},
             ReturnValues="UPDATED_NEW",
@@ -183,9 +189,7 @@ class TariffCapacity:
                 self._retry_at = moment + TARIFF_RETRY_SECONDS
             finally:
                 self._lock.release()
-        versions = self._versions
-        current = in_force(versions, iso(now), lambda version: version[0])
-        return current[1] if current else self.settings.calls_per_operator_hour
+        return calls_per_operator_hour_at(self._versions, iso(now), self.settings.calls_per_operator_hour)
 
     def _read(self, deadline: float) -> list[tuple[str, int]]:
         answer = RoutingStore._attempt(

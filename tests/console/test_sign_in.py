@@ -6,7 +6,9 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.conftest import http
 from tests.console.conftest import Authority, Console
+from tests.reliability import log_watch
 
 
 def _storage(page: object) -> dict[str, str]:
@@ -103,10 +105,18 @@ def test_the_language_follows_the_browser_at_first(console: Console) -> None:
 
 
 def test_another_role_sees_a_plain_signed_in_as(console: Console) -> None:
+    status, _, issued = http(
+        "POST",
+        f"{console.stack.api_url}/credentials",
+        console.stack.admin_token,
+        {"role": "operator", "label": "Nacht"},
+    )
+    assert status == 201, issued
+    log_watch.register_token(issued["token"])
     page = console.open()
-    console.sign_in(console.stack.admin_token)
+    console.sign_in(issued["token"])
     expect(page.get_by_role("heading", name="You are signed in")).to_be_visible()
-    expect(page.locator("#who")).to_contain_text("(administrator)")
+    expect(page.locator("#who")).to_contain_text("(operator)")
 
 
 def test_the_console_loads_without_a_failed_request_or_a_script_error(console: Console) -> None:

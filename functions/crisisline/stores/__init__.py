@@ -1,6 +1,7 @@
 """The activation API's data access, one store per aggregate: activations with their audit trail and operator
 timeline (`activations`), authorities with their credentials (`authorities`), the pool of numbers (`numbers`),
-and the operators' questions-and-answers sheet of each line (`briefings`). Only these modules speak DynamoDB
+the operators' questions-and-answers sheet of each line (`briefings`), and what a live line's calls this hour
+are measured against (`capacity`, read only). Only these modules speak DynamoDB
 for them; every change that touches several items is one transaction, so an error leaves nothing half-written."""
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from crisisline.settings import ApiSettings
 from crisisline.stores.activations import ActivationStore
 from crisisline.stores.authorities import AuthorityStore
 from crisisline.stores.briefings import BriefingStore
+from crisisline.stores.capacity import CapacityStore
 from crisisline.stores.numbers import NumberStore
 
-__all__ = ["ActivationStore", "AuthorityStore", "BriefingStore", "NumberStore", "Stores"]
+__all__ = ["ActivationStore", "AuthorityStore", "BriefingStore", "CapacityStore", "NumberStore", "Stores"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Stores:
     authorities: AuthorityStore
     numbers: NumberStore
     briefings: BriefingStore
+    capacity: CapacityStore
 
     @classmethod
     def from_settings(cls, settings: ApiSettings, dynamodb: Any = None) -> Stores:
@@ -47,5 +50,8 @@ class Stores:
                 briefings_table=settings.briefings_table,
                 activations_table=settings.activations_table,
                 audit_table=settings.audit_table,
+            ),
+            capacity=CapacityStore(
+                ddb, call_counters_table=settings.call_counters_table, tariffs_table=settings.tariffs_table
             ),
         )
