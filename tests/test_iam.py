@@ -373,6 +373,11 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("GET", "/docs"): [lambda w: w.api.get("/docs")],
     ("GET", "/me"): [lambda w: w.api.get("/me", token=w.gent)],
     ("GET", "/incident-templates"): [lambda w: w.api.get("/incident-templates", token=w.gent)],
+    ("GET", "/staffing"): [
+        lambda w: w.api.get(
+            "/staffing?calls_per_hour=3295&handle_seconds=240&answer_within_seconds=60&service_level=0.8", w.gent
+        )
+    ],
     ("POST", "/authorities"): [
         lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),
         lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),
