@@ -376,6 +376,11 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("POST", "/preview"): [
         lambda w: w.api.post("/preview", w.gent, {"languages": ["nl"], "message": {"nl": "Blijf binnen."}})
     ],
+    ("GET", "/staffing"): [
+        lambda w: w.api.get(
+            "/staffing?calls_per_hour=3295&handle_seconds=240&answer_within_seconds=60&service_level=0.8", w.gent
+        )
+    ],
     ("POST", "/authorities"): [
         lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),
         lambda w: w.api.post("/authorities", w.admin, authority_body("21004", "Brussel")),

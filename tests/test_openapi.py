@@ -148,6 +148,10 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     assert described("GET", "/incident-templates", api.get("/incident-templates", gent), 200)["templates"]
     draft = {"languages": ["nl"], "message": {"nl": "Blijf binnen."}, "victim_information": True}
     assert described("POST", "/preview", api.post("/preview", gent, draft), 200)["languages"]["nl"]
+    staffing = "/staffing?calls_per_hour=36&handle_seconds=240&answer_within_seconds=600&service_level=0.5"
+    assert described("GET", "/staffing", api.get(staffing, gent), 200)["one_fewer"]["stable"] is False
+    patient = "/staffing?calls_per_hour=3295&handle_seconds=240&answer_within_seconds=60&service_level=0.8"
+    assert described("GET", "/staffing", api.get(f"{patient}&patience_seconds=120", gent), 200)["model"] == "erlang_a"
     described("POST", "/authorities", api.post("/authorities", admin, authority_body("21004", "Brussel")), 201)
     described("GET", "/authorities", api.get("/authorities", admin), 200)
     described("GET", "/authorities/{authority_id}", api.get("/authorities/44021", gent), 200)

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activate import briefing, logic, preview
 from api import rest
-from crisisline import errors, facts, incidents, settings, tokens
+from crisisline import errors, facts, incidents, settings, staffing, tokens
 from crisisline.aws import client
 from crisisline.models import (
     ActivationIn,
@@ -118,6 +118,52 @@ def incident_templates() -> Response[dict[str, Any]]:
 @rest.roles("admin", "authority")
 def preview_line(draft: PreviewIn) -> Response[dict[str, Any]]:
     return _json(200, {"languages": preview.heard(draft)})
+
+
+# ---------------------------------------------------------------------- staffing
+CallsPerHour = Annotated[
+    float, Query(gt=0, le=staffing.MAX_CALLS_PER_HOUR, description="calls expected in the hour, e.g. 3295")
+]
+HandleSeconds = Annotated[
+    float, Query(gt=0, le=staffing.MAX_HANDLE_SECONDS, description="mean handling time of a call, e.g. 240")
+]
+AnswerWithinSeconds = Annotated[
+    float,
+    Query(ge=0, le=staffing.MAX_ANSWER_WITHIN_SECONDS, description="the answer time aimed at, e.g. 60 (0: at once)"),
+]
+ServiceLevel = Annotated[
+    float, Query(gt=0, lt=1, description="the share of callers to answer within that time, e.g. 0.8")
+]
+PatienceSeconds = Annotated[
+    float | None,
+    Query(
+        gt=0,
+        le=staffing.MAX_PATIENCE_SECONDS,
+        description="how long callers wait on average before hanging up; without it, nobody hangs up (Erlang C)",
+    ),
+]
+
+
+@app.get(
+    "/staffing",
+    tags=["staffing"],
+    summary="How many operators the next hour needs (any signed-in role)",
+    description="The smallest number of operators that answers `service_level` of the hour's callers within "
+    "`answer_within_seconds`, with the service level, waiting, occupancy and mean wait it gives, and one fewer "
+    "and one more for comparison. Erlang C (callers wait as long as it takes); Erlang A with "
+    "`patience_seconds` (callers hang up after that long on average; abandonment given).",
+    responses=rest.responses(200, 422, model="StaffingAdvice"),
+)
+@rest.roles("admin", "authority", "finance", "operator")
+def staffing_advice(
+    calls_per_hour: CallsPerHour,
+    handle_seconds: HandleSeconds,
+    answer_within_seconds: AnswerWithinSeconds,
+    service_level: ServiceLevel,
+    patience_seconds: PatienceSeconds = None,
+) -> Response[dict[str, Any]]:
+    advice = staffing.needed(calls_per_hour, handle_seconds, answer_within_seconds, service_level, patience_seconds)
+    return _json(200, staffing.shown(advice, patience_seconds))
 
 
 @app.get("/docs", include_in_schema=False)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from crisisline import errors, settings, tokens
 from crisisline.aws import client
-from crisisline.models import FIELD_FORMATS, FIELD_NAMES, Caller, Role
+from crisisline.models import FIELD_FORMATS, FIELD_NAMES, FIELD_RANGES, Caller, Role
 from crisisline.observability import count_failure, logger
 from crisisline.stores.authorities import AuthorityStore
 
@@ -389,6 +389,18 @@ def _choices(expected: str) -> str:
     return expected.replace("'", "")
 
 
+# A number that is not one, or lies outside its field's range: for a field with a range, its sentence.
+_NUMBER_PROBLEMS = frozenset(
+    {
+        "float_parsing",
+        "float_type",
+        "finite_number",
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+    }
+)
 _TYPE_NAMES = {
     "string_type": "text, in quotes",
     "int_type": "a whole number",
@@ -425,6 +437,8 @@ def problem_sentence(problem: dict[str, Any]) -> str:
         return f"{subject} needs at least {ctx.get('min_length')} {entries}."
     if kind == "too_long":
         return f"{subject} has too many entries: at most {ctx.get('max_length')}."
+    if kind in _NUMBER_PROBLEMS and key in FIELD_RANGES:
+        return FIELD_RANGES[key]
     if kind == "string_pattern_mismatch":
         return FIELD_FORMATS.get(key) or f"{subject} is not written in the expected form."
     if kind == "literal_error":

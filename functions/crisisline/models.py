@@ -24,7 +24,7 @@ from pydantic.json_schema import (
 )
 from pydantic_core import PydanticCustomError
 
-from crisisline import facts
+from crisisline import facts, staffing
 
 # The languages of crisisline.facts, spelt out for the type checker and the API's document.
 Language = Literal["nl", "fr", "de", "en"]
@@ -478,3 +478,22 @@ for _field in (
         f"{FIELD_NAMES[_field][0].upper()}{FIELD_NAMES[_field][1:]} is written as text, "
         'in euros with a dot for decimals, for example "45.00".'
     )
+
+# The staffing advisor's figures (GET /staffing): each named as the call center speaks of it, and the range it
+# takes said once, for a figure that is not a number or lies outside it.
+FIELD_NAMES["calls_per_hour"] = "the number of calls in the hour"
+FIELD_NAMES["handle_seconds"] = "the handling time of a call"
+FIELD_NAMES["answer_within_seconds"] = "the answer time aimed at"
+FIELD_NAMES["service_level"] = "the service level"
+FIELD_NAMES["patience_seconds"] = "the callers' patience"
+FIELD_RANGES: dict[str, str] = {
+    "calls_per_hour": "The number of calls in the hour is a number more than 0 and at most "
+    f"{staffing.MAX_CALLS_PER_HOUR}, for example 3295.",
+    "handle_seconds": "The handling time of a call is a number of seconds more than 0 and at most "
+    f"{staffing.MAX_HANDLE_SECONDS}, for example 240 for four minutes.",
+    "answer_within_seconds": "The answer time aimed at is a number of seconds from 0 to "
+    f"{staffing.MAX_ANSWER_WITHIN_SECONDS}, for example 60.",
+    "service_level": "The service level is a share more than 0 and less than 1, for example 0.8 for 80% of callers.",
+    "patience_seconds": "The callers' patience, how long they wait on average before hanging up, is a number of "
+    f"seconds more than 0 and at most {staffing.MAX_PATIENCE_SECONDS}, for example 120.",
+}

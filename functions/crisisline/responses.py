@@ -64,6 +64,37 @@ class Preview(BaseModel):
     languages: dict[Language, list[HeardPart]]
 
 
+class StaffingPrediction(BaseModel):
+    """What a number of operators gives the hour: shares from 0 to 1, to four decimals; seconds to one."""
+
+    operators: int
+    stable: bool = Field(
+        description="false when callers who never hang up arrive faster than these operators answer them: the "
+        "queue grows without end, and the figures are null"
+    )
+    service_level: float | None = Field(description="share of all callers answered within the time aimed at")
+    waiting_probability: float | None = Field(description="share of callers who wait at all")
+    abandonment_probability: float | None = Field(
+        description="share of callers who hang up while waiting (Erlang A); null for Erlang C"
+    )
+    mean_wait_seconds: float | None = Field(description="mean wait over all callers, those answered at once included")
+    occupancy: float = Field(description="share of the operators' time spent on calls")
+    note: str | None = Field(default=None, description="why the figures are null, when they are")
+
+
+class StaffingAdvice(BaseModel):
+    """How many operators the hour needs, and what one fewer and one more would give."""
+
+    model: Literal["erlang_c", "erlang_a"] = Field(
+        description="erlang_c: callers wait as long as it takes; erlang_a: they hang up after their patience"
+    )
+    load_erlangs: float = Field(description="the work arriving: operators busy all the hour if nobody waited")
+    operators: int = Field(description="the fewest operators that reach the service level aimed at")
+    needed: StaffingPrediction
+    one_fewer: StaffingPrediction | None = Field(description="null when the advice is one operator")
+    one_more: StaffingPrediction
+
+
 # ---------------------------------------------------------------------- authorities and credentials
 class AgreementShown(BaseModel):
     reference: str

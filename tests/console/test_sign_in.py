@@ -104,7 +104,7 @@ def test_the_language_follows_the_browser_at_first(console: Console) -> None:
         context.close()
 
 
-def test_another_role_sees_a_plain_signed_in_as(console: Console) -> None:
+def test_an_operator_signed_in_sees_who_they_are_and_where_to_paste_a_line(console: Console) -> None:
     status, _, issued = http(
         "POST",
         f"{console.stack.api_url}/credentials",
@@ -115,8 +115,9 @@ def test_another_role_sees_a_plain_signed_in_as(console: Console) -> None:
     log_watch.register_token(issued["token"])
     page = console.open()
     console.sign_in(issued["token"])
-    expect(page.get_by_role("heading", name="You are signed in")).to_be_visible()
     expect(page.locator("#who")).to_contain_text("(operator)")
+    expect(page.locator("#who")).to_contain_text("Nacht")
+    expect(page.get_by_label("Activation id")).to_be_visible()
 
 
 def test_the_console_loads_without_a_failed_request_or_a_script_error(console: Console) -> None:

@@ -74,6 +74,7 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/me"): Expected(200, 200, 200, "every token says whose it is", operator=200),
     ("GET", "/incident-templates"): Expected(200, 200, 403, "ready messages are for those who open lines"),
     ("POST", "/preview"): Expected(200, 200, 403, "what callers will hear is for those who open lines"),
+    ("GET", "/staffing"): Expected(200, 200, 200, "staffing advice for any signed-in role", operator=200),
     ("POST", "/authorities"): Expected(201, 403, 403, ADMIN_ONLY),
     ("GET", "/authorities"): Expected(200, 200, 200, "an authority's list holds itself only"),
     ("GET", "/authorities/{authority_id}"): Expected(
@@ -245,7 +246,11 @@ def _path(route: template.ApiRoute, values: dict[str, str]) -> str:
     path = route.path
     for name, value in values.items():
         path = path.replace(f"{{{name}}}", value)
-    return path + ("?month=" + values["month"] if route.path == "/unattributed" else "")
+    queries = {
+        "/unattributed": "?month=" + values["month"],
+        "/staffing": "?calls_per_hour=400&handle_seconds=240&answer_within_seconds=60&service_level=0.8",
+    }
+    return path + queries.get(route.path, "")
 
 
 def _headers(world: World, who: str) -> dict[str, str]:
