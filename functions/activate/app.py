@@ -122,10 +122,10 @@ def preview_line(draft: PreviewIn) -> Response[dict[str, Any]]:
 
 # ---------------------------------------------------------------------- staffing
 CallsPerHour = Annotated[
-    float, Query(gt=0, le=staffing.MAX_CALLS_PER_HOUR, description="calls expected in the hour, e.g. 3295")
+    float, Query(ge=1, le=staffing.MAX_CALLS_PER_HOUR, description="calls expected in the hour, e.g. 3295")
 ]
 HandleSeconds = Annotated[
-    float, Query(gt=0, le=staffing.MAX_HANDLE_SECONDS, description="mean handling time of a call, e.g. 240")
+    float, Query(ge=1, le=staffing.MAX_HANDLE_SECONDS, description="mean handling time of a call, e.g. 240")
 ]
 AnswerWithinSeconds = Annotated[
     float,
@@ -137,7 +137,7 @@ ServiceLevel = Annotated[
 PatienceSeconds = Annotated[
     float | None,
     Query(
-        gt=0,
+        ge=1,
         le=staffing.MAX_PATIENCE_SECONDS,
         description="how long callers wait on average before hanging up; without it, nobody hangs up (Erlang C)",
     ),

@@ -487,13 +487,13 @@ FIELD_NAMES["answer_within_seconds"] = "the answer time aimed at"
 FIELD_NAMES["service_level"] = "the service level"
 FIELD_NAMES["patience_seconds"] = "the callers' patience"
 FIELD_RANGES: dict[str, str] = {
-    "calls_per_hour": "The number of calls in the hour is a number more than 0 and at most "
+    "calls_per_hour": "The number of calls in the hour is a number from 1 to "
     f"{staffing.MAX_CALLS_PER_HOUR}, for example 3295.",
-    "handle_seconds": "The handling time of a call is a number of seconds more than 0 and at most "
+    "handle_seconds": "The handling time of a call is a number of seconds from 1 to "
     f"{staffing.MAX_HANDLE_SECONDS}, for example 240 for four minutes.",
     "answer_within_seconds": "The answer time aimed at is a number of seconds from 0 to "
     f"{staffing.MAX_ANSWER_WITHIN_SECONDS}, for example 60.",
     "service_level": "The service level is a share more than 0 and less than 1, for example 0.8 for 80% of callers.",
     "patience_seconds": "The callers' patience, how long they wait on average before hanging up, is a number of "
-    f"seconds more than 0 and at most {staffing.MAX_PATIENCE_SECONDS}, for example 120.",
+    f"seconds from 1 to {staffing.MAX_PATIENCE_SECONDS}, for example 120.",
 }

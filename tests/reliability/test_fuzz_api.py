@@ -177,6 +177,7 @@ BASE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /numbers/{number}": {"kind": "did"},
     "POST /activations": activation_body(),
     "PATCH /activations/{activation_id}": {"message": {"nl": "Blijf binnen.", "en": "Stay inside."}, "operators": 3},
+    "POST /preview": {"languages": ["nl", "en"], "message": {"nl": "Blijf binnen.", "en": "Stay inside."}},
     "PUT /activations/{activation_id}/briefing": {
         "items": {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee, blijf binnen."}]}
     },
