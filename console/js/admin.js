@@ -1,8 +1,9 @@
 // The crisis centre's screen: every live line at a glance (refreshed every 15 s), authorities, the pool of
 // numbers and credentials. Everything a person typed reaches the page through textContent or value only.
-import { ApiError, call } from "./api.js";
+import { call } from "./api.js";
 import { LANGUAGES } from "./facts.js";
 import { formatInstant, label, t } from "./i18n.js";
+import { el, i18n, problemText } from "./dom.js";
 
 const REFRESH_MS = 15000;
 let root = null;
@@ -45,22 +46,6 @@ export function relabel() {
   fillCredentials();
 }
 
-// ---------------------------------------------------------------- building blocks
-function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "text") element.textContent = value;
-    else element.setAttribute(name, value === true ? "" : value);
-  }
-  element.append(...children.filter((child) => child !== null && child !== undefined && child !== false));
-  return element;
-}
-
-function i18n(tag, key, args, attributes = {}) {
-  return label(el(tag, attributes), key, args);
-}
-
 // A labelled field: label, hint, the error next to the field, then the control.
 function field(id, labelKey, hintKey, control) {
   const hint = hintKey ? i18n("p", hintKey, undefined, { id: `${id}-hint`, class: "hint" }) : null;
@@ -97,14 +82,6 @@ function textInput(attributes = {}) {
 
 function button(key, args, kind = "") {
   return i18n("button", key, args, { type: "button", class: `button ${kind}`.trim() });
-}
-
-// The person-facing sentence for an API refusal: known codes in their language, else the API's own words.
-function problemText(error) {
-  if (!(error instanceof ApiError) || error.status === 0) return t("error.unreachable");
-  const known = `error.${error.code}`;
-  const text = t(known);
-  return text === known ? error.message : text;
 }
 
 // Clears a form's errors, then shows each problem next to its field (the first one focused).

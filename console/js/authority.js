@@ -3,6 +3,7 @@
 import { ApiError, call } from "./api.js";
 import { LANGUAGES, LIMITS } from "./facts.js";
 import { formatInstant, label, language, t } from "./i18n.js";
+import { el, i18n, problemText } from "./dom.js";
 
 let root = null;
 let me = null;
@@ -25,23 +26,6 @@ export function relabel() {
   if (list) fillAudit(list);
   const templates = root.querySelector("#template");
   if (templates) fillTemplates(templates);
-}
-
-// ---------------------------------------------------------------- building blocks
-function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "text") element.textContent = value;
-    else if (name === "i18n") label(element, value);
-    else element.setAttribute(name, value === true ? "" : value);
-  }
-  element.append(...children.filter(Boolean));
-  return element;
-}
-
-function i18n(tag, key, args, attributes = {}) {
-  return label(el(tag, attributes), key, args);
 }
 
 // A labelled field: label, hint, the error next to the field, then the control (GOV.UK's order).
@@ -176,14 +160,6 @@ function noticeBox() {
     pendingNotice = null;
   }
   return box;
-}
-
-// The person-facing sentence for an API refusal: known codes in their language, else the API's own words.
-function problemText(error) {
-  if (!(error instanceof ApiError) || error.status === 0) return t("error.unreachable");
-  const known = `error.${error.code}`;
-  const text = t(known);
-  return text === known ? error.message : text;
 }
 
 // Field problems from a 422's details.fields, each placed next to its field where one matches.

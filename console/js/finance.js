@@ -2,6 +2,7 @@
 // and the tariff versions. Months are Europe/Brussels calendar months, as the export counts them.
 import { ApiError, call, token } from "./api.js";
 import { formatInstant, label, language, t } from "./i18n.js";
+import { el, i18n, problemText } from "./dom.js";
 
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const ACCEPT = { csv: "text/csv", xlsx: XLSX_TYPE };
@@ -26,29 +27,6 @@ export function relabel() {
   if (!root) return;
   fillMonth();
   fillTariffs();
-}
-
-// ---------------------------------------------------------------- building blocks
-function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "text") element.textContent = value;
-    else element.setAttribute(name, value === true ? "" : value);
-  }
-  element.append(...children.filter((child) => child !== null && child !== undefined));
-  return element;
-}
-
-function i18n(tag, key, args, attributes = {}) {
-  return label(el(tag, attributes), key, args);
-}
-
-function problemText(error) {
-  if (!(error instanceof ApiError) || error.status === 0) return t("error.unreachable");
-  const known = `error.${error.code}`;
-  const text = t(known);
-  return text === known ? error.message : text;
 }
 
 // The month an instant falls in, in Brussels.

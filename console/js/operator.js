@@ -4,6 +4,7 @@
 import { ApiError, call } from "./api.js";
 import { LANGUAGES } from "./facts.js";
 import { formatInstant, label, t } from "./i18n.js";
+import { el, i18n, problemText } from "./dom.js";
 
 export const PARAMETER = "activationId"; // the contact attribute of infra/connect/crisis-line.json
 const POLL_MS = 3000;
@@ -36,29 +37,6 @@ export async function show(container) {
 export function relabel() {
   if (!root || !sheet) return;
   for (const time of root.querySelectorAll("time[datetime]")) time.textContent = formatInstant(time.dateTime);
-}
-
-// ---------------------------------------------------------------- building blocks
-function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === "text") element.textContent = value;
-    else element.setAttribute(name, value === true ? "" : value);
-  }
-  element.append(...children.filter((child) => child !== null && child !== undefined));
-  return element;
-}
-
-function i18n(tag, key, args, attributes = {}) {
-  return label(el(tag, attributes), key, args);
-}
-
-function problemText(error) {
-  if (!(error instanceof ApiError) || error.status === 0) return t("error.unreachable");
-  const known = `error.${error.code}`;
-  const text = t(known);
-  return text === known ? error.message : text;
 }
 
 function stop() {
