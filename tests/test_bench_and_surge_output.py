@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench import __main__ as bench
+from bench import console as console_bench
 from bench.common import MISSED, aim
 from infra import surge
 
@@ -62,6 +63,15 @@ def test_every_bench_aim_goes_through_the_marking() -> None:
             and re.search(r"aim [<>]=", node.value)
         ]
     assert written_by_hand == []
+
+
+def test_a_console_screen_line_shows_its_time_to_usable_and_its_files_each_against_its_aim() -> None:
+    quick = console_bench.screen_line("finance", 0.314, 52_300)
+    assert quick == ("finance: usable in 0.31 s (aim <= 1; median of 5 loads), console files 52.3 KB (aim <= 100)")
+    assert bench.summary({"console": [quick]})[1] == f"  1 of 1 figures with an aim met it; 0 {MISSED}"
+    slow_and_heavy = console_bench.screen_line("admin", 1.2, 140_000)
+    assert slow_and_heavy.count(MISSED) == 2
+    assert bench.summary({"console": [slow_and_heavy]})[2] == f"  console: {slow_and_heavy}"
 
 
 def report() -> surge.SurgeReport:

@@ -125,6 +125,14 @@ def test_the_page_has_no_script_and_no_inline_style_and_stays_under_50_kb_at_its
     assert '<time datetime="2026-11-29T23:30:00.000Z">30/11/2026 00:30</time>' in page  # Brussels, winter
 
 
+def test_the_page_never_reloads_by_itself_and_offers_the_reader_a_reload_link() -> None:
+    """A timed refresh moves a screen reader's place (WCAG 2.2.1): the reader reloads when they choose."""
+    line = {"languages": ["nl", "fr"], "message": {"nl": "Blijf binnen.", "fr": "Restez."}, "number": NUMBER}
+    page = status_page.render("44021", "Stad Gent", line, datetime(2026, 11, 29, 23, 30, tzinfo=UTC))
+    assert 'http-equiv="refresh"' not in page
+    assert '<a href="">Opnieuw laden · Recharger</a>' in page
+
+
 # ---------------------------------------------------------------------- over HTTP, from the local stack
 def test_the_local_stack_serves_the_page_with_the_deployed_headers(local_stack: Any) -> None:
     opened = http(

@@ -22,7 +22,6 @@ STYLESHEET_CACHE_CONTROL = "public, max-age=300"
 PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
 STYLESHEET_CONTENT_TYPE = "text/css; charset=utf-8"
 STYLESHEET_KEY = "status/status.css"
-REFRESH_SECONDS = 60  # a page left open on a phone reads the line again by itself (no script needed)
 
 _LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
 _TEXTS: dict[str, dict[str, str]] = {
@@ -41,6 +40,7 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "In an emergency, call 112.",
     },
     "updated": {"nl": "Bijgewerkt", "fr": "Mis à jour", "de": "Aktualisiert", "en": "Updated"},
+    "reload": {"nl": "Opnieuw laden", "fr": "Recharger", "de": "Neu laden", "en": "Reload"},
 }
 
 STYLESHEET = """\
@@ -84,7 +84,6 @@ def render(authority_id: str, authority_name: str | None, line: dict[str, Any] |
         "<!doctype html>\n"
         f'<html lang="{first}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         f"<title>{_text(name)} – {titles}</title>\n"
         '<link rel="stylesheet" href="/status/status.css">\n'
@@ -123,4 +122,10 @@ def _closed() -> str:
 def _footer(languages: list[str], updated: datetime) -> str:
     wall = updated.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M")
     label = " · ".join(_TEXTS["updated"][lang] for lang in languages)
-    return f'<footer>\n<p>{label}: <time datetime="{iso(updated)}">{wall}</time> (Brussels)</p>\n</footer>\n'
+    # The reader reloads when they choose: a timed refresh would take the page from under a screen reader
+    # (WCAG 2.2.1). The page's own address, so the link works wherever the site is served.
+    reload = " · ".join(_TEXTS["reload"][lang] for lang in languages)
+    return (
+        f'<footer>\n<p>{label}: <time datetime="{iso(updated)}">{wall}</time> (Brussels)</p>\n'
+        f'<p><a href="">{reload}</a></p>\n</footer>\n'
+    )
