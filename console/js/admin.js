@@ -2,7 +2,7 @@
 // numbers and credentials. Everything a person typed reaches the page through textContent or value only.
 import { call } from "./api.js";
 import { LANGUAGES } from "./facts.js";
-import { formatInstant, label, t } from "./i18n.js";
+import { formatInstant, label, locale, t } from "./i18n.js";
 import { el, i18n, problemText } from "./dom.js";
 
 const REFRESH_MS = 15000;
@@ -283,7 +283,7 @@ function fillLines() {
 }
 
 function formatTime(when) {
-  return new Intl.DateTimeFormat(document.documentElement.lang || "en", { timeStyle: "medium" }).format(when);
+  return new Intl.DateTimeFormat(locale(), { timeStyle: "medium" }).format(when);
 }
 
 // ---------------------------------------------------------------- authorities

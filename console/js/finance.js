@@ -1,7 +1,7 @@
 // Finance's screen: a month's costs (its totals per authority, frozen or provisional), the export as CSV or XLSX,
 // and the tariff versions. Months are Europe/Brussels calendar months, as the export counts them.
 import { ApiError, call, token } from "./api.js";
-import { formatInstant, label, language, t } from "./i18n.js";
+import { formatInstant, label, locale, t } from "./i18n.js";
 import { el, i18n, problemText } from "./dom.js";
 
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -44,7 +44,7 @@ function monthBefore(value) {
 
 function monthName(value) {
   const [year, number] = value.split("-").map(Number);
-  return new Intl.DateTimeFormat(language(), { year: "numeric", month: "long", timeZone: "UTC" }).format(
+  return new Intl.DateTimeFormat(locale(), { year: "numeric", month: "long", timeZone: "UTC" }).format(
     new Date(Date.UTC(year, number - 1, 1)),
   );
 }
@@ -53,11 +53,11 @@ function monthName(value) {
 function euros(text) {
   const value = Number(text);
   if (!Number.isFinite(value)) return String(text);
-  return new Intl.NumberFormat(language(), { style: "currency", currency: "EUR" }).format(value);
+  return new Intl.NumberFormat(locale(), { style: "currency", currency: "EUR" }).format(value);
 }
 
 function count(value) {
-  return new Intl.NumberFormat(language()).format(Number(value) || 0);
+  return new Intl.NumberFormat(locale()).format(Number(value) || 0);
 }
 
 // ---------------------------------------------------------------- the screen
@@ -368,5 +368,5 @@ function fillTariffs() {
 function perMinute(text) {
   const value = Number(text);
   if (!Number.isFinite(value)) return String(text);
-  return new Intl.NumberFormat(language(), { style: "currency", currency: "EUR", maximumFractionDigits: 4 }).format(value);
+  return new Intl.NumberFormat(locale(), { style: "currency", currency: "EUR", maximumFractionDigits: 4 }).format(value);
 }

@@ -56,8 +56,16 @@ export function translate(root) {
   }
 }
 
+// Dates, times, money and counts as they are written in Belgium: day before month, 24-hour clock, euros with a
+// decimal comma in Dutch, French and German (English as written in the United Kingdom, also day first).
+const LOCALES = { nl: "nl-BE", fr: "fr-BE", de: "de-BE", en: "en-GB" };
+
+export function locale() {
+  return LOCALES[current] || "en-GB";
+}
+
 export function formatInstant(iso) {
   const when = new Date(iso);
   if (Number.isNaN(when.getTime())) return iso;
-  return new Intl.DateTimeFormat(current, { dateStyle: "long", timeStyle: "short" }).format(when);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeStyle: "short" }).format(when);
 }

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from crisisline import facts
+from tests.console.conftest import Console
 
 CONSOLE = Path(__file__).resolve().parents[2] / "console"
 
@@ -45,3 +46,21 @@ def test_no_console_file_reaches_another_origin_or_writes_html() -> None:
             assert not re.search(r"https?://", text), path
             assert "innerHTML" not in text and "insertAdjacentHTML" not in text, path
             assert " style=" not in text and "<script>" not in text, path
+
+
+def test_dates_read_day_first_on_a_24_hour_clock_in_every_language(console: Console) -> None:
+    page = console.open()
+    shown = page.evaluate(
+        """async () => {
+            const i18n = await import("/console/js/i18n.js");
+            const out = {};
+            for (const code of ["nl", "fr", "de", "en"]) {
+                await i18n.useLanguage(code);
+                out[code] = i18n.formatInstant("2026-11-29T17:47:00Z");
+            }
+            return out;
+        }"""
+    )
+    for code, text in shown.items():
+        assert "18:47" in text, (code, text)  # Brussels time, 24-hour clock
+        assert text.index("29") < text.lower().index("nov"), (code, text)  # the day before the month
