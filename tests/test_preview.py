@@ -78,12 +78,20 @@ def test_the_preview_is_what_the_caller_simulator_hears_for_each_language(
         assert {"part": "message", "language": language, "text": MESSAGES[language]} in parts
 
 
-def test_an_authority_learns_how_many_calls_one_operator_answers_by_the_tariffs(
+def test_an_authority_learns_how_many_calls_one_operator_answers_by_the_tariff_in_force(
     api: Api, gent: str, admin: str
 ) -> None:
+    import boto3
+
     from crisisline import facts
+    from tests.conftest import table_names
 
     assert api.get("/me", gent).body["calls_per_operator_hour"] == facts.default_calls_per_operator_hour()
+    boto3.client("dynamodb").put_item(  # a version finance added, in force since 2020
+        TableName=table_names()["TariffsTable"],
+        Item={"effective_from": {"S": "2020-01-01T00:00:00Z"}, "calls_per_operator_hour": {"N": "7"}},
+    )
+    assert api.get("/me", gent).body["calls_per_operator_hour"] == 7
     assert "calls_per_operator_hour" not in api.get("/me", admin).body
 
 

@@ -3,7 +3,7 @@
 import { call } from "./api.js";
 import { LANGUAGES } from "./facts.js";
 import { formatInstant, label, locale, t } from "./i18n.js";
-import { el, i18n, problemText } from "./dom.js";
+import { el, field, group, i18n, problemText } from "./dom.js";
 
 const REFRESH_MS = 15000;
 let root = null;
@@ -44,36 +44,6 @@ export function relabel() {
   fillAuthorities();
   fillNumbers();
   fillCredentials();
-}
-
-// A labelled field: label, hint, the error next to the field, then the control.
-function field(id, labelKey, hintKey, control) {
-  const hint = hintKey ? i18n("p", hintKey, undefined, { id: `${id}-hint`, class: "hint" }) : null;
-  control.id = id;
-  control.setAttribute("aria-describedby", [hint ? `${id}-hint` : "", `${id}-error`].join(" ").trim());
-  return el(
-    "div",
-    { class: "field", id: `${id}-field` },
-    i18n("label", labelKey, undefined, { for: id }),
-    hint,
-    el("p", { id: `${id}-error`, class: "error-message" }),
-    control,
-  );
-}
-
-function group(id, legendKey, options) {
-  const fieldset = el(
-    "fieldset",
-    { class: "field", id: `${id}-field`, "aria-describedby": `${id}-error` },
-    i18n("legend", legendKey),
-    el("p", { id: `${id}-error`, class: "error-message" }),
-  );
-  for (const option of options) {
-    const input = el("input", { type: option.type, id: option.id, name: id, value: option.value });
-    input.checked = Boolean(option.checked);
-    fieldset.append(el("div", { class: "choice" }, input, i18n("label", option.key, undefined, { for: option.id })));
-  }
-  return fieldset;
 }
 
 function textInput(attributes = {}) {
@@ -294,6 +264,7 @@ function authoritiesSection() {
   const languages = group(
     "enrol-languages",
     "admin.enrol.languages",
+    null,
     LANGUAGES.map((code) => ({
       type: "checkbox",
       id: `enrol-language-${code}`,
@@ -305,7 +276,7 @@ function authoritiesSection() {
   const signed = el("input", { type: "date", required: true });
   const billing = textInput({ maxlength: 100, required: true });
   const email = el("input", { type: "email", maxlength: 254, autocomplete: "off", required: true });
-  const kind = group("enrol-kind", "admin.enrol.kind", [
+  const kind = group("enrol-kind", "admin.enrol.kind", null, [
     { type: "radio", id: "enrol-kind-toll_free", value: "toll_free", key: "kind.toll_free.choice", checked: true },
     { type: "radio", id: "enrol-kind-did", value: "did", key: "kind.did.choice" },
   ]);
@@ -453,7 +424,7 @@ function fillAuthorities() {
 function numbersSection() {
   const form = el("form", { novalidate: true, id: "number-form", "aria-labelledby": "number-add-title" });
   const number = textInput({ inputmode: "tel", maxlength: 16, required: true, class: "phone" });
-  const kind = group("number-kind", "admin.number.kind", [
+  const kind = group("number-kind", "admin.number.kind", null, [
     { type: "radio", id: "number-kind-toll_free", value: "toll_free", key: "kind.toll_free", checked: true },
     { type: "radio", id: "number-kind-did", value: "did", key: "kind.did" },
   ]);

@@ -3,7 +3,7 @@
 import { ApiError, call } from "./api.js";
 import { LANGUAGES, LIMITS } from "./facts.js";
 import { formatInstant, label, language, t } from "./i18n.js";
-import { el, i18n, problemText } from "./dom.js";
+import { el, field, group, i18n, problemText } from "./dom.js";
 
 let root = null;
 let me = null;
@@ -26,40 +26,6 @@ export function relabel() {
   if (list) fillAudit(list);
   const templates = root.querySelector("#template");
   if (templates) fillTemplates(templates);
-}
-
-// A labelled field: label, hint, the error next to the field, then the control (GOV.UK's order).
-function field(id, labelKey, hintKey, control, labelArgs) {
-  const hint = hintKey ? i18n("p", hintKey, undefined, { id: `${id}-hint`, class: "hint" }) : null;
-  const error = el("p", { id: `${id}-error`, class: "error-message" });
-  control.id = id;
-  control.setAttribute("aria-describedby", [hint ? `${id}-hint` : "", `${id}-error`].join(" ").trim());
-  return el(
-    "div",
-    { class: "field", id: `${id}-field` },
-    i18n("label", labelKey, labelArgs, { for: id }),
-    hint,
-    error,
-    control,
-  );
-}
-
-// A group of radios or checkboxes with its legend; the error sits under the legend.
-function group(id, legendKey, hintKey, options) {
-  const hint = hintKey ? i18n("p", hintKey, undefined, { id: `${id}-hint`, class: "hint" }) : null;
-  const fieldset = el(
-    "fieldset",
-    { class: "field", id: `${id}-field`, "aria-describedby": [hint ? `${id}-hint` : "", `${id}-error`].join(" ").trim() },
-    i18n("legend", legendKey),
-    hint,
-    el("p", { id: `${id}-error`, class: "error-message" }),
-  );
-  for (const option of options) {
-    const input = el("input", { type: option.type, id: option.id, name: id, value: option.value });
-    input.checked = Boolean(option.checked);
-    fieldset.append(el("div", { class: "choice" }, input, i18n("label", option.key, undefined, { for: option.id })));
-  }
-  return fieldset;
 }
 
 function operatorsControl(value) {

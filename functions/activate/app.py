@@ -19,8 +19,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from activate import briefing, logic, preview
 from api import rest
-from crisisline import errors, facts, incidents, settings, staffing, tokens
+from crisisline import errors, incidents, settings, staffing, tokens
 from crisisline.aws import client
+from crisisline.clock import utc_now
 from crisisline.models import (
     ActivationIn,
     ActivationPatch,
@@ -86,14 +87,14 @@ def health() -> dict[str, str]:
 @rest.roles("admin", "authority", "finance", "operator")
 def me() -> dict[str, Any]:
     """Who the token belongs to: its role, its credential, who holds it and, for an authority, which one and the
-    calls one of its operators answers an hour (by the tariffs)."""
+    calls one of its operators answers an hour by the tariff in force (as routing and the admin's list count)."""
     who = caller()
     answer: dict[str, Any] = {"role": who.role, "credential_id": who.credential_id}
     for name in ("label", "authority_id", "authority_name"):
         if getattr(who, name):
             answer[name] = getattr(who, name)
     if who.role == "authority":  # the console shows what its operators can answer
-        answer["calls_per_operator_hour"] = facts.default_calls_per_operator_hour()
+        answer["calls_per_operator_hour"] = logic.default_store().capacity.calls_per_operator_hour(utc_now())
     return answer
 
 

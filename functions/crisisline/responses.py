@@ -32,7 +32,7 @@ class Me(BaseModel):
     authority_id: str | None = Field(default=None, description="the authority it acts for (role authority)")
     authority_name: str | None = Field(default=None, description="that authority's name (role authority)")
     calls_per_operator_hour: int | None = Field(
-        default=None, description="the calls one operator answers an hour by the tariffs (role authority)"
+        default=None, description="the calls one operator answers an hour by the tariff in force (role authority)"
     )
 
 
