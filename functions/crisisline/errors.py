@@ -94,6 +94,12 @@ class InvalidRequest(DomainError):
     code = "validation_error"
 
 
+class InvalidList(InvalidRequest):
+    """An uploaded list of victims and survivors that cannot be read as a whole: nothing of it is taken."""
+
+    code = "invalid_list"
+
+
 class StoreUnavailable(DomainError):
     """The state store did not answer in time or refused for load: the caller may retry."""
 
