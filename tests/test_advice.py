@@ -13,7 +13,7 @@ from crisisline.figures import ContactFacts, Figures, line_figures
 from tests.conftest import Api, activation_body
 
 OPENED = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
-NOW = datetime(2026, 11, 29, 10, 0, 30, tzinfo=UTC)
+NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 TARGET = ServiceTarget(service_level=0.8, answer_within_seconds=60)
 
 
@@ -78,6 +78,20 @@ def test_callers_who_hang_up_are_counted_with_erlang_a_when_the_center_sets_a_pa
     impatient = advise(line([30, 30, 30, 30]), NOW, 4, Decimal("45.00"), ServiceTarget(0.8, 60, 60))
     assert impatient["inputs"]["model"] == "erlang_a"
     assert impatient["recommended_operators"] <= patient["recommended_operators"]
+
+
+def test_the_first_calls_of_a_new_line_count_over_at_least_a_quarter_hour() -> None:
+    figures = line_figures(
+        [ContactFacts(f"c{n}", "x", OPENED + timedelta(minutes=1), picked_queue=True) for n in range(3)],
+        {},
+        [(OPENED, 5)],
+        lambda _: 12,
+        OPENED,
+        OPENED + timedelta(minutes=2),
+    )
+    advice = advise(figures, OPENED + timedelta(minutes=2), 5, Decimal("45.00"), TARGET)
+    assert advice["inputs"]["calls_per_hour"] == 12  # 3 calls over a quarter hour, not over 2 minutes
+    assert advice["inputs"]["handle_seconds_assumed"] is True
 
 
 def test_with_no_calls_yet_the_operators_in_force_are_advised_and_why() -> None:

@@ -1,18 +1,19 @@
-"""The operators a line needs next hour, from its figures: the last hour's arrivals and handling times, and
-their trend (the last half hour against the hour), by Erlang C (Erlang A when callers' patience is set), against
+"""The operators a line needs next hour, from its figures: the last hour's arrivals and handling times (the
+quarter hours of the last 60 minutes, the running one included), and their trend (the last half hour against the
+hour), by Erlang C (Erlang A when callers' patience is set), against
 the operators in force, with what the difference costs an hour at the tariff in force. Plain Python."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from crisisline import staffing
 from crisisline.figures import Bucket, Figures
 
-QUARTERS_PER_HOUR = 4
+MIN_SPAN = timedelta(minutes=15)
 # With calls but no handling time recorded yet (no call answered and ended), this mean is assumed: the tariff's
 # 12 calls per operator-hour.
 ASSUMED_HANDLE_SECONDS = 300.0
@@ -34,10 +35,11 @@ def advise(
     """The advice as the API answers it: the inputs used, `recommended_operators`, the predicted service level
     for them, `cost_difference_per_hour` (recommended − in force, × the operator-hour tariff, as decimal text),
     and `reason` (`forecast`, or `no_calls`: nothing to forecast from, so the operators in force are advised)."""
-    done = [bucket for bucket in figures.quarter_hours if _parse(bucket.end) <= now][-QUARTERS_PER_HOUR:]
-    recent = done[-2:]
-    hour_rate = _rate(done)
-    recent_rate = _rate(recent)
+    opened_at = _parse(figures.totals.start)
+    hour = _window(figures, now, opened_at, timedelta(hours=1))
+    recent = _window(figures, now, opened_at, timedelta(minutes=30))
+    hour_rate, recent_rate = _rate(hour, now, opened_at), _rate(recent, now, opened_at)
+    done = hour
     # Each quarter's mean handling time weighted by the calls answered in it.
     handled = [
         (bucket.handle_mean_seconds, bucket.calls_answered)
@@ -48,7 +50,7 @@ def advise(
     # The busier of the hour and its last half hour: a rising line is staffed for where it is going.
     calls_per_hour = max(hour_rate, recent_rate)
     inputs: dict[str, Any] = {
-        "quarter_hours_used": len(done),
+        "quarter_hours_used": len(hour),
         "calls_last_hour_per_hour": round(hour_rate, 1),
         "calls_last_half_hour_per_hour": round(recent_rate, 1),
         "calls_per_hour": round(calls_per_hour, 1),
@@ -91,11 +93,19 @@ def advise(
     }
 
 
-def _rate(buckets: list[Bucket]) -> float:
-    """Calls offered per hour over `buckets` (quarter hours)."""
+def _window(figures: Figures, now: datetime, opened_at: datetime, span: timedelta) -> list[Bucket]:
+    """The quarter hours that overlap the `span` before `now` (the current one, still running, included)."""
+    return [bucket for bucket in figures.quarter_hours if _parse(bucket.end) > now - span]
+
+
+def _rate(buckets: list[Bucket], now: datetime, opened_at: datetime) -> float:
+    """Calls offered per hour over `buckets`: their calls over the time from the first's start (or the opening)
+    until now, at least a quarter hour, so that the first calls of a new line do not read as a flood."""
     if not buckets:
         return 0.0
-    return sum(bucket.calls_offered for bucket in buckets) * QUARTERS_PER_HOUR / len(buckets)
+    since = max(_parse(buckets[0].start), opened_at)
+    hours = max((now - since).total_seconds(), MIN_SPAN.total_seconds()) / 3600
+    return sum(bucket.calls_offered for bucket in buckets) / hours
 
 
 def _in_force_level(calls_per_hour: float, handle: float, operators: int, target: ServiceTarget) -> float | None:
