@@ -426,6 +426,8 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("GET", "/activations/{activation_id}/briefing"): [
         lambda w: w.api.get(f"/activations/{w.line}/briefing", w.antwerp)
     ],
+    ("GET", "/activations/{activation_id}/figures"): [lambda w: w.api.get(f"/activations/{w.line}/figures", w.antwerp)],
+    ("GET", "/activations/{activation_id}/advice"): [lambda w: w.api.get(f"/activations/{w.line}/advice", w.antwerp)],
     ("POST", "/activations/{activation_id}/close"): [
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),

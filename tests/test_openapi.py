@@ -180,6 +180,8 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     )
     read = described("GET", "/activations/{activation_id}/briefing", api.get(f"{line}/briefing", operator), 200)
     assert read["items"] == sheet
+    described("GET", "/activations/{activation_id}/figures", api.get(f"{line}/figures", operator), 200)
+    described("GET", "/activations/{activation_id}/advice", api.get(f"{line}/advice", gent), 200)
     described("GET", "/activations", api.get("/activations?status=live", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", admin), 200)

@@ -4,6 +4,7 @@ import { ApiError, call } from "./api.js";
 import { LANGUAGES, LIMITS } from "./facts.js";
 import { formatInstant, label, language, t } from "./i18n.js";
 import { el, field, group, i18n, problemText } from "./dom.js";
+import { adviceBox, figuresSection } from "./figures.js";
 
 let root = null;
 let me = null;
@@ -343,6 +344,7 @@ function renderLive() {
     ),
     facts,
     changeSection(),
+    figuresSection(live.id),
     previewSection("live", () => ({
       languages: live.languages,
       message: Object.fromEntries(
@@ -362,6 +364,8 @@ function changeSection() {
   const operators = operatorsControl(live.operators);
   const operatorsField = field("change-operators", "field.operators", "field.operators.hint", operators);
   operatorsField.append(capacityLine(operators));
+  // "Apply advice" puts the advised number in the field and saves it as any change (only what changed is sent).
+  operatorsField.append(adviceBox(live.id, operators, () => form.requestSubmit()));
   const button = i18n("button", "live.save", undefined, { type: "submit", class: "button" });
   const form = el("form", { novalidate: true, id: "change-form", "aria-labelledby": "change-title" }, messages, operatorsField, button);
   form.addEventListener("submit", async (event) => {

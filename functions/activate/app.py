@@ -17,9 +17,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from activate import briefing, logic, preview
+from activate import briefing, line_figures, logic, preview
 from api import rest
 from crisisline import errors, incidents, settings, staffing, tokens
+from crisisline.advice import ServiceTarget
 from crisisline.aws import client
 from crisisline.clock import utc_now
 from crisisline.models import (
@@ -569,6 +570,36 @@ def replace_briefing(
     return _sheet(
         briefing.replace_briefing(caller(), activation_id, sheet, logic.default_store(), _briefing_revisions(if_match))
     )
+
+
+# ---------------------------------------------------------------------- a line's figures and staffing advice
+@app.get(
+    "/activations/<activation_id>/figures",
+    tags=["activations"],
+    summary="The line's calls, waits and capacity per quarter hour and per hour since it opened",
+    description="For the line's authority, admin and, while the line is live, the call center's operators. "
+    "Routing's counts are in at once; contact records add answered, abandoned, waits and handling times a minute "
+    "or two after each call ends.",
+    responses=rest.responses(200, 404, 422, model="LineFigures"),
+)
+@rest.roles("admin", "authority", "operator")
+def activation_figures(activation_id: ActivationId) -> Response[dict[str, Any]]:
+    return _json(200, line_figures.figures(caller(), activation_id, logic.default_store()))
+
+
+@app.get(
+    "/activations/<activation_id>/advice",
+    tags=["activations"],
+    summary="The operators the next hour needs, and what the difference costs an hour",
+    description="From the last hour's calls and handling times (the last half hour when busier), by Erlang C "
+    "(Erlang A when the center sets callers' patience), for the center's service target.",
+    responses=rest.responses(200, 404, 422, model="LineAdvice"),
+)
+@rest.roles("admin", "authority", "operator")
+def activation_advice(activation_id: ActivationId) -> Response[dict[str, Any]]:
+    config = settings.api()
+    target = ServiceTarget(config.service_level_target, config.answer_within_seconds, config.patience_seconds)
+    return _json(200, line_figures.advice(caller(), activation_id, logic.default_store(), target))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

@@ -95,6 +95,62 @@ class StaffingAdvice(BaseModel):
     one_more: StaffingPrediction
 
 
+class FiguresBucket(BaseModel):
+    """A line's figures over one quarter hour, one UTC hour, or its whole life (`start` to `end`, UTC)."""
+
+    start: str = Field(json_schema_extra={"format": "date-time"})
+    end: str = Field(json_schema_extra={"format": "date-time"})
+    calls_offered: int = Field(description="callers who picked a queue (hours: routing's count at once)")
+    calls_answered: int = Field(description="inbound calls an operator took (contact records)")
+    abandoned_in_queue: int = Field(description="inbound calls queued that no operator took")
+    callbacks_offered: int = Field(description="callers offered a callback (overflow)")
+    callbacks_completed: int = Field(description="callbacks an operator took")
+    d2_share: float | None = Field(description="share of the queued calls queued on D2; null when none queued")
+    wait_median_seconds: int | None = Field(description="median queue wait (nearest rank)")
+    wait_p90_seconds: int | None = Field(description="90th percentile of the queue wait (nearest rank)")
+    handle_mean_seconds: float | None = Field(description="mean time an operator spent on a call")
+    operators: int = Field(description="operators in force at the end of the bucket (or now)")
+    capacity_per_hour: int = Field(description="operators x the tariff's calls per operator-hour in force then")
+    routed: int | None = Field(description="routing's count (hours and totals; null in quarter hours)")
+
+
+class LineFigures(BaseModel):
+    """A line's figures since it opened; contact records add to them a minute or two after each call ends."""
+
+    quarter_hours: list[FiguresBucket]
+    hours: list[FiguresBucket]
+    totals: FiguresBucket
+
+
+class LineAdviceInputs(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    quarter_hours_used: int
+    calls_per_hour: float = Field(description="the forecast: the busier of the last hour and its last half hour")
+    handle_seconds: float | None
+    service_level_target: float
+    answer_within_seconds: int
+    patience_seconds: int | None
+    model: Literal["erlang_c", "erlang_a"]
+    operator_hour: str = Field(description="the tariff's operator-hour in force (decimal text)")
+
+
+class LineAdvice(BaseModel):
+    """The operators the next hour needs for the center's service target, against those in force."""
+
+    activation_id: str
+    inputs: LineAdviceInputs
+    operators_in_force: int
+    recommended_operators: int
+    predicted_service_level: float | None = Field(description="for the recommended operators; null without calls")
+    service_level_in_force: float | None = Field(default=None, description="for the operators in force")
+    cost_difference_per_hour: str = Field(
+        description="(recommended - in force) x operator-hour, decimal text (negative: a saving)"
+    )
+    reason: Literal["forecast", "no_calls"]
+    explanation: str
+
+
 # ---------------------------------------------------------------------- authorities and credentials
 class AgreementShown(BaseModel):
     reference: str

@@ -44,6 +44,13 @@ class ApiSettings(ConsoleAccess):
     # Read only, for the crisis center's view of its live lines: routing's call counters and the tariffs.
     call_counters_table: str = Field(min_length=3)
     tariffs_table: str = Field(min_length=3)
+    # Read only, for a line's figures: the contacts metering counted (index by-activation).
+    contacts_table: str = Field(min_length=3)
+    # The crisis center's service target, which the staffing advice of a line aims at: this share of callers
+    # answered within this many seconds; with a patience (mean seconds before a caller hangs up) Erlang A.
+    service_level_target: float = Field(default=0.8, gt=0, lt=1)
+    answer_within_seconds: int = Field(default=60, ge=0, le=3_600)
+    patience_seconds: int | None = Field(default=None, gt=0, le=3_600)
     token_key_parameter: str = Field(min_length=2)
     idempotency_seconds: int = Field(default=86_400, ge=60)
     # How long a released pool number waits before another activation may claim it (template parameter

@@ -53,6 +53,10 @@ class ContactRecord:
     disconnected: datetime | None = None  # DisconnectTimestamp
     agent_seconds: int = 0  # Agent.AgentInteractionDuration (not billed; checked for plausibility)
     initial_contact_id: str | None = None  # for a callback: the contact that asked for it
+    # Kept per contact for the line's figures (crisisline.figures), never billed:
+    queue_name: str | None = None  # Queue.Name when the contact was queued (D5 | D2)
+    picked_queue: bool = False  # the caller chose a queue in the flow (contact attribute `choice`)
+    disconnect_reason: str | None = None  # DisconnectReason
 
     @property
     def is_callback(self) -> bool:
@@ -101,6 +105,9 @@ def read_contact_record(data: bytes | str) -> ContactRecord:
     # For a callback Connect may write "Softphone" (an agent's) rather than a number: no number then.
     number = _mapping(record, "SystemEndpoint").get("Address")
     initial = record.get("InitialContactId")
+    queue = _mapping(record, "Queue")
+    queue_name = queue.get("Name") if queue.get("Name") or queue.get("ARN") else None
+    reason = record.get("DisconnectReason")
     return ContactRecord(
         contact_id=contact_id,
         last_update=iso(last_update),
@@ -114,6 +121,9 @@ def read_contact_record(data: bytes | str) -> ContactRecord:
         disconnected=disconnected,
         agent_seconds=agent_seconds,
         initial_contact_id=initial if isinstance(initial, str) and initial else None,
+        queue_name=queue_name if isinstance(queue_name, str) and queue_name else None,
+        picked_queue=bool(_mapping(record, "Attributes").get("choice")),
+        disconnect_reason=reason if isinstance(reason, str) and reason else None,
     )
 
 

@@ -295,12 +295,23 @@ def _contact_item(
         "record": record.stored,
         "metered_at": iso(utc_now()),
         **record.usage.as_dict(),
+        **_figure_fields(record),
     }
     if activation_id and period:
         item.update(activation_id=activation_id, period=period, attributed_by="attribute" if verified else "number")
     else:
         item.update(unattributed_month=record.month, reason=NO_ACTIVATION)
     return item
+
+
+def _figure_fields(record: ContactRecord) -> dict[str, Any]:
+    """What the line's figures read of a contact (crisisline.figures), beside what it counts."""
+    fields: dict[str, Any] = {"agent_seconds": record.agent_seconds, "picked_queue": record.picked_queue}
+    if record.queue_name:
+        fields["queue_name"] = record.queue_name
+    if record.disconnect_reason:
+        fields["disconnect_reason"] = record.disconnect_reason
+    return fields
 
 
 def _set_aside_item(record: ContactRecord, reason: str, beside: bool, counters: bool = True) -> dict[str, Any]:

@@ -115,6 +115,16 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("PUT", "/activations/{activation_id}/briefing"): Expected(
         (200, 200), (200, 404), (403, 403), "a line's authority and the crisis center write its briefing"
     ),
+    **{
+        ("GET", path): Expected(
+            (200, 200),
+            (200, 404),
+            (403, 403),
+            "a line's authority, the crisis center and, while it is live, the operators read its figures",
+            operator=(200, 200),
+        )
+        for path in ("/activations/{activation_id}/figures", "/activations/{activation_id}/advice")
+    },
     ("GET", "/exports/{month}"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("GET", "/tariffs"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("PUT", "/tariffs"): Expected(201, 403, 403, "prices are set by the crisis center"),

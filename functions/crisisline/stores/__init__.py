@@ -1,8 +1,9 @@
 """The activation API's data access, one store per aggregate: activations with their audit trail and operator
 timeline (`activations`), authorities with their credentials (`authorities`), the pool of numbers (`numbers`),
-the operators' questions-and-answers sheet of each line (`briefings`), and what a live line's calls this hour
-are measured against (`capacity`, read only). Only these modules speak DynamoDB
-for them; every change that touches several items is one transaction, so an error leaves nothing half-written."""
+the operators' questions-and-answers sheet of each line (`briefings`), what a live line's calls this hour are
+measured against (`capacity`, read only) and what a line's figures are computed from (`figures`, read only).
+Only these modules speak DynamoDB for them; every change that touches several items is one transaction, so an
+error leaves nothing half-written."""
 
 from __future__ import annotations
 
@@ -15,9 +16,18 @@ from crisisline.stores.activations import ActivationStore
 from crisisline.stores.authorities import AuthorityStore
 from crisisline.stores.briefings import BriefingStore
 from crisisline.stores.capacity import CapacityStore
+from crisisline.stores.figures import FiguresStore
 from crisisline.stores.numbers import NumberStore
 
-__all__ = ["ActivationStore", "AuthorityStore", "BriefingStore", "CapacityStore", "NumberStore", "Stores"]
+__all__ = [
+    "ActivationStore",
+    "AuthorityStore",
+    "BriefingStore",
+    "CapacityStore",
+    "FiguresStore",
+    "NumberStore",
+    "Stores",
+]
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,7 @@ class Stores:
     numbers: NumberStore
     briefings: BriefingStore
     capacity: CapacityStore
+    figures: FiguresStore
 
     @classmethod
     def from_settings(cls, settings: ApiSettings, dynamodb: Any = None) -> Stores:
@@ -53,5 +64,8 @@ class Stores:
             ),
             capacity=CapacityStore(
                 ddb, call_counters_table=settings.call_counters_table, tariffs_table=settings.tariffs_table
+            ),
+            figures=FiguresStore(
+                ddb, contacts_table=settings.contacts_table, call_counters_table=settings.call_counters_table
             ),
         )

@@ -13,6 +13,7 @@ from crisisline import dynamo
 from crisisline.clock import iso
 from crisisline.errors import StoreUnavailable
 from crisisline.facts import calls_per_operator_hour_at, counter_hour, default_calls_per_operator_hour
+from crisisline.tariffs import Tariff, TariffSchedule
 
 BATCH_KEYS = 100  # the most keys one BatchGetItem takes
 _UNPROCESSED_ATTEMPTS = 4  # DynamoDB may leave keys unread under load; they are asked again after a short wait
@@ -76,3 +77,10 @@ class CapacityStore:
             if int(item.get("calls_per_operator_hour") or 0) >= 1
         )
         return calls_per_operator_hour_at(versions, iso(now), default_calls_per_operator_hour())
+
+    def tariff_schedule(self) -> TariffSchedule:
+        """Every tariff version (the packaged defaults' before the first): the operator-hour and the calls per
+        operator-hour in force at any instant of a line's life."""
+        return TariffSchedule(
+            [Tariff.from_document(item) for item in dynamo.pages(self.ddb, "scan", TableName=self.tariffs_table)]
+        )
