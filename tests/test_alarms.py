@@ -6,6 +6,7 @@ checksum no longer matches."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -59,17 +60,49 @@ def referenced(value: Any) -> str:
 
 
 def services() -> dict[str, str]:
-    """Each function's POWERTOOLS_SERVICE_NAME → the package its handler lives in."""
+    """Each function's POWERTOOLS_SERVICE_NAME → its handler's module (`finance.month_close`)."""
     return {
-        fn.environment["POWERTOOLS_SERVICE_NAME"]: body["Properties"]["Handler"].split(".")[0]
+        fn.environment["POWERTOOLS_SERVICE_NAME"]: body["Properties"]["Handler"].rsplit(".", 1)[0]
         for name, body in template.resources("AWS::Serverless::Function").items()
         for fn in [template.functions()[name]]
     }
 
 
-def counted_in(package: str, metric: str) -> bool:
+def module_file(module: str) -> Path | None:
+    path = FUNCTIONS.joinpath(*module.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported_modules(module: str) -> set[str]:
+    """The module and every module of functions/ it imports, directly or through another."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        path = module_file(current)
+        if current in seen or path is None:
+            continue
+        seen.add(current)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                todo.append(node.module)
+                todo.extend(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                todo.extend(alias.name for alias in node.names)
+    return seen
+
+
+def counted_in(handler_module: str, metric: str) -> bool:
+    """Whether the function whose handler is `handler_module` runs code that counts `metric`."""
     pattern = re.compile(rf"count_(failure|event)\(\s*\"{re.escape(metric)}\"\s*\)")
-    return any(pattern.search(path.read_text(encoding="utf-8")) for path in (FUNCTIONS / package).rglob("*.py"))
+    return any(
+        pattern.search(path.read_text(encoding="utf-8"))
+        for module in imported_modules(handler_module)
+        if (path := module_file(module)) is not None
+    )
 
 
 # ---------------------------------------------------------------------- every alarm can fire
@@ -92,8 +125,8 @@ def test_every_custom_metric_an_alarm_names_is_counted_by_the_function_of_its_se
             assert metric["MetricName"] in FAILURES | EVENTS, name
             (dimension,) = metric["Dimensions"]
             assert dimension["Name"] == "service", name
-            package = known[dimension["Value"]]  # a function of the template has this service name
-            assert counted_in(package, metric["MetricName"]), f"{name}: {metric['MetricName']} not in {package}/"
+            handler = known[dimension["Value"]]  # a function of the template has this service name
+            assert counted_in(handler, metric["MetricName"]), f"{name}: {metric['MetricName']} not from {handler}"
     assert checked >= 5
 
 
@@ -243,3 +276,64 @@ def test_a_frozen_export_that_no_longer_matches_its_checksum_is_counted(
     published()  # the close's own
     assert api.get("/exports/2026-10", finance).status == 503
     assert published()["FrozenExportChecksumMismatches"] == 1
+
+
+# ---------------------------------------------------------------------- the dashboard
+def dashboard() -> tuple[dict[str, Any], dict[str, Any]]:
+    body = RESOURCES["Dashboard"]["Properties"]
+    text = body["DashboardBody"]["Fn::Sub"]
+    names = set(re.findall(r"\$\{([^}]+)\}", text))
+    for name in names:  # each a pseudo parameter, a parameter or a resource (or its attribute)
+        logical = name.split(".")[0]
+        assert logical.startswith("AWS::") or logical in RESOURCES or logical in template.load()["Parameters"], name
+    return body, json.loads(re.sub(r"\$\{([^}]+)\}", lambda m: m.group(1), text))
+
+
+def test_the_dashboard_is_named_for_its_stack_and_shows_every_alarm() -> None:
+    body, parsed = dashboard()
+    assert body["DashboardName"] == {"Fn::Sub": "${AWS::StackName}-crisisline"}
+    (alarms,) = [w["properties"]["alarms"] for w in parsed["widgets"] if w["type"] == "alarm"]
+    assert sorted(arn.removesuffix(".Arn") for arn in alarms) == sorted(ALARMS)
+
+
+def test_the_dashboard_shows_live_lines_calls_against_capacity_fallbacks_and_failures() -> None:
+    _, parsed = dashboard()
+    titles = " | ".join(w["properties"]["title"] for w in parsed["widgets"])
+    for shown in ("Live lines", "Calls per hour against capacity", "Fallbacks and failures"):
+        assert shown in titles
+    shown_names = {
+        row[1] for w in parsed["widgets"] if w["type"] == "metric" for row in w["properties"]["metrics"] if len(row) > 1
+    }
+    assert set(FAILURES) - {"PoolNumbersFailures"} <= shown_names  # deploy time only: its alarm is the deploy
+
+
+def test_every_custom_metric_on_the_dashboard_is_published() -> None:
+    _, parsed = dashboard()
+    known = services()
+    filtered = {
+        t["MetricName"]: body["Properties"]
+        for body in template.resources("AWS::Logs::MetricFilter").values()
+        for t in body["Properties"]["MetricTransformations"]
+        if t["MetricNamespace"] == "crisisline"
+    }
+    for widget in parsed["widgets"]:
+        for row in widget["properties"].get("metrics", []):
+            if row[0] != "crisisline":
+                continue
+            name, dimensions = row[1], [part for part in row[2:] if isinstance(part, str)]
+            if name in filtered:
+                assert dimensions == []
+                continue
+            assert dimensions[0] == "service" and counted_in(known[dimensions[1]], name), name
+
+
+def test_calls_are_counted_from_fields_routing_logs_for_a_counted_call() -> None:
+    source = (FUNCTIONS / "route" / "app.py").read_text(encoding="utf-8")
+    for body in template.resources("AWS::Logs::MetricFilter").values():
+        props = body["Properties"]
+        assert props["LogGroupName"] == {"Ref": "RouteLogGroup"}
+        for field in re.findall(r"\$\.(\w+)", props["FilterPattern"]):
+            assert f'"{field}": ' in source, field
+    rule = json.loads(RESOURCES["LiveLinesRule"]["Properties"]["RuleBody"]["Fn::Sub"])
+    assert rule["LogGroupNames"] == ["${RouteLogGroup}"]
+    assert '"activation_id": ' in source and '"status": decision.status' in source
