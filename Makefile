@@ -60,6 +60,13 @@ deploy:
 	sam build
 	sam deploy --guided
 
+# After each deploy: the deployed line end to end, every step PASS or FAIL (make smoke STACK=<stack>; the admin
+# token in CRISISLINE_ADMIN_TOKEN). Against `make run`: .venv/bin/python -m infra.smoke --api-url ... --lambda-url ...
+.PHONY: smoke
+smoke: $(STAMP)
+	@test -n "$(STACK)" || { echo "Give the stack's name: make smoke STACK=<stack>"; exit 2; }
+	$(PY) -m infra.smoke --stack "$(STACK)" $(if $(REGION),--region $(REGION))
+
 # The console's static files to the stack's web bucket (its status pages are written by the API): STACK=<stack name>.
 .PHONY: deploy-console
 deploy-console:
