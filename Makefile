@@ -32,6 +32,11 @@ reliability: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# The stack's monthly cost with no line open, from infra/standby_prices.json and the template's resources.
+.PHONY: cost
+cost: $(STAMP)
+	$(PY) -m infra.cost
+
 # The API's OpenAPI document from the route signatures of both API functions (tests/test_openapi.py checks it).
 .PHONY: openapi
 openapi: $(STAMP)
