@@ -32,6 +32,11 @@ reliability: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# The stack's monthly cost with no line open, from infra/standby_prices.json and the template's resources.
+.PHONY: cost
+cost: $(STAMP)
+	$(PY) -m infra.cost
+
 # The API's OpenAPI document from the route signatures of both API functions (tests/test_openapi.py checks it).
 .PHONY: openapi
 openapi: $(STAMP)
@@ -59,6 +64,13 @@ call: $(STAMP)
 deploy:
 	sam build
 	sam deploy --guided
+
+# After each deploy: the deployed line end to end, every step PASS or FAIL (make smoke STACK=<stack>; the admin
+# token in CRISISLINE_ADMIN_TOKEN). Against `make run`: .venv/bin/python -m infra.smoke --api-url ... --lambda-url ...
+.PHONY: smoke
+smoke: $(STAMP)
+	@test -n "$(STACK)" || { echo "Give the stack's name: make smoke STACK=<stack>"; exit 2; }
+	$(PY) -m infra.smoke --stack "$(STACK)" $(if $(REGION),--region $(REGION))
 
 # The console's static files to the stack's web bucket (its status pages are written by the API): STACK=<stack name>.
 .PHONY: deploy-console

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisisline import settings, tokens
 from crisisline.aws import client
-from crisisline.observability import count_failure, logger, metrics
+from crisisline.observability import count_event, count_failure, logger, metrics
 from crisisline.stores.authorities import AuthorityStore
 
 settings.authorizer()  # fail the cold start, not the first token, when the environment is incomplete
@@ -39,7 +38,7 @@ def authorize(event: dict[str, Any], credentials: AuthorityStore) -> dict[str, A
         count_failure("AuthorizerErrors")
         raise
     if credential is None:
-        metrics.add_metric(name="AuthFailures", unit=MetricUnit.Count, value=1)
+        count_event("AuthFailures")
         logger.info("token refused")
         # API Gateway answers 401 for exactly this message.
         raise Exception("Unauthorized")

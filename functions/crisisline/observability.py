@@ -29,6 +29,16 @@ FAILURES = {
     "MonthCloseFailures": "month close failed; the scheduler retries it",
     "PoolNumbersFailures": "deploying the pool of numbers failed",
     "StatusPageFailures": "an authority's public page was not published after its line changed (the change stands)",
+    "FrozenExportChecksumMismatches": "a frozen export no longer matches its SHA-256 checksum (it was not served)",
+}
+
+# What went right, counted where it happens: the dashboard shows them, and an alarm pages when one that is due
+# is missing (a month close that did not succeed). Each is a Count.
+EVENTS = {
+    "ActivationsOpened": "an authority opened a line",
+    "ActivationsClosed": "a line was closed",
+    "AuthFailures": "the authorizer refused a token (no token, malformed, unknown, revoked)",
+    "MonthsClosed": "month close froze the month before (or found it frozen already)",
 }
 
 
@@ -36,6 +46,13 @@ def count_failure(name: str) -> None:
     """Count one failure of the kind `name` (a key of FAILURES) in this invocation's metrics."""
     if name not in FAILURES:
         raise ValueError(f"unknown failure metric {name!r}")
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def count_event(name: str) -> None:
+    """Count one event of the kind `name` (a key of EVENTS) in this invocation's metrics."""
+    if name not in EVENTS:
+        raise ValueError(f"unknown event metric {name!r}")
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 

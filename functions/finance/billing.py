@@ -17,6 +17,7 @@ from crisisline import errors
 from crisisline.clock import iso, parse_iso
 from crisisline.models import Caller, Role
 from crisisline.months import FIRST_MONTH, month_bounds, month_of, parse_month, split_by_month
+from crisisline.observability import count_failure
 from crisisline.tariffs import CLOCK_SLACK, Tariff, TariffIn, TariffSchedule, effective_instant
 from crisisline.usage import is_adjustment, usage_month
 from finance import spreadsheet
@@ -237,6 +238,7 @@ def _frozen(record: Mapping[str, Any], export_format: Format, store: BillingStor
     body = store.get_file(record[f"{export_format}_key"])
     if hashlib.sha256(body).hexdigest() != record[f"{export_format}_sha256"]:
         # Never serve a frozen export that is not byte for byte what was frozen.
+        count_failure("FrozenExportChecksumMismatches")
         raise errors.StoreUnavailable(
             "The frozen export does not match its checksum; the crisis center is told.", month=record["month"]
         )

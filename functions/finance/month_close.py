@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crisisline.clock import utc_now
 from crisisline.months import month_of, previous_month
-from crisisline.observability import count_failure, logger, publish_failures
+from crisisline.observability import count_event, count_failure, logger, publish_failures
 from finance import billing
 from finance.billing_store import BillingStore, export_settings
 
@@ -26,6 +26,8 @@ def lambda_handler(
     month = (event or {}).get("month") or previous_month(month_of(now))
     try:
         result = billing.freeze_month(str(month), store or BillingStore(), now)
+        # Counted on every success, a rerun's too: the alarm pages when none came by 08:00 on the 1st.
+        count_event("MonthsClosed")
     except Exception:
         # The scheduler invokes it again (its retry policy); until a run succeeds, the month has no frozen export.
         logger.exception("month close failed", extra={"month": month})
