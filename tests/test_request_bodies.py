@@ -225,7 +225,7 @@ JARGON = [
     "'",
 ]
 BAD_REQUESTS = [
-    ("POST", "/credentials", {"role": "root"}, "role", "finance, admin or operator"),
+    ("POST", "/credentials", {"role": "root"}, "role", "finance, admin, operator, d2_agent or d2_coordinator"),
     ("POST", "/credentials", {}, "role", "missing"),
     ("POST", "/credentials", {"role": 1}, "role", "one of"),
     ("POST", "/numbers", {"number": "0032", "kind": "did"}, "number", "+3280012345"),
