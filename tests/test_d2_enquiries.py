@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from tests.conftest import Api, activation_body
+from tests.conftest import Api, RunningStack, activation_body, authority_body, http
 
 
 def _issue(api: Api, admin: str, role: str, label: str) -> str:
@@ -319,3 +320,27 @@ def test_every_read_and_change_of_an_enquiry_is_audited(line: Line) -> None:
     ]
     assert [e["who"]["label"] for e in entries] == ["Els Janssens", "Karel Peeters", "Els Janssens"]
     assert all(PHONE not in json.dumps(e) for e in entries)
+
+
+# ---------------------------------------------------------------------- over HTTP, on the local stack
+def test_an_agent_records_an_enquiry_over_http_on_the_local_stack(local_stack: RunningStack) -> None:
+    api, admin = local_stack.api_url, local_stack.admin_token
+    nis = f"{secrets.randbelow(90000) + 10000}"
+    number = f"+32800{secrets.randbelow(90000) + 10000}"
+    status, _, enrolled = http("POST", f"{api}/authorities", admin, authority_body(nis, f"Gemeente {nis}"))
+    assert status == 201, enrolled
+    assert http("POST", f"{api}/numbers", admin, {"number": number, "kind": "toll_free"})[0] == 201
+    status, _, opened = http("POST", f"{api}/activations", enrolled["token"], activation_body(number_kind="toll_free"))
+    assert status == 201, opened
+    status, _, issued = http("POST", f"{api}/credentials", admin, {"role": "d2_agent", "label": "Els Janssens"})
+    assert status == 201, issued
+    agent = issued["token"]
+    assert http("GET", f"{api}/me", agent)[2]["role"] == "d2_agent"
+
+    path = f"{api}/activations/{opened['id']}/enquiries"
+    status, _, recorded = http("POST", path, agent, enquiry_body(contact_id="e2e-contact-1"))
+    assert status == 201, recorded
+    status, _, read = http("GET", f"{path}/{recorded['reference'].lower()}", agent)
+    assert status == 200, read
+    assert read["id"] == recorded["id"] and read["enquirer"]["phone"] == PHONE
+    assert http("POST", f"{api}/activations/{opened['id']}/close", enrolled["token"])[0] == 200
