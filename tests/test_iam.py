@@ -662,6 +662,32 @@ def test_the_audit_trail_is_append_only(recorded: Recorder) -> None:
     )
 
 
+def test_the_d2_audit_chain_is_append_only(recorded: Recorder) -> None:
+    chain = template.physical_table_name("D2AuditTable")
+    given, _ = grants()
+    writes = {
+        f"{grant.function}: {grant.action}"
+        for grant in given
+        if fnmatch.fnmatchcase(table_arn(chain), grant.resource)
+        and grant.action not in ("dynamodb:PutItem", "dynamodb:Query")
+    }
+    assert writes == set(), "only new entries of the D2 chain (PutItem) and reading them (Query) are granted"
+    puts = [
+        item["Put"]
+        for _, service, operation, params in recorded.calls
+        if service == "dynamodb" and operation == "TransactWriteItems"
+        for item in params["TransactItems"]
+        if "Put" in item and item["Put"]["TableName"] == chain
+    ]
+    puts += [
+        params
+        for _, service, operation, params in recorded.calls
+        if service == "dynamodb" and operation == "PutItem" and params["TableName"] == chain
+    ]
+    assert len(puts) >= 4, "every D2 route driven here adds an entry"
+    assert all(put.get("ConditionExpression") == "attribute_not_exists(seq)" for put in puts)
+
+
 def test_no_role_grants_a_checked_service_or_connect_on_every_resource() -> None:
     resources = _deployed()
     wide = []
