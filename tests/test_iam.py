@@ -353,8 +353,20 @@ class World:
     gent: str
     antwerp: str
     line: str  # Antwerp's live activation
+    d2: str = ""  # a D2 coordinator's token
 
 
+ENQUIRY = {
+    "sought": {"given_names": "Marie", "family_name": "Peeters"},
+    "enquirer": {
+        "name": "Jan Peeters",
+        "phone": "+32470998877",
+        "relationship": "brother",
+        "language": "nl",
+        "callback_consent": True,
+    },
+    "contact_id": "c0ffee-1",
+}
 BRIEFING = {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee, blijf binnen."}]}
 TARIFF = {
     "effective_from": "2999-01-01",
@@ -428,6 +440,17 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ],
     ("GET", "/activations/{activation_id}/figures"): [lambda w: w.api.get(f"/activations/{w.line}/figures", w.antwerp)],
     ("GET", "/activations/{activation_id}/advice"): [lambda w: w.api.get(f"/activations/{w.line}/advice", w.antwerp)],
+    ("POST", "/activations/{activation_id}/enquiries"): [
+        lambda w: w.api.post(f"/activations/{w.line}/enquiries", w.d2, ENQUIRY),
+        lambda w: w.api.post(f"/activations/{w.line}/enquiries", w.d2, ENQUIRY),  # a retry: replayed
+    ],
+    ("GET", "/activations/{activation_id}/enquiries"): [lambda w: w.api.get(f"/activations/{w.line}/enquiries", w.d2)],
+    ("GET", "/activations/{activation_id}/enquiries/{reference}"): [
+        lambda w: w.api.get(f"/activations/{w.line}/enquiries/{_reference(w)}", w.d2)
+    ],
+    ("GET", "/activations/{activation_id}/d2/audit/verify"): [
+        lambda w: w.api.get(f"/activations/{w.line}/d2/audit/verify", w.d2)
+    ],
     ("POST", "/activations/{activation_id}/close"): [
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
@@ -441,6 +464,11 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("PUT", "/tariffs"): [lambda w: w.api.call("PUT", "/tariffs", w.admin, TARIFF)],
     ("GET", "/unattributed"): [lambda w: w.api.get("/unattributed?month=2026-10", w.admin)],
 }
+
+
+def _reference(world: World) -> str:
+    listed = world.api.get(f"/activations/{world.line}/enquiries", world.d2).body["enquiries"]
+    return str(listed[0]["reference"])
 
 
 def _issued(world: World) -> str:
@@ -474,7 +502,8 @@ def _world() -> World:
     put_usage("gent-oct", "2026-10", calls=20, answered_calls=18, abandoned_calls=2, call_seconds=3000)
     put_usage("gent-sep", "2026-09", calls=3, answered_calls=3, call_seconds=300)
     put_usage("gent-sep", "2026-10", adjusts="2026-09", calls=1, call_seconds=60)  # read by id: an adjustment
-    return World(api, admin, finance, tokens["44021"], tokens["11002"], line.body["id"])
+    d2 = api.post("/credentials", admin, {"role": "d2_coordinator", "label": "Karel Peeters"}).body["token"]
+    return World(api, admin, finance, tokens["44021"], tokens["11002"], line.body["id"], d2)
 
 
 def _month_close(recorder: Recorder, month: str, now: datetime) -> None:
@@ -633,6 +662,32 @@ def test_the_audit_trail_is_append_only(recorded: Recorder) -> None:
     assert all(put.get("ConditionExpression") == "attribute_not_exists(entry)" for put in puts), (
         "an audit entry written without the condition that it is new would overwrite an existing one"
     )
+
+
+def test_the_d2_audit_chain_is_append_only(recorded: Recorder) -> None:
+    chain = template.physical_table_name("D2AuditTable")
+    given, _ = grants()
+    writes = {
+        f"{grant.function}: {grant.action}"
+        for grant in given
+        if fnmatch.fnmatchcase(table_arn(chain), grant.resource)
+        and grant.action not in ("dynamodb:PutItem", "dynamodb:Query")
+    }
+    assert writes == set(), "only new entries of the D2 chain (PutItem) and reading them (Query) are granted"
+    puts = [
+        item["Put"]
+        for _, service, operation, params in recorded.calls
+        if service == "dynamodb" and operation == "TransactWriteItems"
+        for item in params["TransactItems"]
+        if "Put" in item and item["Put"]["TableName"] == chain
+    ]
+    puts += [
+        params
+        for _, service, operation, params in recorded.calls
+        if service == "dynamodb" and operation == "PutItem" and params["TableName"] == chain
+    ]
+    assert len(puts) >= 4, "every D2 route driven here adds an entry"
+    assert all(put.get("ConditionExpression") == "attribute_not_exists(seq)" for put in puts)
 
 
 def test_no_role_grants_a_checked_service_or_connect_on_every_resource() -> None:

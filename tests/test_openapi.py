@@ -182,6 +182,32 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     assert read["items"] == sheet
     described("GET", "/activations/{activation_id}/figures", api.get(f"{line}/figures", operator), 200)
     described("GET", "/activations/{activation_id}/advice", api.get(f"{line}/advice", gent), 200)
+    coordinator = api.post("/credentials", admin, {"role": "d2_coordinator", "label": "Karel Peeters"}).body["token"]
+    enquiry = {
+        "sought": {"given_names": "Marie", "family_name": "Peeters", "birth_date": "1987", "age": 39, "sex": "f"},
+        "enquirer": {
+            "name": "Jan Peeters",
+            "phone": "+32470998877",
+            "relationship": "brother",
+            "language": "nl",
+            "callback_consent": True,
+        },
+        "contact_id": "c0ffee-1",
+    }
+    recorded = described(
+        "POST", "/activations/{activation_id}/enquiries", api.post(f"{line}/enquiries", coordinator, enquiry), 201
+    )
+    described("GET", "/activations/{activation_id}/enquiries", api.get(f"{line}/enquiries", coordinator), 200)
+    described(
+        "GET",
+        "/activations/{activation_id}/enquiries/{reference}",
+        api.get(f"{line}/enquiries/{recorded['reference']}", coordinator),
+        200,
+    )
+    verified = described(
+        "GET", "/activations/{activation_id}/d2/audit/verify", api.get(f"{line}/d2/audit/verify", admin), 200
+    )
+    assert verified == {"entries": 3, "intact": True, "first_broken": None}
     described("GET", "/activations", api.get("/activations?status=live", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", admin), 200)

@@ -84,7 +84,7 @@ def health() -> dict[str, str]:
 
 
 @app.get("/me", tags=["health"], responses=rest.responses(200, model="Me"))
-@rest.roles("admin", "authority", "finance", "operator")
+@rest.roles("admin", "authority", "finance", "operator", "d2_agent", "d2_coordinator")
 def me() -> dict[str, Any]:
     """Who the token belongs to: its role, its credential, who holds it and, for an authority, which one and the
     calls one of its operators answers an hour by the tariff in force (as routing and the admin's list count)."""
@@ -267,7 +267,7 @@ def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
 @app.post(
     "/credentials",
     tags=["authorities"],
-    summary="Issue a finance, admin or operator token (admin)",
+    summary="Issue a finance, admin, operator, d2_agent or d2_coordinator token (admin)",
     responses=rest.responses(201, 400, 413, 422, model="IssuedCredential"),
 )
 @rest.roles("admin")
@@ -289,7 +289,7 @@ def list_credentials() -> Response[dict[str, Any]]:
 @app.post(
     "/credentials/<credential_id>/revoke",
     tags=["authorities"],
-    summary="Revoke an admin, finance or operator credential (admin); never the last admin's",
+    summary="Revoke an admin, finance, operator or D2 credential (admin); never the last admin's",
     responses=rest.responses(200, 404, 409, 422, model="Credential"),
 )
 @rest.roles("admin")

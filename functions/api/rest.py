@@ -262,6 +262,8 @@ _ROLE_NAMES = {
     "authority": "an authority",
     "finance": "finance",
     "operator": "an operator of the call center",
+    "d2_agent": "a D2 agent of the FPS Public Health",
+    "d2_coordinator": "a D2 coordinator of the FPS Public Health",
 }
 
 

@@ -105,3 +105,16 @@ class StoreUnavailable(DomainError):
 
     status = 503
     code = "unavailable"
+
+
+class NoD2Line(Conflict):
+    """An enquiry on an activation that is not live or has no D2 line for victims' relatives."""
+
+    code = "no_d2_line"
+
+
+class ReferenceMistyped(DomainError):
+    """A reference whose check character does not fit: misheard or mistyped, not merely unknown."""
+
+    status = 422
+    code = "reference_mistyped"

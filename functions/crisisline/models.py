@@ -31,7 +31,7 @@ Language = Literal["nl", "fr", "de", "en"]
 LANGUAGES = cast(tuple[Language, ...], facts.LANGUAGES)
 if get_args(Language) != LANGUAGES:
     raise ImportError("Language must name crisisline.facts.LANGUAGES, in their order")
-Role = Literal["admin", "authority", "finance", "operator"]
+Role = Literal["admin", "authority", "finance", "operator", "d2_agent", "d2_coordinator"]
 NumberKind = Literal["did", "toll_free"]
 
 NisCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
@@ -184,8 +184,10 @@ class AuthorityIn(_Body):
 
 
 class CredentialIn(_Body):
-    role: Literal["finance", "admin", "operator"] = Field(
-        description="operator: the call center's staff who answer calls; they read a live line's briefing only"
+    role: Literal["finance", "admin", "operator", "d2_agent", "d2_coordinator"] = Field(
+        description="operator: the call center's staff who answer calls; they read a live line's briefing only. "
+        "d2_agent: FPS Public Health staff who record relatives' enquiries on a D2 line and see their own; "
+        "d2_coordinator: FPS Public Health staff who see every enquiry of an activation"
     )
     label: Name = Field(description="who holds the token: a person or team, to recognise it in the list")
 

@@ -486,3 +486,58 @@ class UnattributedContact(BaseModel):
 class UnattributedContacts(BaseModel):
     month: str
     contacts: list[UnattributedContact]
+
+
+# ---------------------------------------------------------------------- D2: victim information
+class SoughtPersonShown(BaseModel):
+    """The person a relative asks about, as recorded; fields not given are left out."""
+
+    given_names: str
+    family_name: str
+    birth_date: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    age: int | None = None
+    sex: Literal["f", "m", "x"] | None = None
+    municipality: str | None = None
+    nationality: str | None = None
+    description: str | None = None
+    last_seen: str | None = None
+
+
+class EnquirerShown(BaseModel):
+    name: str
+    phone: str = Field(description="E.164; shown to the D2 line's staff only")
+    relationship: str
+    language: Language
+    callback_consent: bool
+
+
+class RecordedBy(BaseModel):
+    credential_id: str
+    label: str
+
+
+class Enquiry(BaseModel):
+    """A relative's enquiry as the D2 role reading it may see it (a d2_agent never sees `deceased`)."""
+
+    id: str
+    reference: str = Field(description="read out to the relative, e.g. K7MD-4QX")
+    activation_id: str
+    status: Literal["open", "matched", "closed", "deceased"]
+    person_id: str = Field(description="the sought person recorded with this enquiry")
+    sought: SoughtPersonShown
+    enquirer: EnquirerShown
+    contact_id: str | None
+    recorded_at: str
+    recorded_by: RecordedBy
+
+
+class EnquiryList(BaseModel):
+    enquiries: list[Enquiry]
+
+
+class D2AuditVerification(BaseModel):
+    """The activation's D2 audit chain walked entry by entry."""
+
+    entries: int
+    intact: bool
+    first_broken: int | None = Field(description="the sequence number of the first entry that does not check out")

@@ -26,7 +26,7 @@ from tests.reliability import figures
 
 __all__ = ["finance_env"]  # fixtures
 
-ROLES = ("admin", "authority", "finance", "operator")
+ROLES = ("admin", "authority", "finance", "operator", "d2_agent", "d2_coordinator")
 OWN, OTHER = "own", "other"
 GENT, ANTWERPEN, LEUVEN, MECHELEN = "44021", "11002", "24062", "12025"
 # Headers that are not a token the API issued; the full size tries them all.
@@ -58,6 +58,8 @@ class Expected:
     finance: int | tuple[int, int]
     reason: str
     operator: int | tuple[int, int] = 403  # the call center reads a live line's briefing, and nothing else
+    d2_agent: int | tuple[int, int] = 403  # the D2 line's staff: enquiries, and nothing else
+    d2_coordinator: int | tuple[int, int] = 403
 
     def status(self, role: str, tenant: str | None) -> int:
         value = getattr(self, role)
@@ -66,12 +68,17 @@ class Expected:
         return int(value)
 
 
-PUBLIC = Expected(200, 200, 200, "public: API Gateway calls no authorizer", operator=200)
+PUBLIC = Expected(
+    200, 200, 200, "public: API Gateway calls no authorizer", operator=200, d2_agent=200, d2_coordinator=200
+)
+D2_ONLY = "enquiries are the D2 line's staff's; the activating authority sees aggregate figures only"
 ADMIN_ONLY = "crisis-center work: admin only"
 EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/me"): Expected(200, 200, 200, "every token says whose it is", operator=200),
+    ("GET", "/me"): Expected(
+        200, 200, 200, "every token says whose it is", operator=200, d2_agent=200, d2_coordinator=200
+    ),
     ("GET", "/incident-templates"): Expected(200, 200, 403, "ready messages are for those who open lines"),
     ("POST", "/preview"): Expected(200, 200, 403, "what callers will hear is for those who open lines"),
     ("GET", "/staffing"): Expected(200, 200, 200, "staffing advice for any signed-in role", operator=200),
@@ -125,6 +132,22 @@ EXPECTED: dict[tuple[str, str], Expected] = {
         )
         for path in ("/activations/{activation_id}/figures", "/activations/{activation_id}/advice")
     },
+    ("POST", "/activations/{activation_id}/enquiries"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_ONLY, d2_agent=(201, 201), d2_coordinator=(201, 201)
+    ),
+    ("GET", "/activations/{activation_id}/enquiries"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_ONLY, d2_agent=(200, 200), d2_coordinator=(200, 200)
+    ),
+    ("GET", "/activations/{activation_id}/enquiries/{reference}"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_ONLY, d2_agent=(200, 200), d2_coordinator=(200, 200)
+    ),
+    ("GET", "/activations/{activation_id}/d2/audit/verify"): Expected(
+        (200, 200),
+        (403, 403),
+        (403, 403),
+        "the D2 chain is checked by its coordinator and the crisis center",
+        d2_coordinator=(200, 200),
+    ),
     ("GET", "/exports/{month}"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("GET", "/tariffs"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("PUT", "/tariffs"): Expected(201, 403, 403, "prices are set by the crisis center"),
@@ -144,10 +167,21 @@ class World:
     revoked: str
 
 
+ENQUIRY = {
+    "sought": {"given_names": "Marie", "family_name": "Peeters"},
+    "enquirer": {
+        "name": "Jan Peeters",
+        "phone": "+32470998877",
+        "relationship": "brother",
+        "language": "nl",
+        "callback_consent": True,
+    },
+}
 _unique = itertools.count(1)
 VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("POST", "/authorities"): lambda n: authority_body(f"{90000 + n}", f"Gemeente {n}"),
     ("POST", "/credentials"): lambda n: {"role": "finance", "label": "Finance team"},
+    ("POST", "/activations/{activation_id}/enquiries"): lambda n: ENQUIRY,
     ("POST", "/numbers"): lambda n: {"number": f"+3278{n:07d}", "kind": "did"},
     ("POST", "/activations"): lambda n: activation_body(),
     ("POST", "/preview"): lambda n: {"languages": ["nl"], "message": {"nl": "Blijf binnen."}},
@@ -192,6 +226,8 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
             issued = ok("POST", "/credentials", admin, {"role": "finance", "label": "Finance team"})
             finance = issued["token"]
             operator = ok("POST", "/credentials", admin, {"role": "operator", "label": "Call center"})["token"]
+            d2_agent = ok("POST", "/credentials", admin, {"role": "d2_agent", "label": "Els Janssens"})["token"]
+            d2_coordinator = ok("POST", "/credentials", admin, {"role": "d2_coordinator", "label": "Karel"})["token"]
             gent = ok("POST", "/authorities", admin, authority_body(GENT, "Stad Gent"))["token"]
             antwerpen = ok("POST", "/authorities", admin, authority_body(ANTWERPEN, "Stad Antwerpen"))["token"]
             rotated = ok("POST", "/authorities", admin, authority_body(LEUVEN, "Stad Leuven"))["token"]
@@ -212,9 +248,19 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
                 for tenant, token, number in ((OWN, gent, "+3280012345"), (OTHER, antwerpen, "+3280012346")):
                     ok("POST", "/numbers", admin, {"number": number, "kind": "toll_free"})
                     resources[tenant]["activation_id"] = ok("POST", "/activations", token, activation_body())["id"]
+                    if "{reference}" in route.path:  # an enquiry the agent recorded on each line
+                        path = f"/activations/{resources[tenant]['activation_id']}/enquiries"
+                        resources[tenant]["reference"] = ok("POST", path, d2_agent, ENQUIRY)["reference"]
             else:
                 ok("POST", "/numbers", admin, {"number": "+3280012345", "kind": "toll_free"})
-            tokens = {"admin": admin, "authority": gent, "finance": finance, "operator": operator}
+            tokens = {
+                "admin": admin,
+                "authority": gent,
+                "finance": finance,
+                "operator": operator,
+                "d2_agent": d2_agent,
+                "d2_coordinator": d2_coordinator,
+            }
             yield World(api, tokens, resources, rotated, revoked)
         forget_cached_state()
 

@@ -38,7 +38,7 @@ from infra.local import template
 from tests.conftest import RunningStack, activation_body, authority_body, started_local_stack
 from tests.reliability import figures
 
-ROLES = ("admin", "authority", "finance")
+ROLES = ("admin", "authority", "finance", "d2_coordinator")
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # "Breaks the document": the checks of what an answer must be according to the document. A 5xx is counted on
 # its own, from the status.
@@ -88,7 +88,14 @@ def _tokens_and_ids(stack: RunningStack) -> tuple[dict[str, str], dict[str, dict
     opened = _call(stack, "POST", "/activations", stack.authority_token, activation_body())
     assert opened.status_code == 201
     activation = {"activation_id": opened.json()["id"]}
-    tokens = {"admin": stack.admin_token, "authority": stack.authority_token, "finance": finance.json()["token"]}
+    d2 = _call(stack, "POST", "/credentials", stack.admin_token, {"role": "d2_coordinator", "label": "D2 team"})
+    assert d2.status_code == 201
+    tokens = {
+        "admin": stack.admin_token,
+        "authority": stack.authority_token,
+        "finance": finance.json()["token"],
+        "d2_coordinator": d2.json()["token"],
+    }
     month = time.strftime("%Y-%m")
     real = {
         "GET /authorities/{authority_id}": {"authority_id": stack.authority_id},
@@ -98,6 +105,9 @@ def _tokens_and_ids(stack: RunningStack) -> tuple[dict[str, str], dict[str, dict
         "PATCH /activations/{activation_id}": activation,
         "POST /activations/{activation_id}/close": activation,
         "GET /activations/{activation_id}/audit": activation,
+        "POST /activations/{activation_id}/enquiries": activation,
+        "GET /activations/{activation_id}/enquiries": activation,
+        "GET /activations/{activation_id}/d2/audit/verify": activation,
         "GET /exports/{month}": {"month": month},
     }
     return tokens, real
@@ -177,6 +187,16 @@ BASE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /numbers/{number}": {"kind": "did"},
     "POST /activations": activation_body(),
     "PATCH /activations/{activation_id}": {"message": {"nl": "Blijf binnen.", "en": "Stay inside."}, "operators": 3},
+    "POST /activations/{activation_id}/enquiries": {
+        "sought": {"given_names": "Marie", "family_name": "Peeters", "birth_date": "1987-03"},
+        "enquirer": {
+            "name": "Jan Peeters",
+            "phone": "+32470998877",
+            "relationship": "brother",
+            "language": "nl",
+            "callback_consent": True,
+        },
+    },
     "POST /preview": {"languages": ["nl", "en"], "message": {"nl": "Blijf binnen.", "en": "Stay inside."}},
     "PUT /activations/{activation_id}/briefing": {
         "items": {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee, blijf binnen."}]}
@@ -335,6 +355,7 @@ def _path_parameters(path: str, real: dict[str, str]) -> dict[str, str]:
         "credential_id": "no-such-credential",
         "number": "+3280099999",
         "month": time.strftime("%Y-%m"),
+        "reference": "K7MD-4QX",
         **real,
     }
     return {name: known[name] for name in re.findall(r"\{(\w+)\}", path)}
@@ -349,7 +370,8 @@ def _hostile_input(
     with requests.Session() as session:
         for operation, method, template_path in [*targets, (None, *openapi.DOCS_ROUTE)]:
             key = f"{method} {template_path}"
-            token = tokens["authority" if key == "POST /activations" else "admin"]
+            role = "d2_coordinator" if "/enquiries" in key else "authority" if key == "POST /activations" else "admin"
+            token = tokens[role]
             parameters = _path_parameters(template_path, {"activation_id": activation_id})
             path = template_path.format(
                 **{name: urllib.parse.quote(value, safe="") for name, value in parameters.items()}

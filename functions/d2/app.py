@@ -1,0 +1,109 @@
+"""The D2 line's API behind API Gateway (D2Function): the FPS Public Health's staff record relatives'
+enquiries about people who may be victims and read them back. Routes translate HTTP into one logic call;
+errors are mapped in api.rest, shared with the other API functions. No body, phone number or name is logged."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from api import rest
+from crisisline.aws import client
+from crisisline.models import Caller
+from crisisline.observability import logger, metrics
+from d2 import enquiries
+from d2.d2_store import D2Store, d2_settings
+from d2.models import EnquiryIn
+
+d2_settings()  # fail the cold start, not the first request, when the environment is incomplete
+
+app = rest.new_resolver(d2_settings().console_origin)
+
+ActivationId = Annotated[str, Path(min_length=1, max_length=64)]
+TypedReference = Annotated[
+    str, Path(min_length=1, max_length=40, description="as read out, e.g. K7MD-4QX; case, spaces, dashes ignored")
+]
+REPLAYED = {"Idempotent-Replayed": "true"}
+
+
+def caller() -> Caller:
+    return rest.caller(app)
+
+
+def store() -> D2Store:
+    return D2Store(client("dynamodb"), d2_settings())
+
+
+@app.post(
+    "/activations/<activation_id>/enquiries",
+    tags=["d2"],
+    summary="Record a relative's enquiry on the activation's D2 line (d2_agent, d2_coordinator)",
+    description="Only while the activation is live with a D2 line (409 no_d2_line otherwise). A retry with the "
+    "same contact_id (or the same Idempotency-Key) and the same body records nothing new: it answers the "
+    "enquiry recorded first, with `Idempotent-Replayed: true`.",
+    responses=rest.responses(201, 404, 409, model="Enquiry"),
+)
+@rest.roles("d2_agent", "d2_coordinator")
+def record_enquiry(
+    activation_id: ActivationId,
+    enquiry: EnquiryIn,
+    idempotency_key: Annotated[
+        str | None, Header(alias="idempotency-key", min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")
+    ] = None,
+) -> Response[dict[str, Any]]:
+    recorded, replayed = enquiries.record_enquiry(caller(), activation_id, enquiry, store(), idempotency_key)
+    return rest.json_response(201, recorded, REPLAYED if replayed else None)
+
+
+@app.get(
+    "/activations/<activation_id>/enquiries",
+    tags=["d2"],
+    summary="The activation's enquiries: a d2_agent's own, all for a d2_coordinator",
+    responses=rest.responses(200, 404, 422, model="EnquiryList"),
+)
+@rest.roles("d2_agent", "d2_coordinator")
+def list_enquiries(
+    activation_id: ActivationId,
+    status: Annotated[Literal["open", "matched", "closed", "deceased"] | None, Query()] = None,
+) -> Response[dict[str, Any]]:
+    return rest.json_response(200, {"enquiries": enquiries.list_enquiries(caller(), activation_id, store(), status)})
+
+
+@app.get(
+    "/activations/<activation_id>/enquiries/<reference>",
+    tags=["d2"],
+    summary="One enquiry by its reference (d2_agent: its own; d2_coordinator: any)",
+    description="A reference whose check character does not fit answers 422 reference_mistyped: check it.",
+    responses=rest.responses(200, 404, 422, model="Enquiry"),
+)
+@rest.roles("d2_agent", "d2_coordinator")
+def get_enquiry(activation_id: ActivationId, reference: TypedReference) -> Response[dict[str, Any]]:
+    # A reference read out with a space arrives percent-encoded in the path.
+    typed = urllib.parse.unquote(reference)
+    return rest.json_response(200, enquiries.get_enquiry(caller(), activation_id, typed, store()))
+
+
+@app.get(
+    "/activations/<activation_id>/d2/audit/verify",
+    tags=["d2"],
+    summary="Walk the activation's D2 audit chain (d2_coordinator, admin)",
+    responses=rest.responses(200, 404, model="D2AuditVerification"),
+)
+@rest.roles("d2_coordinator", "admin")
+def verify_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
+    return rest.json_response(200, enquiries.verify_audit(caller(), activation_id, store()))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@metrics.log_metrics(raise_on_empty_metrics=False)
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return rest.refused(event) or app.resolve(event, context)
+
+
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return _handle(event, context)

@@ -1,0 +1,193 @@
+"""The only code that speaks DynamoDB for D2. Everything D2 of an activation lives under its one partition key
+in D2Table, so that a purge deletes an activation's D2 data with a query:
+
+- `ENQ#<enquiry id>`: an enquiry (status, reference, the sought person's id, the enquirer, who recorded it);
+- `PERSON#<person id>`: a sought person (one per enquiry, never merged automatically);
+- `REF#<reference>`: the reference's claim, pointing at its enquiry (unique within the activation);
+- `DEDUP#<hash>`: a recorded request (agent, contact or Idempotency-Key, and body), pointing at its enquiry;
+- later `ENTRY#…` (list entries) and `MATCH#…`.
+
+The audit trail is D2AuditTable: key activation_id and `seq`, each entry put only where none is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import Field
+
+from crisisline import dynamo, environment
+from crisisline.dynamo import cancellation_codes, error_code, to_item, to_value, translated_errors
+from crisisline.settings import ConsoleAccess, load
+
+
+class D2Settings(ConsoleAccess):
+    """D2Function's: its two tables, the activations it checks, and what a write reads to re-check its caller."""
+
+    d2_table: str = Field(min_length=3)
+    d2_audit_table: str = Field(min_length=3)
+    activations_table: str = Field(min_length=3)
+    credentials_table: str = Field(min_length=3)
+    token_key_parameter: str = Field(min_length=2)
+
+
+@environment.settings
+def d2_settings() -> D2Settings:
+    return load(D2Settings)
+
+
+class Refused(Exception):
+    """A write whose condition failed: `part` says which (activation, reference, duplicate, audit)."""
+
+    def __init__(self, part: str) -> None:
+        super().__init__(part)
+        self.part = part
+
+
+class D2Store:
+    """D2Table, D2AuditTable and the activation an enquiry is recorded on (see template.yaml)."""
+
+    def __init__(self, dynamodb: Any, settings: D2Settings) -> None:
+        self.ddb = dynamodb
+        self.table = settings.d2_table
+        self.audit_table = settings.d2_audit_table
+        self.activations_table = settings.activations_table
+
+    # ------------------------------------------------------------------ activations
+    def activation(self, activation_id: str) -> dict[str, Any] | None:
+        return dynamo.get(self.ddb, self.activations_table, {"id": activation_id}, consistent=True)
+
+    # ------------------------------------------------------------------ enquiries
+    def record_enquiry(
+        self, enquiry: dict[str, Any], person: dict[str, Any], dedup_key: str | None, audit: dict[str, Any]
+    ) -> None:
+        """Write the enquiry, its person, its reference's claim, its request's record (`dedup_key`) and its
+        audit entry in one transaction, provided the activation is still live with a D2 line. Refused(part)
+        when a condition fails: `activation`, `reference` (taken), `duplicate` (the request was recorded),
+        `audit` (another entry took this sequence number)."""
+        activation_id = enquiry["activation_id"]
+        parts = ["activation", "enquiry", "person", "reference"]
+        items: list[dict[str, Any]] = [
+            {
+                "ConditionCheck": {
+                    "TableName": self.activations_table,
+                    "Key": to_item({"id": activation_id}),
+                    "ConditionExpression": "#status = :live AND victim_information = :yes",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":live": to_value("live"), ":yes": to_value(True)},
+                }
+            },
+            self._new(activation_id, f"ENQ#{enquiry['id']}", enquiry),
+            self._new(activation_id, f"PERSON#{person['id']}", person),
+            self._new(activation_id, f"REF#{enquiry['reference']}", {"enquiry_id": enquiry["id"]}),
+        ]
+        if dedup_key is not None:
+            parts.append("duplicate")
+            items.append(self._new(activation_id, f"DEDUP#{dedup_key}", {"enquiry_id": enquiry["id"]}))
+        parts.append("audit")
+        items.append(self._audit_put(audit))
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            for part, code in zip(parts, codes, strict=False):
+                if code == "ConditionalCheckFailed":
+                    raise Refused(part) from error
+            raise
+
+    def _new(self, activation_id: str, sk: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item({**values, "activation_id": activation_id, "sk": sk}),
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        }
+
+    def recorded_request(self, activation_id: str, dedup_key: str) -> str | None:
+        """The enquiry id an earlier identical request recorded, or None."""
+        item = self._get(activation_id, f"DEDUP#{dedup_key}")
+        return str(item["enquiry_id"]) if item else None
+
+    def enquiry_id_by_reference(self, activation_id: str, reference: str) -> str | None:
+        item = self._get(activation_id, f"REF#{reference}")
+        return str(item["enquiry_id"]) if item else None
+
+    def enquiry(self, activation_id: str, enquiry_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """An enquiry and its sought person, or None."""
+        enquiry = self._get(activation_id, f"ENQ#{enquiry_id}")
+        if enquiry is None:
+            return None
+        person = self._get(activation_id, f"PERSON#{enquiry['person_id']}") or {}
+        return enquiry, person
+
+    def enquiries(self, activation_id: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Every enquiry of the activation with its sought person, oldest first."""
+        enquiries = self._items(activation_id, "ENQ#")
+        persons = {person["id"]: person for person in self._items(activation_id, "PERSON#")}
+        pairs = [(enquiry, persons.get(enquiry["person_id"], {})) for enquiry in enquiries]
+        return sorted(pairs, key=lambda pair: str(pair[0].get("recorded_at", "")))
+
+    def _get(self, activation_id: str, sk: str) -> dict[str, Any] | None:
+        return dynamo.get(self.ddb, self.table, {"activation_id": activation_id, "sk": sk}, consistent=True)
+
+    def _items(self, activation_id: str, prefix: str) -> list[dict[str, Any]]:
+        return list(
+            dynamo.pages(
+                self.ddb,
+                "query",
+                TableName=self.table,
+                KeyConditionExpression="activation_id = :a AND begins_with(sk, :p)",
+                ExpressionAttributeValues={":a": to_value(activation_id), ":p": to_value(prefix)},
+                ConsistentRead=True,
+            )
+        )
+
+    # ------------------------------------------------------------------ the audit trail
+    def last_audit_entry(self, activation_id: str) -> dict[str, Any] | None:
+        with translated_errors():
+            answer = self.ddb.query(
+                TableName=self.audit_table,
+                KeyConditionExpression="activation_id = :a",
+                ExpressionAttributeValues={":a": to_value(activation_id)},
+                ScanIndexForward=False,
+                Limit=1,
+                ConsistentRead=True,
+            )
+        items = answer.get("Items") or []
+        return dynamo.from_item(items[0]) if items else None
+
+    def append_audit(self, entry: dict[str, Any]) -> bool:
+        """Put `entry` where no entry has its sequence number; False when another writer took it."""
+        put = self._audit_put(entry)["Put"]
+        try:
+            with translated_errors():
+                self.ddb.put_item(**put)
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def audit_entries(self, activation_id: str) -> list[dict[str, Any]]:
+        """The activation's audit entries in sequence order."""
+        return list(
+            dynamo.pages(
+                self.ddb,
+                "query",
+                TableName=self.audit_table,
+                KeyConditionExpression="activation_id = :a",
+                ExpressionAttributeValues={":a": to_value(activation_id)},
+                ConsistentRead=True,
+            )
+        )
+
+    def _audit_put(self, entry: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.audit_table,
+                "Item": to_item(entry),
+                "ConditionExpression": "attribute_not_exists(seq)",
+            }
+        }
