@@ -210,3 +210,18 @@ def test_the_account_administers_the_exports_key_and_only_month_close_and_export
 
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+# ---------------------------------------------------------------------- Amazon Connect resources
+def _connect(*kinds: str) -> dict[str, dict[str, Any]]:
+    return {name: body["Properties"] for kind in kinds for name, body in template.resources(kind).items()}
+
+
+def test_two_stacks_on_one_connect_instance_name_their_queues_hours_and_flow_apart() -> None:
+    kinds = ("AWS::Connect::Queue", "AWS::Connect::HoursOfOperation", "AWS::Connect::ContactFlow")
+    assert {name: properties["Name"] for name, properties in _connect(*kinds).items()} == {
+        "D5Queue": {"Fn::Sub": "${AWS::StackName}-D5"},
+        "D2Queue": {"Fn::Sub": "${AWS::StackName}-D2"},
+        "AlwaysOpen": {"Fn::Sub": "${AWS::StackName}-always-open"},
+        "CrisisLineFlow": {"Fn::Sub": "${AWS::StackName}-entry"},
+    }
