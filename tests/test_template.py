@@ -225,3 +225,14 @@ def test_two_stacks_on_one_connect_instance_name_their_queues_hours_and_flow_apa
         "AlwaysOpen": {"Fn::Sub": "${AWS::StackName}-always-open"},
         "CrisisLineFlow": {"Fn::Sub": "${AWS::StackName}-entry"},
     }
+
+
+def test_the_line_is_open_all_day_every_day_from_midnight_to_midnight() -> None:
+    # Connect's hours end at 23:59 at most; 00:00 to 00:00 is its way of saying 24 hours (23:59 would shut the
+    # queues for the day's last minute).
+    config = _connect("AWS::Connect::HoursOfOperation")["AlwaysOpen"]["Config"]
+    midnight = {"Hours": 0, "Minutes": 0}
+    assert sorted(day["Day"] for day in config) == sorted(
+        ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    )
+    assert all(day["StartTime"] == midnight and day["EndTime"] == midnight for day in config)
