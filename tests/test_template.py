@@ -4,6 +4,7 @@ reliability part 7 (tests/reliability/test_template_scan.py)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -236,3 +237,24 @@ def test_the_line_is_open_all_day_every_day_from_midnight_to_midnight() -> None:
         ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
     )
     assert all(day["StartTime"] == midnight and day["EndTime"] == midnight for day in config)
+
+
+def test_callbacks_call_from_the_numbers_caller_id_when_one_is_given_and_the_template_stands_without() -> None:
+    loaded = template.load()
+    parameter = loaded["Parameters"]["CallbackCallerIdNumberArn"]
+    assert parameter["Default"] == ""
+    assert re.fullmatch(parameter["AllowedPattern"], "")
+    assert re.fullmatch(
+        parameter["AllowedPattern"], "arn:aws:connect:eu-central-1:123456789012:phone-number/0a1b2c3d-0000-4000-8000-1"
+    )
+    assert loaded["Conditions"]["HasCallbackCallerId"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CallbackCallerIdNumberArn"}, ""]}]
+    }
+    for queue in _connect("AWS::Connect::Queue").values():
+        assert queue["OutboundCallerConfig"] == {
+            "Fn::If": [
+                "HasCallbackCallerId",
+                {"OutboundCallerIdNumberArn": {"Ref": "CallbackCallerIdNumberArn"}},
+                {"Ref": "AWS::NoValue"},
+            ]
+        }
