@@ -258,3 +258,8 @@ def test_callbacks_call_from_the_numbers_caller_id_when_one_is_given_and_the_tem
                 {"Ref": "AWS::NoValue"},
             ]
         }
+
+
+def test_the_flow_is_made_only_once_connect_may_invoke_the_routing_function() -> None:
+    flow = template.load()["Resources"]["CrisisLineFlow"]
+    assert set(flow["DependsOn"]) == {"RouteFunctionConnectPermission", "RouteFunctionConnectIntegration"}
