@@ -92,7 +92,7 @@ def expected(*records: dict[str, Any]) -> dict[str, int]:
     for made in records:
         queued, answered = made["Queue"] is not None, made["Agent"] is not None
         totals["calls"] += 1
-        totals["d2_calls"] += int(queued and made["Queue"]["Name"] == "D2")
+        totals["d2_calls"] += int(queued and str(made["Queue"]["Name"]).rpartition("-")[2] == "D2")
         totals["answered_calls"] += int(answered)
         totals["abandoned_calls"] += int(queued and not answered)
         totals["call_seconds"] += int(
