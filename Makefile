@@ -61,6 +61,13 @@ call: $(STAMP)
 		$(if $(filter command line,$(origin LANG)),--lang $(LANG)) $(if $(PRESS),--press $(PRESS)) \
 		$(if $(filter no,$(CALLBACK)),--no-callback) $(if $(RECORD),--record)
 
+# Read-only checks of the account around a deployed stack (instance, quotas, pool, token key, record stream), with
+# the operator's AWS credentials: make preflight STACK=<stack> [CALLS_PER_HOUR=3295].
+.PHONY: preflight
+preflight: $(STAMP)
+	@test -n "$(STACK)" || { echo "Give the stack's name: make preflight STACK=<stack>"; exit 2; }
+	$(PY) -m infra.preflight --stack-name "$(STACK)" $(if $(CALLS_PER_HOUR),--calls-per-hour $(CALLS_PER_HOUR))
+
 deploy:
 	sam build
 	sam deploy --guided

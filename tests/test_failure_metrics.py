@@ -232,10 +232,10 @@ def test_a_failed_month_close_is_counted_and_still_raises(aws: None, finance_env
 def test_a_failed_pool_deploy_is_counted(published: Published) -> None:
     from connect_setup import app
 
-    from tests.test_connect_setup import FakeConnect, event
+    from tests.test_connect_setup import Down, FakeTable, event
 
     answers: list[dict[str, Any]] = []
-    app.lambda_handler(event(count="5"), None, FakeConnect([]), lambda url, body: answers.append(body))
+    app.lambda_handler(event(), None, Down([]), lambda url, body: answers.append(body), FakeTable())
     assert answers[0]["Status"] == "FAILED"
     assert published() == Counter({"PoolNumbersFailures": 1})
 

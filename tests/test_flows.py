@@ -123,6 +123,10 @@ BREAKAGES: dict[str, tuple[Callable[[Flow], None], str]] = {
         lambda f: action(f, "route-language")["Transitions"].pop("Errors"),
         "error-branch",
     ),
+    "a menu that waits for a key without a prompt of its own": (
+        lambda f: action(f, "pick-language-en")["Parameters"].pop("Text"),
+        "no-prompt",
+    ),
     "an action that leads nowhere": (lambda f: action(f, "goodbye")["Transitions"].pop("NextAction"), "dead-end"),
     "an identifier used twice": (lambda f: f["Actions"].append(copy.deepcopy(action(f, "hang-up"))), "parse"),
     "a wrong Version": (lambda f: f.update(Version="2020-01-01"), "parse"),
@@ -202,7 +206,7 @@ def test_a_text_changed_in_the_flow_alone_is_a_prompt_defect(tmp_path: Path) -> 
     flow = entry()
     action(flow, "inactive-fr")["Parameters"]["Text"] = "Vous êtes en ligne avec la ligne de crise."
     action(flow, "prompts-de")["Parameters"]["FlowAttributes"]["holdOn"]["Value"] = "Einen Moment, bitte."
-    action(flow, "menu-en")["Identifier"] = "menu-english"
+    action(flow, "pick-language-en")["Identifier"] = "pick-language-english"
     found = wording.disagreements(flow, PROMPTS)
     assert len(found) == 3
     assert any(f.startswith("fr/inactive: the flow differs") for f in found)

@@ -515,6 +515,14 @@ def _month_close(recorder: Recorder, month: str, now: datetime) -> None:
             lambda_handler({"month": month}, LambdaContext("MonthCloseFunction"), now=now)  # type: ignore[arg-type]
 
 
+def _pool_entry(recorder: Recorder) -> None:
+    from connect_setup.app import NumbersTable
+
+    recorder.path = "deploy: a claimed number entered in the pool"
+    with As("ConnectSetupFunction"):
+        assert NumbersTable().enter("+3280012398", "D5")
+
+
 def _routing(recorder: Recorder, world: World) -> None:
     from route import app
 
@@ -593,6 +601,7 @@ def _drive_everything(recorder: Recorder) -> None:
             answer = request(world)
             assert answer.status < 500, (method, path, answer.status, answer.body)
     _routing(recorder, world)
+    _pool_entry(recorder)
     _metering(recorder)
     _month_close(recorder, "2026-10", datetime(2026, 11, 1, 5, tzinfo=UTC))  # with an adjustment line
 

@@ -92,7 +92,7 @@ def expected(*records: dict[str, Any]) -> dict[str, int]:
     for made in records:
         queued, answered = made["Queue"] is not None, made["Agent"] is not None
         totals["calls"] += 1
-        totals["d2_calls"] += int(queued and made["Queue"]["Name"] == "D2")
+        totals["d2_calls"] += int(queued and str(made["Queue"]["Name"]).rpartition("-")[2] == "D2")
         totals["answered_calls"] += int(answered)
         totals["abandoned_calls"] += int(queued and not answered)
         totals["call_seconds"] += int(
@@ -588,3 +588,15 @@ def test_an_updated_record_moves_its_day_seconds_by_the_difference(
     assert day_seconds(store, "2026-11")[(gent, "2026-11")] == {
         "call_seconds@2026-11-28": expected(corrected)["call_seconds"]
     }
+
+
+def test_a_call_queued_on_the_stacks_own_d2_queue_counts_as_a_d2_call() -> None:
+    from ingest.contact_records import read_contact_record
+
+    def queued_on(name: str) -> int:
+        made = record("c-d2", queue="D2")
+        made["Queue"]["Name"] = name
+        return read_contact_record(json.dumps(made)).usage.d2_calls
+
+    # Queues carry the stack's name (template.yaml), so two stacks can share one Connect instance.
+    assert [queued_on(name) for name in ("crisisline-D2", "D2", "crisisline-D5", "crisisline-D2-D5")] == [1, 1, 0, 0]

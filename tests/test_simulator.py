@@ -18,7 +18,7 @@ from infra.connect.simulator import (
     CALLBACK_MENU,
     HANDLERS,
     LANGUAGE_DIGITS,
-    LANGUAGE_MENU,
+    LANGUAGE_MENUS,
     QUEUE_MENU,
     SIMULATED_CALLER,
     Call,
@@ -185,7 +185,7 @@ def test_overflow_plays_the_message_once_and_a_caller_who_accepts_gets_a_queued_
     inbound, callback = result.records()
     assert inbound["DisconnectReason"] == "CONTACT_FLOW_DISCONNECT" and inbound["Queue"] is None
     assert callback["InitiationMethod"] == "CALLBACK" and callback["PreviousContactId"] == inbound["ContactId"]
-    assert callback["Attributes"]["activationId"] == "act-7f3a" and callback["Queue"]["Name"] == "D5"
+    assert callback["Attributes"]["activationId"] == "act-7f3a" and callback["Queue"]["Name"] == "crisisline-D5"
     assert callback["CustomerEndpoint"]["Address"] == SIMULATED_CALLER
 
 
@@ -237,7 +237,7 @@ def test_the_contact_record_is_deterministic_for_a_given_start_and_durations() -
     assert first["AWSContactTraceRecordFormatVersion"] == "2017-03-10"
     assert first["InitiationTimestamp"] == "2026-11-28T21:30:00Z"
     queue = first["Queue"]
-    assert queue["Name"] == "D2" and queue["Duration"] == 45
+    assert queue["Name"] == "crisisline-D2" and queue["Duration"] == 45
     assert first["Agent"]["ConnectedToAgentTimestamp"] == queue["DequeueTimestamp"]
     assert first["Agent"]["AgentInteractionDuration"] == 180
     stamps = [first[k] for k in ("InitiationTimestamp", "ConnectedToSystemTimestamp", "DisconnectTimestamp")]
@@ -280,13 +280,19 @@ def test_the_simulator_plays_exactly_the_action_types_the_checker_allows() -> No
 
 def test_the_menus_the_simulated_caller_answers_exist_and_announce_its_digits() -> None:
     actions = {a["Identifier"]: a for a in flows.load()["Actions"]}
-    assert {LANGUAGE_MENU, QUEUE_MENU, CALLBACK_MENU} <= set(actions)
+    assert {*LANGUAGE_MENUS, QUEUE_MENU, CALLBACK_MENU} <= set(actions)
     for language, digit in LANGUAGE_DIGITS.items():
-        assert actions[f"menu-{language}"]["Parameters"]["Text"].endswith(f"{digit}.")
-        assert {"Equals": [digit]} in [
-            {c["Condition"]["Operator"]: c["Condition"]["Operands"]}
-            for c in actions[LANGUAGE_MENU]["Transitions"]["Conditions"]
-        ]
+        # Each language's input block speaks that language's menu line as its prompt, the line played when the
+        # language is not the last one offered.
+        menu = actions[f"pick-language-{language}"]
+        assert menu["Parameters"]["Text"].endswith(f"{digit}.")
+        if language != "en":
+            assert actions[f"menu-{language}"]["Parameters"]["Text"] == menu["Parameters"]["Text"]
+        for pick in LANGUAGE_MENUS:
+            assert {"Equals": [digit]} in [
+                {c["Condition"]["Operator"]: c["Condition"]["Operands"]}
+                for c in actions[pick]["Transitions"]["Conditions"]
+            ]
 
 
 # ---------------------------------------------------------------------- through a started local stack

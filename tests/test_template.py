@@ -4,6 +4,7 @@ reliability part 7 (tests/reliability/test_template_scan.py)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -210,3 +211,55 @@ def test_the_account_administers_the_exports_key_and_only_month_close_and_export
 
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+# ---------------------------------------------------------------------- Amazon Connect resources
+def _connect(*kinds: str) -> dict[str, dict[str, Any]]:
+    return {name: body["Properties"] for kind in kinds for name, body in template.resources(kind).items()}
+
+
+def test_two_stacks_on_one_connect_instance_name_their_queues_hours_and_flow_apart() -> None:
+    kinds = ("AWS::Connect::Queue", "AWS::Connect::HoursOfOperation", "AWS::Connect::ContactFlow")
+    assert {name: properties["Name"] for name, properties in _connect(*kinds).items()} == {
+        "D5Queue": {"Fn::Sub": "${AWS::StackName}-D5"},
+        "D2Queue": {"Fn::Sub": "${AWS::StackName}-D2"},
+        "AlwaysOpen": {"Fn::Sub": "${AWS::StackName}-always-open"},
+        "CrisisLineFlow": {"Fn::Sub": "${AWS::StackName}-entry"},
+    }
+
+
+def test_the_line_is_open_all_day_every_day_from_midnight_to_midnight() -> None:
+    # Connect's hours end at 23:59 at most; 00:00 to 00:00 is its way of saying 24 hours (23:59 would shut the
+    # queues for the day's last minute).
+    config = _connect("AWS::Connect::HoursOfOperation")["AlwaysOpen"]["Config"]
+    midnight = {"Hours": 0, "Minutes": 0}
+    assert sorted(day["Day"] for day in config) == sorted(
+        ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    )
+    assert all(day["StartTime"] == midnight and day["EndTime"] == midnight for day in config)
+
+
+def test_callbacks_call_from_the_numbers_caller_id_when_one_is_given_and_the_template_stands_without() -> None:
+    loaded = template.load()
+    parameter = loaded["Parameters"]["CallbackCallerIdNumberArn"]
+    assert parameter["Default"] == ""
+    assert re.fullmatch(parameter["AllowedPattern"], "")
+    assert re.fullmatch(
+        parameter["AllowedPattern"], "arn:aws:connect:eu-central-1:123456789012:phone-number/0a1b2c3d-0000-4000-8000-1"
+    )
+    assert loaded["Conditions"]["HasCallbackCallerId"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CallbackCallerIdNumberArn"}, ""]}]
+    }
+    for queue in _connect("AWS::Connect::Queue").values():
+        assert queue["OutboundCallerConfig"] == {
+            "Fn::If": [
+                "HasCallbackCallerId",
+                {"OutboundCallerIdNumberArn": {"Ref": "CallbackCallerIdNumberArn"}},
+                {"Ref": "AWS::NoValue"},
+            ]
+        }
+
+
+def test_the_flow_is_made_only_once_connect_may_invoke_the_routing_function() -> None:
+    flow = template.load()["Resources"]["CrisisLineFlow"]
+    assert set(flow["DependsOn"]) == {"RouteFunctionConnectPermission", "RouteFunctionConnectIntegration"}

@@ -7,14 +7,18 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+import uuid
 from collections.abc import Callable
 from typing import Any
 
+from connect_setup import settings
 from connect_setup.connect import BotoConnect, ConnectNumbers
-from connect_setup.pool import PoolRequest, ensure_pool
+from connect_setup.pool import PoolRequest, PoolTable, ensure_pool
+from crisisline.clock import iso, utc_now
 from crisisline.observability import count_failure, publish_failures
 
 logger = logging.getLogger(__name__)
+settings.pool()  # fail the cold start, not the deploy's first number, when the environment is incomplete
 Responder = Callable[[str, dict[str, Any]], None]
 
 
@@ -30,20 +34,62 @@ def _put(url: str, body: dict[str, Any]) -> None:
         answer.read()
 
 
-def _request(properties: dict[str, Any]) -> PoolRequest:
+class NumbersTable:
+    """The pool table (NumbersTable), each entry audited as the deploy's, as `POST /numbers` would do by hand."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        from crisisline.stores.numbers import NumberStore
+
+        self.store = NumberStore(
+            boto3.client("dynamodb"),
+            numbers_table=settings.pool().numbers_table,
+            audit_table=settings.pool().audit_table,
+        )
+
+    def enter(self, number: str, kind: str) -> bool:
+        at = iso(utc_now())
+        audit = {
+            "subject": f"number#{number}",
+            "entry": f"{at}#{uuid.uuid4().hex[:12]}",
+            "at": at,
+            "action": "add",
+            "actor": {"role": "deploy"},
+            "changes": {"kind": kind},
+        }
+        return self.store.add(number, kind, audit)
+
+
+def _listed(value: Any) -> tuple[str, ...]:
+    """A CommaDelimitedList parameter arrives as a list, or as one string when joined."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def _request(event: dict[str, Any]) -> PoolRequest:
+    properties = event["ResourceProperties"]
     return PoolRequest(
         instance_arn=properties["InstanceArn"],
         flow_arn=properties["ContactFlowArn"],
         country=properties["CountryCode"],
         number_type=properties.get("NumberType", "TOLL_FREE"),
-        count=int(properties["Count"]),
+        claim_count=int(properties.get("ClaimCount", 0)),
+        existing=_listed(properties.get("ExistingNumbers")),
+        stack_id=event["StackId"],
     )
 
 
 def lambda_handler(
-    event: dict[str, Any], context: Any, connect: ConnectNumbers | None = None, respond: Responder = _put
+    event: dict[str, Any],
+    context: Any,
+    connect: ConnectNumbers | None = None,
+    respond: Responder = _put,
+    table: PoolTable | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> None:
-    """Create and Update keep the pool; Delete leaves the numbers claimed (see connect_setup.pool)."""
+    """Create and Update keep the pool; Delete leaves the numbers claimed (see connect_setup.pool). A short pool
+    is a success that says so in Data (Missing, Notes), never a rollback."""
     body: dict[str, Any] = {
         "Status": "SUCCESS",
         "Reason": "",
@@ -55,8 +101,20 @@ def lambda_handler(
     }
     try:
         if event["RequestType"] in ("Create", "Update"):
-            numbers = ensure_pool(_request(event["ResourceProperties"]), connect or BotoConnect())
-            body["Data"] = {"Numbers": ",".join(numbers), "Count": str(len(numbers))}
+            result = ensure_pool(
+                _request(event),
+                connect or BotoConnect(),
+                table or NumbersTable(),
+                **({"sleep": sleep} if sleep else {}),
+            )
+            body["Data"] = {
+                "Numbers": ",".join(result.numbers),
+                "Count": str(len(result.numbers)),
+                "Missing": str(result.missing),
+                "Notes": "; ".join(result.notes)[:1000] or "complete",
+            }
+            if result.notes:
+                logger.warning("pool numbers: %s", body["Data"]["Notes"])
     except Exception as error:  # any failure must reach CloudFormation as FAILED
         logger.exception("pool numbers failed")
         count_failure("PoolNumbersFailures")

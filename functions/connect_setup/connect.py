@@ -12,6 +12,8 @@ class ClaimedNumber:
     id: str
     number: str
     description: str
+    arn: str = ""
+    number_type: str = ""  # Connect's PhoneNumberType: TOLL_FREE, DID, ...
 
 
 class ConnectNumbers(Protocol):
@@ -23,8 +25,13 @@ class ConnectNumbers(Protocol):
         """Up to `count` numbers that could be claimed."""
         ...
 
-    def claim(self, instance_arn: str, number: str, description: str) -> ClaimedNumber:
-        """Claim one number to the instance."""
+    def claim(self, instance_arn: str, number: str, description: str, client_token: str) -> ClaimedNumber:
+        """Ask Connect to claim one number to the instance; the claim completes later (see `status`). The same
+        `client_token` twice claims once."""
+        ...
+
+    def status(self, number_id: str) -> str:
+        """The number's claim status: CLAIMED, IN_PROGRESS or FAILED."""
         ...
 
     def associate(self, instance_arn: str, number_id: str, flow_arn: str) -> None:
@@ -54,7 +61,13 @@ class BotoConnect:
                 TargetArn=instance_arn, MaxResults=100, **({"NextToken": token} if token else {})
             )
             found += [
-                ClaimedNumber(item["PhoneNumberId"], item["PhoneNumber"], item.get("PhoneNumberDescription", ""))
+                ClaimedNumber(
+                    item["PhoneNumberId"],
+                    item["PhoneNumber"],
+                    item.get("PhoneNumberDescription", ""),
+                    item.get("PhoneNumberArn", ""),
+                    item.get("PhoneNumberType", ""),
+                )
                 for item in page.get("ListPhoneNumbersSummaryList", [])
             ]
             token = page.get("NextToken")
@@ -70,11 +83,15 @@ class BotoConnect:
         )
         return [item["PhoneNumber"] for item in page.get("AvailableNumbersList", [])]
 
-    def claim(self, instance_arn: str, number: str, description: str) -> ClaimedNumber:
+    def claim(self, instance_arn: str, number: str, description: str, client_token: str) -> ClaimedNumber:
         answer = self.client.claim_phone_number(
-            TargetArn=instance_arn, PhoneNumber=number, PhoneNumberDescription=description
+            TargetArn=instance_arn, PhoneNumber=number, PhoneNumberDescription=description, ClientToken=client_token
         )
-        return ClaimedNumber(answer["PhoneNumberId"], number, description)
+        return ClaimedNumber(answer["PhoneNumberId"], number, description, answer.get("PhoneNumberArn", ""))
+
+    def status(self, number_id: str) -> str:
+        answer = self.client.describe_phone_number(PhoneNumberId=number_id)
+        return str(answer["ClaimedPhoneNumberSummary"].get("PhoneNumberStatus", {}).get("Status", "IN_PROGRESS"))
 
     def associate(self, instance_arn: str, number_id: str, flow_arn: str) -> None:
         self.client.associate_phone_number_contact_flow(

@@ -6,7 +6,7 @@ What one contact contributes to its activation's month:
 | --- | --- |
 | `calls` | 1 for every contact: an inbound call and the callback it asked for are two calls, because each is a
   telephone connection that Connect bills (the callback is an outbound call to the citizen) |
-| `d2_calls` | 1 when the contact was queued on D2 (`Queue.Name`, else a `queue` contact attribute) |
+| `d2_calls` | 1 when the contact was queued on D2 (`Queue.Name` `<stack>-D2` or `D2`, else a `queue` attribute) |
 | `answered_calls` | 1 when an operator (`Agent`) took the contact |
 | `abandoned_calls` | 1 when it was queued but no operator took it (a caller who hung up, a callback nobody answered) |
 | `call_seconds` | `DisconnectTimestamp - ConnectedToSystemTimestamp`, 0 when it never connected (billable seconds) |
@@ -27,6 +27,8 @@ from crisisline.months import day_of, month_of
 from crisisline.usage import UsageCounters
 
 D2 = "D2"
+# The stack names its queues `<stack>-D5` and `<stack>-D2` (template.yaml), so that two stacks share an instance.
+D2_SUFFIX = f"-{D2}"
 CALLBACK = "CALLBACK"  # InitiationMethod of a queued callback: Connect dials the citizen back later
 # Never stored, never logged: the citizen's own number.
 CALLER_FIELDS = ("CustomerEndpoint",)
@@ -152,7 +154,8 @@ def _usage(record: dict[str, Any], connected: datetime | None, disconnected: dat
     answered = bool(record.get("Agent"))
     queued = bool(queue.get("Name") or queue.get("ARN"))
     # The queue's name, else a `queue` contact attribute should a flow set one (the entry flow does not).
-    on_d2 = queued and (queue.get("Name") or attributes.get("queue")) == D2
+    queue_name = str(queue.get("Name") or attributes.get("queue") or "")
+    on_d2 = queued and (queue_name == D2 or queue_name.endswith(D2_SUFFIX))
     # Negative or huge values are kept as they are: metering sets such a record aside (ingest.metering).
     call_seconds = int((disconnected - connected).total_seconds()) if connected and disconnected else 0
     queue_seconds = int(queue.get("Duration") or 0) if queued else 0

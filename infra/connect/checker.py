@@ -124,6 +124,11 @@ def check_flow(name: str, flow: Any, template: dict[str, Any]) -> list[Defect]:
             error.get("ErrorType") == "NoMatchingError" for error in transitions.get("Errors") or []
         ):
             defects.append(Defect(name, identifier, "error-branch", "a Lambda call needs a NoMatchingError branch"))
+        if kind == "GetParticipantInput" and not any(
+            action["Parameters"].get(field) for field in ("Text", "SSML", "PromptId")
+        ):
+            # Keys pressed while an earlier block still speaks are lost: the menu's last line is the input's own.
+            defects.append(Defect(name, identifier, "no-prompt", "an input block needs its own prompt"))
         defects.extend(_references(name, identifier, action["Parameters"], template))
     defects.extend(_ssml(name, actions))
     reachable = _reachable(start, actions)

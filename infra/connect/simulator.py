@@ -30,10 +30,13 @@ from infra.connect.contact_record import AgentAnswer, Contact, QueueVisit
 from infra.local import template as cfn
 
 # The menus of crisis-line.json that the caller answers, and the digits its language menu announces.
-LANGUAGE_MENU = "pick-language"
+# The language menu's input is the last offered language's line (`pick-language-<language>`), so any of them.
+LANGUAGE_MENUS = tuple(f"pick-language-{language}" for language in ("nl", "fr", "de", "en"))
 QUEUE_MENU = "ask-queue"
 CALLBACK_MENU = "offer-callback"
 LANGUAGE_DIGITS = {"nl": "1", "fr": "2", "de": "3", "en": "4"}
+# The local stack's name: the template names its queues `<stack>-D5` and `<stack>-D2`, as contact records carry them.
+LOCAL_STACK = "crisisline"
 SIMULATED_CALLER = "+32470000000"  # a made-up caller; never printed
 INSTANCE_ID = "00000000-0000-4000-8000-000000000000"
 CHARACTERS_PER_SECOND = 15
@@ -189,7 +192,7 @@ class _Resources:
     def from_template(cls, template: dict[str, Any] | None = None) -> _Resources:
         template = template or cfn.load()
         names = {
-            logical_id: str(body.get("Properties", {}).get("Name", logical_id))
+            logical_id: _stack_named(body.get("Properties", {}).get("Name", logical_id))
             for logical_id, body in cfn.resources("AWS::Connect::Queue", template).items()
         }
         return cls(f"arn:aws:connect:{cfn.LOCAL_REGION}:{cfn.LOCAL_ACCOUNT}:instance/{INSTANCE_ID}", names)
@@ -207,8 +210,19 @@ class _Resources:
         return flows.REFERENCE.sub(one, text)
 
     def queue_name(self, arn: str) -> str:
+        """The queue's name on the instance, as its contact records carry it (`crisisline-D5`)."""
         logical_id = arn.rsplit("/", 1)[-1]
         return self.queue_names.get(logical_id, logical_id)
+
+    def queue_role(self, arn: str) -> str:
+        """Which of the line's queues it is (`D5`, `D2`), as the routing function names them."""
+        return self.queue_name(arn).removeprefix(f"{LOCAL_STACK}-")
+
+
+def _stack_named(name: Any) -> str:
+    """A template name, `!Sub "${AWS::StackName}-D5"` or written out, as the local stack's."""
+    text = name.get("Fn::Sub", "") if isinstance(name, dict) else name
+    return str(text).replace("${AWS::StackName}", LOCAL_STACK)
 
 
 def _seconds_to_say(text: str) -> int:
@@ -414,7 +428,7 @@ class _Run:
         return self.branch(action, self.lookup(str(params.get("ComparisonValue", ""))))
 
     def _queue_state(self, arn: str | None) -> QueueState:
-        name = self.resources.queue_name(arn) if arn else ""
+        name = self.resources.queue_role(arn) if arn else ""
         return self.queues.get(name, QueueState())
 
     def check_metric(self, action: dict[str, Any], params: dict[str, Any]) -> str:
@@ -445,7 +459,7 @@ class _Run:
             return self.go(action, "NoMatchingError")
         if self._queue_state(self.target_queue).at_capacity:
             return self.go(action, "QueueAtCapacity")
-        self.call.ending, self.call.queue = "queue", self.resources.queue_name(self.target_queue)
+        self.call.ending, self.call.queue = "queue", self.resources.queue_role(self.target_queue)
         return None  # the contact now waits in the queue; this flow is done with it
 
     def set_callback_number(self, action: dict[str, Any], params: dict[str, Any]) -> str:
@@ -464,7 +478,7 @@ class _Run:
 
     def disconnect(self, action: dict[str, Any], params: dict[str, Any]) -> None:
         if self.callback is not None:
-            self.call.ending, self.call.queue = "callback", self.resources.queue_name(self.callback[0])
+            self.call.ending, self.call.queue = "callback", self.resources.queue_role(self.callback[0])
         else:
             self.call.ending = "hang-up"
         return None
@@ -599,7 +613,7 @@ def simulate_call(
     The routing function runs behind the local stack's Lambda endpoint unless an `invoker` is given."""
     answers: dict[str, str] = {CALLBACK_MENU: "1" if callback else "2"}
     if language:
-        answers[LANGUAGE_MENU] = LANGUAGE_DIGITS[language]
+        answers.update(dict.fromkeys(LANGUAGE_MENUS, LANGUAGE_DIGITS[language]))
     if press:
         answers[QUEUE_MENU] = press
     return play(

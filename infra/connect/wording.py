@@ -3,7 +3,8 @@ in the functions' package), are the one reviewed place for every text; the flow'
 function's texts are generated from them by `make flows`.
 
 - In the flow, a `MessageParticipant` or `GetParticipantInput` with written-out text is named `<key>-<language>`
-  (`inactive-fr` speaks the French file's `inactive`, `technical-problem-de` its `technicalProblem`); the
+  (`inactive-fr` speaks the French file's `inactive`, `technical-problem-de` its `technicalProblem`, the
+  language menu's input `pick-language-en` its `menu`, the menu's last line); the
   `UpdateFlowAttributes` action `prompts-<language>` sets one flow attribute per text key it names.
 - The routing function's texts (the generic fallback message, the notice of a line's languages) are written to
   `functions/route/prompts.py`, since its package holds only `functions/`.
@@ -70,8 +71,13 @@ def load(directory: Path = PROMPT_DIR) -> dict[str, Prompts]:
     return found
 
 
+# The language menu's input blocks (`pick-language-<language>`) speak the menu's last line as their prompt.
+SPOKEN_AS = {"pick-language": "menu"}
+
+
 def _key(stem: str) -> str:
     """`technical-problem` → `technicalProblem`."""
+    stem = SPOKEN_AS.get(stem, stem)
     first, *rest = stem.split("-")
     return first + "".join(part.title() for part in rest)
 
