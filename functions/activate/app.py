@@ -17,7 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from activate import after_action, briefing, line_figures, logic, preview, report_document
+from activate import after_action, briefing, line_figures, logic, preview
 from api import rest
 from crisisline import errors, incidents, settings, staffing, tokens
 from crisisline.advice import ServiceTarget
@@ -623,6 +623,9 @@ def activation_report(
     activation_id: ActivationId,
     written_format: Annotated[str, Query(alias="format", pattern=r"^(?i:pdf|html)$")] = "pdf",
 ) -> Response[Any]:
+    # ReportLab is imported here, by the one route that draws: no other request pays for it at cold start.
+    from activate import report_document
+
     made = after_action.report(caller(), activation_id, logic.default_store())
     name = f"crisisline-report-{activation_id}"
     if written_format.lower() == "html":

@@ -216,7 +216,10 @@ def _cost_rows(report: Report) -> list[list[str]]:
 
 
 # ---------------------------------------------------------------------- charts (ReportLab drawings)
-WIDTH, HEIGHT = 480, 200
+WIDTH, HEIGHT = 480, 220
+BLUE, GREY, GREEN, RED, ORANGE = (
+    colors.HexColor(code) for code in ("#1d70b8", "#b1b4b6", "#00703c", "#d4351c", "#f47738")
+)
 
 
 def _labels(starts: Sequence[str], language: str) -> list[str]:
@@ -229,82 +232,80 @@ def _labels(starts: Sequence[str], language: str) -> list[str]:
     return shown
 
 
-def calls_chart(report: Report) -> Drawing:
-    hours = report.figures.hours
-    drawing = Drawing(WIDTH, HEIGHT)
-    chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 40, WIDTH - 60, HEIGHT - 70
-    chart.data = [[hour.calls_offered for hour in hours], [hour.capacity_per_hour for hour in hours]]
-    chart.bars[0].fillColor = colors.HexColor("#1d70b8")
-    chart.bars[1].fillColor = colors.HexColor("#b1b4b6")
-    chart.bars.strokeWidth = 0
-    chart.valueAxis.valueMin = 0
-    chart.categoryAxis.categoryNames = _labels([hour.start for hour in hours], report.language)
+def _categories(chart: Any, report: Report) -> None:
+    chart.categoryAxis.categoryNames = _labels([hour.start for hour in report.figures.hours], report.language)
     chart.categoryAxis.labels.fontSize = 6
     chart.categoryAxis.labels.angle = 30
     chart.categoryAxis.labels.boxAnchor = "ne"
     chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+
+
+def _at_least(values: Sequence[float], floor: int) -> int:
+    """An axis's top: whole numbers even when every value is 0."""
+    return max(floor, int(max(values, default=0) * 1.1) + 1)
+
+
+def calls_chart(report: Report) -> Drawing:
+    """Calls offered per hour beside the capacity in force at the hour's end."""
+    hours = report.figures.hours
+    drawing = Drawing(WIDTH, HEIGHT)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 40, WIDTH - 60, HEIGHT - 80
+    chart.data = [[hour.calls_offered for hour in hours], [hour.capacity_per_hour for hour in hours]]
+    chart.bars[0].fillColor = BLUE
+    chart.bars[1].fillColor = GREY
+    chart.bars.strokeWidth = 0
+    _categories(chart, report)
+    chart.valueAxis.valueMax = _at_least([*chart.data[0], *chart.data[1]], 10)
     drawing.add(chart)
-    drawing.add(
-        _legend(
-            [(colors.HexColor("#1d70b8"), _t(report, "calls")), (colors.HexColor("#b1b4b6"), _t(report, "capacity"))]
-        )
-    )
     drawing.add(String(40, HEIGHT - 12, _t(report, "calls_chart"), fontSize=9, fontName="Helvetica-Bold"))
+    drawing.add(_legend([(BLUE, _t(report, "calls")), (GREY, _t(report, "capacity"))], HEIGHT - 18))
     return drawing
 
 
 def waits_chart(report: Report) -> Drawing:
+    """Above, the median and 90th percentile wait per hour in seconds; below, the callers who hung up in the
+    queue: two plots, each on its own axis."""
     hours = report.figures.hours
-    drawing = Drawing(WIDTH, HEIGHT)
-    bars = VerticalBarChart()
-    bars.x, bars.y, bars.width, bars.height = 40, 40, WIDTH - 60, HEIGHT - 70
-    bars.data = [[hour.abandoned_in_queue for hour in hours]]
-    bars.bars[0].fillColor = colors.HexColor("#f47738")
-    bars.bars.strokeWidth = 0
-    bars.valueAxis.valueMin = 0
-    bars.categoryAxis.categoryNames = _labels([hour.start for hour in hours], report.language)
-    bars.categoryAxis.labels.fontSize = 6
-    bars.categoryAxis.labels.angle = 30
-    bars.categoryAxis.labels.boxAnchor = "ne"
-    bars.valueAxis.labels.fontSize = 7
-    drawing.add(bars)
-    lines = HorizontalLineChart()
-    lines.x, lines.y, lines.width, lines.height = bars.x, bars.y, bars.width, bars.height
-    lines.data = [
+    height = 280
+    drawing = Drawing(WIDTH, height)
+    waits = HorizontalLineChart()
+    waits.x, waits.y, waits.width, waits.height = 40, 150, WIDTH - 60, 85
+    waits.data = [
         [hour.wait_median_seconds or 0 for hour in hours],
         [hour.wait_p90_seconds or 0 for hour in hours],
     ]
-    lines.lines[0].strokeColor = colors.HexColor("#00703c")
-    lines.lines[1].strokeColor = colors.HexColor("#d4351c")
-    lines.lines.strokeWidth = 1.5
-    lines.valueAxis.valueMin = 0
-    lines.valueAxis.visible = False
-    lines.categoryAxis.visible = False
-    drawing.add(lines)
-    drawing.add(
-        _legend(
-            [
-                (colors.HexColor("#00703c"), _t(report, "median")),
-                (colors.HexColor("#d4351c"), "p90"),
-                (colors.HexColor("#f47738"), _t(report, "abandoned")),
-            ]
-        )
-    )
-    drawing.add(String(40, HEIGHT - 12, _t(report, "waits_chart"), fontSize=9, fontName="Helvetica-Bold"))
+    waits.lines[0].strokeColor = GREEN
+    waits.lines[1].strokeColor = RED
+    waits.lines.strokeWidth = 1.5
+    _categories(waits, report)
+    waits.categoryAxis.labels.visible = False
+    waits.valueAxis.valueMax = _at_least([*waits.data[0], *waits.data[1]], 60)
+    drawing.add(waits)
+    abandoned = VerticalBarChart()
+    abandoned.x, abandoned.y, abandoned.width, abandoned.height = 40, 40, WIDTH - 60, 85
+    abandoned.data = [[hour.abandoned_in_queue for hour in hours]]
+    abandoned.bars[0].fillColor = ORANGE
+    abandoned.bars.strokeWidth = 0
+    _categories(abandoned, report)
+    abandoned.valueAxis.valueMax = _at_least(abandoned.data[0], 10)
+    drawing.add(abandoned)
+    drawing.add(String(40, height - 12, _t(report, "waits_chart"), fontSize=9, fontName="Helvetica-Bold"))
+    drawing.add(_legend([(GREEN, _t(report, "median")), (RED, "p90"), (ORANGE, _t(report, "abandoned"))], height - 18))
     return drawing
 
 
-def _legend(pairs: list[tuple[Any, str]]) -> Legend:
+def _legend(pairs: list[tuple[Any, str]], top: float) -> Legend:
     legend = Legend()
-    legend.x, legend.y = WIDTH - 10, HEIGHT - 8
+    legend.x, legend.y = 40, top
     legend.alignment = "right"
-    legend.boxAnchor = "ne"
+    legend.boxAnchor = "nw"
     legend.columnMaximum = 1
     legend.fontSize = 7
     legend.colorNamePairs = pairs
     legend.dx = legend.dy = 6
-    legend.deltax = 60
+    legend.deltax = 70
     return legend
 
 
@@ -314,7 +315,7 @@ def _has_calls(report: Report) -> bool:
 
 # ---------------------------------------------------------------------- PDF
 def pdf(report: Report) -> bytes:
-    """The report as a PDF: the line and its timeline, then the charts, then the split and the cost."""
+    """The report as a PDF: the line and its timeline; the charts; the totals, the split and the cost."""
     styles = getSampleStyleSheet()
     body, small = styles["BodyText"], styles["Italic"]
     activation, lang = report.activation, report.language
@@ -353,7 +354,7 @@ def pdf(report: Report) -> bytes:
         story.append(Paragraph(escape(_t(report, "no_calls")), body))
     summary = Table(_summary(report), colWidths=[6 * cm, 4 * cm])
     summary.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTSIZE", (0, 0), (-1, -1), 9)]))
-    story += [Paragraph(escape(_t(report, "totals")), styles["Heading3"]), summary, Spacer(1, 0.3 * cm)]
+    story += [PageBreak(), Paragraph(escape(_t(report, "totals")), styles["Heading2"]), summary, Spacer(1, 0.3 * cm)]
     story.append(Paragraph(escape(_split(report)), body))
     d2 = _d2_counts(report)
     if d2:
@@ -370,7 +371,7 @@ def pdf(report: Report) -> bytes:
             ]
         )
     )
-    story += [PageBreak(), Paragraph(escape(_t(report, "cost")), styles["Heading2"]), cost, Spacer(1, 0.5 * cm)]
+    story += [Paragraph(escape(_t(report, "cost")), styles["Heading2"]), cost, Spacer(1, 0.5 * cm)]
     story.append(Paragraph(escape(f"{_t(report, 'generated')}: {when(report.generated_at, lang)}"), small))
     out = io.BytesIO()
     SimpleDocTemplate(
