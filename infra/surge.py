@@ -1,5 +1,6 @@
 """`make surge`: replay Belgium's November 2015 peak hour, 3,295 calls, against one live activation with 4
-operators, and print where the callers ended up and how fast the routing function answered.
+operators, and print where the callers ended up and how fast the routing function answered; the line's
+after-action report (`GET /activations/{id}/report`) as it stands after that hour goes to `surge-report.pdf`.
 
 Each simulated call invokes the routing function as the contact flow does: the greeting, then the language
 pick, then the D5/D2 pick (the only invocation that counts the call). The hour is compressed: calls run
@@ -20,7 +21,7 @@ import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ NUMBER = "+3280012345"
 # Roughly how Belgian callers pick: the line offers all four languages.
 LANGUAGE_SHARE = {"nl": 0.55, "fr": 0.37, "de": 0.02, "en": 0.06}
 D2_SHARE = 0.2  # callers asking about a person who may be involved
+REPORT_FILE = Path("surge-report.pdf")
 
 
 @dataclass
@@ -47,6 +49,7 @@ class SurgeReport:
     workers: int = 0
     unchecked: int = 0  # calls queued although their count failed or came too late (fail open)
     operators: int = OPERATORS
+    after_action_pdf: bytes = b""  # the line's after-action report once the hour is replayed
 
     def percentile_ms(self, fraction: float) -> float:
         ordered = sorted(self.invocation_ms)
@@ -96,8 +99,9 @@ def _environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def _open_activation(operators: int, victim_information: bool) -> str:
-    """Enrol an authority and open its line through the API, as a municipality would."""
+def _open_activation(operators: int, victim_information: bool) -> tuple[str, Callable[[], bytes]]:
+    """Enrol an authority and open its line through the API, as a municipality would; the line's id, and how
+    its authority reads the line's after-action report."""
     from infra.local import seed
     from infra.local.stack import ApiGateway, Functions
 
@@ -144,7 +148,15 @@ def _open_activation(operators: int, victim_information: bool) -> str:
             "operators": operators,
         },
     )
-    return str(activation["id"])
+
+    def after_action_report() -> bytes:
+        path = f"/activations/{activation['id']}/report?format=pdf"
+        status, _, raw = gateway.handle("GET", path, {"Authorization": f"Bearer {authority['token']}"}, b"")
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}: {raw[:200]!r}")
+        return bytes(raw)
+
+    return str(activation["id"]), after_action_report
 
 
 def _caller(rng: random.Random) -> tuple[str, str]:
@@ -167,7 +179,7 @@ def replay(
 
     with _environment(), mock_aws(), atomic_moto.dynamodb_in_process(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "No application metrics to publish")  # the API's, not the route's
-        _open_activation(operators, victim_information)
+        _, after_action_report = _open_activation(operators, victim_information)
         from crisisline import environment
         from route import app, settings, store
 
@@ -209,6 +221,7 @@ def replay(
                 report.outcomes.update(pool.map(one_call, range(calls)))
             report.seconds = time.perf_counter() - started
         report.aws_calls = len(counter.calls)
+        report.after_action_pdf = after_action_report()
         store.forget_default_store()
         environment.forget_settings()
     return report
@@ -309,6 +322,9 @@ def main() -> int:
     with output_to(log):
         report = replay()
     print("\n".join(report.lines()))
+    if report.after_action_pdf:
+        REPORT_FILE.write_bytes(report.after_action_pdf)
+        print(f"the line's after-action report: {REPORT_FILE} ({len(report.after_action_pdf):,} bytes)")
     print(f"(the functions' log lines: {log})", flush=True)
     return 1 if report.outcomes["error"] else 0
 

@@ -117,3 +117,17 @@ def test_the_surge_summary_is_printed_in_one_piece_and_the_log_lines_go_to_a_fil
 
 def test_the_surge_summary_names_the_operators_of_the_replay() -> None:
     assert report().lines()[0].startswith("20 calls in one hour, 1 operator, capacity 12")
+
+
+def test_the_surge_writes_the_lines_after_action_report_beside_its_summary(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with_pdf = report()
+    with_pdf.after_action_pdf = b"%PDF-1.4 the report"
+    monkeypatch.setattr(surge, "replay", lambda: with_pdf)
+    monkeypatch.chdir(tmp_path)
+    assert surge.main() == 0
+    out, _ = capfd.readouterr()
+    assert (tmp_path / "surge-report.pdf").read_bytes() == b"%PDF-1.4 the report"
+    assert "after-action report: surge-report.pdf (19 bytes)" in out
+    assert out.splitlines()[1 : 1 + len(with_pdf.lines())] == with_pdf.lines()  # the summary is unchanged

@@ -451,6 +451,10 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("GET", "/activations/{activation_id}/d2/audit/verify"): [
         lambda w: w.api.get(f"/activations/{w.line}/d2/audit/verify", w.d2)
     ],
+    ("GET", "/activations/{activation_id}/report"): [
+        lambda w: w.api.get(f"/activations/{w.line}/report", w.antwerp),
+        lambda w: w.api.get(f"/activations/{w.line}/report?format=html", w.antwerp),
+    ],
     ("POST", "/activations/{activation_id}/close"): [
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),

@@ -36,3 +36,9 @@ def test_the_report_names_every_outcome() -> None:
     text = "\n".join(surge.replay(calls=20, operators=1, workers=2).lines())
     for words in ("reached D5", "reached D2", "overflow, callback offered", "fallback", "errors", "p50", "p99"):
         assert words in text
+
+
+def test_the_surge_leaves_the_lines_after_action_report_with_its_calls_against_capacity() -> None:
+    report = surge.replay(calls=40, operators=1, workers=4)
+    assert report.after_action_pdf.startswith(b"%PDF")
+    assert report.after_action_pdf.count(b"/Type /Page") >= 3

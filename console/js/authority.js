@@ -5,12 +5,14 @@ import { LANGUAGES, LIMITS } from "./facts.js";
 import { formatInstant, label, language, t } from "./i18n.js";
 import { el, field, group, i18n, problemText } from "./dom.js";
 import { adviceBox, figuresSection } from "./figures.js";
+import { reportSection } from "./report.js";
 
 let root = null;
 let me = null;
 let authority = null;
 let live = null; // the live activation, with its etag
 let audit = [];
+let lastClosed = null; // the authority's most recently closed line, whose after-action report it may download
 let pendingNotice = null; // { key, args, kind } shown once by the next render
 
 export async function show(container, who) {
@@ -167,6 +169,9 @@ async function load() {
     } else {
       live = null;
       audit = [];
+      // A list that cannot be read leaves the form as it is, without the last line's report.
+      const closed = (await call("GET", "/activations?status=closed").catch(() => ({ body: {} }))).body.activations || [];
+      lastClosed = closed.sort((a, b) => String(b.closed_at).localeCompare(String(a.closed_at)))[0] || null;
       renderOpenForm();
     }
   } catch (error) {
@@ -274,6 +279,7 @@ function renderOpenForm() {
     summary,
     form,
     heard,
+    ...(lastClosed ? [reportSection(lastClosed.id, { number: lastClosed.number, closed: formatInstant(lastClosed.closed_at) })] : []),
   );
 }
 
@@ -355,6 +361,7 @@ function renderLive() {
     briefingSection(),
     closeSection(),
     auditSection(),
+    reportSection(live.id),
   );
 }
 

@@ -3,6 +3,7 @@ Errors are mapped to HTTP in api.rest, shared with the other API functions."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import pathlib
@@ -16,7 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from activate import briefing, line_figures, logic, preview
+from activate import after_action, briefing, line_figures, logic, preview
 from api import rest
 from crisisline import errors, incidents, settings, staffing, tokens
 from crisisline.advice import ServiceTarget
@@ -599,6 +600,53 @@ def activation_advice(activation_id: ActivationId) -> Response[dict[str, Any]]:
     config = settings.api()
     target = ServiceTarget(config.service_level_target, config.answer_within_seconds, config.patience_seconds)
     return _json(200, line_figures.advice(caller(), activation_id, logic.default_store(), target))
+
+
+# ---------------------------------------------------------------------- the after-action report
+REPORT_CONTENT = {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    "text/html": {"schema": {"type": "string"}},
+}
+
+
+@app.get(
+    "/activations/<activation_id>/report",
+    tags=["activations"],
+    summary="The line's after-action report (its authority, admin): pdf or html",
+    description="The timeline from the audit trail, calls per hour against capacity, waits and abandonments, "
+    "the D5/D2 split and the cost by component as the finance export prices it. The HTML page is self-contained "
+    "(inline SVG, no script) and comes with its own Content-Security-Policy.",
+    responses=rest.responses(200, 404, 422, content=REPORT_CONTENT),
+)
+@rest.roles("admin", "authority")
+def activation_report(
+    activation_id: ActivationId,
+    written_format: Annotated[str, Query(alias="format", pattern=r"^(?i:pdf|html)$")] = "pdf",
+) -> Response[Any]:
+    # ReportLab is imported here, by the one route that draws: no other request pays for it at cold start.
+    from activate import report_document
+
+    made = after_action.report(caller(), activation_id, logic.default_store())
+    name = f"crisisline-report-{activation_id}"
+    if written_format.lower() == "html":
+        return Response(
+            status_code=200,
+            content_type="text/html; charset=utf-8",
+            body=report_document.page(made),
+            headers={
+                "Content-Security-Policy": report_document.CONTENT_SECURITY_POLICY,
+                "Content-Disposition": f'inline; filename="{name}.html"',
+            },
+        )
+    # Encoded here, not by Powertools: its response validation would read raw bytes as UTF-8 text.
+    binary = Response(
+        status_code=200,
+        content_type="application/pdf",
+        body=base64.b64encode(report_document.pdf(made)).decode(),
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )
+    binary.base64_encoded = True
+    return binary
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

@@ -148,6 +148,9 @@ EXPECTED: dict[tuple[str, str], Expected] = {
         "the D2 chain is checked by its coordinator and the crisis center",
         d2_coordinator=(200, 200),
     ),
+    ("GET", "/activations/{activation_id}/report"): Expected(
+        (200, 200), (200, 404), (403, 403), "a line's authority and the crisis center read its after-action report"
+    ),
     ("GET", "/exports/{month}"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("GET", "/tariffs"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("PUT", "/tariffs"): Expected(201, 403, 403, "prices are set by the crisis center"),

@@ -66,6 +66,9 @@ class Stores:
                 ddb, call_counters_table=settings.call_counters_table, tariffs_table=settings.tariffs_table
             ),
             figures=FiguresStore(
-                ddb, contacts_table=settings.contacts_table, call_counters_table=settings.call_counters_table
+                ddb,
+                contacts_table=settings.contacts_table,
+                call_counters_table=settings.call_counters_table,
+                usage_table=settings.usage_table,
             ),
         )

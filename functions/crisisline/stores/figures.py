@@ -1,6 +1,7 @@
 """What a line's figures are computed from, read only: routing's call counter of each UTC hour since the line
 opened (`CallCountersTable`) and the contacts metering counted to it (`ContactsTable`, index `by-activation`,
-which holds only what the figures read: never a contact record or a caller's number)."""
+which holds only what the figures read: never a contact record or a caller's number); and, for the
+after-action report's cost, the usage metering aggregates per period (`UsageTable`), as the export prices it."""
 
 from __future__ import annotations
 
@@ -16,10 +17,22 @@ from crisisline.figures import ContactFacts, contact_facts
 class FiguresStore:
     """The call counters and the contacts tables (see template.yaml)."""
 
-    def __init__(self, dynamodb: Any, *, contacts_table: str, call_counters_table: str) -> None:
+    def __init__(self, dynamodb: Any, *, contacts_table: str, call_counters_table: str, usage_table: str = "") -> None:
         self.ddb = dynamodb
         self.contacts_table = contacts_table
         self.call_counters_table = call_counters_table
+        self.usage_table = usage_table
+
+    def usage(self, activation_id: str) -> list[dict[str, Any]]:
+        """Every usage aggregate of the activation: each month's own and each adjustment for a frozen month."""
+        return list(
+            self._query(
+                TableName=self.usage_table,
+                ConsistentRead=True,
+                KeyConditionExpression="activation_id = :a",
+                ExpressionAttributeValues={":a": dynamo.to_value(activation_id)},
+            )
+        )
 
     def contacts(self, activation_id: str) -> list[ContactFacts]:
         """Every contact counted to the activation, in the order of their InitiationTimestamp."""

@@ -1,0 +1,151 @@
+"""A line's after-action report, free of HTTP: what a mayor reads once the crisis is over, gathered from the same
+sources as the screens and the finance export, so that its numbers are theirs.
+
+- Who: the line's authority and admin (another authority's line is missing, other roles are refused).
+- The timeline from the audit trail: opened, each change of the message (its text), of the operators or the
+  languages, closed.
+- The figures (`crisisline.figures`, as `GET /activations/{id}/figures`) from opening to close (or now).
+- The cost by component as the finance export prices it (`finance.pricing`), one line per month the line was
+  live in and one per adjustment booked for a frozen month, from the same usage aggregates.
+- D2 aggregate counts: `d2_aggregates`, the one place to read them from once the D2 function has figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from activate.line_figures import _figures
+from activate.logic import _visible_activation
+from crisisline.clock import parse_iso, utc_now
+from crisisline.figures import Figures
+from crisisline.models import Caller
+from crisisline.months import month_of, split_by_month
+from crisisline.stores import Stores
+from crisisline.usage import booking_month, is_adjustment, usage_month
+from finance.pricing import MONEY, Line, PeriodUsage, live_window, overlaps, price_adjustment, price_month
+
+REPORT_LANGUAGES = ("nl", "fr", "de", "en")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One moment of the line's life as the audit trail tells it."""
+
+    at: datetime
+    kind: str  # opened | message | operators | languages | closed
+    language: str | None = None  # of a message
+    text: str | None = None  # a message as typed, or the reason
+    before: Any = None
+    after: Any = None
+
+
+@dataclass(frozen=True)
+class Report:
+    activation: dict[str, Any]
+    language: str  # the report's: the authority's first language, English when it speaks none of ours
+    events: list[Event]
+    figures: Figures
+    cost: list[Line]
+    generated_at: datetime
+    d2: Mapping[str, int] | None = None  # D2 aggregate counts, once the D2 function provides them
+    cost_total: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def call_seconds(self) -> int:
+        return sum(line.call_seconds for line in self.cost)
+
+    @property
+    def operator_seconds(self) -> int:
+        return sum(line.operator_seconds + line.minimum_top_up_seconds for line in self.cost)
+
+    @property
+    def operators_most(self) -> int:
+        return max((int(entry["operators"]) for entry in self.activation.get("operator_timeline", [])), default=0)
+
+
+def d2_aggregates(activation_id: str) -> Mapping[str, int] | None:
+    """The D2 aggregate counts of a line (enquiries, matches, confirmed), never a person's data. None until
+    the D2 function has a figures module (`d2.figures`): plug its per-activation counts in here."""
+    return None
+
+
+def timeline(entries: list[dict[str, Any]]) -> list[Event]:
+    """The line's life from its audit trail, in time order."""
+    events: list[Event] = []
+    for entry in sorted(entries, key=lambda item: str(item["at"])):
+        at, changes, action = parse_iso(entry["at"]), entry.get("changes") or {}, entry.get("action")
+        if action == "open":
+            events.append(Event(at, "opened", text=changes.get("reason"), after=changes.get("operators")))
+            for language, text in (changes.get("message") or {}).items():
+                events.append(Event(at, "message", language=language, text=text))
+        elif action == "update":
+            if "languages" in changes:
+                events.append(
+                    Event(at, "languages", before=changes["languages"]["before"], after=changes["languages"]["after"])
+                )
+            if "message" in changes:
+                before = changes["message"].get("before") or {}
+                for language, text in (changes["message"].get("after") or {}).items():
+                    if before.get(language) != text:
+                        events.append(Event(at, "message", language=language, text=text))
+            if "operators" in changes:
+                events.append(
+                    Event(at, "operators", before=changes["operators"]["before"], after=changes["operators"]["after"])
+                )
+        elif action == "close":
+            events.append(Event(at, "closed"))
+    return events
+
+
+def cost_lines(
+    activation: Mapping[str, Any], usage_rows: list[dict[str, Any]], store: Stores, now: datetime
+) -> list[Line]:
+    """The activation's lines of the finance export, every month it was live in or had usage booked, priced as
+    `finance.billing.build_export` prices them."""
+    schedule = store.capacity.tariff_schedule()
+    answered = sum(PeriodUsage.of(row).answered_calls for row in usage_rows)
+    own = {row["period"]: row for row in usage_rows if not is_adjustment(row["period"])}
+    opened, end = live_window(activation, now)
+    months = {piece for piece, _, _ in split_by_month(opened, end)} | {month_of(opened)} | set(own)
+    lines = []
+    for month in sorted(months):
+        if overlaps(activation, month, now) or month in own:
+            usage = PeriodUsage.of(own.get(month))
+            lines.append(price_month(activation, month, usage, schedule, now, answered - usage.answered_calls))
+    for row in sorted(usage_rows, key=lambda item: str(item["period"])):
+        if is_adjustment(row["period"]):
+            usage = PeriodUsage.of(row)
+            lines.append(
+                price_adjustment(
+                    activation,
+                    booking_month(row["period"]),
+                    usage_month(row["period"]),
+                    usage,
+                    schedule,
+                    now,
+                    answered - usage.answered_calls,
+                )
+            )
+    return lines
+
+
+def report(caller: Caller, activation_id: str, store: Stores, now: datetime | None = None) -> Report:
+    """What the after-action report shows of the line, for its authority and admin."""
+    activation = _visible_activation(caller, activation_id, store)
+    now = now or utc_now()
+    authority = store.authorities.get(activation["authority_id"]) or {}
+    spoken = [language for language in authority.get("languages", []) if language in REPORT_LANGUAGES[:3]]
+    cost = cost_lines(activation, store.figures.usage(activation_id), store, now)
+    return Report(
+        activation=activation,
+        language=spoken[0] if spoken else "en",
+        events=timeline(store.activations.audit_entries(f"activation#{activation_id}")),
+        figures=_figures(activation, store, now),
+        cost=cost,
+        generated_at=now,
+        d2=d2_aggregates(activation_id) if activation.get("victim_information") else None,
+        cost_total={name: sum((getattr(line, name) for line in cost), Decimal("0.00")) for name in MONEY},
+    )
