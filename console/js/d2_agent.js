@@ -475,7 +475,7 @@ export function enquiryDetails(enquiry) {
     ["d2.sought.nationality", sought.nationality],
     ["d2.sought.description", sought.description],
     ["d2.sought.last_seen", sought.last_seen],
-    ["d2.enquirer.name", enquirer.name],
+    ["d2.details.enquirer_name", enquirer.name],
     ["d2.enquirer.phone", enquirer.phone],
     ["d2.enquirer.relationship", enquirer.relationship],
     ["d2.enquirer.language", enquirer.language ? t(`language.name.${enquirer.language}`) : undefined],

@@ -48,6 +48,7 @@ def test_a_coordinator_sees_every_agents_enquiries_and_reads_one_by_its_referenc
     expect(details.get_by_role("heading")).to_be_focused()
     expect(details).to_contain_text("1950-01-02")
     expect(details).to_contain_text("Sophie Dubois")
+    expect(details.get_by_role("term").filter(has_text="Caller's name")).to_be_visible()
     page.get_by_label("Reference", exact=True).fill(first["reference"].lower().replace("-", " "))
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("article")).to_contain_text("Els Janssens")
