@@ -48,7 +48,7 @@ surge: $(STAMP)
 	$(PY) -m infra.surge
 
 # The contact flows live in infra/connect/*.json; this copies them into template.yaml's ContactFlow resources.
-.PHONY: flows call
+.PHONY: flows call call-d2
 flows: $(STAMP)
 	$(PY) -m infra.connect.build
 
@@ -67,6 +67,13 @@ call: $(STAMP)
 preflight: $(STAMP)
 	@test -n "$(STACK)" || { echo "Give the stack's name: make preflight STACK=<stack>"; exit 2; }
 	$(PY) -m infra.preflight --stack-name "$(STACK)" $(if $(CALLS_PER_HOUR),--calls-per-hour $(CALLS_PER_HOUR))
+
+# A relative's call to the D2 line, then the enquiry a D2 agent records from it, with the call's ContactId:
+# make call-d2 NUMBER=+3280012345 D2_TOKEN=<a d2_agent's token> [LANG=nl]. Prints the reference and the console's
+# intake address of the call.
+call-d2: $(STAMP)
+	$(PY) -m infra.connect.simulator --number "$(NUMBER)" --press 2 --record-enquiry \
+		--lang $(if $(filter command line,$(origin LANG)),$(LANG),nl) $(if $(D2_TOKEN),--d2-token "$(D2_TOKEN)")
 
 deploy:
 	sam build

@@ -445,6 +445,9 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
         lambda w: w.api.post(f"/activations/{w.line}/enquiries", w.d2, ENQUIRY),  # a retry: replayed
     ],
     ("GET", "/activations/{activation_id}/enquiries"): [lambda w: w.api.get(f"/activations/{w.line}/enquiries", w.d2)],
+    ("GET", "/activations/{activation_id}/enquiries/similar"): [
+        lambda w: w.api.get(f"/activations/{w.line}/enquiries/similar?given_names=Marie&family_name=Peeters", w.d2)
+    ],
     ("GET", "/activations/{activation_id}/enquiries/{reference}"): [
         lambda w: w.api.get(f"/activations/{w.line}/enquiries/{_reference(w)}", w.d2)
     ],

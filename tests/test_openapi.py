@@ -216,10 +216,17 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
         api.get(f"{line}/enquiries/{recorded['reference']}", coordinator),
         200,
     )
+    similar = described(
+        "GET",
+        "/activations/{activation_id}/enquiries/similar",
+        api.get(f"{line}/enquiries/similar?given_names=Marie&family_name=Peeters", coordinator),
+        200,
+    )
+    assert similar["count"] == 1 and similar["items"][0]["reference"] == recorded["reference"]
     verified = described(
         "GET", "/activations/{activation_id}/d2/audit/verify", api.get(f"{line}/d2/audit/verify", admin), 200
     )
-    assert verified == {"entries": 3, "intact": True, "first_broken": None}
+    assert verified == {"entries": 4, "intact": True, "first_broken": None}
     described("GET", "/activations", api.get("/activations?status=live", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", admin), 200)

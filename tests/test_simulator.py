@@ -379,3 +379,49 @@ def test_make_call_without_a_running_stack_says_so_and_fails(
     said = capsys.readouterr()
     assert f"127.0.0.1:{port}" in said.err and "make run" in said.err and "CRISISLINE_LAMBDA_PORT" in said.err
     assert said.out == ""
+
+
+# ---------------------------------------------------------------------- `make call-d2`: a relative's call to D2
+def test_make_call_d2_plays_a_relatives_call_to_d2_and_records_the_enquiry_with_its_contact_id(
+    local_stack: RunningStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from infra.connect import simulator
+    from tests.test_local_stack import http
+
+    api, token, admin = local_stack.api_url, local_stack.authority_token, local_stack.admin_token
+    body = activation_body(languages=["nl", "fr"], message={"nl": "Blijf binnen.", "fr": "Restez chez vous."})
+    status, _, opened = http("POST", f"{api}/activations", token, body, {"Idempotency-Key": "make-call-d2-e2e"})
+    assert status == 201, opened
+    status, _, issued = http("POST", f"{api}/credentials", admin, {"role": "d2_agent", "label": "Els Janssens"})
+    assert status == 201, issued
+    monkeypatch.setenv("CRISISLINE_LAMBDA_PORT", str(local_stack.lambda_port))
+    monkeypatch.setenv("CRISISLINE_MOTO_PORT", str(local_stack.moto_port))
+    monkeypatch.setenv("CRISISLINE_D2_TOKEN", issued["token"])
+    try:
+        argv = ["--number", opened["number"], "--lang", "nl", "--press", "2", "--record-enquiry", "--api-url", api]
+        assert simulator.main(argv) == 0
+        said = capsys.readouterr().out
+        assert "call ends: queued in D2" in said
+        reference = re.search(r"enquiry recorded: reference (\S+) \(contact ([0-9a-f-]+)\)", said)
+        assert reference is not None, said
+        contact_id = reference.group(2)
+        assert f"{api}/console/?activationId={opened['id']}&contactId={contact_id}" in said
+        status, _, enquiry = http(
+            "GET", f"{api}/activations/{opened['id']}/enquiries/{reference.group(1)}", issued["token"]
+        )
+        assert status == 200, enquiry
+        assert enquiry["contact_id"] == contact_id and enquiry["enquirer"]["language"] == "nl"
+        assert SIMULATED_CALLER not in said and issued["token"] not in said
+    finally:
+        assert http("POST", f"{api}/activations/{opened['id']}/close", token)[0] == 200
+
+
+def test_make_call_d2_without_a_d2_token_says_how_to_get_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from infra.connect import simulator
+
+    monkeypatch.delenv("CRISISLINE_D2_TOKEN", raising=False)
+    assert simulator.main(["--number", POOL_NUMBER, "--press", "2", "--record-enquiry"]) == 2
+    said = capsys.readouterr()
+    assert "d2_agent" in said.err and "D2_TOKEN" in said.err and said.out == ""

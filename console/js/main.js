@@ -9,6 +9,8 @@ const SCREENS = {
   admin: "./admin.js",
   finance: "./finance.js",
   operator: "./operator.js",
+  d2_agent: "./d2_agent.js",
+  d2_coordinator: "./d2_coordinator.js",
 };
 
 const signIn = document.getElementById("sign-in");

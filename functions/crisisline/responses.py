@@ -535,6 +535,21 @@ class EnquiryList(BaseModel):
     enquiries: list[Enquiry]
 
 
+class SimilarEnquiry(BaseModel):
+    reference: str
+    grade: Literal["A", "B", "C"] | None = Field(
+        default=None, description="A strong, B probable, C possible; for a d2_coordinator only"
+    )
+
+
+class SimilarEnquiries(BaseModel):
+    """Enquiries already recorded about someone like the person typed: how many, and the references a role may
+    see (a d2_agent its own only)."""
+
+    count: int
+    items: list[SimilarEnquiry]
+
+
 class D2AuditVerification(BaseModel):
     """The activation's D2 audit chain walked entry by entry."""
 

@@ -14,11 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from api import rest
 from crisisline.aws import client
-from crisisline.models import Caller
+from crisisline.models import Caller, Name
 from crisisline.observability import logger, metrics
-from d2 import enquiries
+from d2 import enquiries, similar
 from d2.d2_store import D2Store, d2_settings
-from d2.models import EnquiryIn
+from d2.models import BirthDate, EnquiryIn
 
 d2_settings()  # fail the cold start, not the first request, when the environment is incomplete
 
@@ -72,6 +72,26 @@ def list_enquiries(
     status: Annotated[Literal["open", "matched", "closed", "deceased"] | None, Query()] = None,
 ) -> Response[dict[str, Any]]:
     return rest.json_response(200, {"enquiries": enquiries.list_enquiries(caller(), activation_id, store(), status)})
+
+
+@app.get(
+    "/activations/<activation_id>/enquiries/similar",
+    tags=["d2"],
+    summary="Enquiries already recorded about someone alike, for the intake's warning (d2_agent, d2_coordinator)",
+    description="Found through the matching engine's blocking keys. A d2_agent gets the count and the references of "
+    "its own enquiries only; a d2_coordinator the references and grades (A strong, B probable, C possible) of all. "
+    "Closed enquiries are left out.",
+    responses=rest.responses(200, 404, 422, model="SimilarEnquiries"),
+)
+@rest.roles("d2_agent", "d2_coordinator")
+def similar_enquiries(
+    activation_id: ActivationId,
+    family_name: Annotated[Name, Query()],
+    given_names: Annotated[Name | None, Query()] = None,
+    birth_date: Annotated[BirthDate | None, Query(description="YYYY, YYYY-MM or YYYY-MM-DD")] = None,
+) -> Response[dict[str, Any]]:
+    found = similar.similar_enquiries(caller(), activation_id, store(), given_names or "", family_name, birth_date)
+    return rest.json_response(200, found)
 
 
 @app.get(

@@ -5,6 +5,7 @@ write.
 
     make call NUMBER=+3280012345 LANG=fr PRESS=2            # against `make run`; its records are metered
     python -m infra.connect.simulator --number +3280012345 --lang fr --press 2 --record
+    make call-d2 NUMBER=+3280012345 D2_TOKEN=…             # a relative reaches D2; an agent records the enquiry
 
 It interprets exactly the action types the checker allows. Time is simulated: a prompt takes one second per 15
 characters, the caller answers a menu after two seconds, and queue and talk durations are given, so every record
@@ -653,9 +654,25 @@ def main(argv: list[str] | None = None) -> int:
         "(default: the one metering reads)",
     )
     parser.add_argument("--no-stream", action="store_true", help="keep the contact records off the stream")
+    parser.add_argument(
+        "--record-enquiry",
+        action="store_true",
+        help="once the call reaches the D2 queue, record the relative's enquiry through the local stack's API as "
+        "a D2 agent would, with the call's ContactId (token: --d2-token or CRISISLINE_D2_TOKEN)",
+    )
+    parser.add_argument("--d2-token", default=os.environ.get("CRISISLINE_D2_TOKEN"), help="a d2_agent's token")
+    parser.add_argument(
+        "--api-url",
+        default=os.environ.get("CRISISLINE_API_URL")
+        or f"http://127.0.0.1:{os.environ.get('CRISISLINE_API_PORT', '3000')}",
+        help="the local stack's API (default http://127.0.0.1:3000, CRISISLINE_API_URL)",
+    )
     args = parser.parse_args(argv)
     if not E164.match(args.number):
         print(NO_NUMBER, file=sys.stderr)
+        return 2
+    if args.record_enquiry and not args.d2_token:
+        print(MISSING_D2_CREDENTIAL, file=sys.stderr)
         return 2
     lambda_port = int(os.environ.get("CRISISLINE_LAMBDA_PORT", "3001"))
     if not _listening(lambda_port):
@@ -679,6 +696,8 @@ def main(argv: list[str] | None = None) -> int:
     print(call.transcript())
     if args.record:
         print(json.dumps(call.records(), indent=2, ensure_ascii=False))
+    if args.record_enquiry and not _enquiry_recorded(call, args.api_url, args.d2_token, args.lang):
+        return 1
     if args.no_stream:
         return 0
     moto_port = int(os.environ.get("CRISISLINE_MOTO_PORT", "3002"))
@@ -697,6 +716,79 @@ def main(argv: list[str] | None = None) -> int:
         f"(GET /exports/{month}, line of activation {call.attributes.get('activationId') or '(none)'})"
     )
     return 0
+
+
+MISSING_D2_CREDENTIAL = (
+    "--record-enquiry needs a d2_agent's token: issue one with the admin token `make run` printed "
+    '(curl -s -X POST -H \'Authorization: Bearer <admin token>\' -d \'{"role": "d2_agent", "label": "Agent"}\' '
+    "http://127.0.0.1:3000/credentials) and give it as D2_TOKEN=… (make call-d2) or CRISISLINE_D2_TOKEN"
+)
+
+
+def enquiry_of(call: Call, language: str | None) -> dict[str, Any]:
+    """The enquiry a D2 agent records from this call: a made-up relative asking about a made-up person, in the
+    language the caller chose, with the call's ContactId so that the enquiry is found from the call."""
+    return {
+        "sought": {
+            "given_names": "Marie",
+            "family_name": "Peeters",
+            "birth_date": "1987-03",
+            "sex": "f",
+            "last_seen": "At the event, in the evening",
+        },
+        "enquirer": {
+            "name": "Jan Peeters",
+            "phone": SIMULATED_CALLER,
+            "relationship": "brother",
+            "language": language or "nl",
+            "callback_consent": True,
+        },
+        "contact_id": call.contacts[0].contact_id,
+    }
+
+
+def record_enquiry(call: Call, api_url: str, d2_token: str, language: str | None) -> dict[str, Any]:
+    """POST the call's enquiry to the local stack's API as a d2_agent; the enquiry as recorded. Raises
+    EnquiryRefused when the call did not reach D2 or the API refused."""
+    import urllib.error
+    import urllib.request
+
+    activation_id = call.attributes.get("activationId")
+    if (call.ending, call.queue) != ("queue", "D2") or not activation_id:
+        raise EnquiryRefused(f"the call did not reach the D2 queue (it ended: {call.ending} {call.queue or ''})")
+    request = urllib.request.Request(  # noqa: S310 - the URL is the local stack's, given by the person running it
+        f"{api_url.rstrip('/')}/activations/{activation_id}/enquiries",
+        data=json.dumps(enquiry_of(call, language)).encode(),
+        headers={"Authorization": f"Bearer {d2_token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            return json.loads(answer.read())  # type: ignore[no-any-return]
+    except urllib.error.HTTPError as error:
+        body = json.loads(error.read() or b"{}").get("error", {})
+        raise EnquiryRefused(f"HTTP {error.code} {body.get('code', '')}: {body.get('message', '')}") from None
+    except OSError as error:
+        raise EnquiryRefused(f"no API answers at {api_url} ({type(error).__name__})") from None
+
+
+class EnquiryRefused(Exception):
+    """The D2 call's enquiry was not recorded."""
+
+
+def _enquiry_recorded(call: Call, api_url: str, d2_token: str, language: str | None) -> bool:
+    try:
+        enquiry = record_enquiry(call, api_url, d2_token, language)
+    except EnquiryRefused as refused:
+        print(f"The enquiry was not recorded: {refused}.", file=sys.stderr)
+        return False
+    contact_id = call.contacts[0].contact_id
+    print(f"enquiry recorded: reference {enquiry['reference']} (contact {contact_id})")
+    print(
+        f"D2 intake of this call: {api_url.rstrip('/')}/console/?activationId={enquiry['activation_id']}"
+        f"&contactId={contact_id}"
+    )
+    return True
 
 
 def _listening(port: int) -> bool:

@@ -138,6 +138,9 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/activations/{activation_id}/enquiries"): Expected(
         (403, 403), (403, 403), (403, 403), D2_ONLY, d2_agent=(200, 200), d2_coordinator=(200, 200)
     ),
+    ("GET", "/activations/{activation_id}/enquiries/similar"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_ONLY, d2_agent=(200, 200), d2_coordinator=(200, 200)
+    ),
     ("GET", "/activations/{activation_id}/enquiries/{reference}"): Expected(
         (403, 403), (403, 403), (403, 403), D2_ONLY, d2_agent=(200, 200), d2_coordinator=(200, 200)
     ),
@@ -308,6 +311,7 @@ def _path(route: template.ApiRoute, values: dict[str, str]) -> str:
     queries = {
         "/unattributed": "?month=" + values["month"],
         "/staffing": "?calls_per_hour=400&handle_seconds=240&answer_within_seconds=60&service_level=0.8",
+        "/activations/{activation_id}/enquiries/similar": "?given_names=Marie&family_name=Peeters",
     }
     return path + queries.get(route.path, "")
 

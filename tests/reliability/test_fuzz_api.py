@@ -107,6 +107,7 @@ def _tokens_and_ids(stack: RunningStack) -> tuple[dict[str, str], dict[str, dict
         "GET /activations/{activation_id}/audit": activation,
         "POST /activations/{activation_id}/enquiries": activation,
         "GET /activations/{activation_id}/enquiries": activation,
+        "GET /activations/{activation_id}/enquiries/similar": activation,
         "GET /activations/{activation_id}/d2/audit/verify": activation,
         "GET /exports/{month}": {"month": month},
     }
