@@ -4,6 +4,7 @@ store is handed in."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
@@ -31,7 +32,7 @@ def activation_figures(caller: Caller, activation_id: str, store: D2Store) -> di
         raise errors.NotFound("No such activation.", activation_id=activation_id)
     if activation.get("d2_purged_at"):
         archived = store.archived(activation_id, "FIGURES") or {}
-        computed = archived.get("figures") or figures.compute([])
+        computed = json.loads(archived["figures"]) if archived.get("figures") else figures.compute([])
         return {"activation_id": activation_id, **computed, "as_of": archived.get("at"), "purged": True}
     return {
         "activation_id": activation_id,

@@ -100,7 +100,9 @@ def _kind(sort_key: str) -> str:
 def _plan(store: D2Store, activation_id: str, now: datetime) -> dict[str, Any]:
     """Archive the figures and what is about to be deleted, once; answer the plan the first run stored."""
     items = store.partition(activation_id)
-    store.archive(activation_id, "FIGURES", {"figures": figures.compute(items), "at": iso(now)})
+    # As JSON text: kept exactly as computed (a null median included), read back without number conversions.
+    computed = json.dumps(figures.compute(items), sort_keys=True)
+    store.archive(activation_id, "FIGURES", {"figures": computed, "at": iso(now)})
     chain = store.audit_entries(activation_id)
     counts = Counter(_kind(str(item["sk"])) for item in items)
     counts["AUDIT"] = len(chain)
