@@ -263,8 +263,19 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> Iterator[tupl
     elif service == "ssm":
         for name in [params["Name"]] if "Name" in params else params.get("Names", []):
             yield f"ssm:{operation}", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{name.lstrip('/')}"
+    elif service == "kms" and "KeyId" in params:
+        yield f"kms:{operation}", _kms_key(params["KeyId"])
     elif service in SERVICES:
         yield f"{service}:{operation}", "*"
+
+
+def _kms_key(key_id: str) -> str:
+    """The ARN of the template's key that a KeyId names through one of the template's aliases."""
+    resources = _deployed()
+    for body in resources.values():
+        if body["Type"] == "AWS::KMS::Alias" and resolve(body["Properties"]["AliasName"], resources) == key_id:
+            return _attribute(resources, body["Properties"]["TargetKeyId"]["Ref"], "Arn")
+    return "*"
 
 
 def trigger_uses(resources: dict[str, Any]) -> list[Use]:
@@ -458,6 +469,20 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
         lambda w: w.api.get(f"/activations/{w.line}/report", w.antwerp),
         lambda w: w.api.get(f"/activations/{w.line}/report?format=html", w.antwerp),
     ],
+    ("GET", "/activations/{activation_id}/d2/figures"): [
+        lambda w: w.api.get(f"/activations/{w.line}/d2/figures", w.d2)
+    ],
+    ("GET", "/activations/{activation_id}/d2/export"): [
+        lambda w: w.api.get(f"/activations/{w.line}/d2/export?format=pfif", w.d2),
+        lambda w: w.api.get(f"/activations/{w.line}/d2/export?format=csv", w.d2),
+    ],
+    ("GET", "/activations/{activation_id}/d2/retention"): [
+        lambda w: w.api.get(f"/activations/{w.line}/d2/retention", w.d2)
+    ],
+    ("POST", "/activations/{activation_id}/d2/retention"): [
+        lambda w: w.api.post(f"/activations/{w.line}/d2/retention", w.d2, {"days": 40, "reason": "Inquiry"}),
+        lambda w: w.api.post(f"/activations/{w.line}/d2/retention", w.d2, {"days": 45, "reason": "Inquiry"}),
+    ],
     ("POST", "/activations/{activation_id}/close"): [
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
@@ -528,6 +553,19 @@ def _pool_entry(recorder: Recorder) -> None:
     recorder.path = "deploy: a claimed number entered in the pool"
     with As("ConnectSetupFunction"):
         assert NumbersTable().enter("+3280012398", "D5")
+
+
+def _d2_purge(recorder: Recorder, world: World) -> None:
+    """The daily purge, once the line has closed and its retention ended, twice (the second finds nothing);
+    then the figures read from the archive."""
+    from d2.purge import lambda_handler
+
+    for run in ("first", "again"):
+        recorder.path = f"D2 purge, {run}"
+        with As("D2PurgeFunction"):
+            lambda_handler({"schedule": "D2PurgeDaily"}, None, now=lambda: datetime(2030, 1, 1, tzinfo=UTC))
+    recorder.path = "GET /activations/{activation_id}/d2/figures after the purge"
+    assert world.api.get(f"/activations/{world.line}/d2/figures", world.d2).body["purged"] is True
 
 
 def _routing(recorder: Recorder, world: World) -> None:
@@ -607,6 +645,7 @@ def _drive_everything(recorder: Recorder) -> None:
             recorder.path = f"{method} {path}"
             answer = request(world)
             assert answer.status < 500, (method, path, answer.status, answer.body)
+    _d2_purge(recorder, world)
     _routing(recorder, world)
     _pool_entry(recorder)
     _metering(recorder)
@@ -688,8 +727,11 @@ def test_the_d2_audit_chain_is_append_only(recorded: Recorder) -> None:
         for grant in given
         if fnmatch.fnmatchcase(table_arn(chain), grant.resource)
         and grant.action not in ("dynamodb:PutItem", "dynamodb:Query")
+        and (grant.function, grant.action) != ("D2PurgeFunction", "dynamodb:BatchWriteItem")
     }
-    assert writes == set(), "only new entries of the D2 chain (PutItem) and reading them (Query) are granted"
+    assert writes == set(), (
+        "only new entries of the D2 chain (PutItem), reading them (Query) and the purge's erasure are granted"
+    )
     puts = [
         item["Put"]
         for _, service, operation, params in recorded.calls

@@ -72,7 +72,7 @@ def _component(data: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 
 # Answers that are a document to read, not data: each of their media types described as a string.
-FILES_ONLY = {"GET /activations/{activation_id}/report"}
+FILES_ONLY = {"GET /activations/{activation_id}/report", "GET /activations/{activation_id}/d2/export"}
 
 
 def test_every_success_answer_is_described_field_by_field() -> None:
@@ -122,6 +122,10 @@ class _Described:
     def __call__(self, method: str, path: str, answer: Any, expected: int) -> Any:
         assert answer.status == expected, (method, path, answer.body)
         response = self.data["paths"][path][method.lower()]["responses"][str(answer.status)]
+        if JSON not in response["content"]:  # a file: of a media type the document names
+            assert answer.headers["Content-Type"].split(";")[0] in response["content"], (method, path)
+            self.checked.add((method, path))
+            return answer.raw
         schema = {**response["content"][JSON]["schema"], "components": _closed(self.data["components"])}
         problems = [
             f"{'.'.join(map(str, problem.path)) or 'body'}: {problem.message}"
@@ -227,6 +231,19 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
         "GET", "/activations/{activation_id}/d2/audit/verify", api.get(f"{line}/d2/audit/verify", admin), 200
     )
     assert verified == {"entries": 4, "intact": True, "first_broken": None}
+    figures = described("GET", "/activations/{activation_id}/d2/figures", api.get(f"{line}/d2/figures", gent), 200)
+    assert figures["enquiries"] == "<5"
+    retention = {"days": 60, "reason": "Judicial inquiry"}
+    described(
+        "POST",
+        "/activations/{activation_id}/d2/retention",
+        api.post(f"{line}/d2/retention", coordinator, retention),
+        200,
+    )
+    described("GET", "/activations/{activation_id}/d2/retention", api.get(f"{line}/d2/retention", coordinator), 200)
+    for export_format in ("pfif", "csv"):
+        exported = api.get(f"{line}/d2/export?format={export_format}", coordinator)
+        described("GET", "/activations/{activation_id}/d2/export", exported, 200)
     described("GET", "/activations", api.get("/activations?status=live", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", admin), 200)

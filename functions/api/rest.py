@@ -53,6 +53,7 @@ ERROR_STATUSES = {
     403: "This role may not do this (forbidden).",
     404: "No such resource, or another authority's: its existence is not revealed (not_found).",
     409: "The request conflicts with the current state; the code says how.",
+    410: "The activation's D2 data was erased after its retention; only its aggregate figures remain (d2_purged).",
     412: "If-Match names a revision the activation no longer has: someone else changed it (precondition_failed).",
     413: f"The body is larger than {MAX_BODY_BYTES} bytes (payload_too_large).",
     415: "The body is sent as another type than JSON; send Content-Type: application/json (unsupported_media_type).",

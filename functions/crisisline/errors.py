@@ -82,6 +82,13 @@ class IdempotencyKeyUsed(Conflict):
     code = "idempotency_key_used"
 
 
+class D2Purged(DomainError):
+    """The activation's D2 data was erased once its retention ended; only its aggregate figures remain."""
+
+    status = 410
+    code = "d2_purged"
+
+
 class PreconditionFailed(DomainError):
     """A change made against a revision that is no longer the activation's (If-Match)."""
 

@@ -556,3 +556,39 @@ class D2AuditVerification(BaseModel):
     entries: int
     intact: bool
     first_broken: int | None = Field(description="the sequence number of the first entry that does not check out")
+
+
+Count = int | Literal["<5"]
+
+
+class D2HourFigure(BaseModel):
+    hour: str = Field(description="the UTC hour's start, YYYY-MM-DDTHH:00:00Z")
+    enquiries: Count
+
+
+class D2Figures(BaseModel):
+    """The activation's D2 line in counts only; every count from 1 to 4 is shown as "<5"."""
+
+    activation_id: str
+    enquiries: Count
+    enquiries_per_hour: list[D2HourFigure]
+    persons_sought: Count = Field(description="distinct persons asked about; linked persons count once")
+    matched: Count = Field(description="persons with a confirmed match")
+    callbacks_done: Count
+    enquiries_with_news: Count
+    median_seconds_to_first_news: int | None = Field(description="null while fewer than 5 enquiries had news")
+    as_of: str | None
+    purged: bool = Field(description="true: the D2 data was erased and these figures come from the archive")
+
+
+class D2Retention(BaseModel):
+    """How long after the activation closes its D2 data is kept before the daily purge erases it."""
+
+    activation_id: str
+    days: int
+    default_days: int
+    closed_at: str | None
+    purge_after: str | None = Field(description="null while the activation is live")
+    extended: bool
+    reason: str | None
+    extended_at: str | None

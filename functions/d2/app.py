@@ -16,9 +16,9 @@ from api import rest
 from crisisline.aws import client
 from crisisline.models import Caller, Name
 from crisisline.observability import logger, metrics
-from d2 import enquiries, similar
+from d2 import enquiries, privacy, similar
 from d2.d2_store import D2Store, d2_settings
-from d2.models import BirthDate, EnquiryIn
+from d2.models import BirthDate, EnquiryIn, RetentionIn
 
 d2_settings()  # fail the cold start, not the first request, when the environment is incomplete
 
@@ -117,6 +117,80 @@ def get_enquiry(activation_id: ActivationId, reference: TypedReference) -> Respo
 @rest.roles("d2_coordinator", "admin")
 def verify_audit(activation_id: ActivationId) -> Response[dict[str, Any]]:
     return rest.json_response(200, enquiries.verify_audit(caller(), activation_id, store()))
+
+
+# ---------------------------------------------------------------------- figures, export, retention
+EXPORT_MEDIA_TYPES = {"pfif": "application/xml", "csv": "text/csv"}
+EXPORT_EXTENSIONS = {"pfif": "xml", "csv": "csv"}
+PFIF_DOMAIN = "crisisline.health.belgium.be"
+
+
+@app.get(
+    "/activations/<activation_id>/d2/figures",
+    tags=["d2"],
+    summary='The activation\'s D2 figures, counts only, under 5 shown as "<5" (its authority, admin, d2_coordinator)',
+    description="Kept after the purge: answered from the archive then (`purged: true`).",
+    responses=rest.responses(200, 404, model="D2Figures"),
+)
+@rest.roles("authority", "admin", "d2_coordinator")
+def get_figures(activation_id: ActivationId) -> Response[dict[str, Any]]:
+    return rest.json_response(200, privacy.activation_figures(caller(), activation_id, store()))
+
+
+@app.get(
+    "/activations/<activation_id>/d2/export",
+    tags=["d2"],
+    summary="The activation's D2 persons and notes for the FPS Public Health: PFIF 1.4 or CSV (d2_coordinator)",
+    description="Audited. 410 d2_purged once the activation's D2 data was erased.",
+    responses=rest.responses(
+        200,
+        404,
+        410,
+        content={
+            "application/xml": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    ),
+)
+@rest.roles("d2_coordinator")
+def get_export(
+    activation_id: ActivationId,
+    written_format: Annotated[Literal["pfif", "csv"], Query(alias="format")] = "pfif",
+) -> Response[Any]:
+    body, _ = privacy.export_d2(caller(), activation_id, written_format, store(), PFIF_DOMAIN)
+    name = f"crisisline-d2-{activation_id}.{EXPORT_EXTENSIONS[written_format]}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(
+        status_code=200,
+        content_type=f"{EXPORT_MEDIA_TYPES[written_format]}; charset=utf-8",
+        body=body.decode("utf-8"),
+        headers=headers,
+    )
+
+
+@app.get(
+    "/activations/<activation_id>/d2/retention",
+    tags=["d2"],
+    summary="How long after the activation closes its D2 data is kept (d2_coordinator)",
+    responses=rest.responses(200, 404, 410, model="D2Retention"),
+)
+@rest.roles("d2_coordinator")
+def get_retention(activation_id: ActivationId) -> Response[dict[str, Any]]:
+    days = d2_settings().d2_retention_days
+    return rest.json_response(200, privacy.get_retention(caller(), activation_id, store(), days))
+
+
+@app.post(
+    "/activations/<activation_id>/d2/retention",
+    tags=["d2"],
+    summary="Keep the activation's D2 data longer after it closes, with a reason (d2_coordinator; never shorter)",
+    responses=rest.responses(200, 404, 410, model="D2Retention"),
+)
+@rest.roles("d2_coordinator")
+def extend_retention(activation_id: ActivationId, retention: RetentionIn) -> Response[dict[str, Any]]:
+    days = d2_settings().d2_retention_days
+    extended = privacy.extend_retention(caller(), activation_id, retention.days, retention.reason, store(), days)
+    return rest.json_response(200, extended)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

@@ -5,7 +5,11 @@ in D2Table, so that a purge deletes an activation's D2 data with a query:
 - `PERSON#<person id>`: a sought person (one per enquiry, never merged automatically);
 - `REF#<reference>`: the reference's claim, pointing at its enquiry (unique within the activation);
 - `DEDUP#<hash>`: a recorded request (agent, contact or Idempotency-Key, and body), pointing at its enquiry;
-- later `ENTRY#…` (list entries) and `MATCH#…`.
+- later `ENTRY#…` (list entries) and `MATCH#…`;
+- `RETENTION`: how many days after the activation closes its D2 data is kept, when extended.
+
+D2ArchiveTable keeps, per activation, what survives its purge: `FIGURES` (aggregate counts), `PURGE` (the
+purge under way: what it found) and `ERASURE` (the signed record of what was deleted).
 
 The audit trail is D2AuditTable: key activation_id and `seq`, each entry put only where none is."""
 
@@ -14,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from crisisline import dynamo, environment
 from crisisline.dynamo import cancellation_codes, error_code, to_item, to_value, translated_errors
@@ -26,9 +30,29 @@ class D2Settings(ConsoleAccess):
 
     d2_table: str = Field(min_length=3)
     d2_audit_table: str = Field(min_length=3)
+    d2_archive_table: str = Field(min_length=3)
+    d2_retention_days: int = Field(default=30, ge=1, le=3650)
     activations_table: str = Field(min_length=3)
     credentials_table: str = Field(min_length=3)
     token_key_parameter: str = Field(min_length=2)
+
+
+class D2PurgeSettings(BaseModel):
+    """D2PurgeFunction's: the tables it empties, the archive it keeps, the retention and the signing key."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    d2_table: str = Field(min_length=3)
+    d2_audit_table: str = Field(min_length=3)
+    d2_archive_table: str = Field(min_length=3)
+    d2_retention_days: int = Field(default=30, ge=1, le=3650)
+    activations_table: str = Field(min_length=3)
+    d2_erasure_key: str = Field(min_length=3)
+
+
+@environment.settings
+def d2_purge_settings() -> D2PurgeSettings:
+    return load(D2PurgeSettings)
 
 
 @environment.settings
@@ -47,11 +71,12 @@ class Refused(Exception):
 class D2Store:
     """D2Table, D2AuditTable and the activation an enquiry is recorded on (see template.yaml)."""
 
-    def __init__(self, dynamodb: Any, settings: D2Settings) -> None:
+    def __init__(self, dynamodb: Any, settings: D2Settings | D2PurgeSettings) -> None:
         self.ddb = dynamodb
         self.table = settings.d2_table
         self.audit_table = settings.d2_audit_table
         self.activations_table = settings.activations_table
+        self.archive_table = settings.d2_archive_table
 
     # ------------------------------------------------------------------ activations
     def activation(self, activation_id: str) -> dict[str, Any] | None:
@@ -191,3 +216,121 @@ class D2Store:
                 "ConditionExpression": "attribute_not_exists(seq)",
             }
         }
+
+    # ------------------------------------------------------------------ retention, figures and purge
+    def partition(self, activation_id: str) -> list[dict[str, Any]]:
+        """Every D2 item of the activation."""
+        return list(
+            dynamo.pages(
+                self.ddb,
+                "query",
+                TableName=self.table,
+                KeyConditionExpression="activation_id = :a",
+                ExpressionAttributeValues={":a": to_value(activation_id)},
+                ConsistentRead=True,
+            )
+        )
+
+    def retention(self, activation_id: str) -> dict[str, Any] | None:
+        return self._get(activation_id, "RETENTION")
+
+    def extend_retention(self, retention: dict[str, Any], previous_days: int | None, audit: dict[str, Any]) -> None:
+        """Put the activation's retention with its audit entry, provided it still has `previous_days` (None: no
+        retention item yet). Refused("retention") when another extension came first, ("audit") on a race."""
+        put: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": to_item({**retention, "sk": "RETENTION"}),
+        }
+        if previous_days is None:
+            put["ConditionExpression"] = "attribute_not_exists(sk)"
+        else:
+            put["ConditionExpression"] = "#days = :days"
+            put["ExpressionAttributeNames"] = {"#days": "days"}
+            put["ExpressionAttributeValues"] = {":days": to_value(previous_days)}
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=[{"Put": put}, self._audit_put(audit)])
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            for part, code in zip(("retention", "audit"), codes, strict=False):
+                if code == "ConditionalCheckFailed":
+                    raise Refused(part) from error
+            raise
+
+    def closed_activations(self) -> list[dict[str, Any]]:
+        """Every closed activation (id, closed_at, d2_purged_at)."""
+        return list(
+            dynamo.pages(
+                self.ddb,
+                "scan",
+                TableName=self.activations_table,
+                FilterExpression="#status = :closed",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":closed": to_value("closed")},
+                ProjectionExpression="id, closed_at, d2_purged_at",
+            )
+        )
+
+    def mark_purged(self, activation_id: str, at: str) -> None:
+        with translated_errors():
+            self.ddb.update_item(
+                TableName=self.activations_table,
+                Key=to_item({"id": activation_id}),
+                UpdateExpression="SET d2_purged_at = if_not_exists(d2_purged_at, :at)",
+                ExpressionAttributeValues={":at": to_value(at)},
+            )
+
+    def archived(self, activation_id: str, key: str) -> dict[str, Any] | None:
+        return dynamo.get(self.ddb, self.archive_table, {"activation_id": activation_id, "sk": key}, consistent=True)
+
+    def archive(self, activation_id: str, key: str, values: dict[str, Any]) -> bool:
+        """Put an archive item where none is; False when one already was (a purge resumed keeps the first)."""
+        try:
+            with translated_errors():
+                self.ddb.put_item(
+                    TableName=self.archive_table,
+                    Item=to_item({**values, "activation_id": activation_id, "sk": key}),
+                    ConditionExpression="attribute_not_exists(sk)",
+                )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delete_batch(self, table: str, keys: list[dict[str, Any]]) -> None:
+        """Delete up to 25 items by key, sending again what DynamoDB left unprocessed."""
+        requests = [{"DeleteRequest": {"Key": to_item(key)}} for key in keys]
+        while requests:
+            with translated_errors():
+                answer = self.ddb.batch_write_item(RequestItems={table: requests})
+            requests = answer.get("UnprocessedItems", {}).get(table, [])
+
+    def partition_keys(self, activation_id: str) -> list[dict[str, Any]]:
+        """The keys of every D2 item of the activation."""
+        return [
+            {"activation_id": activation_id, "sk": item["sk"]}
+            for item in dynamo.pages(
+                self.ddb,
+                "query",
+                TableName=self.table,
+                KeyConditionExpression="activation_id = :a",
+                ExpressionAttributeValues={":a": to_value(activation_id)},
+                ProjectionExpression="activation_id, sk",
+                ConsistentRead=True,
+            )
+        ]
+
+    def audit_keys(self, activation_id: str) -> list[dict[str, Any]]:
+        return [
+            {"activation_id": activation_id, "seq": item["seq"]}
+            for item in dynamo.pages(
+                self.ddb,
+                "query",
+                TableName=self.audit_table,
+                KeyConditionExpression="activation_id = :a",
+                ExpressionAttributeValues={":a": to_value(activation_id)},
+                ProjectionExpression="activation_id, seq",
+                ConsistentRead=True,
+            )
+        ]

@@ -88,6 +88,12 @@ def _existing(store: D2Store, activation_id: str) -> dict[str, Any]:
     activation = store.activation(activation_id)
     if activation is None:
         raise errors.NotFound("No such activation.", activation_id=activation_id)
+    if activation.get("d2_purged_at"):
+        raise errors.D2Purged(
+            "This activation's D2 data was erased after its retention ended.",
+            activation_id=activation_id,
+            purged_at=activation["d2_purged_at"],
+        )
     return activation
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from crisisline.models import E164, Language, Name, visible_text
+from crisisline.models import E164, Language, Name, Reason, visible_text
 
 EnquiryStatus = Literal["open", "matched", "closed", "deceased"]
 Sex = Literal["f", "m", "x"]
@@ -88,3 +88,10 @@ class EnquiryIn(_Body):
 
 
 STATUS_PATTERN = re.compile(r"^(open|matched|closed|deceased)$")
+
+
+class RetentionIn(_Body):
+    """A longer retention of an activation's D2 data: days after the activation closes, and why."""
+
+    days: int = Field(ge=1, le=3650, description="days after the activation closes; more than it is kept now")
+    reason: Reason = Field(description="why the data is kept longer, e.g. a judicial inquiry")

@@ -37,6 +37,17 @@ def provision(token_key: str | None = None) -> None:
         Value=token_key or os.environ.get("CRISISLINE_TOKEN_KEY") or secrets.token_hex(32),
     )
     tokens.forget_key()
+    erasure_key()
+
+
+def erasure_key() -> None:
+    """The asymmetric key that signs the D2 purge's erasure records, under the template's alias."""
+    kms = client("kms")
+    alias = template.parameter_defaults()["D2ErasureKeyAliasName"]
+    if any(found["AliasName"] == alias for found in kms.list_aliases().get("Aliases", [])):
+        return
+    key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Description="crisisline D2 erasure records")
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyMetadata"]["KeyId"])
 
 
 def admin_credential(token: str | None = None, label: str = "local stack admin") -> str:

@@ -154,6 +154,22 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/activations/{activation_id}/report"): Expected(
         (200, 200), (200, 404), (403, 403), "a line's authority and the crisis center read its after-action report"
     ),
+    ("GET", "/activations/{activation_id}/d2/figures"): Expected(
+        (200, 200),
+        (200, 404),
+        (403, 403),
+        "the activating authority sees the D2 line's aggregate figures only, its own",
+        d2_coordinator=(200, 200),
+    ),
+    ("GET", "/activations/{activation_id}/d2/export"): Expected(
+        (403, 403), (403, 403), (403, 403), "the FPS Public Health's coordinator exports", d2_coordinator=(200, 200)
+    ),
+    **{
+        (method, "/activations/{activation_id}/d2/retention"): Expected(
+            (403, 403), (403, 403), (403, 403), "retention is the data controller's", d2_coordinator=(200, 200)
+        )
+        for method in ("GET", "POST")
+    },
     ("GET", "/exports/{month}"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("GET", "/tariffs"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("PUT", "/tariffs"): Expected(201, 403, 403, "prices are set by the crisis center"),
@@ -188,6 +204,7 @@ VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("POST", "/authorities"): lambda n: authority_body(f"{90000 + n}", f"Gemeente {n}"),
     ("POST", "/credentials"): lambda n: {"role": "finance", "label": "Finance team"},
     ("POST", "/activations/{activation_id}/enquiries"): lambda n: ENQUIRY,
+    ("POST", "/activations/{activation_id}/d2/retention"): lambda n: {"days": 30 + n, "reason": "Inquiry"},
     ("POST", "/numbers"): lambda n: {"number": f"+3278{n:07d}", "kind": "did"},
     ("POST", "/activations"): lambda n: activation_body(),
     ("POST", "/preview"): lambda n: {"languages": ["nl"], "message": {"nl": "Blijf binnen."}},

@@ -109,6 +109,10 @@ def _tokens_and_ids(stack: RunningStack) -> tuple[dict[str, str], dict[str, dict
         "GET /activations/{activation_id}/enquiries": activation,
         "GET /activations/{activation_id}/enquiries/similar": activation,
         "GET /activations/{activation_id}/d2/audit/verify": activation,
+        "GET /activations/{activation_id}/d2/figures": activation,
+        "GET /activations/{activation_id}/d2/export": activation,
+        "GET /activations/{activation_id}/d2/retention": activation,
+        "POST /activations/{activation_id}/d2/retention": activation,
         "GET /exports/{month}": {"month": month},
     }
     return tokens, real
@@ -198,6 +202,7 @@ BASE_BODIES: dict[str, dict[str, Any]] = {
             "callback_consent": True,
         },
     },
+    "POST /activations/{activation_id}/d2/retention": {"days": 90, "reason": "Judicial inquiry"},
     "POST /preview": {"languages": ["nl", "en"], "message": {"nl": "Blijf binnen.", "en": "Stay inside."}},
     "PUT /activations/{activation_id}/briefing": {
         "items": {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee, blijf binnen."}]}
@@ -371,7 +376,13 @@ def _hostile_input(
     with requests.Session() as session:
         for operation, method, template_path in [*targets, (None, *openapi.DOCS_ROUTE)]:
             key = f"{method} {template_path}"
-            role = "d2_coordinator" if "/enquiries" in key else "authority" if key == "POST /activations" else "admin"
+            role = (
+                "d2_coordinator"
+                if "/enquiries" in key or "/d2/" in key
+                else "authority"
+                if key == "POST /activations"
+                else "admin"
+            )
             token = tokens[role]
             parameters = _path_parameters(template_path, {"activation_id": activation_id})
             path = template_path.format(
