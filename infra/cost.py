@@ -54,6 +54,15 @@ def kinesis_month(data: dict[str, Any], mode: str, retention_hours: int, shards:
     return cost
 
 
+STANDBY_POOL = 5  # Connect's default quota of phone numbers per instance: the pool a center keeps at most
+
+
+def pool_size(defaults: dict[str, Any]) -> int:
+    """The pool the stack keeps: the numbers listed for it plus those it claims, else a full default quota."""
+    listed = [number for number in str(defaults.get("ExistingPoolNumbers") or "").split(",") if number.strip()]
+    return (len(listed) + int(defaults.get("PoolClaimCount") or 0)) or STANDBY_POOL
+
+
 def standby(data: dict[str, Any] | None = None, tmpl: dict[str, Any] | None = None) -> tuple[list[Item], list[str]]:
     """The month's standby items and the assumptions they rest on."""
     data = data or prices()
@@ -61,7 +70,7 @@ def standby(data: dict[str, Any] | None = None, tmpl: dict[str, Any] | None = No
     defaults = template.parameter_defaults(tmpl)
     items: list[Item] = []
 
-    pool = int(defaults["PoolNumberCount"])
+    pool = pool_size(defaults)
     kind = {"TOLL_FREE": "toll_free", "DID": "did"}[defaults["PoolNumberType"]]
     day_eur = Decimal(json.loads(TARIFFS.read_text(encoding="utf-8"))["number_day"][kind])
     usd_per_eur = Decimal(data["usd_per_eur"]["value"])
@@ -147,7 +156,8 @@ def standby(data: dict[str, Any] | None = None, tmpl: dict[str, Any] | None = No
         f"USD per EUR {usd_per_eur}: {data['usd_per_eur']['source']}",
         "idle: no call, no API request, no contact record; Lambda, API Gateway, CloudFront, SQS, SNS and the "
         "functions' custom metrics cost nothing without traffic",
-        f"the template's defaults: PoolNumberCount {pool}, PoolNumberType {defaults['PoolNumberType']}",
+        f"a pool of {pool} numbers: the template's ExistingPoolNumbers and PoolClaimCount, else Connect's default "
+        f"quota of {STANDBY_POOL} numbers per instance; PoolNumberType {defaults['PoolNumberType']}",
         *(f"{key.replace('_', ' ')}: {value['source']}" for key, value in data["at_rest"].items()),
         "free tiers (DynamoDB's 25 GB, CloudWatch's first 10 alarms and 3 dashboards) are left out: the account "
         "may spend them elsewhere",

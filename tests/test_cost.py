@@ -25,7 +25,8 @@ def test_the_standby_cost_counts_the_templates_resources() -> None:
     assert by_name["CloudWatch alarms"].basis.startswith(f"{len(alarms)} alarms on ")
     assert f"{len(template.resources('AWS::DynamoDB::Table'))} tables" in by_name["DynamoDB on-demand at rest"].basis
     assert by_name["KMS customer managed keys"].usd == len(template.resources("AWS::KMS::Key")) * Decimal("1.00")
-    pool = template.parameter_defaults()["PoolNumberCount"]
+    pool = cost.pool_size(template.parameter_defaults())
+    assert pool == cost.STANDBY_POOL  # the template lists no number of its own: a full default quota is assumed
     assert by_name["Connect pool numbers"].basis.startswith(f"{pool} toll_free numbers")
     assert any("idle" in line for line in assumptions)
 

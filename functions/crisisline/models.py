@@ -456,6 +456,33 @@ for _code, _language in LANGUAGE_NAMES.items():
     FIELD_NAMES[f"items.{_code}[].question"] = f"each question in {_language} ({_code})"
     FIELD_NAMES[f"items.{_code}[].answer"] = f"each answer in {_language} ({_code})"
 FIELD_NAMES["items"] = "the questions and answers"
+# D2: a relative's enquiry about someone who may be a victim, and the lists and retention around it.
+FIELD_NAMES.update(
+    {
+        "sought": "the person sought",
+        "sought.given_names": "the sought person's given names",
+        "sought.family_name": "the sought person's family name",
+        "sought.birth_date": "the sought person's date of birth",
+        "sought.age": "the sought person's age",
+        "sought.sex": "the sought person's sex",
+        "sought.municipality": "the sought person's municipality",
+        "sought.nationality": "the sought person's nationality",
+        "sought.description": "the sought person's description",
+        "sought.last_seen": "where and when the sought person was last seen",
+        "enquirer": "the relative who calls",
+        "enquirer.name": "the caller's name",
+        "enquirer.phone": "the caller's phone number",
+        "enquirer.relationship": "the caller's relationship to the person sought",
+        "enquirer.language": "the caller's language",
+        "enquirer.callback_consent": "the caller's consent to be called back",
+        "contact_id": "the call's contact id (Amazon Connect)",
+        "reference": "the enquiry's reference",
+        "given_names": "the given names",
+        "family_name": "the family name",
+        "birth_date": "the date of birth",
+        "days": "the number of days",
+    }
+)
 FIELD_NAMES["items[key]"] = "each language of the questions and answers"
 FIELD_NAMES["if-none-match"] = "the If-None-Match header (the ETag last read)"
 
