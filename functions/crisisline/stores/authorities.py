@@ -25,8 +25,15 @@ class AuthorityStore:
         self.audit_table = audit_table
 
     # ------------------------------------------------------------------ authorities
-    def enrol(self, authority: dict[str, Any], credential: dict[str, Any], audit: dict[str, Any]) -> bool:
-        """Create an authority with its first credential. False when an authority with its id exists."""
+    def enrol(
+        self,
+        authority: dict[str, Any],
+        credential: dict[str, Any],
+        audit: dict[str, Any],
+        activators: list[WriteItem] | None = None,
+    ) -> bool:
+        """Create an authority with its first credential (and its activators' write items, ActivatorStore's).
+        False when an authority with its id exists."""
         return dynamo.transact(
             self.ddb,
             [
@@ -39,6 +46,7 @@ class AuthorityStore:
                 },
                 self._new_credential(credential),
                 audit_write(self.audit_table, audit),
+                *(activators or []),
             ],
         )
 
