@@ -334,3 +334,10 @@ def test_the_export_line_names_who_opened_it_and_how(
     assert export["columns"][-2:] == ["opened_by", "channel"]
     rows = csv_rows(api.get(f"/exports/{month}?format=csv", finance).raw)
     assert next(row for row in rows if row["activation_id"] == opened["id"])["opened_by"] == MAYOR["name"]
+
+
+def test_ending_an_enrolment_ends_its_activators_tokens(api: Api, admin: str, gent: str) -> None:
+    token = _token(api, admin, _add(api, admin)["id"])
+    assert api.get("/me", token).status == 200
+    assert api.post("/authorities/44021/revoke", admin).status == 200
+    assert api.get("/me", token).status == 401

@@ -120,6 +120,13 @@ def _token_ended(item: dict[str, Any], store: Stores, at: str) -> list[dict[str,
     return store.activators.credential_retired(item["token_hash"], retired) if retired else []
 
 
+def tokens_ended(authority_id: str, store: Stores, at: str) -> list[dict[str, Any]]:
+    """The write items that end every activator's token of an authority (its enrolment ends)."""
+    return [
+        item for person in store.activators.list_activators(authority_id) for item in _token_ended(person, store, at)
+    ]
+
+
 def issue_token(
     caller: Caller, authority_id: str, activator_id: str, store: Stores, hashing_key: bytes
 ) -> dict[str, Any]:

@@ -204,9 +204,16 @@ def revoke_authority(caller: Caller, authority_id: str, store: Stores) -> dict[s
         raise errors.ActivationAlreadyLive(
             "Close the authority's live activation before revoking it.", activation_id=authority["live_activation_id"]
         )
+    from activate.activators import tokens_ended
+
     at = iso(utc_now())
     _replace_credential(
-        store, authority, {}, {"revoked_at": at}, _audit(f"authority#{authority_id}", caller, "revoke", {}, at)
+        store,
+        authority,
+        {},
+        {"revoked_at": at},
+        _audit(f"authority#{authority_id}", caller, "revoke", {}, at),
+        tokens_ended(authority_id, store, at),  # its activators' own tokens end with it
     )
     return {**public_authority(authority), "revoked_at": at}
 
@@ -217,12 +224,14 @@ def _replace_credential(
     credential: dict[str, Any],
     changes: dict[str, Any],
     audit: dict[str, Any],
+    extra: list[dict[str, Any]] | None = None,
 ) -> None:
     """Swap the authority's credential for `credential` (none on revocation), keeping the old one in the
-    credential list as revoked; refused when the authority changed since it was read."""
+    credential list as revoked, with `extra` write items in the same transaction; refused when the authority
+    changed since it was read."""
     old = store.authorities.credential(authority["token_hash"])
     if not store.authorities.replace_credential(
-        authority["id"], authority["token_hash"], credential, changes, audit, _retired(old, audit["at"])
+        authority["id"], authority["token_hash"], credential, changes, audit, _retired(old, audit["at"]), extra
     ):
         raise errors.Conflict(
             "The authority changed meanwhile (rotated or revoked); read it again.", authority_id=authority["id"]

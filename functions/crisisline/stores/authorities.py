@@ -64,11 +64,13 @@ class AuthorityStore:
         changes: dict[str, Any],
         audit: dict[str, Any],
         retired: dict[str, Any] | None = None,
+        extra: list[WriteItem] | None = None,
     ) -> bool:
         """Swap an authority's credential (rotation, revocation): the old hash stops resolving at once.
 
         `credential` may be empty (revocation issues none). `changes` are attributes set on the authority.
-        `retired` is the old credential as the credential list keeps it. False when the authority changed
+        `retired` is the old credential as the credential list keeps it; `extra` are write items of other
+        stores in the same transaction (its activators' tokens ended with it). False when the authority changed
         meanwhile (its credential replaced, or its enrolment revoked): nothing changes."""
         names = {f"#f{i}": key for i, key in enumerate(changes)}
         values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
@@ -91,6 +93,7 @@ class AuthorityStore:
             items.append(self._new_credential(credential))
         if retired:
             items.append({"Put": {"TableName": self.credentials_table, "Item": to_item(retired)}})
+        items.extend(extra or [])
         return dynamo.transact(self.ddb, items)
 
     def live_marker(self, authority_id: str, activation_id: str) -> WriteItem:
