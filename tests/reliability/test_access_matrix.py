@@ -346,7 +346,8 @@ def _cases(route: template.ApiRoute) -> list[Case]:
         status, reason = (200, expected.reason) if not route.authorized else (401, "no valid token: the authorizer")
         cases.append(Case(route, who, tenants[0], status, reason))
     # Refusals first: they change nothing, and an allowed rotation, revocation or close must not change them.
-    return sorted(cases, key=lambda case: 200 <= case.expected < 300)
+    # A conflict last: it follows the allowed change that causes it (a second line while one is live).
+    return sorted(cases, key=lambda case: 2 if case.expected == 409 else 200 <= case.expected < 300)
 
 
 def _path(route: template.ApiRoute, values: dict[str, str]) -> str:
