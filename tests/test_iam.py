@@ -365,6 +365,7 @@ class World:
     antwerp: str
     line: str  # Antwerp's live activation
     d2: str = ""  # a D2 coordinator's token
+    activator_token: str = ""  # Gent's activator's own token
 
 
 ENQUIRY = {
@@ -378,6 +379,7 @@ ENQUIRY = {
     },
     "contact_id": "c0ffee-1",
 }
+ACTIVATOR = {"name": "Mathias De Clercq", "function": "burgemeester", "phone": "+32475123456", "language": "nl"}
 BRIEFING = {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee, blijf binnen."}]}
 TARIFF = {
     "effective_from": "2999-01-01",
@@ -418,6 +420,32 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
         lambda w: w.api.post(f"/credentials/{_issued(w)}/revoke", w.admin),
         lambda w: w.api.post(f"/credentials/{_admin_id(w)}/revoke", w.admin),
     ],  # the last admin: refused
+    ("POST", "/authorities/{authority_id}/activators"): [
+        lambda w: w.api.post("/authorities/44021/activators", w.admin, ACTIVATOR),
+        lambda w: w.api.post("/authorities/99999/activators", w.admin, ACTIVATOR),  # no such authority
+    ],
+    ("GET", "/authorities/{authority_id}/activators"): [lambda w: w.api.get("/authorities/44021/activators", w.admin)],
+    ("PATCH", "/authorities/{authority_id}/activators/{activator_id}"): [
+        lambda w: w.api.patch(f"/authorities/44021/activators/{_activator(w)}", w.admin, {"function": "schepen"})
+    ],
+    ("POST", "/authorities/{authority_id}/activators/{activator_id}/token"): [
+        lambda w: w.api.post(f"/authorities/44021/activators/{_activator(w)}/token", w.admin),
+        lambda w: w.api.post(f"/authorities/44021/activators/{_activator(w)}/token", w.admin),  # replaces it
+    ],
+    ("PUT", "/authorities/{authority_id}/activators/{activator_id}/pin"): [
+        lambda w: w.api.call("PUT", f"/authorities/44021/activators/{_activator(w)}/pin", w.admin, {"pin": "482915"})
+    ],
+    ("PUT", "/me/pin"): [
+        lambda w: w.api.call("PUT", "/me/pin", _activator_token(w), {"current_pin": "482915", "new_pin": "736251"}),
+        # wrong, wrong, wrong: locked
+        *[
+            lambda w: w.api.call("PUT", "/me/pin", w.activator_token, {"current_pin": "111000", "new_pin": "736252"})
+            for _ in range(4)
+        ],
+    ],
+    ("DELETE", "/authorities/{authority_id}/activators/{activator_id}"): [
+        lambda w: w.api.call("DELETE", f"/authorities/44021/activators/{_activator(w)}", w.admin)
+    ],
     ("POST", "/numbers"): [
         lambda w: w.api.post("/numbers", w.admin, {"number": "+3225550199", "kind": "did"}),
         lambda w: w.api.post("/numbers", w.admin, {"number": "+3225550199", "kind": "did"}),
@@ -501,6 +529,18 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
 def _reference(world: World) -> str:
     listed = world.api.get(f"/activations/{world.line}/enquiries", world.d2).body["enquiries"]
     return str(listed[0]["reference"])
+
+
+def _activator(world: World) -> str:
+    listed = world.api.get("/authorities/44021/activators", world.admin).body["activators"]
+    return str(listed[0]["id"])
+
+
+def _activator_token(world: World) -> str:
+    answer = world.api.post(f"/authorities/44021/activators/{_activator(world)}/token", world.admin)
+    assert answer.status == 201, answer.body
+    world.activator_token = answer.body["token"]
+    return world.activator_token
 
 
 def _issued(world: World) -> str:

@@ -173,6 +173,28 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     described("GET", "/authorities/{authority_id}", api.get("/authorities/44021", gent), 200)
     staff = described("POST", "/credentials", api.post("/credentials", admin, {"role": "admin", "label": "Night"}), 201)
     described("GET", "/credentials", api.get("/credentials", admin), 200)
+    mayor = {"name": "Mathias De Clercq", "function": "burgemeester", "phone": "+32475123456", "language": "nl"}
+    described(
+        "POST",
+        "/authorities",
+        api.post("/authorities", admin, authority_body("11002", "Antwerpen", activators=[mayor])),
+        201,
+    )
+    people = "/authorities/{authority_id}/activators"
+    added = described("POST", people, api.post("/authorities/44021/activators", admin, mayor), 201)
+    activator = f"/authorities/44021/activators/{added['id']}"
+    described("PATCH", f"{people}/{{activator_id}}", api.patch(activator, admin, {"function": "schepen"}), 200)
+    described(
+        "PUT", f"{people}/{{activator_id}}/pin", api.call("PUT", f"{activator}/pin", admin, {"pin": "482915"}), 200
+    )
+    mayor_token = described("POST", f"{people}/{{activator_id}}/token", api.post(f"{activator}/token", admin), 201)
+    assert described("GET", "/me", api.get("/me", mayor_token["token"]), 200)["activator_id"] == added["id"]
+    change = {"current_pin": "482915", "new_pin": "736251"}
+    described("PUT", "/me/pin", api.call("PUT", "/me/pin", mayor_token["token"], change), 200)
+    assert described("GET", people, api.get("/authorities/44021/activators", admin), 200)["activators"][0]["pin_set"]
+    deputy = described("POST", people, api.post("/authorities/44021/activators", admin, {**mayor, "name": "Els"}), 201)
+    deputy_path = f"/authorities/44021/activators/{deputy['id']}"
+    described("DELETE", f"{people}/{{activator_id}}", api.call("DELETE", deputy_path, admin), 200)
     for number, kind in (("+3280012345", "toll_free"), ("+3225550100", "did"), ("+3225550101", "did")):
         described("POST", "/numbers", api.post("/numbers", admin, {"number": number, "kind": kind}), 201)
     described("PATCH", "/numbers/{number}", api.patch("/numbers/+3225550101", admin, {"kind": "did"}), 200)

@@ -1,5 +1,6 @@
 // The crisis centre's screen: every live line at a glance (refreshed every 15 s), authorities, the pool of
 // numbers and credentials. Everything a person typed reaches the page through textContent or value only.
+import * as activators from "./activators.js";
 import { call } from "./api.js";
 import { LANGUAGES } from "./facts.js";
 import { formatInstant, label, locale, t } from "./i18n.js";
@@ -21,11 +22,12 @@ export async function show(container) {
     el("div", { class: "notice", role: "status", id: "admin-notice", tabindex: "-1" }),
     linesSection(),
     authoritiesSection(),
+    activators.section(),
     numbersSection(),
     credentialsSection(),
     confirmDialog(),
   );
-  await Promise.all([loadLines(), loadAuthorities(), loadNumbers(), loadCredentials()]);
+  await Promise.all([loadLines(), loadAuthorities(), loadNumbers(), loadCredentials(), activators.load()]);
   if (timer) clearInterval(timer);
   timer = setInterval(() => {
     if (!root || !root.isConnected || !document.getElementById("lines-table")) {
@@ -44,6 +46,7 @@ export function relabel() {
   fillAuthorities();
   fillNumbers();
   fillCredentials();
+  activators.relabel();
 }
 
 function textInput(attributes = {}) {

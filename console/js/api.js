@@ -26,7 +26,8 @@ export class ApiError extends Error {
 
 // One request; answers { status, etag, body } or throws ApiError (network trouble: status 0).
 export async function call(method, path, { body, headers = {}, bearer = token() } = {}) {
-  const sent = { Accept: "application/json", ...headers };
+  // The audit trail records the channel of every change: the console's own requests say so.
+  const sent = { Accept: "application/json", "X-Crisisline-Channel": "console", ...headers };
   if (bearer) sent.Authorization = `Bearer ${bearer}`;
   if (body !== undefined) sent["Content-Type"] = "application/json";
   let answer;

@@ -1,5 +1,6 @@
 // The authority's screen: open the crisis line; once it is live, its number, changes, closing and audit trail.
 // Everything a person typed reaches the page through textContent or value only.
+import { myPinSection } from "./activators.js";
 import { ApiError, call } from "./api.js";
 import { LANGUAGES, LIMITS } from "./facts.js";
 import { formatInstant, label, language, t } from "./i18n.js";
@@ -16,8 +17,10 @@ let lastClosed = null; // the authority's most recently closed line, whose after
 let pendingNotice = null; // { key, args, kind } shown once by the next render
 
 export async function show(container, who) {
-  root = container;
+  // An activator signed in with their own token also changes their PIN, below the line's screen.
+  root = who.activator_id ? el("div") : container;
   me = who;
+  if (who.activator_id) container.replaceChildren(root, myPinSection());
   await load();
 }
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from activate import after_action, briefing, line_figures, logic, preview
+from activate import activators, after_action, briefing, line_figures, logic, preview
 from api import rest
 from crisisline import errors, incidents, settings, staffing, tokens
 from crisisline.advice import ServiceTarget
@@ -26,12 +26,16 @@ from crisisline.clock import utc_now
 from crisisline.models import (
     ActivationIn,
     ActivationPatch,
+    ActivatorIn,
+    ActivatorPatch,
     AuthorityIn,
     BriefingIn,
     Caller,
     CredentialIn,
+    MyPinIn,
     NumberIn,
     NumberPatch,
+    PinIn,
     PreviewIn,
 )
 from crisisline.observability import count_event, logger, metrics
@@ -44,6 +48,7 @@ app = rest.new_resolver(settings.api().console_origin)
 NisCode = Annotated[str, Path(pattern=r"^[0-9]{5}$")]
 ActivationId = Annotated[str, Path(min_length=1, max_length=64)]
 CredentialId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+ActivatorId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,64}$")]
 PoolNumber = Annotated[str, Path(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164, e.g. +3280012345")]
 
 
@@ -91,7 +96,7 @@ def me() -> dict[str, Any]:
     calls one of its operators answers an hour by the tariff in force (as routing and the admin's list count)."""
     who = caller()
     answer: dict[str, Any] = {"role": who.role, "credential_id": who.credential_id}
-    for name in ("label", "authority_id", "authority_name"):
+    for name in ("label", "authority_id", "authority_name", "activator_id"):
         if getattr(who, name):
             answer[name] = getattr(who, name)
     if who.role == "authority":  # the console shows what its operators can answer
@@ -296,6 +301,93 @@ def list_credentials() -> Response[dict[str, Any]]:
 @rest.roles("admin")
 def revoke_credential(credential_id: CredentialId) -> Response[dict[str, Any]]:
     return _json(200, logic.revoke_credential(caller(), credential_id, logic.default_store()))
+
+
+# ---------------------------------------------------------------------- activators
+@app.get(
+    "/authorities/<authority_id>/activators",
+    tags=["activators"],
+    summary="The people allowed to activate the authority's line (admin)",
+    responses=rest.responses(200, 404, 422, model="ActivatorList"),
+)
+@rest.roles("admin")
+def list_activators(authority_id: NisCode) -> Response[dict[str, Any]]:
+    return _json(200, {"activators": activators.list_activators(caller(), authority_id, logic.default_store())})
+
+
+@app.post(
+    "/authorities/<authority_id>/activators",
+    tags=["activators"],
+    summary="Add a person the agreement's annex names (admin); audited",
+    responses=rest.responses(201, 400, 404, 409, 413, 422, model="Activator"),
+)
+@rest.roles("admin")
+def add_activator(authority_id: NisCode, activator: ActivatorIn) -> Response[dict[str, Any]]:
+    return _json(201, activators.add_activator(caller(), authority_id, activator, logic.default_store()))
+
+
+@app.patch(
+    "/authorities/<authority_id>/activators/<activator_id>",
+    tags=["activators"],
+    summary="Change an activator's name, function, phone or language (admin); audited",
+    responses=rest.responses(200, 400, 404, 409, 413, 422, model="Activator"),
+)
+@rest.roles("admin")
+def change_activator(
+    authority_id: NisCode, activator_id: ActivatorId, patch: ActivatorPatch
+) -> Response[dict[str, Any]]:
+    return _json(200, activators.change_activator(caller(), authority_id, activator_id, patch, logic.default_store()))
+
+
+@app.delete(
+    "/authorities/<authority_id>/activators/<activator_id>",
+    tags=["activators"],
+    summary="Remove an activator (admin); their token stops working at once; audited",
+    responses=rest.responses(200, 404, 409, 422, model="RemovedActivator"),
+)
+@rest.roles("admin")
+def remove_activator(authority_id: NisCode, activator_id: ActivatorId) -> Response[dict[str, Any]]:
+    return _json(200, activators.remove_activator(caller(), authority_id, activator_id, logic.default_store()))
+
+
+@app.post(
+    "/authorities/<authority_id>/activators/<activator_id>/token",
+    tags=["activators"],
+    summary="Issue the activator's own token (admin), shown once; one issued before stops working",
+    description="Role `authority`, acting for that authority; the audit trail names the activator.",
+    responses=rest.responses(201, 404, 409, 422, model="ActivatorToken"),
+)
+@rest.roles("admin")
+def issue_activator_token(authority_id: NisCode, activator_id: ActivatorId) -> Response[dict[str, Any]]:
+    return _json(
+        201, activators.issue_token(caller(), authority_id, activator_id, logic.default_store(), _hashing_key())
+    )
+
+
+@app.put(
+    "/authorities/<authority_id>/activators/<activator_id>/pin",
+    tags=["activators"],
+    summary="Set the activator's PIN for the phone (admin); lifts a lock",
+    description="6 to 8 digits, not a trivial one (123456, 000000, 121212). Stored only as a slow salted hash; "
+    "never answered.",
+    responses=rest.responses(200, 400, 404, 409, 413, 422, model="Activator"),
+)
+@rest.roles("admin")
+def set_activator_pin(authority_id: NisCode, activator_id: ActivatorId, pin: PinIn) -> Response[dict[str, Any]]:
+    return _json(200, activators.set_pin(caller(), authority_id, activator_id, pin, logic.default_store()))
+
+
+@app.put(
+    "/me/pin",
+    tags=["activators"],
+    summary="An activator changes their own PIN with their own token and the current PIN",
+    description="Three wrong current PINs in a row lock the PIN for 15 minutes (409 pin_locked); a wrong one is "
+    "422 wrong_pin with details.tries_left.",
+    responses=rest.responses(200, 400, 404, 409, 413, 422, model="PinChanged"),
+)
+@rest.roles("authority")
+def change_my_pin(pin: MyPinIn) -> Response[dict[str, Any]]:
+    return _json(200, activators.change_my_pin(caller(), pin, logic.default_store()))
 
 
 # ---------------------------------------------------------------------- pool numbers

@@ -43,7 +43,7 @@ def authorize(event: dict[str, Any], credentials: AuthorityStore) -> dict[str, A
         # API Gateway answers 401 for exactly this message.
         raise Exception("Unauthorized")
     context = {"role": credential["role"], "credential_id": credential["credential_id"]}
-    for key in ("authority_id", "authority_name", "number_kind", "label"):
+    for key in ("authority_id", "authority_name", "number_kind", "label", "activator_id"):
         if credential.get(key):
             context[key] = credential[key]
     logger.info("token accepted", extra={"role": credential["role"], "credential_id": credential["credential_id"]})

@@ -56,13 +56,30 @@ def _require(caller: Caller, *roles: Role) -> None:
         raise errors.Forbidden(f"The {caller.role} role may not do this.", allowed_roles=list(roles))
 
 
+def actor(caller: Caller) -> dict[str, Any]:
+    """Who acted, as the audit trail and the line record them: the role and credential, the authority it acts
+    for, the person (an activator's name and id) or the token's label (the authority's name for its shared
+    token, the person for admin's)."""
+    who: dict[str, Any] = {
+        "role": caller.role,
+        "credential_id": caller.credential_id,
+        "authority_id": caller.authority_id,
+    }
+    if caller.label:
+        who["name"] = caller.label
+    if caller.activator_id:
+        who["activator_id"] = caller.activator_id
+    return who
+
+
 def _audit(subject: str, caller: Caller, action: str, changes: dict[str, Any], at: str) -> dict[str, Any]:
     return {
         "subject": subject,
         "entry": f"{at}#{uuid.uuid4().hex[:12]}",
         "at": at,
         "action": action,
-        "actor": {"role": caller.role, "credential_id": caller.credential_id, "authority_id": caller.authority_id},
+        "actor": actor(caller),
+        "channel": caller.channel,
         "changes": changes,
     }
 
@@ -120,17 +137,29 @@ def public_authority(item: dict[str, Any]) -> dict[str, Any]:
 def enrol_authority(caller: Caller, request: AuthorityIn, store: Stores, hashing_key: bytes) -> dict[str, Any]:
     """Enrol an authority with a signed agreement; its token (hashed under `hashing_key`) is in the answer and
     nowhere else. The same id twice is refused."""
+    from activate.activators import audited_activator, new_activator, public_activator
+
     _require(caller, "admin")
     at = iso(utc_now())
-    authority = {**request.model_dump(mode="json", exclude_none=True), "enrolled_at": at}
+    authority = {**request.model_dump(mode="json", exclude_none=True, exclude={"activators"}), "enrolled_at": at}
     token, credential = _issue_credential("authority", at, hashing_key, authority)
     authority.update(token_hash=credential["token_hash"], credential_id=credential["credential_id"])
+    activators = [new_activator(request.id, person, at, i) for i, person in enumerate(request.activators or [])]
+    audited: dict[str, Any] = {"name": request.name}
+    if activators:
+        audited["activators"] = [audited_activator(item) for item in activators]
     if not store.authorities.enrol(
-        authority, credential, _audit(f"authority#{request.id}", caller, "enrol", {"name": request.name}, at)
+        authority,
+        credential,
+        _audit(f"authority#{request.id}", caller, "enrol", audited, at),
+        [store.activators.new_activator(item) for item in activators],
     ):
         raise errors.AlreadyEnrolled(f"Authority {request.id} is already enrolled.", authority_id=request.id)
     publish(request.id, request.name, None)  # its public address answers from the start
-    return {**public_authority(authority), "token": token}
+    answer = {**public_authority(authority), "token": token}
+    if activators:
+        answer["activators"] = [public_activator(item, at) for item in activators]
+    return answer
 
 
 def list_authorities(caller: Caller, store: Stores) -> list[dict[str, Any]]:
@@ -175,9 +204,16 @@ def revoke_authority(caller: Caller, authority_id: str, store: Stores) -> dict[s
         raise errors.ActivationAlreadyLive(
             "Close the authority's live activation before revoking it.", activation_id=authority["live_activation_id"]
         )
+    from activate.activators import tokens_ended
+
     at = iso(utc_now())
     _replace_credential(
-        store, authority, {}, {"revoked_at": at}, _audit(f"authority#{authority_id}", caller, "revoke", {}, at)
+        store,
+        authority,
+        {},
+        {"revoked_at": at},
+        _audit(f"authority#{authority_id}", caller, "revoke", {}, at),
+        tokens_ended(authority_id, store, at),  # its activators' own tokens end with it
     )
     return {**public_authority(authority), "revoked_at": at}
 
@@ -188,12 +224,14 @@ def _replace_credential(
     credential: dict[str, Any],
     changes: dict[str, Any],
     audit: dict[str, Any],
+    extra: list[dict[str, Any]] | None = None,
 ) -> None:
     """Swap the authority's credential for `credential` (none on revocation), keeping the old one in the
-    credential list as revoked; refused when the authority changed since it was read."""
+    credential list as revoked, with `extra` write items in the same transaction; refused when the authority
+    changed since it was read."""
     old = store.authorities.credential(authority["token_hash"])
     if not store.authorities.replace_credential(
-        authority["id"], authority["token_hash"], credential, changes, audit, _retired(old, audit["at"])
+        authority["id"], authority["token_hash"], credential, changes, audit, _retired(old, audit["at"]), extra
     ):
         raise errors.Conflict(
             "The authority changed meanwhile (rotated or revoked); read it again.", authority_id=authority["id"]
@@ -490,6 +528,9 @@ def _open(caller: Caller, store: Stores, request: dict[str, Any], idempotency_ke
         # Chosen by the authority, never left to chance: this request, else its enrolment, else toll-free.
         "number_kind": request.get("number_kind") or caller.number_kind or DEFAULT_NUMBER_KIND,
         "requested_at": requested_at,
+        # Who opened it and how, for the line's record and finance's export (the audit entry says it too).
+        "opened_by": actor(caller),
+        "channel": caller.channel,
     }
     if idempotency_key is not None:
         activation["idempotency_key"] = idempotency_key  # finds the line again should its record be lost

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from crisisline import errors, settings, tokens
 from crisisline.aws import client
-from crisisline.models import FIELD_FORMATS, FIELD_NAMES, FIELD_RANGES, Caller, Role
+from crisisline.models import FIELD_FORMATS, FIELD_NAMES, FIELD_RANGES, Caller, Channel, Role
 from crisisline.observability import count_failure, logger
 from crisisline.stores.authorities import AuthorityStore
 
@@ -250,7 +250,18 @@ def caller(app: APIGatewayRestResolver) -> Caller:
         authority_name=context.get("authority_name"),
         number_kind=context.get("number_kind") if context.get("number_kind") in ("did", "toll_free") else None,
         label=context.get("label") or None,
+        activator_id=context.get("activator_id") or None,
+        channel=channel(app.current_event.headers.get(CHANNEL_HEADER.lower())),
     )
+
+
+CHANNEL_HEADER = "X-Crisisline-Channel"
+
+
+def channel(header: object) -> Channel:
+    """The channel a request came by, as the audit trail records it: `console` when the console says so, else
+    `api` (any other value too: `phone` is the phone flow's own, never a header's)."""
+    return "console" if isinstance(header, str) and header.strip().lower() == "console" else "api"
 
 
 # ---------------------------------------------------------------------- who may call each route
@@ -487,7 +498,14 @@ def _no_route(_: Exception) -> Response[dict[str, Any]]:
 
 
 # What the console sends and reads across origins: its token, its body, revisions and the idempotency key.
-CONSOLE_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key"]
+CONSOLE_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Crisisline-Channel",
+]
 CONSOLE_EXPOSED_HEADERS = ["ETag"]
 
 

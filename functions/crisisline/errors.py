@@ -125,3 +125,22 @@ class ReferenceMistyped(DomainError):
 
     status = 422
     code = "reference_mistyped"
+
+
+class PinLocked(Conflict):
+    """Three wrong PINs in a row: the activator's PIN is refused until details.locked_until."""
+
+    code = "pin_locked"
+
+
+class NoPin(Conflict):
+    """The activator has no PIN yet: the crisis center sets the first one."""
+
+    code = "no_pin"
+
+
+class WrongPin(DomainError):
+    """The PIN given is not the activator's; details.tries_left before the lock."""
+
+    status = 422
+    code = "wrong_pin"

@@ -31,6 +31,7 @@ Language = Literal["nl", "fr", "de", "en"]
 LANGUAGES = cast(tuple[Language, ...], facts.LANGUAGES)
 if get_args(Language) != LANGUAGES:
     raise ImportError("Language must name crisisline.facts.LANGUAGES, in their order")
+Channel = Literal["api", "console", "phone"]
 Role = Literal["admin", "authority", "finance", "operator", "d2_agent", "d2_coordinator"]
 NumberKind = Literal["did", "toll_free"]
 
@@ -124,6 +125,8 @@ class Caller:
     authority_name: str | None = None
     number_kind: NumberKind | None = None  # an authority's enrolment preference, carried by its credential
     label: str | None = None  # who holds the credential, as the crisis center named them
+    activator_id: str | None = None  # the named person of the authority's annex whose own token this is
+    channel: Channel = "api"  # how the request came: the API, the console, later the phone
 
 
 class _Body(BaseModel):
@@ -165,6 +168,56 @@ class Billing(_Body):
     email: Email
 
 
+Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,8}$")]
+
+
+class ActivatorIn(_Body):
+    """A person the authority's agreement names as allowed to activate its line."""
+
+    name: Name = Field(description="the person's name, as the agreement's annex writes it")
+    function: Name = Field(description="their function: mayor, emergency-planning officer, deputy, ...")
+    phone: E164 = Field(description="their phone number in E.164, e.g. +32475123456")
+    language: Language = Field(description="the language they are spoken to in")
+
+
+class ActivatorPatch(_Body):
+    """What changes of an activator; a field left out stays as it is."""
+
+    name: Name | None = None
+    function: Name | None = None
+    phone: E164 | None = None
+    language: Language | None = None
+
+    @field_validator("name", "function", "phone", "language")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # None is only the default of a field left out; an explicit null would erase the field.
+        if value is None:
+            raise PydanticCustomError("null_in_change", "may not be null")
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ActivatorPatch:
+        if not self.model_fields_set:
+            raise ValueError(
+                "The change names nothing to change: give at least one of name, function, phone, language."
+            )
+        return self
+
+
+class PinIn(_Body):
+    """An activator's PIN for the phone, set by the crisis center."""
+
+    pin: Pin = Field(description="6 to 8 digits, not a trivial one such as 123456 or 000000")
+
+
+class MyPinIn(_Body):
+    """An activator's own change of their PIN."""
+
+    current_pin: Pin = Field(description="the PIN as it is now")
+    new_pin: Pin = Field(description="6 to 8 digits, not a trivial one such as 123456 or 000000")
+
+
 class AuthorityIn(_Body):
     """An authority to enrol: a municipality or province with a signed agreement."""
 
@@ -178,6 +231,9 @@ class AuthorityIn(_Body):
         description="the kind of number its activations get unless they ask otherwise: toll_free "
         "(citizens call free, the authority pays more per minute) or did (geographic); "
         "toll_free when not given",
+    )
+    activators: list[ActivatorIn] | None = Field(
+        default=None, max_length=20, description="the people its agreement's annex names as allowed to activate"
     )
 
     _unique = field_validator("languages")(_unique_languages)
@@ -448,6 +504,19 @@ FIELD_NAMES: dict[str, str] = {
     "label": "the label (who holds the credential)",
     "credential_id": "the credential id",
     "number_kind": "the kind of number (toll_free or did)",
+    "activators": "the list of activators",
+    "activators[]": "each activator",
+    "activators[].name": "the activator's name",
+    "activators[].function": "the activator's function",
+    "activators[].phone": "the activator's phone number",
+    "activators[].language": "the activator's language",
+    "function": "the function",
+    "phone": "the phone number",
+    "language": "the language",
+    "activator_id": "the activator id",
+    "pin": "the PIN",
+    "current_pin": "the current PIN",
+    "new_pin": "the new PIN",
 }
 for _code, _language in LANGUAGE_NAMES.items():
     FIELD_NAMES[f"message.{_code}"] = f"the message in {_language} ({_code})"
@@ -493,6 +562,12 @@ FIELD_FORMATS: dict[str, str] = {
     "number": "The number is written in international form: + and the country code, for example +3280012345.",
     "billing.email": "The billing e-mail address is written as name@domain, for example facturen@gent.be.",
     "idempotency-key": "The Idempotency-Key header is 1 to 100 visible ASCII characters, without spaces.",
+    "phone": "The phone number is written in international form: + and the country code, for example +32475123456.",
+    "activators[].phone": "The activator's phone number is written in international form: + and the country code, "
+    "for example +32475123456.",
+    "pin": "The PIN is 6 to 8 digits.",
+    "current_pin": "The current PIN is 6 to 8 digits.",
+    "new_pin": "The new PIN is 6 to 8 digits.",
 }
 for _field in (
     "operator_hour",

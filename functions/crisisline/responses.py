@@ -31,6 +31,7 @@ class Me(BaseModel):
     label: str | None = Field(default=None, description="who holds the credential")
     authority_id: str | None = Field(default=None, description="the authority it acts for (role authority)")
     authority_name: str | None = Field(default=None, description="that authority's name (role authority)")
+    activator_id: str | None = Field(default=None, description="the activator whose own token it is (role authority)")
     calls_per_operator_hour: int | None = Field(
         default=None, description="the calls one operator answers an hour by the tariff in force (role authority)"
     )
@@ -178,10 +179,50 @@ class Authority(BaseModel):
     revoked_at: str | None = Field(default=None, description="when its enrolment ended")
 
 
+class Activator(BaseModel):
+    """A person the authority's agreement names as allowed to activate its line: never their token or PIN."""
+
+    id: str
+    authority_id: str
+    name: str
+    function: str
+    phone: str = Field(description="E.164")
+    language: Language
+    created_at: str
+    changed_at: str | None = None
+    token_issued_at: str | None = Field(default=None, description="when their current token was issued; null: none")
+    pin_set: bool = Field(description="whether a PIN for the phone is set (the PIN itself is never shown)")
+    pin_locked_until: str | None = Field(default=None, description="three wrong PINs: refused until then")
+
+
+class RemovedActivator(Activator):
+    removed_at: str
+
+
+class ActivatorList(BaseModel):
+    activators: list[Activator]
+
+
+class ActivatorToken(BaseModel):
+    """An activator's own token (role authority, naming the activator), shown here once and never again."""
+
+    authority_id: str
+    activator_id: str
+    credential_id: str
+    token: str
+    issued_at: str
+
+
+class PinChanged(BaseModel):
+    activator_id: str
+    pin_set: bool
+
+
 class EnrolledAuthority(Authority):
     """The authority just enrolled, with its token: shown here once, and never again."""
 
     token: str
+    activators: list[Activator] | None = Field(default=None, description="the activators enrolled with it")
 
 
 class AuthorityList(BaseModel):
@@ -247,6 +288,16 @@ class OperatorTimelineEntry(BaseModel):
     operators: int
 
 
+class Actor(BaseModel):
+    role: Role
+    credential_id: str
+    authority_id: str | None = None
+    name: str | None = Field(
+        default=None, description="the activator's name, or the token's label (the authority's, the admin's)"
+    )
+    activator_id: str | None = Field(default=None, description="the activator whose own token acted")
+
+
 class Activation(BaseModel):
     """An authority's crisis line, live or closed."""
 
@@ -275,6 +326,10 @@ class Activation(BaseModel):
     requested_at: str
     opened_at: str
     closed_at: str | None = None
+    opened_by: Actor | None = Field(default=None, description="who opened it (absent on older lines)")
+    channel: Literal["api", "console", "phone"] | None = Field(
+        default=None, description="how it was opened (absent on older lines)"
+    )
     idempotency_key: str | None = Field(default=None, description="the Idempotency-Key that opened it")
     calls_this_hour: int | None = Field(
         default=None,
@@ -291,12 +346,6 @@ class ActivationList(BaseModel):
     activations: list[Activation]
 
 
-class Actor(BaseModel):
-    role: Role
-    credential_id: str
-    authority_id: str | None = None
-
-
 class AuditEntry(BaseModel):
     """Who changed what, when."""
 
@@ -305,6 +354,9 @@ class AuditEntry(BaseModel):
     at: str
     action: str = Field(description="open, update, close, briefing")
     actor: Actor
+    channel: Literal["api", "console", "phone"] | None = Field(
+        default=None, description="how the change came: the API, the console, the phone (absent on older entries)"
+    )
     changes: dict[str, object] = Field(
         description="open: the line as opened, with its number and number_kind; update: each field changed, "
         "with its before and after; close: closed_at and the number released; "
@@ -424,6 +476,10 @@ class ExportLine(BaseModel):
     opened_at_brussels: str | None = None
     closed_at_brussels: str | None = None
     billing: str | None = Field(default=None, description='"billed", or "voided: <why>" with every amount 0.00')
+    opened_by: str | None = Field(
+        default=None, description="who opened the line: the activator's name, or the token's label (the authority's)"
+    )
+    channel: str | None = Field(default=None, description="how it was opened: api, console or phone")
 
 
 class FrozenFiles(BaseModel):

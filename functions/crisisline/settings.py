@@ -36,6 +36,7 @@ class ApiSettings(ConsoleAccess):
 
     authorities_table: str = Field(min_length=3)
     credentials_table: str = Field(min_length=3)
+    activators_table: str = Field(min_length=3)
     numbers_table: str = Field(min_length=3)
     activations_table: str = Field(min_length=3)
     audit_table: str = Field(min_length=3)

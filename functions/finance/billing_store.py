@@ -43,6 +43,8 @@ _ACTIVATION_FIELDS = (
     "opened_at",
     "closed_at",
     "operator_timeline",
+    "opened_by",
+    "channel",
 )
 
 

@@ -82,6 +82,8 @@ class Line:
     opened_at_brussels: str = ""  # opened_at and closed_at on a Brussels wall clock, for reading by hand
     closed_at_brussels: str | None = None
     billing: str = "billed"  # or "voided: <why>", with every amount 0.00
+    opened_by: str = ""  # who opened the line: the activator's name, or the token's label; empty on older lines
+    channel: str = ""  # how: api, console or phone; empty on older lines
 
 
 COLUMNS = (
@@ -111,6 +113,8 @@ EXTRA_COLUMNS = (
     "opened_at_brussels",
     "closed_at_brussels",
     "billing",
+    "opened_by",
+    "channel",
 )
 MONEY = ("personnel_eur", "number_eur", "telephony_eur", "total_eur")
 COUNTS = (
@@ -264,7 +268,14 @@ def _identity(activation: Mapping[str, Any]) -> dict[str, Any]:
         "number_kind": activation.get("number_kind", "toll_free"),
         "opened_at_brussels": brussels_time(activation.get("opened_at")) or "",
         "closed_at_brussels": brussels_time(activation.get("closed_at")),
+        "opened_by": _opened_by(activation),
+        "channel": str(activation.get("channel") or ""),
     }
+
+
+def _opened_by(activation: Mapping[str, Any]) -> str:
+    who = activation.get("opened_by")
+    return str(who.get("name") or who.get("role") or "") if isinstance(who, Mapping) else ""
 
 
 def price_month(

@@ -26,7 +26,8 @@ from tests.reliability import figures
 
 __all__ = ["finance_env"]  # fixtures
 
-ROLES = ("admin", "authority", "finance", "operator", "d2_agent", "d2_coordinator")
+# `activator`: the own token of a person an authority's agreement names (role authority, naming them).
+ROLES = ("admin", "authority", "activator", "finance", "operator", "d2_agent", "d2_coordinator")
 OWN, OTHER = "own", "other"
 GENT, ANTWERPEN, LEUVEN, MECHELEN = "44021", "11002", "24062", "12025"
 # Headers that are not a token the API issued; the full size tries them all.
@@ -46,6 +47,7 @@ TOKEN_CASES = (
     *(f"malformed {n + 1}" for n in range(len(MALFORMED))),
     "rotated (old) token",
     "revoked authority's token",
+    "removed activator's token",
 )
 
 
@@ -60,9 +62,12 @@ class Expected:
     operator: int | tuple[int, int] = 403  # the call center reads a live line's briefing, and nothing else
     d2_agent: int | tuple[int, int] = 403  # the D2 line's staff: enquiries, and nothing else
     d2_coordinator: int | tuple[int, int] = 403
+    activator: int | tuple[int, int] | None = None  # None: as the authority's shared token
 
     def status(self, role: str, tenant: str | None) -> int:
         value = getattr(self, role)
+        if value is None:
+            value = self.authority
         if isinstance(value, tuple):
             return value[0] if tenant == OWN else value[1]
         return int(value)
@@ -92,11 +97,34 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("POST", "/credentials"): Expected(201, 403, 403, ADMIN_ONLY),
     ("GET", "/credentials"): Expected(200, 403, 403, ADMIN_ONLY),
     ("POST", "/credentials/{credential_id}/revoke"): Expected(200, 403, 403, ADMIN_ONLY),
+    ("GET", "/authorities/{authority_id}/activators"): Expected((200, 200), (403, 403), (403, 403), ADMIN_ONLY),
+    ("POST", "/authorities/{authority_id}/activators"): Expected((201, 201), (403, 403), (403, 403), ADMIN_ONLY),
+    ("PATCH", "/authorities/{authority_id}/activators/{activator_id}"): Expected(
+        (200, 200), (403, 403), (403, 403), ADMIN_ONLY
+    ),
+    ("DELETE", "/authorities/{authority_id}/activators/{activator_id}"): Expected(
+        (200, 200), (403, 403), (403, 403), ADMIN_ONLY
+    ),
+    ("POST", "/authorities/{authority_id}/activators/{activator_id}/token"): Expected(
+        (201, 201), (403, 403), (403, 403), ADMIN_ONLY
+    ),
+    ("PUT", "/authorities/{authority_id}/activators/{activator_id}/pin"): Expected(
+        (200, 200), (403, 403), (403, 403), ADMIN_ONLY
+    ),
+    ("PUT", "/me/pin"): Expected(
+        403, 403, 403, "an activator changes their own PIN; the shared token has none", activator=200
+    ),
     ("POST", "/numbers"): Expected(201, 403, 403, ADMIN_ONLY),
     ("GET", "/numbers"): Expected(200, 403, 403, ADMIN_ONLY),
     ("PATCH", "/numbers/{number}"): Expected(200, 403, 403, ADMIN_ONLY),
     ("DELETE", "/numbers/{number}"): Expected(200, 403, 403, ADMIN_ONLY),
-    ("POST", "/activations"): Expected(403, 201, 403, "only an authority opens its own line"),
+    ("POST", "/activations"): Expected(
+        403,
+        201,
+        403,
+        "only an authority opens its own line (its activator, after its shared token opened it: already live)",
+        activator=409,
+    ),
     ("GET", "/activations"): Expected(200, 200, 403, "an authority lists its own lines; finance reads exports"),
     **{
         (method, path): Expected(
@@ -187,8 +215,11 @@ class World:
     resources: dict[str, dict[str, str]]  # own / other → path parameter values
     rotated: str
     revoked: str
+    removed: str  # a removed activator's token
 
 
+ACTIVATOR = {"name": "Mathias De Clercq", "function": "burgemeester", "phone": "+32475123456", "language": "nl"}
+PIN = "482915"
 ENQUIRY = {
     "sought": {"given_names": "Marie", "family_name": "Peeters"},
     "enquirer": {
@@ -203,6 +234,10 @@ _unique = itertools.count(1)
 VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("POST", "/authorities"): lambda n: authority_body(f"{90000 + n}", f"Gemeente {n}"),
     ("POST", "/credentials"): lambda n: {"role": "finance", "label": "Finance team"},
+    ("POST", "/authorities/{authority_id}/activators"): lambda n: ACTIVATOR,
+    ("PATCH", "/authorities/{authority_id}/activators/{activator_id}"): lambda n: {"function": "schepen"},
+    ("PUT", "/authorities/{authority_id}/activators/{activator_id}/pin"): lambda n: {"pin": "736251"},
+    ("PUT", "/me/pin"): lambda n: {"current_pin": PIN, "new_pin": "736251"},
     ("POST", "/activations/{activation_id}/enquiries"): lambda n: ENQUIRY,
     ("POST", "/activations/{activation_id}/d2/retention"): lambda n: {"days": 30 + n, "reason": "Inquiry"},
     ("POST", "/numbers"): lambda n: {"number": f"+3278{n:07d}", "kind": "did"},
@@ -257,6 +292,16 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
             ok("POST", f"/authorities/{LEUVEN}/token", admin)
             revoked = ok("POST", "/authorities", admin, authority_body(MECHELEN, "Stad Mechelen"))["token"]
             ok("POST", f"/authorities/{MECHELEN}/revoke", admin)
+            activator_ids, activator = {}, ""
+            for authority_id in (GENT, ANTWERPEN, GENT):
+                added = ok("POST", f"/authorities/{authority_id}/activators", admin, ACTIVATOR)["id"]
+                activator_ids.setdefault(authority_id, added)
+                ok("PUT", f"/authorities/{authority_id}/activators/{added}/pin", admin, {"pin": PIN})
+                activator = (
+                    activator or ok("POST", f"/authorities/{authority_id}/activators/{added}/token", admin)["token"]
+                )
+            removed = ok("POST", f"/authorities/{GENT}/activators/{added}/token", admin)["token"]
+            ok("DELETE", f"/authorities/{GENT}/activators/{added}", admin)
             # The number is the free one below; the credential is finance's, revoked last (allowed cases run last).
             resources = {
                 OWN: {
@@ -264,8 +309,13 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
                     "month": time.strftime("%Y-%m"),
                     "number": "+3280012345",
                     "credential_id": issued["id"],
+                    "activator_id": activator_ids[GENT],
                 },
-                OTHER: {"authority_id": ANTWERPEN, "month": time.strftime("%Y-%m")},
+                OTHER: {
+                    "authority_id": ANTWERPEN,
+                    "month": time.strftime("%Y-%m"),
+                    "activator_id": activator_ids[ANTWERPEN],
+                },
             }
             if "{activation_id}" in route.path:  # lines only where the path names one (else: free to open)
                 for tenant, token, number in ((OWN, gent, "+3280012345"), (OTHER, antwerpen, "+3280012346")):
@@ -279,12 +329,13 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
             tokens = {
                 "admin": admin,
                 "authority": gent,
+                "activator": activator,
                 "finance": finance,
                 "operator": operator,
                 "d2_agent": d2_agent,
                 "d2_coordinator": d2_coordinator,
             }
-            yield World(api, tokens, resources, rotated, revoked)
+            yield World(api, tokens, resources, rotated, revoked, removed)
         forget_cached_state()
 
     yield _world
@@ -318,7 +369,8 @@ def _cases(route: template.ApiRoute) -> list[Case]:
         status, reason = (200, expected.reason) if not route.authorized else (401, "no valid token: the authorizer")
         cases.append(Case(route, who, tenants[0], status, reason))
     # Refusals first: they change nothing, and an allowed rotation, revocation or close must not change them.
-    return sorted(cases, key=lambda case: 200 <= case.expected < 300)
+    # A conflict last: it follows the allowed change that causes it (a second line while one is live).
+    return sorted(cases, key=lambda case: 2 if case.expected == 409 else 200 <= case.expected < 300)
 
 
 def _path(route: template.ApiRoute, values: dict[str, str]) -> str:
@@ -342,6 +394,8 @@ def _headers(world: World, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {world.rotated}"}
     if who == "revoked authority's token":
         return {"Authorization": f"Bearer {world.revoked}"}
+    if who == "removed activator's token":
+        return {"Authorization": f"Bearer {world.removed}"}
     return {"Authorization": MALFORMED[int(who.rsplit(" ", 1)[1]) - 1]}
 
 

@@ -188,6 +188,15 @@ ODD_TYPES = [
 BASE_BODIES: dict[str, dict[str, Any]] = {
     "POST /authorities": authority_body("11002", "Stad Antwerpen"),
     "POST /credentials": {"role": "finance", "label": "Finance team"},
+    "POST /authorities/{authority_id}/activators": {
+        "name": "Mathias De Clercq",
+        "function": "burgemeester",
+        "phone": "+32475123456",
+        "language": "nl",
+    },
+    "PATCH /authorities/{authority_id}/activators/{activator_id}": {"function": "schepen"},
+    "PUT /authorities/{authority_id}/activators/{activator_id}/pin": {"pin": "482915"},
+    "PUT /me/pin": {"current_pin": "482915", "new_pin": "736251"},
     "POST /numbers": {"number": "+3280099999", "kind": "toll_free"},
     "PATCH /numbers/{number}": {"kind": "did"},
     "POST /activations": activation_body(),
@@ -359,6 +368,7 @@ def _path_parameters(path: str, real: dict[str, str]) -> dict[str, str]:
     known = {
         "authority_id": "44021",
         "credential_id": "no-such-credential",
+        "activator_id": "0123456789abcdef",
         "number": "+3280099999",
         "month": time.strftime("%Y-%m"),
         "reference": "K7MD-4QX",
@@ -380,7 +390,7 @@ def _hostile_input(
                 "d2_coordinator"
                 if "/enquiries" in key or "/d2/" in key
                 else "authority"
-                if key == "POST /activations"
+                if key in ("POST /activations", "PUT /me/pin")
                 else "admin"
             )
             token = tokens[role]

@@ -1,5 +1,6 @@
 """The activation API's data access, one store per aggregate: activations with their audit trail and operator
-timeline (`activations`), authorities with their credentials (`authorities`), the pool of numbers (`numbers`),
+timeline (`activations`), authorities with their credentials (`authorities`), the people allowed to activate
+each authority's line (`activators`), the pool of numbers (`numbers`),
 the operators' questions-and-answers sheet of each line (`briefings`), what a live line's calls this hour are
 measured against (`capacity`, read only) and what a line's figures are computed from (`figures`, read only).
 Only these modules speak DynamoDB for them; every change that touches several items is one transaction, so an
@@ -13,6 +14,7 @@ from typing import Any
 from crisisline.aws import client
 from crisisline.settings import ApiSettings
 from crisisline.stores.activations import ActivationStore
+from crisisline.stores.activators import ActivatorStore
 from crisisline.stores.authorities import AuthorityStore
 from crisisline.stores.briefings import BriefingStore
 from crisisline.stores.capacity import CapacityStore
@@ -21,6 +23,7 @@ from crisisline.stores.numbers import NumberStore
 
 __all__ = [
     "ActivationStore",
+    "ActivatorStore",
     "AuthorityStore",
     "BriefingStore",
     "CapacityStore",
@@ -40,6 +43,7 @@ class Stores:
     briefings: BriefingStore
     capacity: CapacityStore
     figures: FiguresStore
+    activators: ActivatorStore
 
     @classmethod
     def from_settings(cls, settings: ApiSettings, dynamodb: Any = None) -> Stores:
@@ -70,5 +74,11 @@ class Stores:
                 contacts_table=settings.contacts_table,
                 call_counters_table=settings.call_counters_table,
                 usage_table=settings.usage_table,
+            ),
+            activators=ActivatorStore(
+                ddb,
+                activators_table=settings.activators_table,
+                credentials_table=settings.credentials_table,
+                audit_table=settings.audit_table,
             ),
         )

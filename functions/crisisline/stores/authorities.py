@@ -25,8 +25,15 @@ class AuthorityStore:
         self.audit_table = audit_table
 
     # ------------------------------------------------------------------ authorities
-    def enrol(self, authority: dict[str, Any], credential: dict[str, Any], audit: dict[str, Any]) -> bool:
-        """Create an authority with its first credential. False when an authority with its id exists."""
+    def enrol(
+        self,
+        authority: dict[str, Any],
+        credential: dict[str, Any],
+        audit: dict[str, Any],
+        activators: list[WriteItem] | None = None,
+    ) -> bool:
+        """Create an authority with its first credential (and its activators' write items, ActivatorStore's).
+        False when an authority with its id exists."""
         return dynamo.transact(
             self.ddb,
             [
@@ -39,6 +46,7 @@ class AuthorityStore:
                 },
                 self._new_credential(credential),
                 audit_write(self.audit_table, audit),
+                *(activators or []),
             ],
         )
 
@@ -56,11 +64,13 @@ class AuthorityStore:
         changes: dict[str, Any],
         audit: dict[str, Any],
         retired: dict[str, Any] | None = None,
+        extra: list[WriteItem] | None = None,
     ) -> bool:
         """Swap an authority's credential (rotation, revocation): the old hash stops resolving at once.
 
         `credential` may be empty (revocation issues none). `changes` are attributes set on the authority.
-        `retired` is the old credential as the credential list keeps it. False when the authority changed
+        `retired` is the old credential as the credential list keeps it; `extra` are write items of other
+        stores in the same transaction (its activators' tokens ended with it). False when the authority changed
         meanwhile (its credential replaced, or its enrolment revoked): nothing changes."""
         names = {f"#f{i}": key for i, key in enumerate(changes)}
         values = {f":v{i}": to_value(value) for i, value in enumerate(changes.values())}
@@ -83,6 +93,7 @@ class AuthorityStore:
             items.append(self._new_credential(credential))
         if retired:
             items.append({"Put": {"TableName": self.credentials_table, "Item": to_item(retired)}})
+        items.extend(extra or [])
         return dynamo.transact(self.ddb, items)
 
     def live_marker(self, authority_id: str, activation_id: str) -> WriteItem:
