@@ -88,3 +88,23 @@ class EnquiryIn(_Body):
 
 
 STATUS_PATTERN = re.compile(r"^(open|matched|closed|deceased)$")
+
+
+# ---------------------------------------------------------------------- links, callbacks and disclosure
+class LinkIn(_Body):
+    """A coordinator says the person of another enquiry is the same person."""
+
+    person_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="the other person")
+
+
+class CallbackDoneIn(_Body):
+    """How a callback went: `no_answer` keeps the task due."""
+
+    outcome: Literal["reached", "no_answer", "wrong_number"]
+    note: Text1000 | None = None  # type: ignore[valid-type]
+
+
+class DisclosureIn(_Body):
+    """Whether the found person refused that their whereabouts be told to those who ask (the ICRC rule)."""
+
+    refused: bool
