@@ -147,7 +147,7 @@ def test_a_death_is_never_told_by_the_line_and_never_reaches_an_agent(d2_line: D
     assert d2_line.api.get(f"{d2_line.path}/callbacks?status=done", d2_line.agent).body["items"] == []
     assert _done(d2_line, task["id"], "reached", d2_line.agent).status == 404
     # The match part marks the enquiry deceased: the agent's enquiries show no death either.
-    stored, person = d2_store().enquiry(d2_line.activation_id, found["id"])  # type: ignore[misc]
+    stored, _ = d2_store().enquiry(d2_line.activation_id, found["id"])  # type: ignore[misc]
     put_d2(d2_line.activation_id, f"ENQ#{found['id']}", {**stored, "status": "deceased"})
     for path in ("enquiries", f"enquiries/{found['reference']}", "callbacks?status=due", "callbacks?status=done"):
         answer = d2_line.api.get(f"{d2_line.path}/{path}", d2_line.agent)
