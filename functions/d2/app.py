@@ -134,12 +134,12 @@ def link_persons(activation_id: ActivationId, person_id: PersonId, other: LinkIn
     "/activations/<activation_id>/persons/<person_id>/links/<other_person_id>",
     tags=["d2"],
     summary="Undo a link between two sought persons (d2_coordinator)",
-    responses=rest.responses(204, 404, 422),
+    responses=rest.responses(204, 404, 422, content={}),  # 204: no body
 )
 @rest.roles("d2_coordinator")
-def unlink_persons(activation_id: ActivationId, person_id: PersonId, other_person_id: PersonId) -> Response[str]:
+def unlink_persons(activation_id: ActivationId, person_id: PersonId, other_person_id: PersonId) -> Response[None]:
     related.unlink(caller(), activation_id, person_id, other_person_id, store())
-    return Response(status_code=204, body="")
+    return Response(status_code=204, body=None)
 
 
 # ---------------------------------------------------------------------- callbacks
