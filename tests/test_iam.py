@@ -511,6 +511,29 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
         lambda w: w.api.post(f"/activations/{w.line}/d2/retention", w.d2, {"days": 40, "reason": "Inquiry"}),
         lambda w: w.api.post(f"/activations/{w.line}/d2/retention", w.d2, {"days": 45, "reason": "Inquiry"}),
     ],
+    ("GET", "/activations/{activation_id}/enquiries/{reference}/related"): [
+        lambda w: w.api.get(f"/activations/{w.line}/enquiries/{_reference(w)}/related", w.d2)
+    ],
+    ("POST", "/activations/{activation_id}/persons/{person_id}/links"): [
+        lambda w: w.api.post(
+            f"/activations/{w.line}/persons/{_persons(w)[0]}/links", w.d2, {"person_id": _persons(w)[1]}
+        )
+    ],
+    ("DELETE", "/activations/{activation_id}/persons/{person_id}/links/{other_person_id}"): [
+        lambda w: w.api.call("DELETE", f"/activations/{w.line}/persons/{_persons(w)[0]}/links/{_persons(w)[1]}", w.d2),
+        lambda w: w.api.call("DELETE", f"/activations/{w.line}/persons/{_persons(w)[0]}/links/{_persons(w)[1]}", w.d2),
+    ],  # the second: not linked
+    ("POST", "/activations/{activation_id}/entries/{entry_id}/disclosure"): [
+        lambda w: w.api.post(f"/activations/{w.line}/entries/{_entry(w)}/disclosure", w.d2, {"refused": True}),
+        lambda w: w.api.post(f"/activations/{w.line}/entries/nope/disclosure", w.d2, {"refused": True}),
+    ],
+    ("GET", "/activations/{activation_id}/callbacks"): [
+        lambda w: w.api.get(f"/activations/{w.line}/callbacks?status=due", w.d2),
+        lambda w: w.api.get(f"/activations/{w.line}/callbacks?status=done", w.d2),
+    ],
+    ("POST", "/activations/{activation_id}/callbacks/{callback_id}/done"): [
+        lambda w: w.api.post(f"/activations/{w.line}/callbacks/{_callback(w)}/done", w.d2, {"outcome": "reached"})
+    ],
     ("POST", "/activations/{activation_id}/close"): [
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
@@ -541,6 +564,32 @@ def _activator_token(world: World) -> str:
     assert answer.status == 201, answer.body
     world.activator_token = answer.body["token"]
     return world.activator_token
+
+
+def _persons(world: World) -> list[str]:
+    """Two sought persons of the line (a second enquiry recorded when there is one only)."""
+    path = f"/activations/{world.line}/enquiries"
+    listed = world.api.get(path, world.d2).body["enquiries"]
+    if len(listed) < 2:
+        second = {**ENQUIRY, "contact_id": "c0ffee-2"}
+        assert world.api.post(path, world.d2, second).status == 201
+        listed = world.api.get(path, world.d2).body["enquiries"]
+    return [str(listed[0]["person_id"]), str(listed[1]["person_id"])]
+
+
+def _entry(world: World) -> str:
+    """A list entry confirmed as the line's first enquiry's person, written as the list and match parts do."""
+    from tests.d2_support import put_entry, put_match
+
+    first = world.api.get(f"/activations/{world.line}/enquiries", world.d2).body["enquiries"][0]
+    put_entry(world.line, "uzg-1", "hospitalised", "UZ Gent")
+    put_match(world.line, "m-1", first, "uzg-1")
+    return "uzg-1"
+
+
+def _callback(world: World) -> str:
+    _entry(world)
+    return str(world.api.get(f"/activations/{world.line}/callbacks", world.d2).body["items"][0]["id"])
 
 
 def _issued(world: World) -> str:

@@ -648,3 +648,84 @@ class D2Retention(BaseModel):
     extended: bool
     reason: str | None
     extended_at: str | None
+
+
+# ---------------------------------------------------------------------- D2: related enquiries and callbacks
+class RelatedEnquiry(BaseModel):
+    """Another enquiry that may be about the same person, with the matching engine's evidence."""
+
+    reference: str
+    person_id: str
+    grade: Literal["A", "B", "C"] = Field(description="A strong, B probable, C possible")
+    score: float
+    agreed: list[str]
+    differs: list[str]
+    linked: bool = Field(description="a coordinator linked the two persons as one")
+
+
+class RelatedEnquiries(BaseModel):
+    items: list[RelatedEnquiry]
+
+
+class PersonLink(BaseModel):
+    person_id: str
+    other_person_id: str
+    linked_by: RecordedBy
+    linked_at: str
+
+
+class CallbackEnquirer(BaseModel):
+    name: str
+    phone: str = Field(description="E.164; shown to the D2 line's staff only")
+    language: Language
+
+
+class Callback(BaseModel):
+    """A relative to call back (due) or a callback reported (done)."""
+
+    id: str = Field(description="the task's id, for reporting it done")
+    kind: Literal["news", "interim", "police_victim_assistance"]
+    reference: str
+    enquiry_id: str
+    enquirer: CallbackEnquirer
+    say: str | None = Field(default=None, description="due: what to tell the enquirer, in their language")
+    due_since: str | None = None
+    overdue: bool | None = Field(default=None, description="due for more than an hour")
+    callback_id: str | None = Field(default=None, description="done: the report's id")
+    outcome: Literal["reached", "no_answer", "wrong_number"] | None = None
+    note: str | None = None
+    done_by: RecordedBy | None = None
+    done_at: str | None = None
+
+
+class Callbacks(BaseModel):
+    items: list[Callback]
+
+
+class CallbackDone(BaseModel):
+    callback_id: str
+    task_id: str
+    enquiry_id: str
+    reference: str
+    kind: Literal["news", "interim", "police_victim_assistance"]
+    outcome: Literal["reached", "no_answer", "wrong_number"]
+    note: str | None = None
+    done_by: RecordedBy
+    done_at: str
+
+
+class EntryDisclosure(BaseModel):
+    """A list entry after its found person's choice on disclosure was recorded."""
+
+    entry_id: str
+    disclosure_refused: bool
+    updated_at: str
+    list_id: str | None = None
+    source: str | None = None
+    source_ref: str | None = None
+    given_names: str | None = None
+    family_name: str | None = None
+    birth_date: str | None = None
+    sex: str | None = None
+    status: str | None = None
+    location: str | None = None

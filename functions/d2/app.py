@@ -16,15 +16,18 @@ from api import rest
 from crisisline.aws import client
 from crisisline.models import Caller, Name
 from crisisline.observability import logger, metrics
-from d2 import enquiries, privacy, similar
+from d2 import callbacks, enquiries, privacy, related, similar
 from d2.d2_store import D2Store, d2_settings
-from d2.models import BirthDate, EnquiryIn, RetentionIn
+from d2.models import BirthDate, CallbackDoneIn, DisclosureIn, EnquiryIn, LinkIn, RetentionIn
 
 d2_settings()  # fail the cold start, not the first request, when the environment is incomplete
 
 app = rest.new_resolver(d2_settings().console_origin)
 
 ActivationId = Annotated[str, Path(min_length=1, max_length=64)]
+PersonId = Annotated[str, Path(min_length=1, max_length=64)]
+EntryId = Annotated[str, Path(min_length=1, max_length=200)]
+CallbackId = Annotated[str, Path(min_length=1, max_length=200)]
 TypedReference = Annotated[
     str, Path(min_length=1, max_length=40, description="as read out, e.g. K7MD-4QX; case, spaces, dashes ignored")
 ]
@@ -191,6 +194,97 @@ def extend_retention(activation_id: ActivationId, retention: RetentionIn) -> Res
     days = d2_settings().d2_retention_days
     extended = privacy.extend_retention(caller(), activation_id, retention.days, retention.reason, store(), days)
     return rest.json_response(200, extended)
+
+
+# ---------------------------------------------------------------------- related enquiries and links
+@app.get(
+    "/activations/<activation_id>/enquiries/<reference>/related",
+    tags=["d2"],
+    summary="Other enquiries that seem to be about the same person, with the evidence (d2_coordinator)",
+    description="Found through the matching engine's blocking keys; `linked` says whether a coordinator linked "
+    "the two persons. Nothing is linked automatically.",
+    responses=rest.responses(200, 404, 422, model="RelatedEnquiries"),
+)
+@rest.roles("d2_coordinator")
+def related_enquiries(activation_id: ActivationId, reference: TypedReference) -> Response[dict[str, Any]]:
+    typed = urllib.parse.unquote(reference)
+    return rest.json_response(200, {"items": related.related(caller(), activation_id, typed, store())})
+
+
+@app.post(
+    "/activations/<activation_id>/persons/<person_id>/links",
+    tags=["d2"],
+    summary="Link the sought persons of two enquiries as one person (d2_coordinator)",
+    description="Written both ways and audited; a person is not linked to themself (422), nor to a person of "
+    "another activation (404).",
+    responses=rest.responses(201, 404, 422, model="PersonLink"),
+)
+@rest.roles("d2_coordinator")
+def link_persons(activation_id: ActivationId, person_id: PersonId, other: LinkIn) -> Response[dict[str, Any]]:
+    return rest.json_response(201, related.link(caller(), activation_id, person_id, other.person_id, store()))
+
+
+@app.delete(
+    "/activations/<activation_id>/persons/<person_id>/links/<other_person_id>",
+    tags=["d2"],
+    summary="Undo a link between two sought persons (d2_coordinator)",
+    responses=rest.responses(204, 404, 422, content={}),  # 204: no body
+)
+@rest.roles("d2_coordinator")
+def unlink_persons(activation_id: ActivationId, person_id: PersonId, other_person_id: PersonId) -> Response[None]:
+    related.unlink(caller(), activation_id, person_id, other_person_id, store())
+    return Response(status_code=204, body=None)
+
+
+# ---------------------------------------------------------------------- callbacks
+@app.get(
+    "/activations/<activation_id>/callbacks",
+    tags=["d2"],
+    summary="Relatives to call back: due now or done (d2_coordinator all; d2_agent the news and interim calls "
+    "of their enquiries)",
+    description="A confirmed match makes a task for each enquiry about that person whose enquirer consented; an "
+    "enquiry without news for D2_NO_NEWS_HOURS gets an interim call. A death is never told by the line: its task "
+    "is for a coordinator, to pass to the police victim assistance service. `say` is in the enquirer's language.",
+    responses=rest.responses(200, 404, 422, model="Callbacks"),
+)
+@rest.roles("d2_agent", "d2_coordinator")
+def list_callbacks(
+    activation_id: ActivationId, status: Annotated[Literal["due", "done"], Query()] = "due"
+) -> Response[dict[str, Any]]:
+    found = callbacks.list_callbacks(caller(), activation_id, store(), status, d2_settings().d2_no_news_hours)
+    return rest.json_response(200, {"items": found})
+
+
+@app.post(
+    "/activations/<activation_id>/callbacks/<callback_id>/done",
+    tags=["d2"],
+    summary="Report a callback: reached, no answer (the task stays due) or a wrong number",
+    responses=rest.responses(201, 404, 422, model="CallbackDone"),
+)
+@rest.roles("d2_agent", "d2_coordinator")
+def callback_done(
+    activation_id: ActivationId, callback_id: CallbackId, done: CallbackDoneIn
+) -> Response[dict[str, Any]]:
+    recorded = callbacks.record_done(
+        caller(), activation_id, callback_id, done.outcome, done.note, store(), d2_settings().d2_no_news_hours
+    )
+    return rest.json_response(201, recorded)
+
+
+@app.post(
+    "/activations/<activation_id>/entries/<entry_id>/disclosure",
+    tags=["d2"],
+    summary="Record whether a found person refused that their whereabouts be told (d2_coordinator)",
+    description="With a refusal, a callback says only that the person is safe and does not wish their "
+    "whereabouts shared (the ICRC rule).",
+    responses=rest.responses(200, 404, 422, model="EntryDisclosure"),
+)
+@rest.roles("d2_coordinator")
+def entry_disclosure(
+    activation_id: ActivationId, entry_id: EntryId, disclosure: DisclosureIn
+) -> Response[dict[str, Any]]:
+    updated = callbacks.set_disclosure(caller(), activation_id, entry_id, disclosure.refused, store())
+    return rest.json_response(200, updated)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

@@ -35,6 +35,8 @@ class D2Settings(ConsoleAccess):
     activations_table: str = Field(min_length=3)
     credentials_table: str = Field(min_length=3)
     token_key_parameter: str = Field(min_length=2)
+    # Hours without news before a relative who consented gets an interim "no news yet" call, and between two.
+    d2_no_news_hours: int = Field(default=6, ge=1, le=168)
 
 
 class D2PurgeSettings(BaseModel):
@@ -334,3 +336,89 @@ class D2Store:
                 ConsistentRead=True,
             )
         ]
+
+    # ------------------------------------------------------------------ related enquiries, links and callbacks
+    # `LINK#<person>#<other>` (both directions), `CALLBACK#<callback id>` written here; `MATCH#` and `ENTRY#` read
+    # (and an entry's disclosure_refused set) in the shapes the list and match parts write.
+    def person(self, activation_id: str, person_id: str) -> dict[str, Any] | None:
+        return self._get(activation_id, f"PERSON#{person_id}")
+
+    def links(self, activation_id: str) -> list[dict[str, Any]]:
+        """Every link of the activation, each direction its own item."""
+        return self._items(activation_id, "LINK#")
+
+    def matches(self, activation_id: str) -> list[dict[str, Any]]:
+        return self._items(activation_id, "MATCH#")
+
+    def entries(self, activation_id: str) -> list[dict[str, Any]]:
+        return self._items(activation_id, "ENTRY#")
+
+    def callbacks(self, activation_id: str) -> list[dict[str, Any]]:
+        """The callbacks done (each attempt its own item), in no particular order."""
+        return self._items(activation_id, "CALLBACK#")
+
+    def link_persons(self, activation_id: str, link: dict[str, Any], audit: dict[str, Any]) -> None:
+        """Write a link in both directions with its audit entry; Refused("audit") when another entry took the
+        sequence number. Linking again rewrites the same two items."""
+        one, other = link["person_id"], link["other_person_id"]
+        back = {**link, "person_id": other, "other_person_id": one}
+        self._in_one_transaction(
+            [
+                ("link", self._put(activation_id, f"LINK#{one}#{other}", link)),
+                ("link", self._put(activation_id, f"LINK#{other}#{one}", back)),
+                ("audit", self._audit_put(audit)),
+            ]
+        )
+
+    def unlink_persons(self, activation_id: str, person_id: str, other_person_id: str, audit: dict[str, Any]) -> None:
+        """Delete a link's two items with its audit entry; Refused("link") when the two were not linked."""
+        deletes = [
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": to_item({"activation_id": activation_id, "sk": sk}),
+                    "ConditionExpression": "attribute_exists(sk)",
+                }
+            }
+            for sk in (f"LINK#{person_id}#{other_person_id}", f"LINK#{other_person_id}#{person_id}")
+        ]
+        self._in_one_transaction([("link", deletes[0]), ("link", deletes[1]), ("audit", self._audit_put(audit))])
+
+    def record_callback(self, activation_id: str, callback: dict[str, Any], audit: dict[str, Any]) -> None:
+        """Write a done callback with its audit entry; Refused("audit") on a raced sequence number."""
+        self._in_one_transaction(
+            [
+                ("callback", self._new(activation_id, f"CALLBACK#{callback['callback_id']}", callback)),
+                ("audit", self._audit_put(audit)),
+            ]
+        )
+
+    def set_disclosure(self, activation_id: str, entry_id: str, refused: bool, at: str, audit: dict[str, Any]) -> None:
+        """Record whether the found person refused disclosure of their whereabouts; Refused("entry") when the
+        activation has no such list entry."""
+        update = {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item({"activation_id": activation_id, "sk": f"ENTRY#{entry_id}"}),
+                "UpdateExpression": "SET disclosure_refused = :refused, updated_at = :at",
+                "ConditionExpression": "attribute_exists(sk)",
+                "ExpressionAttributeValues": {":refused": to_value(refused), ":at": to_value(at)},
+            }
+        }
+        self._in_one_transaction([("entry", update), ("audit", self._audit_put(audit))])
+
+    def entry(self, activation_id: str, entry_id: str) -> dict[str, Any] | None:
+        return self._get(activation_id, f"ENTRY#{entry_id}")
+
+    def _put(self, activation_id: str, sk: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {"Put": {"TableName": self.table, "Item": to_item({**values, "activation_id": activation_id, "sk": sk})}}
+
+    def _in_one_transaction(self, parts: list[tuple[str, dict[str, Any]]]) -> None:
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=[item for _, item in parts])
+        except ClientError as error:
+            for (part, _), code in zip(parts, cancellation_codes(error), strict=False):
+                if code == "ConditionalCheckFailed":
+                    raise Refused(part) from error
+            raise

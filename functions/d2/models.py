@@ -95,3 +95,23 @@ class RetentionIn(_Body):
 
     days: int = Field(ge=1, le=3650, description="days after the activation closes; more than it is kept now")
     reason: Reason = Field(description="why the data is kept longer, e.g. a judicial inquiry")
+
+
+# ---------------------------------------------------------------------- links, callbacks and disclosure
+class LinkIn(_Body):
+    """A coordinator says the person of another enquiry is the same person."""
+
+    person_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="the other person")
+
+
+class CallbackDoneIn(_Body):
+    """How a callback went: `no_answer` keeps the task due."""
+
+    outcome: Literal["reached", "no_answer", "wrong_number"]
+    note: Text1000 | None = None  # type: ignore[valid-type]
+
+
+class DisclosureIn(_Body):
+    """Whether the found person refused that their whereabouts be told to those who ask (the ICRC rule)."""
+
+    refused: bool

@@ -22,6 +22,7 @@ from infra.local import seed, template
 from infra.local.stack import forget_cached_state
 from tests.billing_support import finance_env
 from tests.conftest import TOKEN_KEY, Api, activation_body, authority_body
+from tests.d2_support import put_d2, put_entry, put_match
 from tests.reliability import figures
 
 __all__ = ["finance_env"]  # fixtures
@@ -77,6 +78,7 @@ PUBLIC = Expected(
     200, 200, 200, "public: API Gateway calls no authorizer", operator=200, d2_agent=200, d2_coordinator=200
 )
 D2_ONLY = "enquiries are the D2 line's staff's; the activating authority sees aggregate figures only"
+D2_COORDINATOR = "links between enquiries and a found person's refusal of disclosure are a D2 coordinator's"
 ADMIN_ONLY = "crisis-center work: admin only"
 EXPECTED: dict[tuple[str, str], Expected] = {
     ("GET", "/health"): PUBLIC,
@@ -198,6 +200,24 @@ EXPECTED: dict[tuple[str, str], Expected] = {
         )
         for method in ("GET", "POST")
     },
+    ("GET", "/activations/{activation_id}/enquiries/{reference}/related"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_COORDINATOR, d2_coordinator=(200, 200)
+    ),
+    ("POST", "/activations/{activation_id}/persons/{person_id}/links"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_COORDINATOR, d2_coordinator=(201, 201)
+    ),
+    ("DELETE", "/activations/{activation_id}/persons/{person_id}/links/{other_person_id}"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_COORDINATOR, d2_coordinator=(204, 204)
+    ),
+    ("GET", "/activations/{activation_id}/callbacks"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_ONLY, d2_agent=(200, 200), d2_coordinator=(200, 200)
+    ),
+    ("POST", "/activations/{activation_id}/callbacks/{callback_id}/done"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_ONLY, d2_agent=(201, 201), d2_coordinator=(201, 201)
+    ),
+    ("POST", "/activations/{activation_id}/entries/{entry_id}/disclosure"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_COORDINATOR, d2_coordinator=(200, 200)
+    ),
     ("GET", "/exports/{month}"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("GET", "/tariffs"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("PUT", "/tariffs"): Expected(201, 403, 403, "prices are set by the crisis center"),
@@ -230,6 +250,7 @@ ENQUIRY = {
         "callback_consent": True,
     },
 }
+OTHER_PERSON = "0ther0person"
 _unique = itertools.count(1)
 VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("POST", "/authorities"): lambda n: authority_body(f"{90000 + n}", f"Gemeente {n}"),
@@ -240,6 +261,10 @@ VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("PUT", "/me/pin"): lambda n: {"current_pin": PIN, "new_pin": "736251"},
     ("POST", "/activations/{activation_id}/enquiries"): lambda n: ENQUIRY,
     ("POST", "/activations/{activation_id}/d2/retention"): lambda n: {"days": 30 + n, "reason": "Inquiry"},
+    ("POST", "/activations/{activation_id}/persons/{person_id}/links"): lambda n: {"person_id": OTHER_PERSON},
+    # no_answer keeps the callback due: the agent's and the coordinator's reports both find it.
+    ("POST", "/activations/{activation_id}/callbacks/{callback_id}/done"): lambda n: {"outcome": "no_answer"},
+    ("POST", "/activations/{activation_id}/entries/{entry_id}/disclosure"): lambda n: {"refused": True},
     ("POST", "/numbers"): lambda n: {"number": f"+3278{n:07d}", "kind": "did"},
     ("POST", "/activations"): lambda n: activation_body(),
     ("POST", "/preview"): lambda n: {"languages": ["nl"], "message": {"nl": "Blijf binnen."}},
@@ -324,6 +349,10 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
                     if "{reference}" in route.path:  # an enquiry the agent recorded on each line
                         path = f"/activations/{resources[tenant]['activation_id']}/enquiries"
                         resources[tenant]["reference"] = ok("POST", path, d2_agent, ENQUIRY)["reference"]
+                    if any(f"{{{name}}}" in route.path for name in ("person_id", "callback_id", "entry_id")):
+                        resources[tenant].update(
+                            _d2_resources(ok, resources[tenant]["activation_id"], d2_agent, d2_coordinator)
+                        )
             else:
                 ok("POST", "/numbers", admin, {"number": "+3280012345", "kind": "toll_free"})
             tokens = {
@@ -339,6 +368,27 @@ def world_for(finance_env: None) -> Iterator[Callable[[template.ApiRoute], Any]]
         forget_cached_state()
 
     yield _world
+
+
+def _d2_resources(ok: Callable[..., Any], activation_id: str, agent: str, coordinator: str) -> dict[str, str]:
+    """An enquiry the agent recorded, a second person linked to its person, and a confirmed match of a list entry
+    (written as the list and match parts write them) that makes a callback due."""
+    recorded = ok("POST", f"/activations/{activation_id}/enquiries", agent, ENQUIRY)
+    put_d2(activation_id, f"PERSON#{OTHER_PERSON}", {"id": OTHER_PERSON, "given_names": "M.", "family_name": "Peeters"})
+    ok(
+        "POST",
+        f"/activations/{activation_id}/persons/{recorded['person_id']}/links",
+        coordinator,
+        {"person_id": OTHER_PERSON},
+    )
+    put_entry(activation_id, "uzg-1", "hospitalised", "UZ Gent")
+    put_match(activation_id, "m-1", recorded, "uzg-1")
+    return {
+        "person_id": recorded["person_id"],
+        "other_person_id": OTHER_PERSON,
+        "callback_id": f"news-{recorded['id']}-m-1",
+        "entry_id": "uzg-1",
+    }
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,7 @@ def _tokens_and_ids(stack: RunningStack) -> tuple[dict[str, str], dict[str, dict
         "GET /activations/{activation_id}/d2/export": activation,
         "GET /activations/{activation_id}/d2/retention": activation,
         "POST /activations/{activation_id}/d2/retention": activation,
+        "GET /activations/{activation_id}/callbacks": activation,
         "GET /exports/{month}": {"month": month},
     }
     return tokens, real
@@ -212,6 +213,9 @@ BASE_BODIES: dict[str, dict[str, Any]] = {
         },
     },
     "POST /activations/{activation_id}/d2/retention": {"days": 90, "reason": "Judicial inquiry"},
+    "POST /activations/{activation_id}/persons/{person_id}/links": {"person_id": "0ther0person"},
+    "POST /activations/{activation_id}/callbacks/{callback_id}/done": {"outcome": "reached", "note": "voicemail"},
+    "POST /activations/{activation_id}/entries/{entry_id}/disclosure": {"refused": True},
     "POST /preview": {"languages": ["nl", "en"], "message": {"nl": "Blijf binnen.", "en": "Stay inside."}},
     "PUT /activations/{activation_id}/briefing": {
         "items": {"nl": [{"question": "Mag ik naar buiten?", "answer": "Nee, blijf binnen."}]}
@@ -372,6 +376,10 @@ def _path_parameters(path: str, real: dict[str, str]) -> dict[str, str]:
         "number": "+3280099999",
         "month": time.strftime("%Y-%m"),
         "reference": "K7MD-4QX",
+        "person_id": "no-such-person",
+        "other_person_id": "no-such-person",
+        "callback_id": "no-such-callback",
+        "entry_id": "no-such-entry",
         **real,
     }
     return {name: known[name] for name in re.findall(r"\{(\w+)\}", path)}
@@ -386,13 +394,8 @@ def _hostile_input(
     with requests.Session() as session:
         for operation, method, template_path in [*targets, (None, *openapi.DOCS_ROUTE)]:
             key = f"{method} {template_path}"
-            role = (
-                "d2_coordinator"
-                if "/enquiries" in key or "/d2/" in key
-                else "authority"
-                if key in ("POST /activations", "PUT /me/pin")
-                else "admin"
-            )
+            d2 = any(part in key for part in ("/enquiries", "/persons/", "/callbacks", "/entries/", "/d2/"))
+            role = "d2_coordinator" if d2 else "authority" if key in ("POST /activations", "PUT /me/pin") else "admin"
             token = tokens[role]
             parameters = _path_parameters(template_path, {"activation_id": activation_id})
             path = template_path.format(
