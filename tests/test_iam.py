@@ -534,6 +534,30 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("POST", "/activations/{activation_id}/callbacks/{callback_id}/done"): [
         lambda w: w.api.post(f"/activations/{w.line}/callbacks/{_callback(w)}/done", w.d2, {"outcome": "reached"})
     ],
+    ("POST", "/activations/{activation_id}/lists"): [
+        lambda w: w.api.call(
+            "POST", f"/activations/{w.line}/lists?source=UZ", w.d2, raw=D2_LIST, headers={"Content-Type": "text/csv"}
+        ),
+        lambda w: w.api.call(  # the same source again: its rows updated
+            "POST", f"/activations/{w.line}/lists?source=UZ", w.d2, raw=D2_LIST, headers={"Content-Type": "text/csv"}
+        ),
+    ],
+    ("GET", "/activations/{activation_id}/enquiries/{reference}/candidates"): [
+        lambda w: w.api.get(f"/activations/{w.line}/enquiries/{_reference(w)}/candidates", w.d2)
+    ],
+    ("POST", "/activations/{activation_id}/matches"): [
+        lambda w: _propose(w, 0),
+        lambda w: _propose(w, 1),
+    ],
+    ("GET", "/activations/{activation_id}/matches"): [
+        lambda w: w.api.get(f"/activations/{w.line}/matches?status=proposed", w.d2)
+    ],
+    ("POST", "/activations/{activation_id}/matches/{match_id}/confirm"): [
+        lambda w: w.api.post(f"/activations/{w.line}/matches/{_match_id(w, 0)}/confirm", _second_coordinator(w))
+    ],
+    ("POST", "/activations/{activation_id}/matches/{match_id}/reject"): [
+        lambda w: w.api.post(f"/activations/{w.line}/matches/{_match_id(w, 1)}/reject", w.d2)
+    ],
     ("POST", "/activations/{activation_id}/close"): [
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
         lambda w: w.api.post(f"/activations/{w.line}/close", w.antwerp),
@@ -547,6 +571,30 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ("PUT", "/tariffs"): [lambda w: w.api.call("PUT", "/tariffs", w.admin, TARIFF)],
     ("GET", "/unattributed"): [lambda w: w.api.get("/unattributed?month=2026-10", w.admin)],
 }
+
+
+D2_LIST = b"source_ref;given_names;family_name;status\nL-1;Marie;Peeters;hospitalised\nL-2;Marie;Peters;left\n"
+
+
+def _entry_id(world: World, index: int) -> str:
+    found = world.api.get(f"/activations/{world.line}/enquiries/{_reference(world)}/candidates", world.d2)
+    return str(sorted(item["entry_id"] for item in found.body["items"])[index])
+
+
+def _propose(world: World, index: int) -> Answer:
+    body = {"reference": _reference(world), "entry_id": _entry_id(world, index)}
+    return world.api.post(f"/activations/{world.line}/matches", world.d2, body)
+
+
+def _match_id(world: World, index: int) -> str:
+    listed = world.api.get(f"/activations/{world.line}/matches", world.d2).body["items"]
+    entry_id = _entry_id(world, index)
+    return str(next(match["id"] for match in listed if match["entry_id"] == entry_id))
+
+
+def _second_coordinator(world: World) -> str:
+    answer = world.api.post("/credentials", world.admin, {"role": "d2_coordinator", "label": "An Claes"})
+    return str(answer.body["token"])
 
 
 def _reference(world: World) -> str:

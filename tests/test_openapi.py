@@ -317,6 +317,36 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     described(
         "GET", "/activations/{activation_id}/callbacks", api.get(f"{line}/callbacks?status=done", coordinator), 200
     )
+    d2_list = b"source_ref;given_names;family_name;birth_date;status\nL-1;Marie;Peeters;1987;hospitalised\n"
+    described(
+        "POST",
+        "/activations/{activation_id}/lists",
+        api.call("POST", f"{line}/lists?source=UZ", coordinator, raw=d2_list, headers={"Content-Type": "text/csv"}),
+        201,
+    )
+    candidates = described(
+        "GET",
+        "/activations/{activation_id}/enquiries/{reference}/candidates",
+        api.get(f"{line}/enquiries/{recorded['reference']}/candidates", coordinator),
+        200,
+    )
+    proposal = {"reference": recorded["reference"], "entry_id": candidates["items"][0]["entry_id"]}
+    match = described(
+        "POST", "/activations/{activation_id}/matches", api.post(f"{line}/matches", coordinator, proposal), 201
+    )
+    described("GET", "/activations/{activation_id}/matches", api.get(f"{line}/matches", coordinator), 200)
+    described(
+        "POST",
+        "/activations/{activation_id}/matches/{match_id}/reject",
+        api.post(f"{line}/matches/{match['id']}/reject", coordinator),
+        200,
+    )
+    described(
+        "POST",
+        "/activations/{activation_id}/matches/{match_id}/confirm",
+        api.post(f"{line}/matches/{match['id']}/confirm", admin),
+        403,
+    )
     described("GET", "/activations", api.get("/activations?status=live", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", gent), 200)
     described("POST", "/activations/{activation_id}/close", api.post(f"{line}/close", admin), 200)

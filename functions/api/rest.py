@@ -352,6 +352,10 @@ class _CallerFirst:
 
 def _object_body(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[dict[str, Any]]:
     # Powertools validates a JSON array against a model by taking its first element; a body is one object.
+    # `refused` marked every JSON body application/json; another type reached a route that takes a file.
+    sent = app.current_event.headers.get("content-type") or app.current_event.headers.get("Content-Type") or ""
+    if sent.split(";", 1)[0].strip().lower() != "application/json":
+        return next_middleware(app)
     if app.current_event.body and not isinstance(app.current_event.json_body, dict):
         sentence = "The body must be one JSON object, not a list or a single value."
         return error(422, "validation_error", sentence, {"fields": [{"field": "body", "problem": sentence}]})

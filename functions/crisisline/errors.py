@@ -120,6 +120,24 @@ class NoD2Line(Conflict):
     code = "no_d2_line"
 
 
+class FourEyesRequired(Forbidden):
+    """A D2 match confirmed by the coordinator who proposed it: another coordinator confirms."""
+
+    code = "four_eyes_required"
+
+
+class MatchExists(Conflict):
+    """A D2 match proposed for a pair that already has one: proposed, confirmed or rejected (remembered)."""
+
+    code = "match_exists"
+
+
+class MatchDecided(Conflict):
+    """A D2 match confirmed or rejected after another coordinator decided it."""
+
+    code = "match_decided"
+
+
 class ReferenceMistyped(DomainError):
     """A reference whose check character does not fit: misheard or mistyped, not merely unknown."""
 

@@ -729,3 +729,54 @@ class EntryDisclosure(BaseModel):
     sex: str | None = None
     status: str | None = None
     location: str | None = None
+
+
+class RejectedRow(BaseModel):
+    line: int = Field(description="the row's line in the file; the header is line 1")
+    reason: str
+
+
+class ListUpload(BaseModel):
+    """An uploaded list: its rows stored (new or updated by source_ref) and the rows not taken."""
+
+    list_id: str
+    rows: int
+    rejected: list[RejectedRow]
+    scoring: Literal["done", "pending"] = Field(description="pending: a large list is scored just after the answer")
+
+
+class Candidate(BaseModel):
+    """A list row that may be the enquiry's sought person."""
+
+    entry_id: str
+    source: str
+    source_ref: str
+    grade: Literal["A", "B", "C"] = Field(description="A strong, B probable, C possible")
+    score: float = Field(ge=0, le=1)
+    agreed: list[str]
+    differs: list[str]
+    status: str | None
+    location: str | None
+
+
+class CandidateList(BaseModel):
+    items: list[Candidate]
+
+
+class Match(BaseModel):
+    """A match between an enquiry and a list row: proposed by one coordinator, confirmed by another or rejected."""
+
+    id: str
+    reference: str
+    enquiry_id: str
+    person_id: str
+    entry_id: str
+    status: Literal["proposed", "confirmed", "rejected"]
+    proposed_by: RecordedBy
+    proposed_at: str
+    decided_by: RecordedBy | None
+    decided_at: str | None
+
+
+class MatchList(BaseModel):
+    items: list[Match]

@@ -5,7 +5,7 @@ in D2Table, so that a purge deletes an activation's D2 data with a query:
 - `PERSON#<person id>`: a sought person (one per enquiry, never merged automatically);
 - `REF#<reference>`: the reference's claim, pointing at its enquiry (unique within the activation);
 - `DEDUP#<hash>`: a recorded request (agent, contact or Idempotency-Key, and body), pointing at its enquiry;
-- later `ENTRY#…` (list entries) and `MATCH#…`;
+- `ENTRY#…` (list rows), `LIST#…` (uploads), `CAND#…` (scored candidates), `MATCH#…` and `PAIR#…` (matches).
 - `RETENTION`: how many days after the activation closes its D2 data is kept, when extended.
 
 D2ArchiveTable keeps, per activation, what survives its purge: `FIGURES` (aggregate counts), `PURGE` (the
@@ -15,14 +15,18 @@ The audit trail is D2AuditTable: key activation_id and `seq`, each entry put onl
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from crisisline import dynamo, environment
+from crisisline import dynamo, environment, errors
 from crisisline.dynamo import cancellation_codes, error_code, to_item, to_value, translated_errors
 from crisisline.settings import ConsoleAccess, load
+
+BATCH = 25  # BatchWriteItem's most items a request
+BATCH_ATTEMPTS = 8
 
 
 class D2Settings(ConsoleAccess):
@@ -422,3 +426,134 @@ class D2Store:
                 if code == "ConditionalCheckFailed":
                     raise Refused(part) from error
             raise
+
+    # ================================================================== lists, candidates and matches
+    # `ENTRY#<entry id>` list rows, `LIST#<list id>` uploads, `CAND#<enquiry id>#<entry id>` scored candidates,
+    # `MATCH#<match id>` matches and `PAIR#<enquiry id>#<entry id>` (a pair's one match: proposed, confirmed or
+    # rejected, so a pair is proposed once and a rejected pair stays rejected).
+    def persons(self, activation_id: str) -> list[dict[str, Any]]:
+        """Every sought person of the activation."""
+        return self._items(activation_id, "PERSON#")
+
+    def enquiry_items(self, activation_id: str) -> list[dict[str, Any]]:
+        """Every enquiry of the activation, without its person."""
+        return self._items(activation_id, "ENQ#")
+
+    def put_entries(self, activation_id: str, entries: list[dict[str, Any]]) -> None:
+        """Write list rows (new or updated whole) in batches."""
+        self._put_all(activation_id, [(f"ENTRY#{entry['entry_id']}", entry) for entry in entries])
+
+    def put_list(self, activation_id: str, upload: dict[str, Any]) -> None:
+        self._put_all(activation_id, [(f"LIST#{upload['list_id']}", upload)])
+
+    def put_candidates(self, activation_id: str, candidates: list[dict[str, Any]]) -> None:
+        """Write scored candidates, each replacing the pair's earlier score."""
+        self._put_all(
+            activation_id,
+            [(f"CAND#{item['enquiry_id']}#{item['entry_id']}", item) for item in candidates],
+        )
+
+    def candidates(self, activation_id: str, enquiry_id: str) -> list[dict[str, Any]]:
+        """The scored candidates of one enquiry: one query."""
+        return self._items(activation_id, f"CAND#{enquiry_id}#")
+
+    def pairs(self, activation_id: str) -> list[dict[str, Any]]:
+        """Every pair that has a match (proposed, confirmed or rejected)."""
+        return self._items(activation_id, "PAIR#")
+
+    def pair(self, activation_id: str, enquiry_id: str, entry_id: str) -> dict[str, Any] | None:
+        return self._get(activation_id, f"PAIR#{enquiry_id}#{entry_id}")
+
+    def match(self, activation_id: str, match_id: str) -> dict[str, Any] | None:
+        return self._get(activation_id, f"MATCH#{match_id}")
+
+    def propose_match(self, activation_id: str, match: dict[str, Any], audit: dict[str, Any]) -> None:
+        """The match, its pair's claim and the audit entry at once. Refused("pair") when the pair already has a
+        match (proposed, confirmed or rejected), Refused("audit") when another entry took the number."""
+        pair = {"match_id": match["match_id"], "status": "proposed"}
+        self._transact(
+            ["pair", "match", "audit"],
+            [
+                self._new(activation_id, f"PAIR#{match['enquiry_id']}#{match['entry_id']}", pair),
+                self._new(activation_id, f"MATCH#{match['match_id']}", match),
+                self._audit_put(audit),
+            ],
+        )
+
+    def decide_match(
+        self,
+        activation_id: str,
+        match: dict[str, Any],
+        status: str,
+        by: dict[str, str],
+        at: str,
+        audit: dict[str, Any],
+    ) -> None:
+        """A proposed match confirmed or rejected, with its pair and audit entry; a confirmation also sets the
+        enquiry's status to `matched`, and only another credential than the proposer's confirms. Refused("match")
+        when the match is no longer proposed (decided meanwhile) or, for a confirmation, `by` proposed it."""
+        key = {"activation_id": activation_id, "sk": f"MATCH#{match['match_id']}"}
+        condition = "#status = :proposed"
+        values: dict[str, Any] = {":proposed": "proposed", ":status": status, ":by": by, ":at": at}
+        if status == "confirmed":
+            condition += " AND proposed_by.credential_id <> :me"
+            values[":me"] = by["credential_id"]
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item(key),
+                    "UpdateExpression": "SET #status = :status, decided_by = :by, decided_at = :at",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": to_item(values),
+                }
+            },
+            self._set_status(activation_id, f"PAIR#{match['enquiry_id']}#{match['entry_id']}", status),
+        ]
+        parts = ["match", "pair"]
+        if status == "confirmed":
+            items.append(self._set_status(activation_id, f"ENQ#{match['enquiry_id']}", "matched"))
+            parts.append("enquiry")
+        items.append(self._audit_put(audit))
+        parts.append("audit")
+        self._transact(parts, items)
+
+    def _set_status(self, activation_id: str, sk: str, status: str) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item({"activation_id": activation_id, "sk": sk}),
+                "UpdateExpression": "SET #status = :status",
+                "ConditionExpression": "attribute_exists(sk)",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {":status": to_value(status)},
+            }
+        }
+
+    def _transact(self, parts: list[str], items: list[dict[str, Any]]) -> None:
+        try:
+            with translated_errors():
+                self.ddb.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            for part, code in zip(parts, cancellation_codes(error), strict=False):
+                if code == "ConditionalCheckFailed":
+                    raise Refused(part) from error
+            raise
+
+    def _put_all(self, activation_id: str, items: list[tuple[str, dict[str, Any]]]) -> None:
+        requests = [
+            {"PutRequest": {"Item": to_item({**values, "activation_id": activation_id, "sk": sk})}}
+            for sk, values in items
+        ]
+        for start in range(0, len(requests), BATCH):
+            pending = {self.table: requests[start : start + BATCH]}
+            for attempt in range(BATCH_ATTEMPTS):
+                with translated_errors():
+                    answer = self.ddb.batch_write_item(RequestItems=pending)
+                pending = answer.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise errors.StoreUnavailable("The D2 table is busy; retry shortly.", retry_after=1)

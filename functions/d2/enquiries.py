@@ -11,7 +11,7 @@ from typing import Any, Final
 from crisisline import errors
 from crisisline.clock import iso, utc_now
 from crisisline.models import Caller
-from d2 import audit, references
+from d2 import audit, references, scoring
 from d2.d2_store import D2Store, Refused
 from d2.models import EnquiryIn
 
@@ -151,6 +151,8 @@ def record_enquiry(
                 if earlier is not None:
                     return earlier, True
             continue  # reference taken or audit raced: draw again
+        # Scored against the lists already uploaded; a list uploaded later scores it in turn.
+        scoring.score_enquiry(store, activation, enquiry_id, person)
         return shaped(enquiry, person, caller), False
     raise errors.StoreUnavailable("The D2 line is busy; retry shortly.", retry_after=1)
 

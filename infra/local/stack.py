@@ -473,6 +473,10 @@ class LocalStack:
             self._servers.append(server)
         api, invoke = self._servers
         self.api_port, self.lambda_port = api.server_address[1], invoke.server_address[1]
+        # A function that invokes one (D2Function scores a large list in an asynchronous invocation of itself)
+        # reaches this stack's Lambda endpoint, as in AWS.
+        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{self.lambda_port}"
+        forget_cached_state()
         # Lambda's Kinesis event source mappings (contact records into the metering function).
         from infra.local.streams import StreamPoller
 

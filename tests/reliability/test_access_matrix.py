@@ -77,6 +77,7 @@ class Expected:
 PUBLIC = Expected(
     200, 200, 200, "public: API Gateway calls no authorizer", operator=200, d2_agent=200, d2_coordinator=200
 )
+D2_COORDINATORS = "lists, candidates and matches are the D2 coordinators' alone"
 D2_ONLY = "enquiries are the D2 line's staff's; the activating authority sees aggregate figures only"
 D2_COORDINATOR = "links between enquiries and a found person's refusal of disclosure are a D2 coordinator's"
 ADMIN_ONLY = "crisis-center work: admin only"
@@ -218,6 +219,33 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("POST", "/activations/{activation_id}/entries/{entry_id}/disclosure"): Expected(
         (403, 403), (403, 403), (403, 403), D2_COORDINATOR, d2_coordinator=(200, 200)
     ),
+    ("POST", "/activations/{activation_id}/lists"): Expected(
+        (403, 403),
+        (403, 403),
+        (403, 403),
+        "lists are the D2 coordinators'; an empty file is refused (tests/test_d2_lists_api.py uploads real ones)",
+        d2_coordinator=(422, 422),
+    ),
+    ("GET", "/activations/{activation_id}/enquiries/{reference}/candidates"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_COORDINATORS, d2_coordinator=(200, 200)
+    ),
+    ("GET", "/activations/{activation_id}/matches"): Expected(
+        (403, 403), (403, 403), (403, 403), D2_COORDINATORS, d2_coordinator=(200, 200)
+    ),
+    **{
+        ("POST", path): Expected(
+            (403, 403),
+            (403, 403),
+            (403, 403),
+            f"{D2_COORDINATORS}; no body or match here (tests/test_d2_matches.py drives them)",
+            d2_coordinator=(422, 422),
+        )
+        for path in (
+            "/activations/{activation_id}/matches",
+            "/activations/{activation_id}/matches/{match_id}/confirm",
+            "/activations/{activation_id}/matches/{match_id}/reject",
+        )
+    },
     ("GET", "/exports/{month}"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("GET", "/tariffs"): Expected(200, 403, 200, "costs are for finance and the crisis center"),
     ("PUT", "/tariffs"): Expected(201, 403, 403, "prices are set by the crisis center"),

@@ -1,0 +1,126 @@
+"""Scoring at once: a new or changed list row is graded against the open enquiries, and a new enquiry against
+the lists, each through the matching engine's blocking index (never every pair). The results are stored as
+candidates (`CAND#<enquiry id>#<entry id>`), so an enquiry's candidates are one query. A pair that a coordinator
+rejected is never scored again. Plain Python: the store is handed in."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from crisisline.clock import iso, utc_now
+from d2.d2_store import D2Store
+from d2.matching import EnquiryIndex, Index, ListEntry, Sought
+
+
+def event_date(activation: dict[str, Any] | None) -> date | None:
+    """The day the line opened: a listed age is an age on that day."""
+    opened = str((activation or {}).get("opened_at") or "")
+    try:
+        return date.fromisoformat(opened[:10])
+    except ValueError:
+        return None
+
+
+def list_entry(item: dict[str, Any]) -> ListEntry:
+    """A stored list row as the engine reads it; its engine id is `source/source_ref`."""
+    return ListEntry(
+        source=str(item["source"]),
+        source_ref=str(item["source_ref"]),
+        given_names=str(item.get("given_names") or ""),
+        family_name=str(item.get("family_name") or ""),
+        birth_date=item.get("birth_date"),
+        sex=item.get("sex"),
+        status=item.get("status"),
+        location=item.get("location"),
+    )
+
+
+def sought(person: dict[str, Any]) -> Sought:
+    return Sought(
+        given_names=str(person.get("given_names") or ""),
+        family_name=str(person.get("family_name") or ""),
+        birth_date=person.get("birth_date"),
+        age=int(person["age"]) if person.get("age") is not None else None,
+        sex=person.get("sex"),
+    )
+
+
+def rejected_pairs(store: D2Store, activation_id: str) -> set[tuple[str, str]]:
+    """(enquiry id, entry id) of every pair a coordinator rejected."""
+    rejected = set()
+    for pair in store.pairs(activation_id):
+        if pair.get("status") == "rejected":
+            _, enquiry_id, entry_id = str(pair["sk"]).split("#", 2)
+            rejected.add((enquiry_id, entry_id))
+    return rejected
+
+
+def _candidate(
+    enquiry_id: str, entry: dict[str, Any], grade: str, score: float, agreed: list[str], differs: list[str], at: str
+) -> dict[str, Any]:
+    return {
+        "enquiry_id": enquiry_id,
+        "entry_id": entry["entry_id"],
+        "source": entry["source"],
+        "source_ref": entry["source_ref"],
+        "grade": grade,
+        "score": Decimal(str(score)),
+        "agreed": list(agreed),
+        "differs": list(differs),
+        "status": entry.get("status"),
+        "location": entry.get("location"),
+        "scored_at": at,
+    }
+
+
+def score_entries(
+    store: D2Store, activation: dict[str, Any], entries: Iterable[dict[str, Any]], open_enquiries: Collection[Any] = ()
+) -> int:
+    """Grade list rows against the activation's open enquiries and store what is C or better; the number stored.
+    `open_enquiries` (enquiry, person) pairs may be handed in, else they are read."""
+    activation_id = str(activation["id"])
+    index = EnquiryIndex(event_date(activation))
+    if not open_enquiries:
+        persons = {person["id"]: person for person in store.persons(activation_id)}
+        open_enquiries = [
+            (enquiry, persons.get(enquiry["person_id"], {}))
+            for enquiry in store.enquiry_items(activation_id)
+            if enquiry.get("status") == "open"
+        ]
+    for enquiry, person in open_enquiries:
+        if person.get("family_name"):
+            index.add(str(enquiry["id"]), sought(person))
+    if not len(index):
+        return 0
+    rejected: dict[str, set[str]] = {}
+    for enquiry_id, entry_id in rejected_pairs(store, activation_id):
+        rejected.setdefault(entry_id, set()).add(enquiry_id)
+    at = iso(utc_now())
+    found = []
+    for entry in entries:
+        for match in index.matches_for(list_entry(entry), rejected.get(entry["entry_id"], set())):
+            found.append(_candidate(match.enquiry_id, entry, match.grade, match.score, match.agreed, match.differs, at))
+    store.put_candidates(activation_id, found)
+    return len(found)
+
+
+def score_enquiry(store: D2Store, activation: dict[str, Any], enquiry_id: str, person: dict[str, Any]) -> int:
+    """Grade a new enquiry's sought person against every list row of the activation and store the candidates."""
+    activation_id = str(activation["id"])
+    entries = store.entries(activation_id)
+    if not entries or not person.get("family_name"):
+        return 0
+    index = Index(event_date(activation))
+    by_engine_id = {index.add(list_entry(entry)): entry for entry in entries}
+    rejected = {entry_id for enquiry, entry_id in rejected_pairs(store, activation_id) if enquiry == enquiry_id}
+    refused = {engine_id for engine_id, entry in by_engine_id.items() if entry["entry_id"] in rejected}
+    at = iso(utc_now())
+    found = [
+        _candidate(enquiry_id, by_engine_id[c.entry_id], c.grade, c.score, c.agreed, c.differs, at)
+        for c in index.candidates(sought(person), refused)
+    ]
+    store.put_candidates(activation_id, found)
+    return len(found)
