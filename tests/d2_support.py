@@ -133,9 +133,9 @@ def put_match(
             "reference": found["reference"],
             "entry_id": entry_id,
             "status": status,
-            "proposed_by": "c-coordinator",
+            "proposed_by": {"credential_id": "c-coordinator", "label": "Karel Peeters"},
             "proposed_at": at,
-            "decided_by": "c-coordinator" if status != "proposed" else None,
+            "decided_by": {"credential_id": "c-second", "label": "An Janssens"} if status != "proposed" else None,
             "decided_at": at if status != "proposed" else None,
         },
     )

@@ -14,10 +14,23 @@ import pytest
 
 from crisisline.aws import client
 from crisisline.clock import parse_iso
-from d2 import figures, purge
+from d2 import figures
 from d2.d2_store import D2Store, d2_purge_settings
 from tests.conftest import table_items, table_names
 from tests.test_d2_enquiries import Line, _open, _record, line  # noqa: F401  (the fixture)
+
+
+class _Handler:
+    """`d2.purge`, imported when first used: its cold start reads the function's environment, which each test
+    gives it (conftest's `environment`), so the module is not imported when the tests are collected."""
+
+    def __getattr__(self, name: str) -> Any:
+        from d2 import purge as module
+
+        return getattr(module, name)
+
+
+purge = _Handler()
 
 
 def _store() -> D2Store:

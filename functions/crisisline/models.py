@@ -550,6 +550,15 @@ FIELD_NAMES.update(
         "family_name": "the family name",
         "birth_date": "the date of birth",
         "days": "the number of days",
+        "source": "the list's source (the hospital, reception centre or police service that sent it)",
+        "entry_id": "the list row's id",
+        "match_id": "the match's id",
+        "person_id": "the sought person's id",
+        "other_person_id": "the other sought person's id",
+        "callback_id": "the callback's id",
+        "outcome": "how the callback went",
+        "note": "the note",
+        "refused": "whether the found person refused to have their whereabouts shared",
     }
 )
 FIELD_NAMES["items[key]"] = "each language of the questions and answers"

@@ -35,6 +35,7 @@ from crisisline.observability import logger
 from d2 import figures, privacy
 from d2.d2_store import D2Store, d2_purge_settings
 
+d2_purge_settings()  # fail the cold start, not the night's purge halfway, when the environment is incomplete
 BATCH: Final = 25  # BatchWriteItem's limit
 SIGNING_ALGORITHM: Final = "ECDSA_SHA_256"
 

@@ -83,7 +83,7 @@ def test_an_admin_enrols_an_authority_sees_its_token_once_then_rotates_and_revok
     expect(page.get_by_label("NIS code", exact=True)).to_have_accessible_description(re.compile("five digits"))
     assert _violations(page) == []
     page.get_by_label("NIS code", exact=True).fill(nis)
-    page.get_by_label("Name", exact=True).fill(name)
+    page.locator("#enrol-form").get_by_label("Name", exact=True).fill(name)
     page.get_by_role("checkbox", name="Dutch").check()
     page.get_by_label("Agreement reference").fill(f"NCCN-{nis}")
     page.get_by_label("Agreement signed on").fill("2026-02-01")

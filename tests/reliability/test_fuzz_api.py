@@ -381,6 +381,7 @@ def _path_parameters(path: str, real: dict[str, str]) -> dict[str, str]:
         "other_person_id": "no-such-person",
         "callback_id": "no-such-callback",
         "entry_id": "no-such-entry",
+        "match_id": "0" * 32,
         **real,
     }
     return {name: known[name] for name in re.findall(r"\{(\w+)\}", path)}
