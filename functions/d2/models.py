@@ -120,5 +120,7 @@ class DisclosureIn(_Body):
 class MatchIn(_Body):
     """A coordinator's proposal that a list row is an enquiry's sought person."""
 
-    reference: str = Field(min_length=1, max_length=40, description="the enquiry's reference, e.g. K7MD-4QX")
+    reference: str = Field(
+        min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 -]+$", description="the enquiry's reference, e.g. K7MD-4QX"
+    )
     entry_id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$", description="the list row's id")
