@@ -53,3 +53,28 @@ export async function call(method, path, { body, headers = {}, bearer = token() 
   if (!answer.ok) throw new ApiError(answer.status, parsed);
   return { status: answer.status, etag: answer.headers.get("ETag"), body: parsed };
 }
+
+// A file the API answers (an export, a report): its bytes, or ApiError as `call` raises it.
+export async function fetchFile(path, accept) {
+  let answer;
+  try {
+    answer = await fetch(path, {
+      headers: { Accept: accept, Authorization: `Bearer ${token()}` },
+      cache: "no-store",
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+    });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (!answer.ok) {
+    let body = null;
+    try {
+      body = await answer.json();
+    } catch {
+      body = null;
+    }
+    throw new ApiError(answer.status, body);
+  }
+  return answer.blob();
+}

@@ -64,3 +64,12 @@ export function group(id, legendKey, hintKey, options) {
   }
   return fieldset;
 }
+
+// Hands a downloaded file to the browser under `name`.
+export function saveFile(blob, name) {
+  const link = el("a", { href: URL.createObjectURL(blob), download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}

@@ -1,8 +1,8 @@
 // Finance's screen: a month's costs (its totals per authority, frozen or provisional), the export as CSV or XLSX,
 // and the tariff versions. Months are Europe/Brussels calendar months, as the export counts them.
-import { ApiError, call, token } from "./api.js";
+import { ApiError, call, fetchFile } from "./api.js";
 import { formatInstant, label, locale, t } from "./i18n.js";
-import { el, i18n, problemText } from "./dom.js";
+import { el, i18n, problemText, saveFile } from "./dom.js";
 
 const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const ACCEPT = { csv: "text/csv", xlsx: XLSX_TYPE };
@@ -266,33 +266,9 @@ async function download(kind, button, status) {
   button.disabled = true;
   label(status, "finance.download.busy");
   try {
-    let answer;
-    try {
-      answer = await fetch(`/exports/${encodeURIComponent(shown)}?format=${kind}`, {
-        headers: { Accept: ACCEPT[kind], Authorization: `Bearer ${token()}` },
-        cache: "no-store",
-        credentials: "omit",
-        referrerPolicy: "no-referrer",
-      });
-    } catch {
-      throw new ApiError(0, null);
-    }
-    if (!answer.ok) {
-      let body = null;
-      try {
-        body = await answer.json();
-      } catch {
-        body = null;
-      }
-      throw new ApiError(answer.status, body);
-    }
-    const blob = await answer.blob();
+    const blob = await fetchFile(`/exports/${encodeURIComponent(shown)}?format=${kind}`, ACCEPT[kind]);
     const name = `crisisline-${shown}.${kind}`;
-    const link = el("a", { href: URL.createObjectURL(blob), download: name, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    saveFile(blob, name);
     label(status, "finance.download.done", { name });
   } catch (error) {
     status.textContent = problemText(error);

@@ -1,8 +1,8 @@
 // A line's after-action report, as a PDF or one HTML page: fetched with the token in the Authorization header
 // (never in a URL) and handed to the browser as a download, as finance's exports are.
-import { ApiError, token } from "./api.js";
+import { fetchFile } from "./api.js";
 import { label } from "./i18n.js";
-import { el, i18n, problemText } from "./dom.js";
+import { el, i18n, problemText, saveFile } from "./dom.js";
 
 const ACCEPT = { pdf: "application/pdf", html: "text/html" };
 
@@ -28,33 +28,9 @@ async function download(activationId, kind, button, status) {
   button.disabled = true;
   label(status, "report.busy");
   try {
-    let answer;
-    try {
-      answer = await fetch(`/activations/${encodeURIComponent(activationId)}/report?format=${kind}`, {
-        headers: { Accept: ACCEPT[kind], Authorization: `Bearer ${token()}` },
-        cache: "no-store",
-        credentials: "omit",
-        referrerPolicy: "no-referrer",
-      });
-    } catch {
-      throw new ApiError(0, null);
-    }
-    if (!answer.ok) {
-      let body = null;
-      try {
-        body = await answer.json();
-      } catch {
-        body = null;
-      }
-      throw new ApiError(answer.status, body);
-    }
-    const blob = await answer.blob();
+    const blob = await fetchFile(`/activations/${encodeURIComponent(activationId)}/report?format=${kind}`, ACCEPT[kind]);
     const name = `crisisline-report-${activationId}.${kind}`;
-    const link = el("a", { href: URL.createObjectURL(blob), download: name, hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+    saveFile(blob, name);
     label(status, "report.done", { name });
   } catch (error) {
     status.textContent = problemText(error);
