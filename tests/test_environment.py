@@ -122,6 +122,12 @@ def test_the_export_says_it_reads_contact_records_and_the_month_close_does_not()
     assert "CONTACTS_TABLE" not in _given("MonthCloseFunction")
 
 
+def test_the_activation_function_reads_the_d2_tables_for_the_report_but_not_the_d2_audit_chain() -> None:
+    given = _given("ActivateFunction")
+    assert {"D2_TABLE", "D2_ARCHIVE_TABLE"} <= set(given)
+    assert "D2_AUDIT_TABLE" not in given
+
+
 def test_the_routing_function_starts_without_pydantic(cold_starts: dict[str, dict[str, Any]]) -> None:
     assert cold_starts["RouteFunction"]["pydantic"] is False
     assert cold_starts["RouteFunction"]["models"] == ["route.settings.RouteSettings"]

@@ -694,7 +694,7 @@ def _pool_entry(recorder: Recorder) -> None:
 
 def _d2_purge(recorder: Recorder, world: World) -> None:
     """The daily purge, once the line has closed and its retention ended, twice (the second finds nothing);
-    then the figures read from the archive."""
+    then the figures and the after-action report's D2 counts read from the archive."""
     from d2.purge import lambda_handler
 
     for run in ("first", "again"):
@@ -703,6 +703,8 @@ def _d2_purge(recorder: Recorder, world: World) -> None:
             lambda_handler({"schedule": "D2PurgeDaily"}, None, now=lambda: datetime(2030, 1, 1, tzinfo=UTC))
     recorder.path = "GET /activations/{activation_id}/d2/figures after the purge"
     assert world.api.get(f"/activations/{world.line}/d2/figures", world.d2).body["purged"] is True
+    recorder.path = "GET /activations/{activation_id}/report after the purge: the D2 counts from the archive"
+    assert world.api.get(f"/activations/{world.line}/report?format=html", world.antwerp).status == 200
 
 
 def _routing(recorder: Recorder, world: World) -> None:

@@ -4,7 +4,9 @@ the finance export."""
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -43,6 +45,29 @@ def calls_and_records(api: Api, token: str, activation_id: str, number: str) -> 
 
 def pdf_pages(body: bytes) -> int:
     return len(re.findall(rb"/Type /Page\b", body))
+
+
+_PDF_STRING = re.compile(rb"\(((?:\\.|[^\\)])*)\)\s*Tj|(T\*|ET)")
+_PDF_ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
+
+
+def pdf_text(body: bytes) -> str:
+    """The text a reader sees in one of ReportLab's PDFs: every string its pages show (`Tj`), a line ending at
+    each `T*` and `ET`. Its page streams are ASCII85 over Flate, its fonts WinAnsi."""
+    lines: list[str] = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", body, re.S):
+        content = zlib.decompress(base64.a85decode(stream.strip(), adobe=True))
+        line = b""
+        for shown, end in _PDF_STRING.findall(content):
+            if end:
+                lines.append(line.decode("cp1252"))
+                line = b""
+            else:
+                line += _PDF_ESCAPE.sub(
+                    lambda found: bytes([int(found.group(1), 8)]) if found.group(1)[:1].isdigit() else found.group(1),
+                    shown,
+                )
+    return "\n".join(text for text in lines if text)
 
 
 def test_the_report_is_read_by_the_lines_authority_and_admin_only(

@@ -7,7 +7,9 @@ sources as the screens and the finance export, so that its numbers are theirs.
 - The figures (`crisisline.figures`, as `GET /activations/{id}/figures`) from opening to close (or now).
 - The cost by component as the finance export prices it (`finance.pricing`), one line per month the line was
   live in and one per adjustment booked for a frozen month, from the same usage aggregates.
-- D2 aggregate counts: `d2_aggregates`, the one place to read them from once the D2 function has figures."""
+- A line with a D2 line: its aggregate figures as `GET /activations/{id}/d2/figures` answers them
+  (`d2.figures.of_activation`: counts only, 1 to 4 as "<5"), from D2Table while its data is kept, from the archive
+  once purged."""
 
 from __future__ import annotations
 
@@ -19,12 +21,13 @@ from typing import Any
 
 from activate.line_figures import _figures
 from activate.logic import _visible_activation
-from crisisline.clock import parse_iso, utc_now
+from crisisline.clock import iso, parse_iso, utc_now
 from crisisline.figures import Figures
 from crisisline.models import Caller
 from crisisline.months import month_of, split_by_month
 from crisisline.stores import Stores
 from crisisline.usage import booking_month, is_adjustment, usage_month
+from d2 import figures as d2_figures
 from finance.pricing import MONEY, Line, PeriodUsage, live_window, overlaps, price_adjustment, price_month
 
 REPORT_LANGUAGES = ("nl", "fr", "de", "en")
@@ -50,7 +53,7 @@ class Report:
     figures: Figures
     cost: list[Line]
     generated_at: datetime
-    d2: Mapping[str, int] | None = None  # D2 aggregate counts, once the D2 function provides them
+    d2: Mapping[str, Any] | None = None  # a D2 line's aggregate figures (`d2.figures`); None: the line had none
     cost_total: dict[str, Decimal] = field(default_factory=dict)
 
     @property
@@ -66,10 +69,12 @@ class Report:
         return max((int(entry["operators"]) for entry in self.activation.get("operator_timeline", [])), default=0)
 
 
-def d2_aggregates(activation_id: str) -> Mapping[str, int] | None:
-    """The D2 aggregate counts of a line (enquiries, matches, confirmed), never a person's data. None until
-    the D2 function has a figures module (`d2.figures`): plug its per-activation counts in here."""
-    return None
+def d2_aggregates(activation: Mapping[str, Any], store: Stores, now: datetime) -> Mapping[str, Any] | None:
+    """A line's D2 figures as the D2 figures endpoint answers them (counts only, 1 to 4 as "<5", nothing about a
+    person), None when the line had no D2 line."""
+    if not activation.get("victim_information"):
+        return None
+    return d2_figures.of_activation(activation, store.d2, iso(now))
 
 
 def timeline(entries: list[dict[str, Any]]) -> list[Event]:
@@ -146,6 +151,6 @@ def report(caller: Caller, activation_id: str, store: Stores, now: datetime | No
         figures=_figures(activation, store, now),
         cost=cost,
         generated_at=now,
-        d2=d2_aggregates(activation_id) if activation.get("victim_information") else None,
+        d2=d2_aggregates(activation, store, now),
         cost_total={name: sum((getattr(line, name) for line in cost), Decimal("0.00")) for name in MONEY},
     )

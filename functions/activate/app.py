@@ -706,7 +706,8 @@ REPORT_CONTENT = {
     tags=["activations"],
     summary="The line's after-action report (its authority, admin): pdf or html",
     description="The timeline from the audit trail, calls per hour against capacity, waits and abandonments, "
-    "the D5/D2 split and the cost by component as the finance export prices it. The HTML page is self-contained "
+    'the D5/D2 split with the D2 line\'s counts as its figures give them (1 to 4 as "<5"), and the cost by '
+    "component as the finance export prices it. The HTML page is self-contained "
     "(inline SVG, no script) and comes with its own Content-Security-Policy.",
     responses=rest.responses(200, 404, 422, content=REPORT_CONTENT),
 )

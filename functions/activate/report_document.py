@@ -98,11 +98,38 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Most operators",
     },
     "split": {"nl": "D5/D2-verdeling", "fr": "Répartition D5/D2", "de": "Aufteilung D5/D2", "en": "D5/D2 split"},
-    "d2_none": {
-        "nl": "D2-tellingen: nog niet beschikbaar.",
-        "fr": "Comptages D2 : pas encore disponibles.",
-        "de": "D2-Zahlen: noch nicht verfügbar.",
-        "en": "D2 counts: not available yet.",
+    "d2": {"nl": "D2-lijn", "fr": "Ligne D2", "de": "D2-Leitung", "en": "D2 line"},
+    "d2_enquiries": {"nl": "Aanvragen", "fr": "Demandes", "de": "Anfragen", "en": "Enquiries"},
+    "d2_persons": {
+        "nl": "Gezochte personen",
+        "fr": "Personnes recherchées",
+        "de": "Gesuchte Personen",
+        "en": "Persons sought",
+    },
+    "d2_matched": {
+        "nl": "Gevonden (bevestigd)",
+        "fr": "Retrouvées (confirmé)",
+        "de": "Gefunden (bestätigt)",
+        "en": "Found (confirmed)",
+    },
+    "d2_callbacks": {"nl": "Teruggebeld", "fr": "Rappels effectués", "de": "Rückrufe erledigt", "en": "Callbacks done"},
+    "d2_median": {
+        "nl": "Mediaan tot eerste nieuws",
+        "fr": "Médiane jusqu'aux premières nouvelles",
+        "de": "Median bis zur ersten Nachricht",
+        "en": "Median time to first news",
+    },
+    "d2_small": {
+        "nl": "Alleen aantallen; een aantal van 1 tot 4 staat als <5.",
+        "fr": "Des comptages seulement ; un nombre de 1 à 4 est noté <5.",
+        "de": "Nur Zahlen; eine Zahl von 1 bis 4 steht als <5.",
+        "en": "Counts only; a count from 1 to 4 is shown as <5.",
+    },
+    "d2_archived": {
+        "nl": "Bewaard bij het wissen van de D2-gegevens",
+        "fr": "Conservés lors de l'effacement des données D2",
+        "de": "Bei der Löschung der D2-Daten aufbewahrt",
+        "en": "Kept when the D2 data was erased",
     },
     "cost": {
         "nl": "Kosten per onderdeel (zoals de financiële export)",
@@ -182,12 +209,31 @@ def _split(report: Report) -> str:
     return f"{_t(report, 'split')}: D5 {100 - d2}% · D2 {d2}%"
 
 
-def _d2_counts(report: Report) -> str | None:
-    if not report.activation.get("victim_information"):
-        return None
+def _count(value: Any, language: str) -> str:
+    """A count of people as the D2 figures give it: a number, or `"<5"` kept as it is."""
+    return number(value, language) if isinstance(value, int) else str(value)
+
+
+def _d2_rows(report: Report) -> list[tuple[str, str]] | None:
+    """The D2 line's counts (None when the line had no D2 line), the median wait in minutes."""
     if report.d2 is None:
-        return _t(report, "d2_none")
-    return "D2: " + ", ".join(f"{key} {value}" for key, value in sorted(report.d2.items()))
+        return None
+    d2, lang = report.d2, report.language
+    median = d2.get("median_seconds_to_first_news")
+    return [
+        (_t(report, "d2_enquiries"), _count(d2["enquiries"], lang)),
+        (_t(report, "d2_persons"), _count(d2["persons_sought"], lang)),
+        (_t(report, "d2_matched"), _count(d2["matched"], lang)),
+        (_t(report, "d2_callbacks"), _count(d2["callbacks_done"], lang)),
+        (_t(report, "d2_median"), "–" if median is None else f"{number(median / 60, lang)} min"),
+    ]
+
+
+def _d2_notes(report: Report) -> list[str]:
+    notes = [_t(report, "d2_small")]
+    if report.d2 and report.d2.get("purged"):
+        notes.append(f"{_t(report, 'd2_archived')}: {when(report.d2.get('as_of'), report.language) or '–'}")
+    return notes
 
 
 def _cost_rows(report: Report) -> list[list[str]]:
@@ -356,9 +402,12 @@ def pdf(report: Report) -> bytes:
     summary.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTSIZE", (0, 0), (-1, -1), 9)]))
     story += [PageBreak(), Paragraph(escape(_t(report, "totals")), styles["Heading2"]), summary, Spacer(1, 0.3 * cm)]
     story.append(Paragraph(escape(_split(report)), body))
-    d2 = _d2_counts(report)
-    if d2:
-        story.append(Paragraph(escape(d2), body))
+    d2 = _d2_rows(report)
+    if d2 is not None:
+        counts = Table(d2, colWidths=[6 * cm, 4 * cm])
+        counts.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTSIZE", (0, 0), (-1, -1), 9)]))
+        story += [Paragraph(escape(_t(report, "d2")), styles["Heading3"]), counts]
+        story += [Paragraph(escape(note), small) for note in _d2_notes(report)]
     cost = Table(_cost_rows(report), colWidths=[3.5 * cm, 3.2 * cm, 3.2 * cm, 3.2 * cm, 3.2 * cm])
     cost.setStyle(
         TableStyle(
@@ -447,9 +496,11 @@ def page(report: Report) -> str:
     parts.append(f"<h3>{e(_t(report, 'totals'))}</h3><table>")
     parts += [f'<tr><th>{e(label)}</th><td class="n">{e(value)}</td></tr>' for label, value in _summary(report)]
     parts.append(f"</table><p>{e(_split(report))}</p>")
-    d2 = _d2_counts(report)
-    if d2:
-        parts.append(f"<p>{e(d2)}</p>")
+    d2 = _d2_rows(report)
+    if d2 is not None:
+        parts.append(f'<h3>{e(_t(report, "d2"))}</h3><table class="d2">')
+        parts += [f'<tr><th>{e(label)}</th><td class="n">{e(value)}</td></tr>' for label, value in d2]
+        parts.append("</table>" + "".join(f"<p><small>{e(note)}</small></p>" for note in _d2_notes(report)))
     rows = _cost_rows(report)
     parts.append(f"<h2>{e(_t(report, 'cost'))}</h2><table>")
     parts.append("<tr>" + "".join(f'<th class="n">{e(cell)}</th>' for cell in rows[0]) + "</tr>")

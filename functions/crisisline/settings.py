@@ -49,6 +49,9 @@ class ApiSettings(ConsoleAccess):
     contacts_table: str = Field(min_length=3)
     # Read only, for a line's after-action report: its usage as metering aggregates it, priced as the export.
     usage_table: str = Field(min_length=3)
+    # Read only, for the report's D2 counts: the line's D2 items while kept, the figures archived once purged.
+    d2_table: str = Field(min_length=3)
+    d2_archive_table: str = Field(min_length=3)
     # The crisis center's service target, which the staffing advice of a line aims at: this share of callers
     # answered within this many seconds; with a patience (mean seconds before a caller hangs up) Erlang A.
     service_level_target: float = Field(default=0.8, gt=0, lt=1)

@@ -2,15 +2,16 @@
 may know of it. Counts only, nothing personal; every count of people under SUPPRESS_BELOW is written `"<5"` so
 that no figure points at a few identifiable people. Plain Python over the activation's D2 items as the store
 keeps them (sort keys `ENQ#`, `PERSON#`, `LINK#`, `MATCH#`, `CALLBACK#`), so that the purge computes the same
-figures it archives."""
+figures it archives, and `of_activation` is what the figures endpoint and the after-action report both answer."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from statistics import median
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 SUPPRESS_BELOW: Final = 5
 SUPPRESSED: Final = "<5"
@@ -93,3 +94,23 @@ def compute(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "enquiries_with_news": shown(len(waits)),
         "median_seconds_to_first_news": round(median(waits)) if len(waits) >= SUPPRESS_BELOW else None,
     }
+
+
+class FigureSource(Protocol):
+    """Where an activation's D2 items are read from: D2Table while they are kept, D2ArchiveTable's `FIGURES` once
+    purged (D2Function's store, and the activation function's read-only one for the after-action report)."""
+
+    def partition(self, activation_id: str) -> list[dict[str, Any]]: ...
+
+    def archived(self, activation_id: str, key: str) -> dict[str, Any] | None: ...
+
+
+def of_activation(activation: Mapping[str, Any], source: FigureSource, now: str) -> dict[str, Any]:
+    """The activation's figures as `compute` makes them, with `as_of` and `purged`: computed from its items at
+    `now` while they are kept; once purged (`d2_purged_at`), those the purge archived, as of the purge."""
+    activation_id = str(activation["id"])
+    if activation.get("d2_purged_at"):
+        archived = source.archived(activation_id, "FIGURES") or {}
+        computed = json.loads(archived["figures"]) if archived.get("figures") else compute([])
+        return {**computed, "as_of": archived.get("at"), "purged": True}
+    return {**compute(source.partition(activation_id)), "as_of": now, "purged": False}

@@ -4,7 +4,6 @@ store is handed in."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
@@ -30,16 +29,7 @@ def activation_figures(caller: Caller, activation_id: str, store: D2Store) -> di
     activation = store.activation(activation_id)
     if activation is None or (caller.role == "authority" and activation.get("authority_id") != caller.authority_id):
         raise errors.NotFound("No such activation.", activation_id=activation_id)
-    if activation.get("d2_purged_at"):
-        archived = store.archived(activation_id, "FIGURES") or {}
-        computed = json.loads(archived["figures"]) if archived.get("figures") else figures.compute([])
-        return {"activation_id": activation_id, **computed, "as_of": archived.get("at"), "purged": True}
-    return {
-        "activation_id": activation_id,
-        **figures.compute(store.partition(activation_id)),
-        "as_of": iso(utc_now()),
-        "purged": False,
-    }
+    return {"activation_id": activation_id, **figures.of_activation(activation, store, iso(utc_now()))}
 
 
 # ---------------------------------------------------------------------- the export

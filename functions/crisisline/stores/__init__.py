@@ -2,7 +2,8 @@
 timeline (`activations`), authorities with their credentials (`authorities`), the people allowed to activate
 each authority's line (`activators`), the pool of numbers (`numbers`),
 the operators' questions-and-answers sheet of each line (`briefings`), what a live line's calls this hour are
-measured against (`capacity`, read only) and what a line's figures are computed from (`figures`, read only).
+measured against (`capacity`, read only), what a line's figures are computed from (`figures`, read only) and
+its D2 line's figures for its after-action report (`d2`, read only).
 Only these modules speak DynamoDB for them; every change that touches several items is one transaction, so an
 error leaves nothing half-written."""
 
@@ -18,6 +19,7 @@ from crisisline.stores.activators import ActivatorStore
 from crisisline.stores.authorities import AuthorityStore
 from crisisline.stores.briefings import BriefingStore
 from crisisline.stores.capacity import CapacityStore
+from crisisline.stores.d2_figures import D2FiguresStore
 from crisisline.stores.figures import FiguresStore
 from crisisline.stores.numbers import NumberStore
 
@@ -27,6 +29,7 @@ __all__ = [
     "AuthorityStore",
     "BriefingStore",
     "CapacityStore",
+    "D2FiguresStore",
     "FiguresStore",
     "NumberStore",
     "Stores",
@@ -44,6 +47,7 @@ class Stores:
     capacity: CapacityStore
     figures: FiguresStore
     activators: ActivatorStore
+    d2: D2FiguresStore
 
     @classmethod
     def from_settings(cls, settings: ApiSettings, dynamodb: Any = None) -> Stores:
@@ -81,4 +85,5 @@ class Stores:
                 credentials_table=settings.credentials_table,
                 audit_table=settings.audit_table,
             ),
+            d2=D2FiguresStore(ddb, d2_table=settings.d2_table, d2_archive_table=settings.d2_archive_table),
         )
