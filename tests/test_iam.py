@@ -420,6 +420,13 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
         lambda w: w.api.post(f"/credentials/{_issued(w)}/revoke", w.admin),
         lambda w: w.api.post(f"/credentials/{_admin_id(w)}/revoke", w.admin),
     ],  # the last admin: refused
+    ("PUT", "/authorities/{authority_id}/default-message"): [
+        lambda w: w.api.call("PUT", "/authorities/44021/default-message", w.gent, {"message": {"nl": "Blijf binnen."}}),
+        lambda w: w.api.call("PUT", "/authorities/44021/default-message", w.admin, {"message": {"en": "Stay inside."}}),
+    ],  # set, then changed
+    ("GET", "/authorities/{authority_id}/default-message"): [
+        lambda w: w.api.get("/authorities/44021/default-message", w.gent)
+    ],
     ("POST", "/authorities/{authority_id}/activators"): [
         lambda w: w.api.post("/authorities/44021/activators", w.admin, ACTIVATOR),
         lambda w: w.api.post("/authorities/99999/activators", w.admin, ACTIVATOR),  # no such authority

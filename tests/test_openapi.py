@@ -197,6 +197,11 @@ def test_every_answer_of_a_day_at_the_crisis_center_is_what_the_document_says(
     assert described("GET", "/me", api.get("/me", mayor_token["token"]), 200)["activator_id"] == added["id"]
     change = {"current_pin": "482915", "new_pin": "736251"}
     described("PUT", "/me/pin", api.call("PUT", "/me/pin", mayor_token["token"], change), 200)
+    default = "/authorities/{authority_id}/default-message"
+    assert described("GET", default, api.get("/authorities/44021/default-message", admin), 200)["message"] == {}
+    kept = {"message": {"nl": "Blijf binnen.", "fr": "Restez chez vous."}}
+    described("PUT", default, api.call("PUT", "/authorities/44021/default-message", mayor_token["token"], kept), 200)
+    assert described("GET", default, api.get("/authorities/44021/default-message", admin), 200)["changed_at"]
     assert described("GET", people, api.get("/authorities/44021/activators", admin), 200)["activators"][0]["pin_set"]
     deputy = described("POST", people, api.post("/authorities/44021/activators", admin, {**mayor, "name": "Els"}), 201)
     deputy_path = f"/authorities/44021/activators/{deputy['id']}"

@@ -5,6 +5,7 @@ import { ApiError, call } from "./api.js";
 import { LANGUAGES, LIMITS } from "./facts.js";
 import { formatInstant, label, language, t } from "./i18n.js";
 import { el, field, group, i18n, problemText } from "./dom.js";
+import { defaultMessageSection, useDefaultMessageButton } from "./default_message.js";
 import { adviceBox, figuresSection } from "./figures.js";
 import { reportSection } from "./report.js";
 
@@ -202,6 +203,7 @@ function renderOpenForm() {
     })),
   );
   const messages = messageFields(enrolled, {}, "message");
+  const defaults = defaultMessageSection(authority.id);
   const templateField = templateChooser(() => checkedLanguages(form));
   const d2 = group("victim-information", "field.d2", "field.d2.hint", [
     { type: "radio", id: "d2-no", value: "no", key: "answer.no", checked: true },
@@ -236,6 +238,7 @@ function renderOpenForm() {
       victim_information: form.querySelector("#d2-yes").checked,
     };
   });
+  templateField.after(useDefaultMessageButton(authority.id, form));
   languages.addEventListener("change", () => {
     const chosen = checkedLanguages(form);
     for (const box of messages.children) box.hidden = !chosen.includes(box.dataset.language);
@@ -282,6 +285,7 @@ function renderOpenForm() {
     summary,
     form,
     heard,
+    defaults,
     ...(lastClosed ? [reportSection(lastClosed.id, { number: lastClosed.number, closed: formatInstant(lastClosed.closed_at) })] : []),
   );
 }
@@ -362,6 +366,7 @@ function renderLive() {
       victim_information: Boolean(live.victim_information),
     })),
     briefingSection(),
+    defaultMessageSection(live.authority_id || me.authority_id),
     closeSection(),
     auditSection(),
     reportSection(live.id),

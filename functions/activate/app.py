@@ -17,7 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from activate import activators, after_action, briefing, line_figures, logic, preview
+from activate import activators, after_action, briefing, default_message, line_figures, logic, preview
 from api import rest
 from crisisline import errors, incidents, settings, staffing, tokens
 from crisisline.advice import ServiceTarget
@@ -32,6 +32,7 @@ from crisisline.models import (
     BriefingIn,
     Caller,
     CredentialIn,
+    DefaultMessageIn,
     MyPinIn,
     NumberIn,
     NumberPatch,
@@ -268,6 +269,30 @@ def rotate_token(authority_id: NisCode) -> Response[dict[str, Any]]:
 @rest.roles("admin")
 def revoke_authority(authority_id: NisCode) -> Response[dict[str, Any]]:
     return _json(200, logic.revoke_authority(caller(), authority_id, logic.default_store()))
+
+
+@app.get(
+    "/authorities/<authority_id>/default-message",
+    tags=["authorities"],
+    summary="The message the authority keeps ready per language (the authority, admin)",
+    description="What a line opened by phone says, its languages the message's keys; empty until saved.",
+    responses=rest.responses(200, 404, 422, model="DefaultMessage"),
+)
+@rest.roles("admin", "authority")
+def get_default_message(authority_id: NisCode) -> Response[dict[str, Any]]:
+    return _json(200, default_message.read(caller(), authority_id, logic.default_store()))
+
+
+@app.put(
+    "/authorities/<authority_id>/default-message",
+    tags=["authorities"],
+    summary="Replace the message the authority keeps ready per language (the authority, admin); audited",
+    description="1 to 4 of nl, fr, de, en, each checked and folded as an activation's message.",
+    responses=rest.responses(200, 400, 404, 409, 413, 422, model="DefaultMessage"),
+)
+@rest.roles("admin", "authority")
+def put_default_message(authority_id: NisCode, request: DefaultMessageIn) -> Response[dict[str, Any]]:
+    return _json(200, default_message.save(caller(), authority_id, request, logic.default_store()))
 
 
 @app.post(

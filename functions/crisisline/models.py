@@ -350,6 +350,17 @@ class ActivationIn(_Body):
         return message
 
 
+class DefaultMessageIn(_Body):
+    """The message an authority keeps ready, per language, for a line opened without one typed (by phone at
+    night); each text is checked and folded as an activation's message is."""
+
+    message: dict[Language, Message] = Field(
+        min_length=1,
+        max_length=4,
+        description="1 to 4 of nl, fr, de, en; when the line is opened by phone, its languages are these keys",
+    )
+
+
 class PreviewIn(_Body):
     """A line as drafted (or as it is), to hear what callers will: checked as when it is opened."""
 

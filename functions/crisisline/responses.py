@@ -179,6 +179,14 @@ class Authority(BaseModel):
     revoked_at: str | None = Field(default=None, description="when its enrolment ended")
 
 
+class DefaultMessage(BaseModel):
+    """The message an authority keeps ready per language (empty until one is saved)."""
+
+    authority_id: str
+    message: dict[Language, str] = Field(description="per language; the languages of a line opened by phone")
+    changed_at: str | None = Field(default=None, description="when it was last saved")
+
+
 class Activator(BaseModel):
     """A person the authority's agreement names as allowed to activate its line: never their token or PIN."""
 

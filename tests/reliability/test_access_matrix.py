@@ -100,6 +100,12 @@ EXPECTED: dict[tuple[str, str], Expected] = {
     ("POST", "/credentials"): Expected(201, 403, 403, ADMIN_ONLY),
     ("GET", "/credentials"): Expected(200, 403, 403, ADMIN_ONLY),
     ("POST", "/credentials/{credential_id}/revoke"): Expected(200, 403, 403, ADMIN_ONLY),
+    **{
+        (method, "/authorities/{authority_id}/default-message"): Expected(
+            (200, 200), (200, 404), (403, 403), "an authority keeps its own default message; another's does not exist"
+        )
+        for method in ("GET", "PUT")
+    },
     ("GET", "/authorities/{authority_id}/activators"): Expected((200, 200), (403, 403), (403, 403), ADMIN_ONLY),
     ("POST", "/authorities/{authority_id}/activators"): Expected((201, 201), (403, 403), (403, 403), ADMIN_ONLY),
     ("PATCH", "/authorities/{authority_id}/activators/{activator_id}"): Expected(
@@ -284,6 +290,7 @@ VALID_BODIES: dict[tuple[str, str], Callable[[int], Any]] = {
     ("POST", "/authorities"): lambda n: authority_body(f"{90000 + n}", f"Gemeente {n}"),
     ("POST", "/credentials"): lambda n: {"role": "finance", "label": "Finance team"},
     ("POST", "/authorities/{authority_id}/activators"): lambda n: ACTIVATOR,
+    ("PUT", "/authorities/{authority_id}/default-message"): lambda n: {"message": {"nl": f"Blijf binnen ({n})."}},
     ("PATCH", "/authorities/{authority_id}/activators/{activator_id}"): lambda n: {"function": "schepen"},
     ("PUT", "/authorities/{authority_id}/activators/{activator_id}/pin"): lambda n: {"pin": "736251"},
     ("PUT", "/me/pin"): lambda n: {"current_pin": PIN, "new_pin": "736251"},

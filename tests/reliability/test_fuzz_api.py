@@ -198,6 +198,7 @@ BASE_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /authorities/{authority_id}/activators/{activator_id}": {"function": "schepen"},
     "PUT /authorities/{authority_id}/activators/{activator_id}/pin": {"pin": "482915"},
     "PUT /me/pin": {"current_pin": "482915", "new_pin": "736251"},
+    "PUT /authorities/{authority_id}/default-message": {"message": {"nl": "Blijf binnen.", "fr": "Restez chez vous."}},
     "POST /numbers": {"number": "+3280099999", "kind": "toll_free"},
     "PATCH /numbers/{number}": {"kind": "did"},
     "POST /activations": activation_body(),

@@ -96,6 +96,35 @@ class AuthorityStore:
         items.extend(extra or [])
         return dynamo.transact(self.ddb, items)
 
+    def set_default_message(
+        self, authority_id: str, before: dict[str, str] | None, message: dict[str, str], at: str, audit: dict[str, Any]
+    ) -> bool:
+        """Store the authority's default message with its audit entry, provided it is still `before` (None: it
+        had none) and the authority is enrolled and not revoked. False when it changed meanwhile: nothing
+        changes."""
+        values: dict[str, Any] = {":m": to_value(message), ":at": to_value(at)}
+        if before is None:
+            unchanged = "attribute_not_exists(default_message)"
+        else:
+            unchanged = "default_message = :before"
+            values[":before"] = to_value(before)
+        return dynamo.transact(
+            self.ddb,
+            [
+                {
+                    "Update": {
+                        "TableName": self.authorities_table,
+                        "Key": to_item({"id": authority_id}),
+                        "UpdateExpression": "SET default_message = :m, default_message_changed_at = :at",
+                        "ConditionExpression": "attribute_exists(id) AND attribute_not_exists(revoked_at)"
+                        f" AND {unchanged}",
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+                audit_write(self.audit_table, audit),
+            ],
+        )
+
     def live_marker(self, authority_id: str, activation_id: str) -> WriteItem:
         """The write item that marks `activation_id` as the authority's live activation, provided the authority
         is enrolled, not revoked and has none live (see ActivationStore.claim)."""
