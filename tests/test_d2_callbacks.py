@@ -270,3 +270,21 @@ def test_due_since_is_when_the_match_was_confirmed(d2_line: D2Line) -> None:
     _confirmed(d2_line, "left")
     since = datetime.fromisoformat(_due(d2_line)[0]["due_since"].replace("Z", "+00:00"))
     assert abs((utc_now() - since).total_seconds()) < 60
+
+
+def test_a_news_task_about_whereabouts_names_its_list_entry_so_a_refusal_can_be_recorded_from_it(
+    d2_line: D2Line,
+) -> None:
+    _confirmed(d2_line, "hospitalised", language="en")
+    (task,) = _due(d2_line)
+    assert (task["entry_id"], task["disclosure_refused"]) == ("uzg-17", False)
+    path = f"{d2_line.path}/entries/{task['entry_id']}/disclosure"
+    assert d2_line.api.post(path, d2_line.coordinator, {"refused": True}).status == 200
+    (task,) = _due(d2_line)
+    assert task["disclosure_refused"] is True
+
+
+def test_a_news_task_without_whereabouts_carries_no_disclosure_choice(d2_line: D2Line) -> None:
+    _confirmed(d2_line, "left", language="en")
+    (task,) = _due(d2_line)
+    assert "entry_id" not in task and "disclosure_refused" not in task

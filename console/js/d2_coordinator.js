@@ -13,10 +13,11 @@ import {
   intakeForm,
   renderChooser,
 } from "./d2_agent.js";
+import { renderCallbacks, renderRelated } from "./d2_followup.js";
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES = ["open", "matched", "closed", "deceased"];
-const LATER = ["lists", "review", "related", "callbacks"];
+const LATER = ["lists", "review"];
 
 let root = null;
 let activationId = null;
@@ -46,17 +47,22 @@ async function open(id, contact) {
       i18n("p", `d2c.${part}.later`, undefined, { class: "hint" }),
     ),
   );
+  const related = el("section", { id: "d2c-related", "aria-labelledby": "d2c-related-title" });
+  const callbacks = el("section", { id: "d2c-callbacks", "aria-labelledby": "d2c-callbacks-title" });
   root.replaceChildren(
     i18n("h1", "d2c.title", undefined, { id: "d2c-title", tabindex: "-1" }),
     enquiries,
     ...later,
+    related,
+    callbacks,
     intake,
   );
+  renderRelated(related, id);
   const contactId = contact && /^[A-Za-z0-9-]{1,64}$/.test(contact) ? contact : null;
   // The intake's heading is an h2 here: the coordinator's own title leads the screen.
   intakeForm(intake, { activationId: id, contactId, heading: "h2", onRecorded: () => fillEnquiries(enquiries) });
   document.getElementById("d2c-title")?.focus();
-  await fillEnquiries(enquiries);
+  await Promise.all([fillEnquiries(enquiries), renderCallbacks(callbacks, id)]);
 }
 
 async function fillEnquiries(section, status = "") {

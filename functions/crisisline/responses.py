@@ -699,6 +699,12 @@ class Callback(BaseModel):
     say: str | None = Field(default=None, description="due: what to tell the enquirer, in their language")
     due_since: str | None = None
     overdue: bool | None = Field(default=None, description="due for more than an hour")
+    entry_id: str | None = Field(
+        default=None, description="due news of a hospital or reception centre: the list entry it comes from"
+    )
+    disclosure_refused: bool | None = Field(
+        default=None, description="the found person refused that their whereabouts be told (then `say` tells none)"
+    )
     callback_id: str | None = Field(default=None, description="done: the report's id")
     outcome: Literal["reached", "no_answer", "wrong_number"] | None = None
     note: str | None = None

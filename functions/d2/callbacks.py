@@ -109,7 +109,12 @@ class _Situation:
                 if not _callable(enquiry) or task_id in finished:
                     continue
                 since = parse_iso(str(match.get("decided_at") or match.get("proposed_at") or enquiry["recorded_at"]))
-                due.append(_task(task_id, kind, enquiry, person, since, now, _said(entry, status)))
+                task = _task(task_id, kind, enquiry, person, since, now, _said(entry, status))
+                if status in WHEREABOUTS:
+                    # The list entry whose found person may refuse that their whereabouts be told.
+                    task["entry_id"] = str(entry["entry_id"])
+                    task["disclosure_refused"] = bool(entry.get("disclosure_refused"))
+                due.append(task)
         interval = timedelta(hours=no_news_hours)
         for enquiry, person in self.pairs:
             if enquiry["status"] != "open" or enquiry["id"] in self.news or not _callable(enquiry):
