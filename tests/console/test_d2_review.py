@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.console.conftest import Console
+from tests.conftest import http
+from tests.console.conftest import Authority, Console
 from tests.console.test_d2_agent import d2_line, issue, record  # noqa: F401  (a fixture)
 from tests.console.test_d2_coordinator import coordinator, open_screen  # noqa: F401  (a fixture)
 from tests.console.test_finance_screen import _violations
@@ -93,6 +94,25 @@ def test_a_list_without_its_source_or_that_cannot_be_read_is_refused_next_to_its
     expect(lists.get_by_label("File", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(lists.get_by_label("Source of the list")).not_to_have_attribute("aria-invalid", "true")
     assert _violations(page) == []
+
+
+def test_a_list_for_a_line_closed_meanwhile_is_refused_with_the_apis_reason(
+    console: Console,
+    authority: Authority,
+    coordinator: str,  # noqa: F811
+    d2_line: str,  # noqa: F811
+) -> None:
+    page = open_screen(console, coordinator, d2_line)
+    status, _, _ = http("POST", f"{console.stack.api_url}/activations/{d2_line}/close", authority.token)
+    assert status == 200
+    lists = page.get_by_role("region", name="Lists of victims and survivors")
+    lists.get_by_label("Source of the list").fill("UZ Brussel")
+    choose_file(page, "uzb.csv", csv_body(MARIE))
+    lists.get_by_role("button", name="Upload the list").click()
+    expect(lists.get_by_role("alert")).to_have_text(
+        "This activation is not live: enquiries are recorded only while its line is open."
+    )
+    expect(lists.get_by_role("heading", name="The list from UZ Brussel is uploaded")).to_have_count(0)
 
 
 def test_a_coordinator_proposes_a_candidate_and_cannot_confirm_it_alone(
