@@ -132,6 +132,8 @@ def put_match(
             "enquiry_id": found["id"],
             "reference": found["reference"],
             "entry_id": entry_id,
+            "source": "UZ Gent",
+            "source_ref": entry_id,
             "status": status,
             "proposed_by": {"credential_id": "c-coordinator", "label": "Karel Peeters"},
             "proposed_at": at,

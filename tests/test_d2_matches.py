@@ -55,6 +55,21 @@ def test_a_proposed_match_is_confirmed_by_another_coordinator_and_the_enquiry_is
     assert line.api.get(_path(line, "?status=proposed"), line.coordinator).body["items"] == []
 
 
+def test_the_review_queue_names_each_matchs_list_source_and_its_reference(
+    line: Line,  # noqa: F811
+    found: tuple[dict[str, Any], str],
+) -> None:
+    recorded, entry_id = found
+    proposed = _propose(line, recorded["reference"], entry_id)
+    assert (proposed.body["source"], proposed.body["source_ref"]) == ("UZ Brussel", "UZB-1")
+    [queued] = line.api.get(_path(line, "?status=proposed"), line.coordinator).body["items"]
+    assert (queued["source"], queued["source_ref"], queued["reference"]) == (
+        "UZ Brussel",
+        "UZB-1",
+        recorded["reference"],
+    )
+
+
 def test_the_coordinator_who_proposed_a_match_cannot_confirm_it(
     line: Line,  # noqa: F811
     found: tuple[dict[str, Any], str],

@@ -24,8 +24,9 @@ export class ApiError extends Error {
   }
 }
 
-// One request; answers { status, etag, body } or throws ApiError (network trouble: status 0).
-export async function call(method, path, { body, headers = {}, bearer = token() } = {}) {
+// One request; answers { status, etag, body } or throws ApiError (network trouble: status 0). `body` is sent as
+// JSON; `raw` (a File, Blob or bytes) is sent as it is, with the Content-Type given in `headers`.
+export async function call(method, path, { body, raw, headers = {}, bearer = token() } = {}) {
   // The audit trail records the channel of every change: the console's own requests say so.
   const sent = { Accept: "application/json", "X-Crisisline-Channel": "console", ...headers };
   if (bearer) sent.Authorization = `Bearer ${bearer}`;
@@ -35,7 +36,7 @@ export async function call(method, path, { body, headers = {}, bearer = token() 
     answer = await fetch(path, {
       method,
       headers: sent,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
       credentials: "omit",
       referrerPolicy: "no-referrer",

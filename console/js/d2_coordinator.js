@@ -1,6 +1,7 @@
 // The D2 coordinator's screen: the activation's enquiries (all agents'), filtered by status or found by reference,
-// each one's details; the same intake form as the agents'; and the places of the parts still to come (list upload,
-// review queue, related enquiries, callbacks). Everything a person typed reaches the page through textContent only.
+// each one's details; list upload and the review queue (d2_review.js); related enquiries and callbacks
+// (d2_followup.js); the same intake form as the agents'. Everything a person typed reaches the page through
+// textContent only.
 import { call } from "./api.js";
 import { formatInstant, t } from "./i18n.js";
 import { el, field, i18n, problemText } from "./dom.js";
@@ -14,10 +15,10 @@ import {
   renderChooser,
 } from "./d2_agent.js";
 import { renderCallbacks, renderRelated } from "./d2_followup.js";
+import { renderLists, renderReview } from "./d2_review.js";
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES = ["open", "matched", "closed", "deceased"];
-const LATER = ["lists", "review"];
 
 let root = null;
 let activationId = null;
@@ -39,20 +40,15 @@ async function open(id, contact) {
   activationId = id;
   const enquiries = el("section", { id: "d2c-enquiries", "aria-labelledby": "d2c-enquiries-title" });
   const intake = el("section", { id: "d2-intake", class: "d2-coordinator-intake", "aria-labelledby": "d2-intake-title" });
-  const later = LATER.map((part) =>
-    el(
-      "section",
-      { id: `d2c-${part}`, class: "d2-later", "aria-labelledby": `d2c-${part}-title` },
-      i18n("h2", `d2c.${part}.title`, undefined, { id: `d2c-${part}-title` }),
-      i18n("p", `d2c.${part}.later`, undefined, { class: "hint" }),
-    ),
-  );
+  const lists = el("section", { id: "d2c-lists", "aria-labelledby": "d2c-lists-title" });
+  const review = el("section", { id: "d2c-review", "aria-labelledby": "d2c-review-title" });
   const related = el("section", { id: "d2c-related", "aria-labelledby": "d2c-related-title" });
   const callbacks = el("section", { id: "d2c-callbacks", "aria-labelledby": "d2c-callbacks-title" });
   root.replaceChildren(
     i18n("h1", "d2c.title", undefined, { id: "d2c-title", tabindex: "-1" }),
     enquiries,
-    ...later,
+    lists,
+    review,
     related,
     callbacks,
     intake,
@@ -61,6 +57,8 @@ async function open(id, contact) {
   const contactId = contact && /^[A-Za-z0-9-]{1,64}$/.test(contact) ? contact : null;
   // The intake's heading is an h2 here: the coordinator's own title leads the screen.
   intakeForm(intake, { activationId: id, contactId, heading: "h2", onRecorded: () => fillEnquiries(enquiries) });
+  renderLists(lists, id);
+  renderReview(review, id);
   document.getElementById("d2c-title")?.focus();
   await Promise.all([fillEnquiries(enquiries), renderCallbacks(callbacks, id)]);
 }

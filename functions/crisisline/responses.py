@@ -785,6 +785,8 @@ class Match(BaseModel):
     enquiry_id: str
     person_id: str
     entry_id: str
+    source: str | None = Field(description="the list row's source (UZ Brussel)")
+    source_ref: str | None = Field(description="the reference the source's list gives the row")
     status: Literal["proposed", "confirmed", "rejected"]
     proposed_by: RecordedBy
     proposed_at: str

@@ -179,6 +179,7 @@ def _shown(match: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": match["match_id"],
         **{key: match.get(key) for key in ("reference", "enquiry_id", "person_id", "entry_id", "status")},
+        **{key: match.get(key) for key in ("source", "source_ref")},
         **{key: match.get(key) for key in ("proposed_by", "proposed_at", "decided_by", "decided_at")},
     }
 
@@ -189,14 +190,18 @@ def propose(caller: Caller, activation_id: str, typed_reference: str, entry_id: 
     _coordinator_only(caller, "proposes matches")
     enquiries._existing(store, activation_id)
     enquiry = _enquiry_by_reference(store, activation_id, typed_reference)
-    if store.entry(activation_id, entry_id) is None:
+    row = store.entry(activation_id, entry_id)
+    if row is None:
         raise errors.NotFound("No list row with this id on this activation.", entry_id=entry_id)
+    # The row's source and reference go with the match, so the review queue names the row without reading it.
     match = {
         "match_id": uuid.uuid4().hex,
         "person_id": enquiry["person_id"],
         "enquiry_id": enquiry["id"],
         "reference": enquiry["reference"],
         "entry_id": entry_id,
+        "source": row.get("source"),
+        "source_ref": row.get("source_ref"),
         "status": "proposed",
         "proposed_by": {"credential_id": caller.credential_id, "label": caller.label or ""},
         "proposed_at": iso(utc_now()),
