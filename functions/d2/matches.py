@@ -133,7 +133,7 @@ def rescore_list(activation_id: str, list_id: str, store: D2Store) -> int:
     activation = store.activation(activation_id)
     if activation is None:
         return 0
-    rows = store.list_rows(activation_id, list_id, scoring.ENTRY_FIELDS)
+    rows = store.list_rows(activation_id, list_id)
     return scoring.score_entries(store, activation, rows) if rows else 0
 
 
