@@ -5,7 +5,8 @@ in D2Table, so that a purge deletes an activation's D2 data with a query:
 - `PERSON#<person id>`: a sought person (one per enquiry, never merged automatically);
 - `REF#<reference>`: the reference's claim, pointing at its enquiry (unique within the activation);
 - `DEDUP#<hash>`: a recorded request (agent, contact or Idempotency-Key, and body), pointing at its enquiry;
-- `ENTRY#…` (list rows), `LIST#…` (uploads), `CAND#…` (scored candidates), `MATCH#…` and `PAIR#…` (matches).
+- `ENTRY#…` (list rows), `LIST#…` (uploads), `CAND#…` (scored candidates), `MATCH#…` and `PAIR#…` (matches);
+- `BLOCK#<n>`: the matching engine's blocking index of the list rows (`<key> <entry id>`, a key's item by hash).
 - `RETENTION`: how many days after the activation closes its D2 data is kept, when extended.
 
 D2ArchiveTable keeps, per activation, what survives its purge: `FIGURES` (aggregate counts), `PURGE` (the
@@ -15,7 +16,9 @@ The audit trail is D2AuditTable: key activation_id and `seq`, each entry put onl
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -26,7 +29,11 @@ from crisisline.dynamo import cancellation_codes, error_code, to_item, to_value,
 from crisisline.settings import ConsoleAccess, load
 
 BATCH = 25  # BatchWriteItem's most items a request
+BATCH_GET = 100  # BatchGetItem's most keys a request
 BATCH_ATTEMPTS = 8
+# Items the blocking index of an activation's list rows is spread over: fewer means fewer writes per list and
+# larger items per read (a new enquiry reads the items of its 10 to 25 keys).
+BLOCK_ITEMS = 512
 
 
 class D2Settings(ConsoleAccess):
@@ -163,17 +170,55 @@ class D2Store:
     def _get(self, activation_id: str, sk: str) -> dict[str, Any] | None:
         return dynamo.get(self.ddb, self.table, {"activation_id": activation_id, "sk": sk}, consistent=True)
 
-    def _items(self, activation_id: str, prefix: str) -> list[dict[str, Any]]:
-        return list(
-            dynamo.pages(
-                self.ddb,
-                "query",
-                TableName=self.table,
-                KeyConditionExpression="activation_id = :a AND begins_with(sk, :p)",
-                ExpressionAttributeValues={":a": to_value(activation_id), ":p": to_value(prefix)},
-                ConsistentRead=True,
-            )
-        )
+    def _items(
+        self,
+        activation_id: str,
+        prefix: str,
+        fields: tuple[str, ...] = (),
+        where: tuple[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The items whose sort key begins with `prefix`; `fields`: only those attributes; `where`: only the items
+        whose attribute (name, value) has that value."""
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "activation_id = :a AND begins_with(sk, :p)",
+            "ExpressionAttributeValues": {":a": to_value(activation_id), ":p": to_value(prefix)},
+            "ConsistentRead": True,
+        }
+        names: dict[str, str] = {}
+        if fields:
+            request["ProjectionExpression"], names = _projection(fields)
+        if where is not None:
+            names["#where"] = where[0]
+            request["FilterExpression"] = "#where = :where"
+            request["ExpressionAttributeValues"][":where"] = to_value(where[1])
+        if names:
+            request["ExpressionAttributeNames"] = names
+        return list(dynamo.pages(self.ddb, "query", **request))
+
+    def _get_all(
+        self, activation_id: str, sort_keys: Iterable[str], fields: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
+        """The items of these sort keys that exist, 100 a BatchGetItem, asking again for the keys DynamoDB left
+        unprocessed; `fields`: only those attributes."""
+        keys = [to_item({"activation_id": activation_id, "sk": sk}) for sk in dict.fromkeys(sort_keys)]
+        shape: dict[str, Any] = {"ConsistentRead": True}
+        if fields:
+            shape["ProjectionExpression"], shape["ExpressionAttributeNames"] = _projection(fields)
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET):
+            pending = {self.table: {**shape, "Keys": keys[start : start + BATCH_GET]}}
+            for attempt in range(BATCH_ATTEMPTS):
+                with translated_errors():
+                    answer = self.ddb.batch_get_item(RequestItems=pending)
+                found.extend(dynamo.from_item(item) for item in answer.get("Responses", {}).get(self.table, []))
+                pending = answer.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise errors.StoreUnavailable("The D2 table is busy; retry shortly.", retry_after=1)
+        return found
 
     # ------------------------------------------------------------------ the audit trail
     def last_audit_entry(self, activation_id: str) -> dict[str, Any] | None:
@@ -443,6 +488,53 @@ class D2Store:
         """Write list rows (new or updated whole) in batches."""
         self._put_all(activation_id, [(f"ENTRY#{entry['entry_id']}", entry) for entry in entries])
 
+    def entries_by_id(
+        self, activation_id: str, entry_ids: Iterable[str], fields: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
+        """The list rows of these ids that exist (`fields`: only those attributes), 100 a request."""
+        return self._get_all(activation_id, (f"ENTRY#{entry_id}" for entry_id in entry_ids), fields)
+
+    def list_rows(self, activation_id: str, list_id: str, fields: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The rows a list wrote that it still holds (a later list of its source may have taken some over)."""
+        return self._items(activation_id, "ENTRY#", fields, where=("list_id", list_id))
+
+    def open_enquiries(
+        self, activation_id: str, person_fields: tuple[str, ...]
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(enquiry id and person id, the person's `person_fields`) of every open enquiry: two queries."""
+        enquiries = self._items(activation_id, "ENQ#", ("id", "person_id"), where=("status", "open"))
+        persons = {person["id"]: person for person in self._items(activation_id, "PERSON#", ("id", *person_fields))}
+        return [(enquiry, persons.get(enquiry["person_id"], {})) for enquiry in enquiries]
+
+    def file_blocks(self, activation_id: str, blocks: dict[str, set[str]]) -> None:
+        """Add list rows' ids under their blocking keys. The keys are spread over `BLOCK_ITEMS` items
+        (`BLOCK#<n>`, a key's item its hash), each a set of `<key> <entry id>` members: a 5,000-row list files
+        about 20,000 pairs in at most that many writes instead of one write per key. ADD to a set is atomic, so two
+        lists filed at once lose nothing, and a row filed again changes nothing."""
+        members: dict[str, set[str]] = {}
+        for key, entry_ids in blocks.items():
+            members.setdefault(_block_item(key), set()).update(f"{key} {entry_id}" for entry_id in entry_ids)
+        for sk, filed in sorted(members.items()):
+            with translated_errors():
+                self.ddb.update_item(
+                    TableName=self.table,
+                    Key=to_item({"activation_id": activation_id, "sk": sk}),
+                    UpdateExpression="ADD members :filed",
+                    ExpressionAttributeValues={":filed": {"SS": sorted(filed)}},
+                )
+
+    def blocked_entry_ids(self, activation_id: str, keys: Iterable[str]) -> set[str]:
+        """The ids of the list rows filed under any of these blocking keys: one read of their items."""
+        wanted = set(keys)
+        items = self._get_all(activation_id, sorted({_block_item(key) for key in wanted}), ("members",))
+        found = set()
+        for item in items:
+            for member in item.get("members") or ():
+                key, _, entry_id = str(member).rpartition(" ")
+                if key in wanted:
+                    found.add(entry_id)
+        return found
+
     def put_list(self, activation_id: str, upload: dict[str, Any]) -> None:
         self._put_all(activation_id, [(f"LIST#{upload['list_id']}", upload)])
 
@@ -557,3 +649,14 @@ class D2Store:
                 time.sleep(min(0.05 * 2**attempt, 1.0))
             else:
                 raise errors.StoreUnavailable("The D2 table is busy; retry shortly.", retry_after=1)
+
+
+def _projection(fields: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """A ProjectionExpression of these attributes, each by a placeholder (`status`, `source` are reserved words)."""
+    names = {f"#f{number}": name for number, name in enumerate(fields)}
+    return ", ".join(names), names
+
+
+def _block_item(key: str) -> str:
+    """The sort key of the item a blocking key is filed in: the same in every process (not Python's hash)."""
+    return f"BLOCK#{int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], 'big') % BLOCK_ITEMS}"

@@ -68,8 +68,13 @@ def upload_list(
     at = iso(utc_now())
     list_id = uuid.uuid4().hex
     key = source_key(source)
+    # A row's id comes from its source and source_ref: the rows this source sent before are read by id, not found
+    # among every row of the activation.
+    wanted = {entry_id_for(source, row.source_ref) for row in read.rows}
     earlier = {
-        str(entry["source_ref"]): entry for entry in store.entries(activation_id) if source_key(entry["source"]) == key
+        str(entry["source_ref"]): entry
+        for entry in store.entries_by_id(activation_id, sorted(wanted))
+        if source_key(entry["source"]) == key
     }
     rows: dict[str, dict[str, Any]] = {}
     for row in read.rows:  # a source_ref twice in one file: the later row stands
@@ -128,7 +133,7 @@ def rescore_list(activation_id: str, list_id: str, store: D2Store) -> int:
     activation = store.activation(activation_id)
     if activation is None:
         return 0
-    rows = [entry for entry in store.entries(activation_id) if entry.get("list_id") == list_id]
+    rows = store.list_rows(activation_id, list_id)
     return scoring.score_entries(store, activation, rows) if rows else 0
 
 

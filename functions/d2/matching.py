@@ -416,6 +416,20 @@ class EnquiryIndex:
         return _matches(self._blocked._graded(person, rejected, exclude=enquiry_id))
 
 
+def entry_keys(entry: ListEntry, event_date: date | None = None) -> set[str]:
+    """The blocking keys a list entry is filed under: a store that keeps them lets a sought person read only the
+    entries of its blocks (`sought_keys`) and find the candidates `Index` would find among all of them."""
+    event = event_date or datetime.now(UTC).date()
+    return _keys(
+        _person(entry.given_names, entry.family_name, entry.birth_date, entry.age, entry.sex, event), probe=False
+    )
+
+
+def sought_keys(sought: Sought, event_date: date | None = None) -> set[str]:
+    """The blocking keys a sought person is looked up by (the names swapped too)."""
+    return _keys(_sought_person(sought, event_date or datetime.now(UTC).date()), probe=True)
+
+
 def _sought_person(sought: Sought, event: date) -> _Person:
     return _person(sought.given_names, sought.family_name, sought.birth_date, sought.age, sought.sex, event)
 

@@ -1,7 +1,12 @@
 """Scoring at once: a new or changed list row is graded against the open enquiries, and a new enquiry against
 the lists, each through the matching engine's blocking index (never every pair). The results are stored as
 candidates (`CAND#<enquiry id>#<entry id>`), so an enquiry's candidates are one query. A pair that a coordinator
-rejected is never scored again. Plain Python: the store is handed in."""
+rejected is never scored again. Plain Python: the store is handed in.
+
+The store keeps the engine's blocking index of the list rows (`BLOCK#<key>`): scoring a list files its rows there
+first and then reads the open enquiries, while recording an enquiry writes it first and then reads the rows of
+its blocks, so an enquiry recorded while a list is scored is found by one or the other (or both: a pair scored
+twice is stored once)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,21 @@ from typing import Any
 
 from crisisline.clock import iso, utc_now
 from d2.d2_store import D2Store
-from d2.matching import EnquiryIndex, Index, ListEntry, Sought
+from d2.matching import EnquiryIndex, Index, ListEntry, Sought, entry_keys, sought_keys
+
+# What scoring reads of a list row and of a sought person, and no more.
+ENTRY_FIELDS = (
+    "entry_id",
+    "source",
+    "source_ref",
+    "given_names",
+    "family_name",
+    "birth_date",
+    "sex",
+    "status",
+    "location",
+)
+PERSON_FIELDS = ("given_names", "family_name", "birth_date", "age", "sex")
 
 
 def event_date(activation: dict[str, Any] | None) -> date | None:
@@ -76,20 +95,30 @@ def _candidate(
     }
 
 
+def file_entries(store: D2Store, activation: dict[str, Any], entries: Iterable[dict[str, Any]]) -> None:
+    """File list rows under their blocking keys, so a new enquiry reads only the rows it blocks with."""
+    event = event_date(activation)
+    blocks: dict[str, set[str]] = {}
+    for entry in entries:
+        for key in entry_keys(list_entry(entry), event):
+            blocks.setdefault(key, set()).add(str(entry["entry_id"]))
+    store.file_blocks(str(activation["id"]), blocks)
+
+
 def score_entries(
-    store: D2Store, activation: dict[str, Any], entries: Iterable[dict[str, Any]], open_enquiries: Collection[Any] = ()
+    store: D2Store,
+    activation: dict[str, Any],
+    entries: Collection[dict[str, Any]],
+    open_enquiries: Collection[Any] = (),
 ) -> int:
-    """Grade list rows against the activation's open enquiries and store what is C or better; the number stored.
-    `open_enquiries` (enquiry, person) pairs may be handed in, else they are read."""
+    """File list rows in the blocking index, then grade them against the activation's open enquiries and store
+    what is C or better; the number stored. `open_enquiries` (enquiry, person) pairs may be handed in, else they
+    are read once, with only the fields scoring needs."""
     activation_id = str(activation["id"])
+    file_entries(store, activation, entries)
     index = EnquiryIndex(event_date(activation))
     if not open_enquiries:
-        persons = {person["id"]: person for person in store.persons(activation_id)}
-        open_enquiries = [
-            (enquiry, persons.get(enquiry["person_id"], {}))
-            for enquiry in store.enquiry_items(activation_id)
-            if enquiry.get("status") == "open"
-        ]
+        open_enquiries = store.open_enquiries(activation_id, PERSON_FIELDS)
     for enquiry, person in open_enquiries:
         if person.get("family_name"):
             index.add(str(enquiry["id"]), sought(person))
@@ -108,19 +137,23 @@ def score_entries(
 
 
 def score_enquiry(store: D2Store, activation: dict[str, Any], enquiry_id: str, person: dict[str, Any]) -> int:
-    """Grade a new enquiry's sought person against every list row of the activation and store the candidates."""
-    activation_id = str(activation["id"])
-    entries = store.entries(activation_id)
-    if not entries or not person.get("family_name"):
+    """Grade a new enquiry's sought person against the list rows it blocks with (read through the blocking index,
+    never every row) and store the candidates. The enquiry is new: no coordinator rejected a pair of it yet."""
+    if not person.get("family_name"):
         return 0
-    index = Index(event_date(activation))
+    activation_id = str(activation["id"])
+    event = event_date(activation)
+    wanted = sought(person)
+    entry_ids = store.blocked_entry_ids(activation_id, sought_keys(wanted, event))
+    entries = store.entries_by_id(activation_id, sorted(entry_ids), ENTRY_FIELDS)
+    if not entries:
+        return 0
+    index = Index(event)
     by_engine_id = {index.add(list_entry(entry)): entry for entry in entries}
-    rejected = {entry_id for enquiry, entry_id in rejected_pairs(store, activation_id) if enquiry == enquiry_id}
-    refused = {engine_id for engine_id, entry in by_engine_id.items() if entry["entry_id"] in rejected}
     at = iso(utc_now())
     found = [
         _candidate(enquiry_id, by_engine_id[c.entry_id], c.grade, c.score, c.agreed, c.differs, at)
-        for c in index.candidates(sought(person), refused)
+        for c in index.candidates(wanted)
     ]
     store.put_candidates(activation_id, found)
     return len(found)
