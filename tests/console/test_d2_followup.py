@@ -43,7 +43,9 @@ def record(console: Console, token: str, activation_id: str, enquirer: str, lang
     return recorded  # type: ignore[no-any-return]
 
 
-def confirmed_match(console: Console, coordinator: str, activation_id: str, status: str, **enquirer: Any) -> dict[str, Any]:
+def confirmed_match(
+    console: Console, coordinator: str, activation_id: str, status: str, **enquirer: Any
+) -> dict[str, Any]:
     """An enquiry, a hospital's list with its person, and a match one coordinator proposes and another confirms."""
     base = f"{console.stack.api_url}/activations/{activation_id}"
     found = record(console, coordinator, activation_id, **enquirer)
