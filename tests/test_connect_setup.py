@@ -322,3 +322,23 @@ def test_the_boto_adapter_sends_what_connects_api_expects() -> None:
         result = ensure_pool(request(2), BotoConnect(client), FakeTable(), no_sleep)
         assert result.numbers == ["+3280010001", "+3280010002"]
         stub.assert_no_pending_responses()
+
+
+def test_the_activation_phone_number_is_routed_to_its_own_flow_and_claims_nothing() -> None:
+    activation_flow = f"{INSTANCE}/contact-flow/aaaaaaaa-7777-8888-9999-000000000000"
+    connect = FakeConnect(["+3280010001"])
+    answers: list[dict[str, Any]] = []
+    routed = {
+        **event(),
+        "LogicalResourceId": "ActivationPhoneNumber",
+        "ResourceType": "Custom::ActivationPhoneNumber",
+        "ResourceProperties": {
+            "ServiceToken": "arn:…",
+            "InstanceArn": INSTANCE,
+            "ContactFlowArn": activation_flow,
+            "PhoneNumberArn": phone_arn("id-act1"),
+        },
+    }
+    handle(routed, None, connect, lambda url, body: answers.append(body), FakeTable(), no_sleep)
+    assert answers[0]["Status"] == "SUCCESS"
+    assert connect.associations == {"id-act1": activation_flow} and connect.claims == 0

@@ -32,7 +32,7 @@ def kinds(flow: Any) -> set[str]:
 
 def test_every_flow_file_passes_the_checker() -> None:
     files = flows.flow_files()
-    assert [f.name for f in files] == ["crisis-line.json"]
+    assert [f.name for f in files] == ["activate-by-phone.json", "crisis-line.json"]
     assert checker.check_files(files, cfn.load()) == []
     assert checker.main([]) == 0
 
@@ -158,8 +158,9 @@ def test_a_flow_the_template_does_not_hold_is_a_template_defect(tmp_path: Path) 
     action(flow, "hold-on")["Parameters"]["Text"] = "$.FlowAttributes.goodbye"
     (tmp_path / "crisis-line.json").write_text(json.dumps(flow), encoding="utf-8")
     stale = flows.FlowFile(flows.FLOW_DIR / "crisis-line.json", json.dumps(flow))
-    defects = checker.check_template([stale], cfn.load())
-    assert [d.kind for d in defects] == ["template"]
+    activation = next(f for f in flows.flow_files() if f.name == "activate-by-phone.json")
+    defects = checker.check_template([stale, activation], cfn.load())
+    assert [(d.flow, d.kind) for d in defects] == [("crisis-line.json", "template")]
     unknown = flows.FlowFile(flows.FLOW_DIR / "queue.json", json.dumps(flow))
     assert {d.kind for d in checker.check_template([unknown], cfn.load())} == {"template"}
 
@@ -431,3 +432,25 @@ def test_a_caller_whose_language_is_offered_hears_no_notice(routing: Callable[[t
     texts = [utterance.text for utterance in call.heard]
     assert not any("verder in" in text or "continuons" in text for text in texts)
     assert ("Lisa", "Blijf binnen.") in [(u.voice, u.text) for u in call.heard]
+
+
+def test_stored_input_is_validated_takes_no_conditions_and_never_becomes_a_contact_attribute() -> None:
+    flow = flows.load("activate-by-phone.json")
+    assert kinds(flow) == set()
+    pin = action(flow, "ask-pin")
+    del pin["Parameters"]["InputValidation"]
+    pin["Transitions"]["Conditions"] = [{"NextAction": "menu", "Condition": {"Operator": "Equals", "Operands": ["1"]}}]
+    flow["Actions"].append(
+        {
+            "Identifier": "keep-pin",
+            "Type": "UpdateContactAttributes",
+            "Parameters": {"Attributes": {"pin": "$.StoredCustomerInput"}, "TargetContact": "Current"},
+            "Transitions": {
+                "NextAction": "check-pin",
+                "Errors": [{"NextAction": "check-pin", "ErrorType": "NoMatchingError"}],
+            },
+        }
+    )
+    pin["Transitions"]["NextAction"] = "keep-pin"
+    found = [d.detail for d in checker.check_flow("broken.json", flow, cfn.load()) if d.kind == "stored-input"]
+    assert len(found) == 3

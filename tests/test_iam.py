@@ -412,8 +412,8 @@ REQUESTS: dict[tuple[str, str], list[Callable[[World], Answer]]] = {
     ],
     ("GET", "/authorities"): [lambda w: w.api.get("/authorities", w.admin)],
     ("GET", "/authorities/{authority_id}"): [lambda w: w.api.get("/authorities/44021", w.gent)],
-    ("POST", "/authorities/{authority_id}/token"): [lambda w: w.api.post("/authorities/21004/token", w.admin)],
-    ("POST", "/authorities/{authority_id}/revoke"): [lambda w: w.api.post("/authorities/21004/revoke", w.admin)],
+    ("POST", "/authorities/{authority_id}/token"): [lambda w: w.api.post("/authorities/57081/token", w.admin)],
+    ("POST", "/authorities/{authority_id}/revoke"): [lambda w: w.api.post("/authorities/57081/revoke", w.admin)],
     ("POST", "/credentials"): [lambda w: w.api.post("/credentials", w.admin, {"role": "finance", "label": "Audit"})],
     ("GET", "/credentials"): [lambda w: w.api.get("/credentials", w.admin)],
     ("POST", "/credentials/{credential_id}/revoke"): [
@@ -731,6 +731,40 @@ def _routing(recorder: Recorder, world: World) -> None:
         assert answer["fallback"] == "false", (name, answer)
 
 
+def _phone_activation(recorder: Recorder, world: World) -> None:
+    """An activator of a newly enrolled authority through every step of the activation by phone: recognised by
+    number, three wrong PINs by NIS code and activator number (locked), a new PIN, then open, operators, close."""
+    from activate import phone
+    from crisisline import tokens
+
+    person = {**ACTIVATOR, "phone": "+32475999000"}
+    assert (
+        world.api.post("/authorities", world.admin, authority_body("57081", "Doornik", activators=[person])).status
+        == 201
+    )
+    assert world.api.post("/numbers", world.admin, {"number": "+3280012397", "kind": "toll_free"}).status == 201
+    [listed] = world.api.get("/authorities/57081/activators", world.admin).body["activators"]
+    pin_path = f"/authorities/57081/activators/{listed['id']}/pin"
+    assert world.api.call("PUT", pin_path, world.admin, {"pin": "482915"}).status == 200
+
+    def step(name: str, **parameters: str) -> dict[str, str]:
+        event = connect_event("+3225550100", person["phone"], step=name, **parameters)
+        event["Details"]["ContactData"]["ContactId"] = "phone-contact-1"
+        recorder.path = f"phone activation, {name}"
+        with As("PhoneActivationFunction"):
+            return phone.lambda_handler(event, None)
+
+    assert step("identify")["result"] == "recognised"
+    tokens.forget_key()  # the function reads the hashing key itself, in its own execution environment
+    for wrong in ("111000", "111001", "111002"):
+        step("pin", nis="57081", activatorNumber="1", pin=wrong)
+    assert world.api.call("PUT", pin_path, world.admin, {"pin": "482915"}).status == 200  # lifts the lock
+    ids = {"authorityId": "57081", "activatorId": listed["id"]}
+    assert step("pin", **ids, pin="482915")["result"] == "accepted"
+    for name, parameters in (("template", {"template": "1"}), ("operators", {"operators": "5"}), ("close", {})):
+        assert step(name, **parameters)["result"] == "done", name
+
+
 def _metering(recorder: Recorder) -> None:
     from ingest import app
     from ingest.usage_store import Refused, UsageStore
@@ -793,6 +827,7 @@ def _drive_everything(recorder: Recorder) -> None:
             assert answer.status < 500, (method, path, answer.status, answer.body)
     _d2_purge(recorder, world)
     _routing(recorder, world)
+    _phone_activation(recorder, world)
     _pool_entry(recorder)
     _metering(recorder)
     _month_close(recorder, "2026-10", datetime(2026, 11, 1, 5, tzinfo=UTC))  # with an adjustment line

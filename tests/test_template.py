@@ -225,6 +225,8 @@ def test_two_stacks_on_one_connect_instance_name_their_queues_hours_and_flow_apa
         "D2Queue": {"Fn::Sub": "${AWS::StackName}-D2"},
         "AlwaysOpen": {"Fn::Sub": "${AWS::StackName}-always-open"},
         "CrisisLineFlow": {"Fn::Sub": "${AWS::StackName}-entry"},
+        "DutyOfficerQueue": {"Fn::Sub": "${AWS::StackName}-duty-officer"},
+        "ActivationByPhoneFlow": {"Fn::Sub": "${AWS::StackName}-activate-by-phone"},
     }
 
 

@@ -55,7 +55,11 @@ def list_activators(caller: Caller, authority_id: str, store: Stores) -> list[di
     if store.authorities.get(authority_id) is None:
         raise errors.NotFound("No such authority.")
     now = iso(utc_now())
-    return [public_activator(item, now) for item in store.activators.list_activators(authority_id)]
+    # Numbered in the list's order: the activator number keyed on the activation phone line (activate.by_phone).
+    return [
+        {**public_activator(item, now), "number": number}
+        for number, item in enumerate(store.activators.list_activators(authority_id), 1)
+    ]
 
 
 def _activator(authority_id: str, activator_id: str, store: Stores) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The `Custom::PoolNumbers` handler: CloudFormation's custom resource event in, a response PUT to its
+"""The `Custom::PoolNumbers` handler (and `Custom::ActivationPhoneNumber`'s, which routes one claimed number to the
+activation by phone flow): CloudFormation's custom resource event in, a response PUT to its
 pre-signed URL out. It always answers, success or failure, so a stack never waits an hour for a silent
 resource."""
 
@@ -100,7 +101,17 @@ def lambda_handler(
         "Data": {},
     }
     try:
-        if event["RequestType"] in ("Create", "Update"):
+        properties = event.get("ResourceProperties") or {}
+        if properties.get("PhoneNumberArn"):
+            # Custom::ActivationPhoneNumber: the activation by phone's own number, routed to its flow.
+            if event["RequestType"] in ("Create", "Update"):
+                (connect or BotoConnect()).associate(
+                    properties["InstanceArn"],
+                    str(properties["PhoneNumberArn"]).rsplit("/", 1)[-1],
+                    properties["ContactFlowArn"],
+                )
+            body["PhysicalResourceId"] = event.get("PhysicalResourceId") or f"{event['LogicalResourceId']}-number"
+        elif event["RequestType"] in ("Create", "Update"):
             result = ensure_pool(
                 _request(event),
                 connect or BotoConnect(),

@@ -201,6 +201,11 @@ class Activator(BaseModel):
     token_issued_at: str | None = Field(default=None, description="when their current token was issued; null: none")
     pin_set: bool = Field(description="whether a PIN for the phone is set (the PIN itself is never shown)")
     pin_locked_until: str | None = Field(default=None, description="three wrong PINs: refused until then")
+    number: int | None = Field(
+        default=None,
+        description="in the authority's list: the activator number they key on the activation phone line, with "
+        "the authority's NIS code, when their own number is not recognised",
+    )
 
 
 class RemovedActivator(Activator):

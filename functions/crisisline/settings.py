@@ -79,3 +79,18 @@ def api() -> ApiSettings:
 @environment.settings
 def authorizer() -> AuthorizerSettings:
     return load(AuthorizerSettings)
+
+
+class PhoneSettings(ApiSettings):
+    """The phone activation's (PhoneActivationFunction): the activation API's tables, through the same logic, plus
+    its own table of calling numbers' tries and recognised calls, and the crisis center's alert topic."""
+
+    phone_activation_table: str = Field(min_length=3)
+    duty_officer_topic_arn: str = Field(min_length=3)
+    # Tries of a PIN from one calling number in an hour, whoever they claim to be.
+    phone_tries_per_hour: int = Field(default=10, ge=1, le=1_000)
+
+
+@environment.settings
+def phone() -> PhoneSettings:
+    return load(PhoneSettings)

@@ -51,6 +51,7 @@ FLOW_VERSION = "2019-10-30"
 # would read `<`, `&` or a stray tag in them as markup (or fail the prompt). Nothing the function returns and no
 # prompt of the flow may reach an SSML parameter, directly or through an attribute.
 SSML_PARAMETER = "SSML"
+STORED_INPUT = "$.StoredCustomerInput"
 FLOW_DATA = re.compile(r"\$\.(?:External|Attributes|FlowAttributes)\.[A-Za-z0-9_]+")
 
 
@@ -58,7 +59,8 @@ FLOW_DATA = re.compile(r"\$\.(?:External|Attributes|FlowAttributes)\.[A-Za-z0-9_
 class Defect:
     flow: str
     action: str | None
-    kind: str  # parse, transition, unreachable, type, reference, error-branch, dead-end, ssml, template, prompt
+    kind: str  # parse, transition, unreachable, type, reference, error-branch, dead-end, ssml, template, prompt,
+    # stored-input
     detail: str
 
     def __str__(self) -> str:
@@ -129,12 +131,32 @@ def check_flow(name: str, flow: Any, template: dict[str, Any]) -> list[Defect]:
         ):
             # Keys pressed while an earlier block still speaks are lost: the menu's last line is the input's own.
             defects.append(Defect(name, identifier, "no-prompt", "an input block needs its own prompt"))
+        defects.extend(_stored_input(name, identifier, action))
         defects.extend(_references(name, identifier, action["Parameters"], template))
     defects.extend(_ssml(name, actions))
     reachable = _reachable(start, actions)
     for identifier in actions:
         if identifier not in reachable:
             defects.append(Defect(name, identifier, "unreachable", "no path from StartAction leads here"))
+    return defects
+
+
+def _stored_input(name: str, identifier: str, action: dict[str, Any]) -> list[Defect]:
+    """Store mode of GetParticipantInput (a code, a PIN): validated, no conditions (the Flow Language allows
+    none); and stored input never becomes a contact attribute, which the contact record would carry."""
+    params, transitions = action["Parameters"], action["Transitions"]
+    defects = []
+    if action["Type"] == "GetParticipantInput" and str(params.get("StoreInput", "False")).lower() == "true":
+        if not isinstance(params.get("InputValidation"), dict):
+            defects.append(Defect(name, identifier, "stored-input", "stored input needs its InputValidation"))
+        if transitions.get("Conditions"):
+            defects.append(Defect(name, identifier, "stored-input", "stored input takes no conditions"))
+    if action["Type"] == "UpdateContactAttributes" and any(
+        STORED_INPUT in text for _, text in _strings(params.get("Attributes") or {})
+    ):
+        defects.append(
+            Defect(name, identifier, "stored-input", "a contact attribute takes stored input: the record would keep it")
+        )
     return defects
 
 

@@ -43,6 +43,7 @@ INSTANCE_ID = "00000000-0000-4000-8000-000000000000"
 CHARACTERS_PER_SECOND = 15
 ANSWER_SECONDS = 2
 MAX_STEPS = 500
+STORED_INPUT = "$.StoredCustomerInput"
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 Invoker = Callable[[str, dict[str, Any]], Any]
@@ -101,7 +102,15 @@ class Caller:
     a menu missing here times out)."""
 
     number: str = SIMULATED_CALLER
-    answers: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str | list[str]] = field(default_factory=dict)
+
+    def keys(self, menu: str) -> str:
+        """What the caller keys at `menu` this time: the answer, or the next of a list of answers (one per visit;
+        none once the list is used up)."""
+        answer = self.answers.get(menu)
+        if isinstance(answer, list):
+            return answer.pop(0) if answer else ""
+        return answer or ""
 
 
 @dataclass
@@ -126,6 +135,7 @@ class Invocation:
     parameters: dict[str, str]
     answer: dict[str, str] | None
     error: str | None = None
+    function: str = "routing function"
 
 
 @dataclass
@@ -167,7 +177,7 @@ class Call:
                     f"{key}={value}" for key, value in (invocation.answer or {}).items() if key != "message"
                 )
                 sent = ", ".join(f"{k}={v}" for k, v in invocation.parameters.items()) or "no parameters"
-                lines.append(f"  routing function ({sent}): {shown}")
+                lines.append(f"  {invocation.function} ({sent}): {shown}")
         ending = {
             "queue": f"queued in {self.queue}",
             "callback": f"callback requested in {self.queue}",
@@ -224,6 +234,10 @@ def _stack_named(name: Any) -> str:
     """A template name, `!Sub "${AWS::StackName}-D5"` or written out, as the local stack's."""
     text = name.get("Fn::Sub", "") if isinstance(name, dict) else name
     return str(text).replace("${AWS::StackName}", LOCAL_STACK)
+
+
+def _named(function: str) -> str:
+    return "routing function" if function == "RouteFunction" else function
 
 
 def _seconds_to_say(text: str) -> int:
@@ -377,9 +391,16 @@ class _Run:
             if not text:
                 return self.go(action, "NoMatchingError")
             self.say(text)
-        digits = self.caller.answers.get(action["Identifier"])
-        self.call.pressed.append(digits or "")
+        digits = self.caller.keys(action["Identifier"])
+        stored = str(params.get("StoreInput", "False")).lower() == "true"
+        # Stored input (a code, a PIN) is not echoed: the call keeps how many keys, not which.
+        self.call.pressed.append("*" * len(digits) if stored else digits)
         self.call.path.append(f"press:{len(self.call.pressed) - 1}")
+        if stored:
+            # Store mode: no conditions; the input, or Connect's "Timeout" when none came, is $.StoredCustomerInput.
+            self.data["StoredCustomerInput"] = digits or "Timeout"
+            self.now += timedelta(seconds=ANSWER_SECONDS if digits else int(params.get("InputTimeLimitSeconds", 5)))
+            return self.next(action)
         if not digits:
             self.now += timedelta(seconds=int(params.get("InputTimeLimitSeconds", 5)))
             return self.go(action, "InputTimeLimitExceeded")
@@ -388,23 +409,28 @@ class _Run:
 
     def invoke(self, action: dict[str, Any], params: dict[str, Any]) -> str:
         function = self.resources.resolve(str(params["LambdaFunctionARN"]))
-        parameters = {
-            key: self.lookup(str(value)) or "" for key, value in params.get("LambdaInvocationAttributes", {}).items()
-        }
+        sources = params.get("LambdaInvocationAttributes", {})
+        parameters = {key: self.lookup(str(value)) or "" for key, value in sources.items()}
         event = {"Details": {"ContactData": self._contact_data(), "Parameters": parameters}, "Name": "ContactFlowEvent"}
         self.call.path.append(f"route:{len(self.call.invocations)}")
+        # What the call keeps of the parameters: stored input (a PIN) only as masked.
+        parameters = {
+            key: "***" if str(sources[key]) == STORED_INPUT and value else value for key, value in parameters.items()
+        }
         try:
             answer = self.invoker(function, event)
         except InvocationFailed as error:
-            self.call.invocations.append(Invocation(parameters, None, f"error: {error}"))
+            self.call.invocations.append(Invocation(parameters, None, f"error: {error}", _named(function)))
             return self.go(action, "NoMatchingError")
         string_map = params.get("ResponseValidation", {}).get("ResponseType", "STRING_MAP") == "STRING_MAP"
         if not isinstance(answer, dict) or (
             string_map and not all(isinstance(k, str) and isinstance(v, str) for k, v in answer.items())
         ):
-            self.call.invocations.append(Invocation(parameters, None, "error: not a flat map of strings"))
+            self.call.invocations.append(
+                Invocation(parameters, None, "error: not a flat map of strings", _named(function))
+            )
             return self.go(action, "NoMatchingError")
-        self.call.invocations.append(Invocation(parameters, dict(answer)))
+        self.call.invocations.append(Invocation(parameters, dict(answer), None, _named(function)))
         self.data["External"] = dict(answer)
         return self.next(action)
 
@@ -612,7 +638,7 @@ def simulate_call(
     """One caller dialling `number` through the entry flow: picks `language` (nl, fr, de, en; none = no key),
     presses `press` at the D5/D2 menu, and accepts a callback when offered unless `callback` is False.
     The routing function runs behind the local stack's Lambda endpoint unless an `invoker` is given."""
-    answers: dict[str, str] = {CALLBACK_MENU: "1" if callback else "2"}
+    answers: dict[str, str | list[str]] = {CALLBACK_MENU: "1" if callback else "2"}
     if language:
         answers.update(dict.fromkeys(LANGUAGE_MENUS, LANGUAGE_DIGITS[language]))
     if press:
@@ -627,6 +653,92 @@ def simulate_call(
         template=template,
         contact_id=contact_id,
     )
+
+
+ACTIVATION_FLOW = "activate-by-phone.json"
+ACTIVATION_LINE = "+3225550100"  # the activation by phone's own number, made up for the simulation
+ACTIVATION_CHOICES = {"open": "1", "template": "2", "operators": "3", "close": "4"}
+
+
+def activation_answers(
+    pins: list[str], choice: str, nis: str | None = None, activator: str | None = None
+) -> dict[str, str | list[str]]:
+    """What an activator keys in the activation by phone flow: 1 at the caller-ID offer (or, with `nis` and
+    `activator`, 2 and then those), the PINs one per try, then `choice`: `open`, `template:N`, `operators:N`
+    or `close`."""
+    action, _, argument = choice.partition(":")
+    if action not in ACTIVATION_CHOICES or (action in ("template", "operators")) != bool(argument.isdigit()):
+        raise ValueError(f"CHOICE is open, template:N, operators:N or close, not {choice!r}")
+    answers: dict[str, str | list[str]] = {"offer-caller": "2" if nis else "1", "ask-pin": list(pins)}
+    if nis:
+        answers.update({"ask-nis": nis, "ask-activator-number": activator or ""})
+    answers["menu"] = ACTIVATION_CHOICES[action]
+    answers["ask-template" if action == "template" else "ask-operators"] = argument
+    return answers
+
+
+def simulate_activation_call(
+    caller_number: str,
+    pins: list[str] | str,
+    choice: str,
+    *,
+    nis: str | None = None,
+    activator: str | None = None,
+    invoker: Invoker | None = None,
+    template: dict[str, Any] | None = None,
+    contact_id: str | None = None,
+) -> Call:
+    """An activator calling the activation by phone line from `caller_number` (see `activation_answers`); the
+    phone activation function runs behind the local stack's Lambda endpoint unless an `invoker` is given."""
+    keyed = [pins] if isinstance(pins, str) else pins
+    return play(
+        flows.load(ACTIVATION_FLOW),
+        ACTIVATION_LINE,
+        Caller(caller_number, activation_answers(keyed, choice, nis, activator)),
+        invoker or LambdaEndpoint(),
+        template=template,
+        contact_id=contact_id,
+    )
+
+
+def activate_main(argv: list[str] | None = None) -> int:
+    """`make call-activate`: 0 when the call was played (whatever it came to), 1 when the stack is not there or
+    the flow failed, 2 for bad arguments. Prints what the caller hears; never the PIN."""
+    parser = argparse.ArgumentParser(prog="python -m infra.connect.simulator activate")
+    parser.add_argument("--number", required=True, help="the calling number, E.164 (an activator's, or any)")
+    parser.add_argument("--nis", help="the authority's NIS code, when the caller is not recognised by number")
+    parser.add_argument("--activator", help="the activator number (their place in the authority's list, from 1)")
+    parser.add_argument("--pin", default=os.environ.get("CRISISLINE_PIN", ""), help="the PIN (or CRISISLINE_PIN)")
+    parser.add_argument("--choice", default="open", help="open, template:N, operators:N or close")
+    args = parser.parse_args(argv)
+    if not E164.match(args.number) or not args.pin:
+        print(
+            "NUMBER is the calling number in E.164 and PIN the activator's PIN: make call-activate "
+            "NUMBER=+32470123456 PIN=… CHOICE=open",
+            file=sys.stderr,
+        )
+        return 2
+    lambda_port = int(os.environ.get("CRISISLINE_LAMBDA_PORT", "3001"))
+    if not _listening(lambda_port):
+        print(f"No local stack answers on 127.0.0.1:{lambda_port}: start one with `make run`.", file=sys.stderr)
+        return 1
+    try:
+        call = simulate_activation_call(
+            args.number,
+            args.pin,
+            args.choice,
+            nis=args.nis,
+            activator=args.activator,
+            invoker=LambdaEndpoint(lambda_port),
+        )
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except FlowError as error:
+        print(f"flow error: {error}", file=sys.stderr)
+        return 1
+    print(call.transcript())
+    return 0
 
 
 CONTACT_RECORD_STREAM = "ContactRecordStream"  # the template's stream, mapped to the metering function
@@ -816,4 +928,6 @@ def _local_kinesis(port: int) -> Any:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["activate"]:
+        sys.exit(activate_main(sys.argv[2:]))
     sys.exit(main())

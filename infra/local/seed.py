@@ -30,6 +30,7 @@ def provision(token_key: str | None = None) -> None:
     """Tables, buckets and the hashing key parameter, on whatever backend boto3 points at."""
     template.create_tables(client("dynamodb"))
     template.create_buckets(client("s3"))
+    template.create_topics(client("sns"))
     client("ssm").put_parameter(
         Name=settings.api().token_key_parameter,
         Type="SecureString",

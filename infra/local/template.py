@@ -59,6 +59,17 @@ def physical_bucket_name(logical_id: str) -> str:
     return f"crisisline-{logical_id.lower()}"
 
 
+def topic_arn(logical_id: str) -> str:
+    """An SNS topic's ARN on the local stack's backend (`!Ref` of a topic is its ARN)."""
+    return f"arn:aws:sns:{LOCAL_REGION}:{LOCAL_ACCOUNT}:crisisline-{logical_id}"
+
+
+def create_topics(sns: Any, template: dict[str, Any] | None = None) -> None:
+    """Every AWS::SNS::Topic of the template, named for the local stack (no subscriptions)."""
+    for logical_id in resources("AWS::SNS::Topic", template):
+        sns.create_topic(Name=f"crisisline-{logical_id}")
+
+
 def parameter_defaults(template: dict[str, Any] | None = None) -> dict[str, str]:
     template = template or load()
     return {name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()}
@@ -69,6 +80,7 @@ def refs(template: dict[str, Any] | None = None) -> dict[str, str]:
     template = template or load()
     names = {name: physical_table_name(name) for name in resources("AWS::DynamoDB::Table", template)}
     names.update({name: physical_bucket_name(name) for name in resources("AWS::S3::Bucket", template)})
+    names.update({name: topic_arn(name) for name in resources("AWS::SNS::Topic", template)})
     return {**parameter_defaults(template), **names, "AWS::Region": LOCAL_REGION, "AWS::AccountId": LOCAL_ACCOUNT}
 
 

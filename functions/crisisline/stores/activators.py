@@ -47,6 +47,20 @@ class ActivatorStore:
             items, key=lambda item: (item.get("created_at", ""), item.get("position", 0), item["activator_id"])
         )
 
+    def by_phone(self, phone: str) -> list[dict[str, Any]]:
+        """The activators with this phone number (E.164), of every authority: the index by-phone holds only their
+        keys (no PIN hash in a second copy), each then read."""
+        keys = dynamo.pages(
+            self.ddb,
+            "query",
+            TableName=self.activators_table,
+            IndexName="by-phone",
+            KeyConditionExpression="phone = :p",
+            ExpressionAttributeValues={":p": to_value(phone)},
+        )
+        found = (self.get(key["authority_id"], key["activator_id"]) for key in keys)
+        return [item for item in found if item is not None]
+
     def new_activator(self, activator: dict[str, Any]) -> WriteItem:
         """The write item that adds an activator (with an authority's enrolment, or alone)."""
         return {
