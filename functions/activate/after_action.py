@@ -74,6 +74,8 @@ def d2_aggregates(activation: Mapping[str, Any], store: Stores, now: datetime) -
     person), None when the line had no D2 line."""
     if not activation.get("victim_information"):
         return None
+    if store.d2 is None:
+        raise RuntimeError("The after-action report's D2 counts need the D2 tables in the function's settings.")
     return d2_figures.of_activation(activation, store.d2, iso(now))
 
 

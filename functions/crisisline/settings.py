@@ -31,8 +31,8 @@ class AuthorizerSettings(_Env):
     token_key_parameter: str = Field(min_length=2)
 
 
-class ApiSettings(ConsoleAccess):
-    """The activation API's (ActivateFunction)."""
+class ActivationSettings(ConsoleAccess):
+    """What opening, changing and closing a line reads, wherever it is asked for (the API or the phone)."""
 
     authorities_table: str = Field(min_length=3)
     credentials_table: str = Field(min_length=3)
@@ -49,9 +49,6 @@ class ApiSettings(ConsoleAccess):
     contacts_table: str = Field(min_length=3)
     # Read only, for a line's after-action report: its usage as metering aggregates it, priced as the export.
     usage_table: str = Field(min_length=3)
-    # Read only, for the report's D2 counts: the line's D2 items while kept, the figures archived once purged.
-    d2_table: str = Field(min_length=3)
-    d2_archive_table: str = Field(min_length=3)
     # The crisis center's service target, which the staffing advice of a line aims at: this share of callers
     # answered within this many seconds; with a patience (mean seconds before a caller hangs up) Erlang A.
     service_level_target: float = Field(default=0.8, gt=0, lt=1)
@@ -64,6 +61,14 @@ class ApiSettings(ConsoleAccess):
     number_cooldown_seconds: int = Field(default=900, ge=0, le=86_400)
     # Where each authority's public page is published (crisisline.status_store).
     status_bucket: str = Field(min_length=3)
+
+
+class ApiSettings(ActivationSettings):
+    """The activation API's (ActivateFunction)."""
+
+    # Read only, for the report's D2 counts: the line's D2 items while kept, the figures archived once purged.
+    d2_table: str = Field(min_length=3)
+    d2_archive_table: str = Field(min_length=3)
 
 
 def load(model: type[SettingsT]) -> SettingsT:
@@ -81,7 +86,7 @@ def authorizer() -> AuthorizerSettings:
     return load(AuthorizerSettings)
 
 
-class PhoneSettings(ApiSettings):
+class PhoneSettings(ActivationSettings):
     """The phone activation's (PhoneActivationFunction): the activation API's tables, through the same logic, plus
     its own table of calling numbers' tries and recognised calls, and the crisis center's alert topic."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crisisline.aws import client
-from crisisline.settings import ApiSettings
+from crisisline.settings import ActivationSettings, ApiSettings
 from crisisline.stores.activations import ActivationStore
 from crisisline.stores.activators import ActivatorStore
 from crisisline.stores.authorities import AuthorityStore
@@ -47,10 +47,11 @@ class Stores:
     capacity: CapacityStore
     figures: FiguresStore
     activators: ActivatorStore
-    d2: D2FiguresStore
+    # None where the function may not read the D2 tables (the phone activation): only the report reads them.
+    d2: D2FiguresStore | None
 
     @classmethod
-    def from_settings(cls, settings: ApiSettings, dynamodb: Any = None) -> Stores:
+    def from_settings(cls, settings: ActivationSettings, dynamodb: Any = None) -> Stores:
         """Each store on the tables `settings` names; `dynamodb` defaults to the shared client."""
         ddb = dynamodb or client("dynamodb")
         return cls(
@@ -85,5 +86,7 @@ class Stores:
                 credentials_table=settings.credentials_table,
                 audit_table=settings.audit_table,
             ),
-            d2=D2FiguresStore(ddb, d2_table=settings.d2_table, d2_archive_table=settings.d2_archive_table),
+            d2=D2FiguresStore(ddb, d2_table=settings.d2_table, d2_archive_table=settings.d2_archive_table)
+            if isinstance(settings, ApiSettings)
+            else None,
         )
