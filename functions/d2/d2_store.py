@@ -38,7 +38,7 @@ BATCH_ATTEMPTS = 8
 BLOCK_ITEMS = 512
 # Items the open enquiries' scoring snapshot is spread over. An enquiry's attribute is at most about 1,700 bytes
 # (its id, two names of 200 characters of up to 4 bytes each, a birth date, an age, a sex), so an item stays under
-# DynamoDB's 400 KB up to some 230 enquiries: 256 items hold 20,000 open enquiries (at most about 110 an item) even
+# DynamoDB's 400 KB up to some 230 enquiries: 256 items hold 20,000 open enquiries (about 100 an item at most) even
 # with the longest names, and a list's scoring reads them in three requests.
 SOUGHT_ITEMS = 256
 
