@@ -36,7 +36,11 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
 
 
 def _seed_enquiries(store: Any, activation_id: str, sought: list[dict[str, Any]]) -> None:
+    """The enquiries, their persons and their scoring snapshot's lines, as recording them writes them."""
+    from d2 import d2_store, scoring
+
     enquiries, persons = [], []
+    snapshot: dict[str, dict[str, Any]] = {}
     for number, person in enumerate(sought):
         enquiry_id, person_id = uuid.uuid4().hex, uuid.uuid4().hex
         enquiries.append(
@@ -53,7 +57,10 @@ def _seed_enquiries(store: Any, activation_id: str, sought: list[dict[str, Any]]
             )
         )
         persons.append((f"PERSON#{person_id}", {"id": person_id, "enquiry_id": enquiry_id, **person}))
-    store._put_all(activation_id, enquiries + persons)
+        line = scoring.snapshot_line(person)
+        if line is not None:
+            snapshot.setdefault(d2_store._sought_item(enquiry_id), {})[enquiry_id] = line
+    store._put_all(activation_id, enquiries + persons + sorted(snapshot.items()))
 
 
 def _one(enquiries: int) -> tuple[float, float, int, float]:

@@ -7,6 +7,8 @@ in D2Table, so that a purge deletes an activation's D2 data with a query:
 - `DEDUP#<hash>`: a recorded request (agent, contact or Idempotency-Key, and body), pointing at its enquiry;
 - `ENTRY#…` (list rows), `LIST#…` (uploads), `CAND#…` (scored candidates), `MATCH#…` and `PAIR#…` (matches);
 - `BLOCK#<n>`: the matching engine's blocking index of the list rows (`<key> <entry id>`, a key's item by hash).
+- `SOUGHT#<n>`: what scoring reads of the open enquiries' sought persons, one attribute per enquiry (named by its
+  id, an enquiry's item by hash), kept in step with the enquiry's status in the same transactions.
 - `RETENTION`: how many days after the activation closes its D2 data is kept, when extended.
 
 D2ArchiveTable keeps, per activation, what survives its purge: `FIGURES` (aggregate counts), `PURGE` (the
@@ -34,6 +36,11 @@ BATCH_ATTEMPTS = 8
 # Items the blocking index of an activation's list rows is spread over: fewer means fewer writes per list and
 # larger items per read (a new enquiry reads the items of its 10 to 25 keys).
 BLOCK_ITEMS = 512
+# Items the open enquiries' scoring snapshot is spread over. An enquiry's attribute is at most about 1,700 bytes
+# (its id, two names of 200 characters of up to 4 bytes each, a birth date, an age, a sex), so an item stays under
+# DynamoDB's 400 KB up to some 230 enquiries: 256 items hold 20,000 open enquiries (about 100 an item at most) even
+# with the longest names, and a list's scoring reads them in three requests.
+SOUGHT_ITEMS = 256
 
 
 class D2Settings(ConsoleAccess):
@@ -97,10 +104,16 @@ class D2Store:
 
     # ------------------------------------------------------------------ enquiries
     def record_enquiry(
-        self, enquiry: dict[str, Any], person: dict[str, Any], dedup_key: str | None, audit: dict[str, Any]
+        self,
+        enquiry: dict[str, Any],
+        person: dict[str, Any],
+        dedup_key: str | None,
+        audit: dict[str, Any],
+        sought: str | None = None,
     ) -> None:
-        """Write the enquiry, its person, its reference's claim, its request's record (`dedup_key`) and its
-        audit entry in one transaction, provided the activation is still live with a D2 line. Refused(part)
+        """Write the enquiry, its person, its reference's claim, its request's record (`dedup_key`), its line in
+        the open enquiries' scoring snapshot (`sought`, when scored) and its audit entry in one transaction,
+        provided the activation is still live with a D2 line. Refused(part)
         when a condition fails: `activation`, `reference` (taken), `duplicate` (the request was recorded),
         `audit` (another entry took this sequence number)."""
         activation_id = enquiry["activation_id"]
@@ -122,6 +135,9 @@ class D2Store:
         if dedup_key is not None:
             parts.append("duplicate")
             items.append(self._new(activation_id, f"DEDUP#{dedup_key}", {"enquiry_id": enquiry["id"]}))
+        if sought is not None:
+            parts.append("sought")
+            items.append(self._sought_update(activation_id, str(enquiry["id"]), sought))
         parts.append("audit")
         items.append(self._audit_put(audit))
         try:
@@ -498,14 +514,6 @@ class D2Store:
         """The rows a list wrote that it still holds (a later list of its source may have taken some over)."""
         return self._items(activation_id, "ENTRY#", fields, where=("list_id", list_id))
 
-    def open_enquiries(
-        self, activation_id: str, person_fields: tuple[str, ...]
-    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """(enquiry id and person id, the person's `person_fields`) of every open enquiry: two queries."""
-        enquiries = self._items(activation_id, "ENQ#", ("id", "person_id"), where=("status", "open"))
-        persons = {person["id"]: person for person in self._items(activation_id, "PERSON#", ("id", *person_fields))}
-        return [(enquiry, persons.get(enquiry["person_id"], {})) for enquiry in enquiries]
-
     def file_blocks(self, activation_id: str, blocks: dict[str, set[str]]) -> None:
         """Add list rows' ids under their blocking keys. The keys are spread over `BLOCK_ITEMS` items
         (`BLOCK#<n>`, a key's item its hash), each a set of `<key> <entry id>` members: a 5,000-row list files
@@ -522,6 +530,26 @@ class D2Store:
                     UpdateExpression="ADD members :filed",
                     ExpressionAttributeValues={":filed": {"SS": sorted(filed)}},
                 )
+
+    def _sought_update(self, activation_id: str, enquiry_id: str, sought: str | None) -> dict[str, Any]:
+        """Set (or, with None, remove) an enquiry's attribute in its snapshot item: an update of one attribute,
+        so two enquiries recorded at once into the same item both land."""
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": to_item({"activation_id": activation_id, "sk": _sought_item(enquiry_id)}),
+            "UpdateExpression": "REMOVE #e" if sought is None else "SET #e = :sought",
+            "ExpressionAttributeNames": {"#e": enquiry_id},
+        }
+        if sought is not None:
+            update["ExpressionAttributeValues"] = {":sought": to_value(sought)}
+        return {"Update": update}
+
+    def open_sought(self, activation_id: str) -> dict[str, str]:
+        """Every open enquiry's id and its line in the scoring snapshot: a read of the `SOUGHT#` items by key."""
+        found: dict[str, str] = {}
+        for item in self._get_all(activation_id, (f"SOUGHT#{n}" for n in range(SOUGHT_ITEMS))):
+            found.update((str(name), str(value)) for name, value in item.items() if name not in ("activation_id", "sk"))
+        return found
 
     def blocked_entry_ids(self, activation_id: str, keys: Iterable[str]) -> set[str]:
         """The ids of the list rows filed under any of these blocking keys: one read of their items."""
@@ -607,6 +635,8 @@ class D2Store:
         if status == "confirmed":
             items.append(self._set_status(activation_id, f"ENQ#{match['enquiry_id']}", "matched"))
             parts.append("enquiry")
+            items.append(self._sought_update(activation_id, str(match["enquiry_id"]), None))
+            parts.append("sought")
         items.append(self._audit_put(audit))
         parts.append("audit")
         self._transact(parts, items)
@@ -660,3 +690,8 @@ def _projection(fields: tuple[str, ...]) -> tuple[str, dict[str, str]]:
 def _block_item(key: str) -> str:
     """The sort key of the item a blocking key is filed in: the same in every process (not Python's hash)."""
     return f"BLOCK#{int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], 'big') % BLOCK_ITEMS}"
+
+
+def _sought_item(enquiry_id: str) -> str:
+    """The sort key of the snapshot item an enquiry's sought person is kept in (not Python's hash)."""
+    return f"SOUGHT#{int.from_bytes(hashlib.sha256(enquiry_id.encode()).digest()[:4], 'big') % SOUGHT_ITEMS}"

@@ -139,7 +139,7 @@ def record_enquiry(
         enquiry["reference"] = references.new_reference()
         entry = _next_audit(store, caller, activation_id, "enquiry.record", [enquiry_id, person_id])
         try:
-            store.record_enquiry(enquiry, person, dedup_key, entry)
+            store.record_enquiry(enquiry, person, dedup_key, entry, scoring.snapshot_line(person))
         except Refused as refused:
             if refused.part == "activation":
                 _require_d2_line(_existing(store, activation_id))

@@ -3,13 +3,16 @@ the lists, each through the matching engine's blocking index (never every pair).
 candidates (`CAND#<enquiry id>#<entry id>`), so an enquiry's candidates are one query. A pair that a coordinator
 rejected is never scored again. Plain Python: the store is handed in.
 
-The store keeps the engine's blocking index of the list rows (`BLOCK#<key>`): scoring a list files its rows there
-first and then reads the open enquiries, while recording an enquiry writes it first and then reads the rows of
-its blocks, so an enquiry recorded while a list is scored is found by one or the other (or both: a pair scored
-twice is stored once)."""
+The store keeps the engine's blocking index of the list rows (`BLOCK#<key>`) and a snapshot of the open
+enquiries' sought persons (`SOUGHT#<n>`, one compact line each, written with the enquiry and removed in the
+transaction that ends its being open): scoring a list files its rows in the index first and then reads the
+snapshot, while recording an enquiry writes it (and its line) first and then reads the rows of its blocks, so an
+enquiry recorded while a list is scored is found by one or the other (or both: a pair scored twice is stored
+once)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from datetime import date
 from decimal import Decimal
@@ -31,7 +34,7 @@ ENTRY_FIELDS = (
     "status",
     "location",
 )
-PERSON_FIELDS = ("given_names", "family_name", "birth_date", "age", "sex")
+PERSON_FIELDS = ("given_names", "family_name", "birth_date", "age", "sex")  # a snapshot line's, in this order
 
 
 def event_date(activation: dict[str, Any] | None) -> date | None:
@@ -65,6 +68,23 @@ def sought(person: dict[str, Any]) -> Sought:
         age=int(person["age"]) if person.get("age") is not None else None,
         sex=person.get("sex"),
     )
+
+
+def snapshot_line(person: dict[str, Any]) -> str | None:
+    """A sought person as the open enquiries' snapshot keeps it (compact JSON of `PERSON_FIELDS`), or None
+    when it is never scored (no family name)."""
+    if not person.get("family_name"):
+        return None
+    values = [person.get(field) for field in PERSON_FIELDS]
+    return json.dumps(
+        [int(value) if isinstance(value, Decimal) else value for value in values],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _from_line(line: str) -> dict[str, Any]:
+    return dict(zip(PERSON_FIELDS, json.loads(line), strict=False))
 
 
 def rejected_pairs(store: D2Store, activation_id: str) -> set[tuple[str, str]]:
@@ -105,23 +125,16 @@ def file_entries(store: D2Store, activation: dict[str, Any], entries: Iterable[d
     store.file_blocks(str(activation["id"]), blocks)
 
 
-def score_entries(
-    store: D2Store,
-    activation: dict[str, Any],
-    entries: Collection[dict[str, Any]],
-    open_enquiries: Collection[Any] = (),
-) -> int:
-    """File list rows in the blocking index, then grade them against the activation's open enquiries and store
-    what is C or better; the number stored. `open_enquiries` (enquiry, person) pairs may be handed in, else they
-    are read once, with only the fields scoring needs."""
+def score_entries(store: D2Store, activation: dict[str, Any], entries: Collection[dict[str, Any]]) -> int:
+    """File list rows in the blocking index, then grade them against the activation's open enquiries (read from
+    their snapshot, a few items) and store what is C or better; the number stored."""
     activation_id = str(activation["id"])
     file_entries(store, activation, entries)
     index = EnquiryIndex(event_date(activation))
-    if not open_enquiries:
-        open_enquiries = store.open_enquiries(activation_id, PERSON_FIELDS)
-    for enquiry, person in open_enquiries:
+    for enquiry_id, line in store.open_sought(activation_id).items():
+        person = _from_line(line)
         if person.get("family_name"):
-            index.add(str(enquiry["id"]), sought(person))
+            index.add(enquiry_id, sought(person))
     if not len(index):
         return 0
     rejected: dict[str, set[str]] = {}
