@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +20,8 @@ from infra.connect.simulator import Call, simulate_activation_call
 from infra.local import template
 from tests.conftest import Api, authority_body, table_items
 
-MAYOR = {"name": "Mathias De Clercq", "function": "burgemeester", "phone": "+32475123456", "language": "nl"}
+# The mayor asked for English, so that most stories below read the English texts.
+MAYOR = {"name": "Mathias De Clercq", "function": "burgemeester", "phone": "+32475123456", "language": "en"}
 OFFICER = {"name": "Anne Peeters", "function": "noodplanningsambtenaar", "phone": "+32476654321", "language": "nl"}
 PIN = "482915"
 STRANGER = "+32499000111"
@@ -230,3 +233,116 @@ def test_the_pin_is_in_no_attribute_record_transcript_answer_or_log(
         assert secret not in logs
     assert MAYOR["phone"] not in logs
     assert "phone activation step" in logs  # the function did log its steps
+
+
+# ---------------------------------------------------------------------- the activator's language
+def _french(line: Line) -> None:
+    answer = line.api.call(
+        "PATCH", f"/authorities/44021/activators/{line.officer['id']}", line.admin, {"language": "fr"}
+    )
+    assert answer.status == 200, answer.body
+
+
+def _texts_in(language: str) -> list[re.Pattern[str]]:
+    """Every text of the activation by phone in `language`, placeholders as wildcards; the PIN's welcome is
+    spoken together with the menu."""
+    from activate import by_phone
+
+    written = {key: by_phone.texts()[key][language] for key in by_phone.texts()}
+    written["accepted"] = f"{written['hello']} {written['menu']}"
+
+    def pattern(text: str) -> re.Pattern[str]:
+        parsed = string.Formatter().parse(text)
+        return re.compile("".join(re.escape(literal) + (".+" if field else "") for literal, field, _, _ in parsed))
+
+    return [pattern(text) for text in written.values()]
+
+
+def test_a_french_activator_recognised_by_their_number_hears_every_prompt_in_french(line: Line) -> None:
+    _french(line)
+
+    call = line.call(OFFICER["phone"], ["999111", PIN], "open")
+
+    french = _texts_in("fr")
+    assert call.heard, "the caller heard nothing"
+    for utterance in call.heard:
+        assert utterance.voice == "Isabelle", utterance
+        assert any(pattern.fullmatch(utterance.text) for pattern in french), utterance.text
+    heard = _heard(call)
+    assert "Tapez 1 si vous êtes Anne Peeters, pour Stad Gent." in heard
+    assert "Ce n'est pas correct ; encore 2 essais." in heard
+    assert "Bonjour, Anne Peeters. Tapez 1 pour ouvrir la ligne" in heard
+    assert "La ligne est ouverte. Son numéro est le" in heard
+    [live] = line.live()
+    assert live["opened_by"]["name"] == OFFICER["name"]
+
+
+def test_a_caller_not_recognised_picks_french_at_the_language_menu_and_hears_french_from_then_on(line: Line) -> None:
+    _french(line)
+    line.call(MAYOR["phone"], PIN, "open")
+
+    call = line.call(STRANGER, PIN, "operators:6", nis="44021", activator="1", language="fr")
+
+    menu = [(u.voice, u.text) for u in call.heard[:4]]
+    assert menu == [
+        ("Lisa", "Activering van de crisislijn: voor Nederlands, druk 1."),
+        ("Isabelle", "Activation de la ligne de crise : pour le français, tapez 2."),
+        ("Vicki", "Aktivierung des Krisentelefons: für Deutsch drücken Sie 3."),
+        ("Amy", "Crisis line activation: for English, press 4."),
+    ]
+    french = _texts_in("fr")
+    for utterance in call.heard[4:]:
+        assert utterance.voice == "Isabelle"
+        assert any(pattern.fullmatch(utterance.text) for pattern in french), utterance.text
+    assert "Tapez le code INS de votre autorité" in _heard(call)
+    assert "C'est fait : 6 opérateurs répondent désormais. Au revoir." in _heard(call)
+    assert line.live()[0]["operators"] == 6
+
+
+def test_a_recognised_number_whose_caller_is_someone_else_gets_the_language_menu(line: Line) -> None:
+    call = line.call(MAYOR["phone"], PIN, "close", nis="44021", activator="2", language="de")
+
+    heard = _heard(call)
+    assert "Press 1 if you are Mathias De Clercq" in heard
+    assert "Geben Sie den NIS-Code Ihrer Behörde ein" in heard
+    assert call.heard[-1].voice == "Vicki"
+    assert call.heard[-1].text.startswith("Ihre Leitung ist nicht offen.")
+
+
+def test_a_caller_who_keys_nothing_at_the_language_menu_hears_english() -> None:
+    from activate import by_phone
+
+    call = by_phone.PhoneCall("contact-1", STRANGER, {"step": "prompts", "language": "Timeout"})
+    assert by_phone.prompts(call)["language"] == "en"
+    assert by_phone.prompts(call)["askPin"] == "Key your PIN, then the hash key."
+
+
+def test_every_text_is_written_in_the_four_languages_with_the_same_placeholders() -> None:
+    from activate import by_phone
+
+    def placeholders(text: str) -> set[str]:
+        return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+    assert len(by_phone.texts()) >= 20
+    for key, versions in by_phone.texts().items():
+        assert sorted(versions) == sorted(by_phone.LANGUAGES), key
+        english = placeholders(versions["en"])
+        for language, text in versions.items():
+            assert text.strip() and "<" not in text, (key, language)
+            assert placeholders(text) == english, (key, language)
+    assert set(by_phone.FLOW_PROMPTS) <= set(by_phone.texts())
+
+
+def test_every_prompt_the_flow_speaks_itself_is_one_the_function_gives() -> None:
+    from activate import by_phone
+
+    flow = flows.load("activate-by-phone.json")
+    kept = next(a for a in flow["Actions"] if a["Identifier"] == "keep-prompts")["Parameters"]["FlowAttributes"]
+    assert set(kept) == set(by_phone.FLOW_PROMPTS)
+    spoken = {
+        a["Parameters"]["Text"].removeprefix("$.FlowAttributes.")
+        for a in flow["Actions"]
+        if a["Type"] in ("MessageParticipant", "GetParticipantInput")
+        and a["Parameters"]["Text"].startswith("$.FlowAttributes.")
+    }
+    assert spoken - {"offer"} <= set(by_phone.FLOW_PROMPTS)
