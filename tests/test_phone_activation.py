@@ -10,6 +10,7 @@ import logging
 import re
 import string
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -346,3 +347,56 @@ def test_every_prompt_the_flow_speaks_itself_is_one_the_function_gives() -> None
         and a["Parameters"]["Text"].startswith("$.FlowAttributes.")
     }
     assert spoken - {"offer"} <= set(by_phone.FLOW_PROMPTS)
+
+
+# ---------------------------------------------------------------------- metering: the crisis center's own calls
+def test_the_call_is_marked_as_an_activation_by_phone_before_anything_else() -> None:
+    flow = flows.load("activate-by-phone.json")
+    first = next(a for a in flow["Actions"] if a["Identifier"] == flow["StartAction"])
+    assert first["Type"] == "UpdateContactAttributes"
+    assert first["Parameters"]["Attributes"] == {"purpose": "activation_by_phone"}
+
+
+def test_a_call_to_the_activation_line_is_metered_once_as_the_crisis_center_s_own_call(
+    line: Line, function_environment: Callable[..., None]
+) -> None:
+    from crisisline.months import month_of
+    from infra.local.stack import LambdaContext
+    from infra.local.streams import kinesis_event
+    from ingest import app
+    from ingest.contact_records import read_contact_record
+    from ingest.metering import meter_contact_record
+    from ingest.usage_store import UsageStore
+
+    call = line.call(MAYOR["phone"], PIN, "open")
+    record = call.record
+    assert record["Attributes"]["purpose"] == "activation_by_phone"
+    assert "activationId" not in record["Attributes"] and PIN not in json.dumps(record)
+    function_environment("MeterFunction")
+    store = UsageStore()
+
+    def deliver(first_sequence: int, copies: int) -> list[Any]:
+        records = [
+            {
+                "SequenceNumber": str(first_sequence + n),
+                "Data": json.dumps(record).encode(),
+                "PartitionKey": record["ContactId"],
+                "ApproximateArrivalTimestamp": 1_800_000_000,
+            }
+            for n in range(copies)
+        ]
+        event = kinesis_event(records, "crisisline-ContactRecordStream", function="MeterFunction")
+        return list(app.lambda_handler(event, LambdaContext("MeterFunction"), store=store)["batchItemFailures"])
+
+    assert deliver(1, 2) == []  # delivered twice in one batch
+    assert deliver(3, 1) == []  # and once more later
+
+    month = month_of(datetime.fromisoformat(record["InitiationTimestamp"].replace("Z", "+00:00")))
+    assert store.usage_for_month(month) == []  # billed to no authority
+    assert store.unattributed() == []  # and not waiting for finance's review
+    own = store.counted_contact(record["ContactId"])
+    assert own is not None
+    assert own["purpose"] == "activation_by_phone" and own["own_month"] == month
+    assert own["calls"] == 1 and "activation_id" not in own and "unattributed_month" not in own
+    again = meter_contact_record(read_contact_record(json.dumps(record)), store)
+    assert again.result == "unchanged"
