@@ -62,11 +62,11 @@ call: $(STAMP)
 		$(if $(filter no,$(CALLBACK)),--no-callback) $(if $(RECORD),--record)
 
 # An activator opens, changes or closes their line by phone, through the activation flow, against `make run`:
-# make call-activate NUMBER=<calling number> [NIS=44021 ACTIVATOR=1] PIN=… CHOICE=open|template:N|operators:N|close
+# make call-activate NUMBER=<calling number> [NIS=44021 ACTIVATOR=1 LANG=fr] PIN=… CHOICE=open|template:N|operators:N|close
 # (the PIN goes to the simulator in its environment, and this line is not echoed).
 call-activate: $(STAMP)
 	@CRISISLINE_PIN='$(PIN)' $(PY) -m infra.connect.simulator activate --number "$(NUMBER)" \
-		$(if $(NIS),--nis $(NIS)) $(if $(ACTIVATOR),--activator $(ACTIVATOR)) --choice "$(or $(CHOICE),open)"
+		$(if $(NIS),--nis $(NIS)) $(if $(ACTIVATOR),--activator $(ACTIVATOR)) $(if $(filter command line,$(origin LANG)),--lang $(LANG)) --choice "$(or $(CHOICE),open)"
 
 # Read-only checks of the account around a deployed stack (instance, quotas, pool, token key, record stream), with
 # the operator's AWS credentials: make preflight STACK=<stack> [CALLS_PER_HOUR=3295].

@@ -600,3 +600,20 @@ def test_a_call_queued_on_the_stacks_own_d2_queue_counts_as_a_d2_call() -> None:
 
     # Queues carry the stack's name (template.yaml), so two stacks can share one Connect instance.
     assert [queued_on(name) for name in ("crisisline-D2", "D2", "crisisline-D5", "crisisline-D2-D5")] == [1, 1, 0, 0]
+
+
+def test_a_call_marked_as_the_crisis_center_s_own_is_billed_to_no_activation_whatever_it_names(
+    store: UsageStore, stream: Stream, gent: str
+) -> None:
+    own = record("c-own", activation="act-gent", queue=None)
+    own["Attributes"]["purpose"] = "activation_by_phone"
+    other = record("c-other", queue=None, activation=None)
+    other["Attributes"]["purpose"] = "something_else"  # only the known purposes are the crisis center's
+
+    assert deliver(store, stream.event(own, own, other)) == []
+
+    assert usage(store, "2026-11") == {(gent, "2026-11"): expected(other)}
+    assert store.unattributed() == []
+    kept = store.counted_contact("c-own")
+    assert kept is not None and kept["purpose"] == "activation_by_phone" and kept["own_month"] == "2026-11"
+    assert "activation_id" not in kept and kept["calls"] == 1

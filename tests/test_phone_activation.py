@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import string
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -18,7 +21,8 @@ from infra.connect.simulator import Call, simulate_activation_call
 from infra.local import template
 from tests.conftest import Api, authority_body, table_items
 
-MAYOR = {"name": "Mathias De Clercq", "function": "burgemeester", "phone": "+32475123456", "language": "nl"}
+# The mayor asked for English, so that most stories below read the English texts.
+MAYOR = {"name": "Mathias De Clercq", "function": "burgemeester", "phone": "+32475123456", "language": "en"}
 OFFICER = {"name": "Anne Peeters", "function": "noodplanningsambtenaar", "phone": "+32476654321", "language": "nl"}
 PIN = "482915"
 STRANGER = "+32499000111"
@@ -230,3 +234,169 @@ def test_the_pin_is_in_no_attribute_record_transcript_answer_or_log(
         assert secret not in logs
     assert MAYOR["phone"] not in logs
     assert "phone activation step" in logs  # the function did log its steps
+
+
+# ---------------------------------------------------------------------- the activator's language
+def _french(line: Line) -> None:
+    answer = line.api.call(
+        "PATCH", f"/authorities/44021/activators/{line.officer['id']}", line.admin, {"language": "fr"}
+    )
+    assert answer.status == 200, answer.body
+
+
+def _texts_in(language: str) -> list[re.Pattern[str]]:
+    """Every text of the activation by phone in `language`, placeholders as wildcards; the PIN's welcome is
+    spoken together with the menu."""
+    from activate import by_phone
+
+    written = {key: by_phone.texts()[key][language] for key in by_phone.texts()}
+    written["accepted"] = f"{written['hello']} {written['menu']}"
+
+    def pattern(text: str) -> re.Pattern[str]:
+        parsed = string.Formatter().parse(text)
+        return re.compile("".join(re.escape(literal) + (".+" if field else "") for literal, field, _, _ in parsed))
+
+    return [pattern(text) for text in written.values()]
+
+
+def test_a_french_activator_recognised_by_their_number_hears_every_prompt_in_french(line: Line) -> None:
+    _french(line)
+
+    call = line.call(OFFICER["phone"], ["999111", PIN], "open")
+
+    french = _texts_in("fr")
+    assert call.heard, "the caller heard nothing"
+    for utterance in call.heard:
+        assert utterance.voice == "Isabelle", utterance
+        assert any(pattern.fullmatch(utterance.text) for pattern in french), utterance.text
+    heard = _heard(call)
+    assert "Tapez 1 si vous êtes Anne Peeters, pour Stad Gent." in heard
+    assert "Ce n'est pas correct ; encore 2 essais." in heard
+    assert "Bonjour, Anne Peeters. Tapez 1 pour ouvrir la ligne" in heard
+    assert "La ligne est ouverte. Son numéro est le" in heard
+    [live] = line.live()
+    assert live["opened_by"]["name"] == OFFICER["name"]
+
+
+def test_a_caller_not_recognised_picks_french_at_the_language_menu_and_hears_french_from_then_on(line: Line) -> None:
+    _french(line)
+    line.call(MAYOR["phone"], PIN, "open")
+
+    call = line.call(STRANGER, PIN, "operators:6", nis="44021", activator="1", language="fr")
+
+    menu = [(u.voice, u.text) for u in call.heard[:4]]
+    assert menu == [
+        ("Lisa", "Activering van de crisislijn: voor Nederlands, druk 1."),
+        ("Isabelle", "Activation de la ligne de crise : pour le français, tapez 2."),
+        ("Vicki", "Aktivierung des Krisentelefons: für Deutsch drücken Sie 3."),
+        ("Amy", "Crisis line activation: for English, press 4."),
+    ]
+    french = _texts_in("fr")
+    for utterance in call.heard[4:]:
+        assert utterance.voice == "Isabelle"
+        assert any(pattern.fullmatch(utterance.text) for pattern in french), utterance.text
+    assert "Tapez le code INS de votre autorité" in _heard(call)
+    assert "C'est fait : 6 opérateurs répondent désormais. Au revoir." in _heard(call)
+    assert line.live()[0]["operators"] == 6
+
+
+def test_a_recognised_number_whose_caller_is_someone_else_gets_the_language_menu(line: Line) -> None:
+    call = line.call(MAYOR["phone"], PIN, "close", nis="44021", activator="2", language="de")
+
+    heard = _heard(call)
+    assert "Press 1 if you are Mathias De Clercq" in heard
+    assert "Geben Sie den NIS-Code Ihrer Behörde ein" in heard
+    assert call.heard[-1].voice == "Vicki"
+    assert call.heard[-1].text.startswith("Ihre Leitung ist nicht offen.")
+
+
+def test_a_caller_who_keys_nothing_at_the_language_menu_hears_english() -> None:
+    from activate import by_phone
+
+    call = by_phone.PhoneCall("contact-1", STRANGER, {"step": "prompts", "language": "Timeout"})
+    assert by_phone.prompts(call)["language"] == "en"
+    assert by_phone.prompts(call)["askPin"] == "Key your PIN, then the hash key."
+
+
+def test_every_text_is_written_in_the_four_languages_with_the_same_placeholders() -> None:
+    from activate import by_phone
+
+    def placeholders(text: str) -> set[str]:
+        return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+    assert len(by_phone.texts()) >= 20
+    for key, versions in by_phone.texts().items():
+        assert sorted(versions) == sorted(by_phone.LANGUAGES), key
+        english = placeholders(versions["en"])
+        for language, text in versions.items():
+            assert text.strip() and "<" not in text, (key, language)
+            assert placeholders(text) == english, (key, language)
+    assert set(by_phone.FLOW_PROMPTS) <= set(by_phone.texts())
+
+
+def test_every_prompt_the_flow_speaks_itself_is_one_the_function_gives() -> None:
+    from activate import by_phone
+
+    flow = flows.load("activate-by-phone.json")
+    kept = next(a for a in flow["Actions"] if a["Identifier"] == "keep-prompts")["Parameters"]["FlowAttributes"]
+    assert set(kept) == set(by_phone.FLOW_PROMPTS)
+    spoken = {
+        a["Parameters"]["Text"].removeprefix("$.FlowAttributes.")
+        for a in flow["Actions"]
+        if a["Type"] in ("MessageParticipant", "GetParticipantInput")
+        and a["Parameters"]["Text"].startswith("$.FlowAttributes.")
+    }
+    assert spoken - {"offer"} <= set(by_phone.FLOW_PROMPTS)
+
+
+# ---------------------------------------------------------------------- metering: the crisis center's own calls
+def test_the_call_is_marked_as_an_activation_by_phone_before_anything_else() -> None:
+    flow = flows.load("activate-by-phone.json")
+    first = next(a for a in flow["Actions"] if a["Identifier"] == flow["StartAction"])
+    assert first["Type"] == "UpdateContactAttributes"
+    assert first["Parameters"]["Attributes"] == {"purpose": "activation_by_phone"}
+
+
+def test_a_call_to_the_activation_line_is_metered_once_as_the_crisis_center_s_own_call(
+    line: Line, function_environment: Callable[..., None]
+) -> None:
+    from crisisline.months import month_of
+    from infra.local.stack import LambdaContext
+    from infra.local.streams import kinesis_event
+    from ingest import app
+    from ingest.contact_records import read_contact_record
+    from ingest.metering import meter_contact_record
+    from ingest.usage_store import UsageStore
+
+    call = line.call(MAYOR["phone"], PIN, "open")
+    record = call.record
+    assert record["Attributes"]["purpose"] == "activation_by_phone"
+    assert "activationId" not in record["Attributes"] and PIN not in json.dumps(record)
+    function_environment("MeterFunction")
+    store = UsageStore()
+
+    def deliver(first_sequence: int, copies: int) -> list[Any]:
+        records = [
+            {
+                "SequenceNumber": str(first_sequence + n),
+                "Data": json.dumps(record).encode(),
+                "PartitionKey": record["ContactId"],
+                "ApproximateArrivalTimestamp": 1_800_000_000,
+            }
+            for n in range(copies)
+        ]
+        event = kinesis_event(records, "crisisline-ContactRecordStream", function="MeterFunction")
+        return list(app.lambda_handler(event, LambdaContext("MeterFunction"), store=store)["batchItemFailures"])
+
+    assert deliver(1, 2) == []  # delivered twice in one batch
+    assert deliver(3, 1) == []  # and once more later
+
+    month = month_of(datetime.fromisoformat(record["InitiationTimestamp"].replace("Z", "+00:00")))
+    assert store.usage_for_month(month) == []  # billed to no authority
+    assert store.unattributed() == []  # and not waiting for finance's review
+    own = store.counted_contact(record["ContactId"])
+    assert own is not None
+    assert own["purpose"] == "activation_by_phone" and own["own_month"] == month
+    assert own["calls"] == 1 and "activation_id" not in own and "unattributed_month" not in own
+    again = meter_contact_record(read_contact_record(json.dumps(record)), store)
+    assert again.result == "unchanged"

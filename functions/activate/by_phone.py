@@ -4,14 +4,19 @@ and their activator number, proves it with their PIN (the lockout of `activators
 line with the authority's default message or an incident template, changes its operators or closes it, through
 the same logic functions the API uses, audited with `channel: "phone"` and the activator as `actor`.
 
-Every answer is a flat map of strings for the flow: `result` and what the caller hears (`say`). No answer, log
-line or stored item carries the PIN or the caller's number (tries are counted under the number's keyed hash)."""
+Every answer is a flat map of strings for the flow: `result` and what the caller hears (`say`), in the call's
+language (`phone_texts.json` beside this module: each text in nl, fr, de and en): the recognised activator's own
+language, or the one the caller picked in the flow's language menu. No answer, log line or stored item carries the
+PIN or the caller's number (tries are counted under the number's keyed hash)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from activate import activators, logic
@@ -26,10 +31,22 @@ from crisisline.stores.phone_calls import PhoneCallStore
 DEFAULT_OPERATORS = 2  # a line opened by phone starts small; the caller changes it with 3, or the console later
 RECOGNISED_FOR = timedelta(hours=1)  # a recognised call may act this long
 TRIES_KEPT = timedelta(hours=2)
+MOST_OPERATORS = 200
 DUTY_OFFICER = {"result": "duty_officer"}
-MENU = (
-    "Press 1 to open the line with your default message. Press 2 to open it with an incident template. "
-    "Press 3 to change the number of operators. Press 4 to close the line."
+TEXTS_FILE = Path(__file__).with_name("phone_texts.json")
+LANGUAGES = ("nl", "fr", "de", "en")
+FALLBACK_LANGUAGE = "en"  # a call whose language is not one of the four (the caller keyed nothing at the menu)
+# The texts the flow speaks itself (its prompts before a step, the duty officer's), kept as flow attributes.
+FLOW_PROMPTS = (
+    "askNis",
+    "askActivatorNumber",
+    "askPin",
+    "menu",
+    "menuAgain",
+    "askTemplate",
+    "askOperators",
+    "dutyOfficer",
+    "dutyOfficerBusy",
 )
 
 Alert = Callable[[str, str], None]
@@ -47,6 +64,30 @@ class PhoneCall:
 
     def get(self, name: str) -> str:
         return str(self.parameters.get(name) or "").strip()
+
+    @property
+    def language(self) -> str:
+        """The language the flow speaks on this call (its `language` parameter)."""
+        return language_of(self.get("language"))
+
+    def text(self, key: str, **values: object) -> str:
+        return text(self.language, key, **values)
+
+
+@cache
+def texts() -> dict[str, dict[str, str]]:
+    """Every text of the activation by phone, by key and language."""
+    loaded: dict[str, dict[str, str]] = json.loads(TEXTS_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def language_of(value: str) -> str:
+    return value if value in LANGUAGES else FALLBACK_LANGUAGE
+
+
+def text(language: str, key: str, **values: object) -> str:
+    """The text `key` in `language`, its `{placeholders}` filled."""
+    return texts()[key][language_of(language)].format(**values)
 
 
 def spoken_digits(number: str) -> str:
@@ -67,13 +108,20 @@ def identify(call: PhoneCall, store: Stores) -> dict[str, str]:
         authority = store.authorities.get(person["authority_id"])
         if authority is None or authority.get("revoked_at"):
             continue
+        language = language_of(str(person.get("language") or ""))
         return _say(
             "recognised",
-            f"Press 1 if you are {person['name']} for {authority['name']}. Press 2 otherwise.",
+            text(language, "offer", name=person["name"], authority=authority["name"]),
             authorityId=str(person["authority_id"]),
             activatorId=str(person["activator_id"]),
+            language=language,
         )
     return _say("unknown", "")
+
+
+def prompts(call: PhoneCall) -> dict[str, str]:
+    """The texts the flow speaks itself, in the call's language, once that language is known."""
+    return {"result": "prompts", "language": call.language, **{key: call.text(key) for key in FLOW_PROMPTS}}
 
 
 def _claimed_activator(call: PhoneCall, store: Stores) -> dict[str, Any] | None:
@@ -103,15 +151,15 @@ def check_pin(
     wrong tries lock the activator for 15 minutes, and the crisis center is alerted once, when it locks)."""
     pin = call.get("pin")
     if not pin.isdigit():  # nothing keyed (Connect stores "Timeout"), or a star
-        return _say("no_pin", "No PIN was keyed. Goodbye.")
+        return _say("no_pin", call.text("noPin"))
     expires = int((now + TRIES_KEPT).timestamp())
     if not calls.count_try(caller_hash, now.strftime("%Y-%m-%dT%H"), tries_per_hour, expires):
         logger.warning("phone activation: tries per calling number used up", extra={"contact_id": call.contact_id})
-        return _say("limited", "Too many tries from this phone. Call the crisis center's duty officer. Goodbye.")
+        return _say("limited", call.text("limited"))
     person = _claimed_activator(call, store)
     if person is None or not person.get("pin_hash"):
         # Told apart from a wrong PIN by nothing: a caller cannot learn which codes and numbers exist.
-        return _say("wrong", "That is not right. Key your PIN again, then the hash key.")
+        return _say("wrong", call.text("wrong"))
     locked_before = (person.get("locked_until") or "") > iso(now)
     check = activators.verify_pin(person["authority_id"], person["activator_id"], pin, store, now=now)
     if check.outcome == "accepted":
@@ -120,7 +168,7 @@ def check_pin(
             "phone activation: activator recognised",
             extra={"contact_id": call.contact_id, "authority_id": person["authority_id"]},
         )
-        return _say("accepted", f"Hello {person['name']}. {MENU}")
+        return _say("accepted", f"{call.text('hello', name=person['name'])} {call.text('menu')}")
     if check.outcome == "locked":
         if not locked_before:
             authority = store.authorities.get(person["authority_id"]) or {}
@@ -131,14 +179,10 @@ def check_pin(
                 f"until {check.locked_until}. If this was not them, call them; the crisis center can set a new "
                 "PIN, which lifts the lock.",
             )
-        return _say(
-            "locked",
-            "This PIN is locked for 15 minutes. Call the crisis center's duty officer. Goodbye.",
-        )
-    return _say(
-        "wrong",
-        f"That is not right; {check.tries_left} tries left. Key your PIN again, then the hash key.",
-    )
+        return _say("locked", call.text("locked"))
+    if check.tries_left == 1:
+        return _say("wrong", call.text("wrongLastTry"))
+    return _say("wrong", call.text("wrongTriesLeft", tries=check.tries_left))
 
 
 # ---------------------------------------------------------------------- what a recognised caller does
@@ -165,15 +209,15 @@ def _acting(call: PhoneCall, store: Stores, calls: PhoneCallStore) -> tuple[Call
     return caller, authority
 
 
-def _opened(caller: Caller, request: dict[str, Any], store: Stores) -> dict[str, str]:
+def _opened(call: PhoneCall, caller: Caller, request: dict[str, Any], store: Stores) -> dict[str, str]:
     try:
         activation, _ = logic.open_activation(caller, ActivationIn.model_validate(request), store)
     except errors.ActivationAlreadyLive:
-        return _say("refused", "Your line is open already. Press 3 next time to change it, or 4 to close it.")
+        return _say("refused", call.text("alreadyOpen"))
+    number = spoken_digits(activation["number"])
     return _say(
         "done",
-        f"The line is open. Its number is {spoken_digits(activation['number'])}. Again: "
-        f"{spoken_digits(activation['number'])}. {activation['operators']} operators answer. Goodbye.",
+        call.text("opened", number=number, operators=activation["operators"]),
         activationId=str(activation["id"]),
     )
 
@@ -184,14 +228,14 @@ def open_default(call: PhoneCall, store: Stores, calls: PhoneCallStore) -> dict[
     defaults = authority.get("default_message") or {}
     languages = [language for language in authority.get("languages", []) if defaults.get(language)]
     if not languages:
-        return _say("refused", "Your authority has no default message. Call again and press 2 for a template.")
+        return _say("refused", call.text("noDefaultMessage"))
     request = {
         "reason": "Opened by phone with the authority's default message",
         "languages": languages,
         "message": {language: defaults[language] for language in languages},
         "operators": DEFAULT_OPERATORS,
     }
-    return _opened(caller, request, store)
+    return _opened(call, caller, request, store)
 
 
 def open_template(call: PhoneCall, store: Stores, calls: PhoneCallStore) -> dict[str, str]:
@@ -199,8 +243,10 @@ def open_template(call: PhoneCall, store: Stores, calls: PhoneCallStore) -> dict
     caller, authority = _acting(call, store, calls)
     listed = templates()
     keyed = call.get("template")
-    if not keyed.isdigit() or not 1 <= int(keyed) <= len(listed):
-        return _say("refused", f"There is no template {keyed or 'keyed'}; they are 1 to {len(listed)}. Goodbye.")
+    if not keyed.isdigit():  # nothing keyed (Connect stores "Timeout")
+        return _say("refused", call.text("templateNotKeyed", count=len(listed)))
+    if not 1 <= int(keyed) <= len(listed):
+        return _say("refused", call.text("templateMissing", template=int(keyed), count=len(listed)))
     chosen = listed[int(keyed) - 1]
     languages = list(authority.get("languages", []))
     request = {
@@ -209,20 +255,20 @@ def open_template(call: PhoneCall, store: Stores, calls: PhoneCallStore) -> dict
         "message": {language: chosen["message"][language] for language in languages},
         "operators": DEFAULT_OPERATORS,
     }
-    return _opened(caller, request, store)
+    return _opened(call, caller, request, store)
 
 
 def change_operators(call: PhoneCall, store: Stores, calls: PhoneCallStore) -> dict[str, str]:
     """Set the live line's operators to the number keyed."""
     caller, authority = _acting(call, store, calls)
     keyed = call.get("operators")
-    if not keyed.isdigit() or not 1 <= int(keyed) <= 200:
-        return _say("refused", "Operators are 1 to 200. Nothing changed. Goodbye.")
+    if not keyed.isdigit() or not 1 <= int(keyed) <= MOST_OPERATORS:
+        return _say("refused", call.text("operatorsOutOfRange", most=MOST_OPERATORS))
     live = authority.get("live_activation_id")
     if not live:
-        return _say("refused", "Your line is not open. Nothing changed. Goodbye.")
+        return _say("refused", call.text("notOpenNothingChanged"))
     changed = logic.update_activation(caller, str(live), ActivationPatch(operators=int(keyed)), store)
-    return _say("done", f"Done: {changed['operators']} operators answer from now on. Goodbye.")
+    return _say("done", call.text("operatorsChanged", operators=changed["operators"]))
 
 
 def close_line(call: PhoneCall, store: Stores, calls: PhoneCallStore) -> dict[str, str]:
@@ -230,9 +276,9 @@ def close_line(call: PhoneCall, store: Stores, calls: PhoneCallStore) -> dict[st
     caller, authority = _acting(call, store, calls)
     live = authority.get("live_activation_id")
     if not live:
-        return _say("refused", "Your line is not open. Goodbye.")
+        return _say("refused", call.text("notOpen"))
     logic.close_activation(caller, str(live), store)
-    return _say("done", "The line is closed. Callers now hear that the number is not active. Goodbye.")
+    return _say("done", call.text("closed"))
 
 
 ACTIONS = {

@@ -1,7 +1,9 @@
 """PhoneActivationFunction: the activation by phone flow (`infra/connect/activate-by-phone.json`) invokes it at
-each step with `step` (`identify`, `pin`, `open`, `template`, `operators`, `close`) and acts on the flat map of
-strings it answers: `result` (`recognised`/`unknown`, `accepted`/`wrong`/`locked`/`limited`/`no_pin`,
-`done`/`refused`, or `duty_officer`) and `say`, what the caller hears.
+each step with `step` (`identify`, `prompts`, `pin`, `open`, `template`, `operators`, `close`) and the call's
+`language`, and acts on the flat map of strings it answers: `result` (`recognised`/`unknown`, `prompts`,
+`accepted`/`wrong`/`locked`/`limited`/`no_pin`, `done`/`refused`, or `duty_officer`) and `say`, what the caller
+hears, in that language (`identify` answers the recognised activator's own `language`; `prompts` the texts the flow
+speaks itself).
 
 It fails safe: any exception, or a step it does not know, answers `{"result": "duty_officer"}` and the flow
 transfers the call to the crisis center's duty officer. The PIN arrives as a parameter of the PIN step only (from
@@ -59,6 +61,8 @@ def lambda_handler(
         store, calls = stores or _stores()
         if step == "identify":
             answer = by_phone.identify(call, store)
+        elif step == "prompts":
+            answer = by_phone.prompts(call)
         elif step == "pin":
             config = settings.phone()
             caller_hash = tokens.token_hash(call.caller_number, tokens.hashing_key(config.token_key_parameter))

@@ -91,6 +91,7 @@ def lambda_handler(event: dict[str, Any], context: Any, store: UsageStore | None
                 "result": outcome.result,
                 "activation_id": outcome.activation_id,
                 "period": outcome.period,
+                "purpose": outcome.purpose,
             },
         )
 

@@ -30,6 +30,9 @@ D2 = "D2"
 # The stack names its queues `<stack>-D5` and `<stack>-D2` (template.yaml), so that two stacks share an instance.
 D2_SUFFIX = f"-{D2}"
 CALLBACK = "CALLBACK"  # InitiationMethod of a queued callback: Connect dials the citizen back later
+# The `purpose` contact attribute of calls that serve the crisis center itself, not an authority's line: the
+# activation by phone flow sets it first thing (infra/connect/activate-by-phone.json).
+OWN_PURPOSES = frozenset({"activation_by_phone"})
 # Never stored, never logged: the citizen's own number.
 CALLER_FIELDS = ("CustomerEndpoint",)
 
@@ -59,10 +62,16 @@ class ContactRecord:
     queue_name: str | None = None  # Queue.Name when the contact was queued (D5 | D2)
     picked_queue: bool = False  # the caller chose a queue in the flow (contact attribute `choice`)
     disconnect_reason: str | None = None  # DisconnectReason
+    purpose: str | None = None  # contact attribute `purpose`, when it is one of OWN_PURPOSES
 
     @property
     def is_callback(self) -> bool:
         return self.initiation_method == CALLBACK
+
+    @property
+    def is_own_call(self) -> bool:
+        """A call the crisis center makes use of itself (activation by phone): billed to no authority."""
+        return self.purpose is not None
 
     @property
     def month(self) -> str:
@@ -110,6 +119,7 @@ def read_contact_record(data: bytes | str) -> ContactRecord:
     queue = _mapping(record, "Queue")
     queue_name = queue.get("Name") if queue.get("Name") or queue.get("ARN") else None
     reason = record.get("DisconnectReason")
+    purpose = _mapping(record, "Attributes").get("purpose")
     return ContactRecord(
         contact_id=contact_id,
         last_update=iso(last_update),
@@ -126,6 +136,7 @@ def read_contact_record(data: bytes | str) -> ContactRecord:
         queue_name=queue_name if isinstance(queue_name, str) and queue_name else None,
         picked_queue=bool(_mapping(record, "Attributes").get("choice")),
         disconnect_reason=reason if isinstance(reason, str) and reason else None,
+        purpose=purpose if purpose in OWN_PURPOSES else None,
     )
 
 

@@ -5,6 +5,9 @@ often and in whatever order its versions arrive.
   ConditionCheck, no extra call) to name an activation on the dialled number (SystemEndpoint) whose live window
   holds the call; else, or when that activation does not exist, the live window of the dialled number at the
   InitiationTimestamp. No match: the contact is kept as unattributed (`no_activation`), never dropped.
+- The crisis center's own calls: a contact whose `purpose` attribute says it served the crisis center (a call
+  to the activation by phone line) is attributed to no activation and kept as such (`purpose`, `own_month` and
+  its counters), billed to nobody and not listed as unattributed; once, as any contact.
 - Checks: a record that cannot be billed as it is, is set aside for review (listed with the unattributed ones,
   with a `reason`), never billed and never dropped:
   - `attribute_number_mismatch`: the named activation is on another number;
@@ -84,6 +87,7 @@ class Outcome:
     period: str | None
     delta: dict[tuple[str, str], UsageCounters]
     reason: str | None = None  # why it was set aside
+    purpose: str | None = None  # the crisis center's own call (no activation): what it served
 
 
 def meter_contact_record(
@@ -93,9 +97,9 @@ def meter_contact_record(
     counted: dict[str, Any] | None = None
     known = False  # whether `counted` is the stored version (else the contact is assumed new)
     reason = implausibility(record, now or utc_now())
-    activation_id = record.activation_attribute if reason is None else None
+    activation_id = record.activation_attribute if reason is None and not record.is_own_call else None
     verify = activation_id is not None
-    if reason is None and activation_id is None:
+    if reason is None and activation_id is None and not record.is_own_call:
         activation_id = _by_number(record, store)
     frozen: dict[str, str] = {}  # frozen month -> first open month after it
     for attempt in range(attempts):
@@ -157,7 +161,14 @@ def meter_contact_record(
             continue
         if reason is not None:
             return Outcome(record.contact_id, "set_aside", None, None, deltas, reason)
-        return Outcome(record.contact_id, "updated" if counted else "counted", activation_id, period, deltas)
+        return Outcome(
+            record.contact_id,
+            "updated" if counted else "counted",
+            activation_id,
+            period,
+            deltas,
+            purpose=record.purpose if activation_id is None else None,
+        )
     raise StillContended(f"contact {record.contact_id} was not booked after {attempts} attempts")
 
 
@@ -299,6 +310,8 @@ def _contact_item(
     }
     if activation_id and period:
         item.update(activation_id=activation_id, period=period, attributed_by="attribute" if verified else "number")
+    elif record.is_own_call:
+        item.update(purpose=record.purpose, own_month=record.month)
     else:
         item.update(unattributed_month=record.month, reason=NO_ACTIVATION)
     return item

@@ -658,20 +658,27 @@ def simulate_call(
 ACTIVATION_FLOW = "activate-by-phone.json"
 ACTIVATION_LINE = "+3225550100"  # the activation by phone's own number, made up for the simulation
 ACTIVATION_CHOICES = {"open": "1", "template": "2", "operators": "3", "close": "4"}
+ACTIVATION_LANGUAGE_MENU = "pick-language"  # heard by a caller the flow does not recognise by their number
 
 
 def activation_answers(
-    pins: list[str], choice: str, nis: str | None = None, activator: str | None = None
+    pins: list[str],
+    choice: str,
+    nis: str | None = None,
+    activator: str | None = None,
+    language: str | None = None,
 ) -> dict[str, str | list[str]]:
     """What an activator keys in the activation by phone flow: 1 at the caller-ID offer (or, with `nis` and
-    `activator`, 2 and then those), the PINs one per try, then `choice`: `open`, `template:N`, `operators:N`
-    or `close`."""
+    `activator`, 2, the key of `language` at the language menu (nl, fr, de, en; none = no key) and then those),
+    the PINs one per try, then `choice`: `open`, `template:N`, `operators:N` or `close`."""
     action, _, argument = choice.partition(":")
     if action not in ACTIVATION_CHOICES or (action in ("template", "operators")) != bool(argument.isdigit()):
         raise ValueError(f"CHOICE is open, template:N, operators:N or close, not {choice!r}")
     answers: dict[str, str | list[str]] = {"offer-caller": "2" if nis else "1", "ask-pin": list(pins)}
     if nis:
         answers.update({"ask-nis": nis, "ask-activator-number": activator or ""})
+    if language:
+        answers[ACTIVATION_LANGUAGE_MENU] = LANGUAGE_DIGITS[language]
     answers["menu"] = ACTIVATION_CHOICES[action]
     answers["ask-template" if action == "template" else "ask-operators"] = argument
     return answers
@@ -684,6 +691,7 @@ def simulate_activation_call(
     *,
     nis: str | None = None,
     activator: str | None = None,
+    language: str | None = None,
     invoker: Invoker | None = None,
     template: dict[str, Any] | None = None,
     contact_id: str | None = None,
@@ -694,7 +702,7 @@ def simulate_activation_call(
     return play(
         flows.load(ACTIVATION_FLOW),
         ACTIVATION_LINE,
-        Caller(caller_number, activation_answers(keyed, choice, nis, activator)),
+        Caller(caller_number, activation_answers(keyed, choice, nis, activator, language)),
         invoker or LambdaEndpoint(),
         template=template,
         contact_id=contact_id,
@@ -710,6 +718,7 @@ def activate_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--activator", help="the activator number (their place in the authority's list, from 1)")
     parser.add_argument("--pin", default=os.environ.get("CRISISLINE_PIN", ""), help="the PIN (or CRISISLINE_PIN)")
     parser.add_argument("--choice", default="open", help="open, template:N, operators:N or close")
+    parser.add_argument("--lang", choices=sorted(LANGUAGE_DIGITS), help="the language picked at the language menu")
     args = parser.parse_args(argv)
     if not E164.match(args.number) or not args.pin:
         print(
@@ -729,6 +738,7 @@ def activate_main(argv: list[str] | None = None) -> int:
             args.choice,
             nis=args.nis,
             activator=args.activator,
+            language=args.lang,
             invoker=LambdaEndpoint(lambda_port),
         )
     except ValueError as error:
