@@ -158,7 +158,8 @@ def check_pin(
         return _say("limited", call.text("limited"))
     person = _claimed_activator(call, store)
     if person is None or not person.get("pin_hash"):
-        # Told apart from a wrong PIN by nothing: a caller cannot learn which codes and numbers exist.
+        # Said as a wrong PIN is, without the tries left (there are none to count); the limit per calling number
+        # keeps anyone from trying many codes and numbers.
         return _say("wrong", call.text("wrong"))
     locked_before = (person.get("locked_until") or "") > iso(now)
     check = activators.verify_pin(person["authority_id"], person["activator_id"], pin, store, now=now)
