@@ -168,3 +168,30 @@ def test_amounts_and_dates_are_written_as_in_belgium() -> None:
     summer = datetime(2026, 7, 3, 22, 30, tzinfo=UTC)
     assert when(summer, "fr") == "04/07/2026 00:30 (22:30 UTC)"
     assert when(summer, "de") == "04.07.2026 00:30 (22:30 UTC)"
+
+
+def test_the_timeline_names_who_acted_and_by_which_channel(
+    api: Api, admin: str, gent: str, add_numbers: Any, function_environment: Callable[..., None]
+) -> None:
+    function_environment("ActivateFunction")
+    add_numbers("+3280012345")
+    added = api.post(
+        "/authorities/44021/activators",
+        admin,
+        {"name": "Mathias <b>De Clercq</b>", "function": "Burgemeester", "phone": "+32475123456", "language": "nl"},
+    )
+    assert added.status == 201, added.body
+    mayor = str(api.post(f"/authorities/44021/activators/{added.body['id']}/token", admin).body["token"])
+    console = {"X-Crisisline-Channel": "console"}
+    opened = api.post("/activations", mayor, activation_body(operators=2), headers=console)
+    assert opened.status == 201, opened.body
+    activation_id = opened.body["id"]
+    assert api.patch(f"/activations/{activation_id}", gent, {"operators": 4}).status == 200
+    assert api.post(f"/activations/{activation_id}/close", mayor).status == 200
+
+    html = api.get(f"/activations/{activation_id}/report?format=html", gent).raw.decode()
+    assert "door Mathias &lt;b&gt;De Clercq&lt;/b&gt; (console)" in html  # typed text shown as text
+    assert "Operatoren: 2 → 4 — door Stad Gent (API)" in html
+    assert "Lijn gesloten — door Mathias &lt;b&gt;De Clercq&lt;/b&gt; (API)" in html
+    text = pdf_text(api.get(f"/activations/{activation_id}/report", gent).raw)
+    assert "door Mathias <b>De Clercq</b> (console)" in text

@@ -43,6 +43,8 @@ class Event:
     text: str | None = None  # a message as typed, or the reason
     before: Any = None
     after: Any = None
+    by: str | None = None  # who acted: the activator's name or the token's label, from the audit entry
+    channel: str | None = None  # api | console | phone
 
 
 @dataclass(frozen=True)
@@ -84,26 +86,39 @@ def timeline(entries: list[dict[str, Any]]) -> list[Event]:
     events: list[Event] = []
     for entry in sorted(entries, key=lambda item: str(item["at"])):
         at, changes, action = parse_iso(entry["at"]), entry.get("changes") or {}, entry.get("action")
+        who = {"by": (entry.get("actor") or {}).get("name"), "channel": entry.get("channel")}
         if action == "open":
-            events.append(Event(at, "opened", text=changes.get("reason"), after=changes.get("operators")))
+            events.append(Event(at, "opened", text=changes.get("reason"), after=changes.get("operators"), **who))
             for language, text in (changes.get("message") or {}).items():
-                events.append(Event(at, "message", language=language, text=text))
+                events.append(Event(at, "message", language=language, text=text, **who))
         elif action == "update":
             if "languages" in changes:
                 events.append(
-                    Event(at, "languages", before=changes["languages"]["before"], after=changes["languages"]["after"])
+                    Event(
+                        at,
+                        "languages",
+                        before=changes["languages"]["before"],
+                        after=changes["languages"]["after"],
+                        **who,
+                    )
                 )
             if "message" in changes:
                 before = changes["message"].get("before") or {}
                 for language, text in (changes["message"].get("after") or {}).items():
                     if before.get(language) != text:
-                        events.append(Event(at, "message", language=language, text=text))
+                        events.append(Event(at, "message", language=language, text=text, **who))
             if "operators" in changes:
                 events.append(
-                    Event(at, "operators", before=changes["operators"]["before"], after=changes["operators"]["after"])
+                    Event(
+                        at,
+                        "operators",
+                        before=changes["operators"]["before"],
+                        after=changes["operators"]["after"],
+                        **who,
+                    )
                 )
         elif action == "close":
-            events.append(Event(at, "closed"))
+            events.append(Event(at, "closed", **who))
     return events
 
 

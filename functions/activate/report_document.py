@@ -49,6 +49,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Times in Brussels (UTC in brackets).",
     },
     "timeline": {"nl": "Verloop", "fr": "Chronologie", "de": "Ablauf", "en": "Timeline"},
+    "by": {"nl": "door", "fr": "par", "de": "durch", "en": "by"},
+    "channel_api": {"nl": "API", "fr": "API", "de": "API", "en": "API"},
+    "channel_console": {"nl": "console", "fr": "console", "de": "Konsole", "en": "console"},
+    "channel_phone": {"nl": "telefoon", "fr": "téléphone", "de": "Telefon", "en": "phone"},
     "opened": {"nl": "Lijn geopend", "fr": "Ligne ouverte", "de": "Leitung geöffnet", "en": "Line opened"},
     "closed": {"nl": "Lijn gesloten", "fr": "Ligne fermée", "de": "Leitung geschlossen", "en": "Line closed"},
     "message": {"nl": "Bericht", "fr": "Message", "de": "Ansage", "en": "Message"},
@@ -176,6 +180,18 @@ def number(value: float, language: str, places: int = 0) -> str:
 
 # ---------------------------------------------------------------------- what both formats show
 def _event_text(report: Report, event: Event) -> str:
+    """What happened, then who did it and how (the activator's name or the token's label, and the channel)."""
+    what = _what(report, event)
+    if not event.by and not event.channel:
+        return what
+    channel = f" ({_t(report, 'channel_' + event.channel)})" if event.channel in CHANNELS else ""
+    return f"{what} — {_t(report, 'by')} {event.by or '?'}{channel}"
+
+
+CHANNELS = ("api", "console", "phone")
+
+
+def _what(report: Report, event: Event) -> str:
     if event.kind == "opened":
         return f"{_t(report, 'opened')}; {_t(report, 'operators').lower()}: {event.after}"
     if event.kind == "closed":
