@@ -8,6 +8,7 @@ import pathlib
 
 FUNCTIONS = pathlib.Path(__file__).parents[1] / "functions"
 _DYNAMODB_CALLS = {"get_item", "put_item", "query", "scan", "transact_write_items", "update_item", "batch_get_item"}
+_DYNAMO_HELPERS = {"pages", "get", "transact"}
 
 
 def _imports(path: pathlib.Path) -> set[str]:
@@ -22,8 +23,16 @@ def _imports(path: pathlib.Path) -> set[str]:
 
 def _speaks_dynamodb(path: pathlib.Path) -> bool:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    # Making a client to hand to a store is the edge's job; calling DynamoDB's API is the stores' alone.
-    return any(isinstance(node, ast.Attribute) and node.attr in _DYNAMODB_CALLS for node in ast.walk(tree))
+    # Making a client to hand to a store is the edge's job; calling DynamoDB's API, itself or through
+    # `crisisline.dynamo`'s readers and writers (`dynamo.pages`, `dynamo.get`, `dynamo.transact`), is the stores' alone.
+    return any(
+        isinstance(node, ast.Attribute)
+        and (
+            node.attr in _DYNAMODB_CALLS
+            or (isinstance(node.value, ast.Name) and node.value.id == "dynamo" and node.attr in _DYNAMO_HELPERS)
+        )
+        for node in ast.walk(tree)
+    )
 
 
 def test_the_domain_package_speaks_no_http() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from activate import activators, logic
 from crisisline import errors
 from crisisline.clock import iso
+from crisisline.facts import LANGUAGES
 from crisisline.incidents import templates
 from crisisline.models import ActivationIn, ActivationPatch, Caller
 from crisisline.observability import logger
@@ -34,7 +35,6 @@ TRIES_KEPT = timedelta(hours=2)
 MOST_OPERATORS = 200
 DUTY_OFFICER = {"result": "duty_officer"}
 TEXTS_FILE = Path(__file__).with_name("phone_texts.json")
-LANGUAGES = ("nl", "fr", "de", "en")
 FALLBACK_LANGUAGE = "en"  # a call whose language is not one of the four (the caller keyed nothing at the menu)
 # The texts the flow speaks itself (its prompts before a step, the duty officer's), kept as flow attributes.
 FLOW_PROMPTS = (

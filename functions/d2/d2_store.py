@@ -492,14 +492,6 @@ class D2Store:
     # `ENTRY#<entry id>` list rows, `LIST#<list id>` uploads, `CAND#<enquiry id>#<entry id>` scored candidates,
     # `MATCH#<match id>` matches and `PAIR#<enquiry id>#<entry id>` (a pair's one match: proposed, confirmed or
     # rejected, so a pair is proposed once and a rejected pair stays rejected).
-    def persons(self, activation_id: str) -> list[dict[str, Any]]:
-        """Every sought person of the activation."""
-        return self._items(activation_id, "PERSON#")
-
-    def enquiry_items(self, activation_id: str) -> list[dict[str, Any]]:
-        """Every enquiry of the activation, without its person."""
-        return self._items(activation_id, "ENQ#")
-
     def put_entries(self, activation_id: str, entries: list[dict[str, Any]]) -> None:
         """Write list rows (new or updated whole) in batches."""
         self._put_all(activation_id, [(f"ENTRY#{entry['entry_id']}", entry) for entry in entries])
@@ -687,11 +679,16 @@ def _projection(fields: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     return ", ".join(names), names
 
 
+def _spread(prefix: str, value: str, items: int) -> str:
+    """The sort key of the one of `items` items `value` is kept in: the same in every process (not Python's hash)."""
+    return f"{prefix}#{int.from_bytes(hashlib.sha256(value.encode()).digest()[:4], 'big') % items}"
+
+
 def _block_item(key: str) -> str:
-    """The sort key of the item a blocking key is filed in: the same in every process (not Python's hash)."""
-    return f"BLOCK#{int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], 'big') % BLOCK_ITEMS}"
+    """The item a blocking key is filed in."""
+    return _spread("BLOCK", key, BLOCK_ITEMS)
 
 
 def _sought_item(enquiry_id: str) -> str:
-    """The sort key of the snapshot item an enquiry's sought person is kept in (not Python's hash)."""
-    return f"SOUGHT#{int.from_bytes(hashlib.sha256(enquiry_id.encode()).digest()[:4], 'big') % SOUGHT_ITEMS}"
+    """The snapshot item an enquiry's sought person is kept in."""
+    return _spread("SOUGHT", enquiry_id, SOUGHT_ITEMS)

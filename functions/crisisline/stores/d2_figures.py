@@ -5,7 +5,6 @@ fields they read, never a name or a phone number; once the purge has erased them
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Final
 
 from crisisline import dynamo
@@ -29,7 +28,9 @@ class D2FiguresStore:
         return [
             item
             for prefix in COUNTED
-            for item in self._query(
+            for item in dynamo.pages(
+                self.ddb,
+                "query",
                 TableName=self.d2_table,
                 ConsistentRead=True,
                 KeyConditionExpression="activation_id = :a AND begins_with(sk, :p)",
@@ -42,13 +43,3 @@ class D2FiguresStore:
     def archived(self, activation_id: str, key: str) -> dict[str, Any] | None:
         """An archive item of the activation (`FIGURES`: the figures the purge kept), or None."""
         return dynamo.get(self.ddb, self.d2_archive_table, {"activation_id": activation_id, "sk": key}, consistent=True)
-
-    def _query(self, **request: Any) -> Iterator[dict[str, Any]]:
-        """Every item a query finds, page by page, AWS failures as domain errors."""
-        while True:
-            with dynamo.translated_errors():
-                page = self.ddb.query(**request)
-            yield from (dynamo.from_item(item) for item in page.get("Items", []))
-            if not page.get("LastEvaluatedKey"):
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -5,7 +5,6 @@ after-action report's cost, the usage metering aggregates per period (`UsageTabl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +25,9 @@ class FiguresStore:
     def usage(self, activation_id: str) -> list[dict[str, Any]]:
         """Every usage aggregate of the activation: each month's own and each adjustment for a frozen month."""
         return list(
-            self._query(
+            dynamo.pages(
+                self.ddb,
+                "query",
                 TableName=self.usage_table,
                 ConsistentRead=True,
                 KeyConditionExpression="activation_id = :a",
@@ -38,7 +39,9 @@ class FiguresStore:
         """Every contact counted to the activation, in the order of their InitiationTimestamp."""
         return [
             contact_facts(item)
-            for item in self._query(
+            for item in dynamo.pages(
+                self.ddb,
+                "query",
                 TableName=self.contacts_table,
                 IndexName="by-activation",
                 KeyConditionExpression="activation_id = :a",
@@ -51,7 +54,9 @@ class FiguresStore:
         nobody called, and those whose counter has expired (a week after), are absent."""
         return {
             str(item["hour"]): int(item.get("calls") or 0)
-            for item in self._query(
+            for item in dynamo.pages(
+                self.ddb,
+                "query",
                 TableName=self.call_counters_table,
                 KeyConditionExpression="activation_id = :a AND #h >= :h",
                 ExpressionAttributeNames={"#h": "hour"},
@@ -61,13 +66,3 @@ class FiguresStore:
                 },
             )
         }
-
-    def _query(self, **request: Any) -> Iterator[dict[str, Any]]:
-        """Every item a query finds, page by page, AWS failures as domain errors."""
-        while True:
-            with dynamo.translated_errors():
-                page = self.ddb.query(**request)
-            yield from (dynamo.from_item(item) for item in page.get("Items", []))
-            if not page.get("LastEvaluatedKey"):
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
